@@ -1,0 +1,440 @@
+//! The rule engine: `decide(context, command, now) -> Decision`.
+//!
+//! Pure: it reads only the values it is given (the rulebook, the directory, the project's state
+//! and the history of the customers the act concerns) and never the clock (G-CLOCK).
+
+mod acts;
+mod deal;
+pub mod rotation;
+mod standing;
+
+pub use standing::Standing;
+
+use crate::model::{Act, Command, CustomerId, CustomerInput, Directory, Party, StaffId};
+use crate::name::surnames_differ;
+use crate::phone::{accepted_forms_message, Phone};
+use crate::policy::{Params, Preset, Rulebook};
+use crate::rules::{self, RuleId};
+use crate::state::{Effect, Event, ProjectState, View};
+use crate::time::{add_span_hours, same_day, Instant};
+use crate::verdict::{DisputeOpened, Outcome, Verdict};
+
+/// What the engine is given besides the command.
+#[derive(Debug, Clone, Default)]
+pub struct Context<'a> {
+    pub directory: Option<&'a Directory>,
+    pub rulebook: Option<&'a Rulebook>,
+    pub project: ProjectState,
+    /// Records whose phones match the act's customer phone (the store's index probes); the engine
+    /// applies the same-customer test (G-MATCH) itself.
+    pub candidates: Vec<View>,
+    /// Records linked to the customer as household (家庭).
+    pub household: Vec<View>,
+    /// SR-REFERRAL: the referring customer.
+    pub referrer: Option<View>,
+    /// Reassign: the records currently held by the leaver.
+    pub held_by: Vec<View>,
+}
+
+/// Which customer records the event concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// No customer (status, duty, event) or nothing recorded for one.
+    None,
+    /// These existing records.
+    Records(Vec<CustomerId>),
+    /// A new record for the act's customer.
+    New,
+}
+
+/// The engine's answer: the verdict, the effects to append with it and the records concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub effects: Vec<Effect>,
+    pub target: Target,
+}
+
+/// Why the engine could not decide (a caller's mistake, not a rule's verdict).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("the context has no rulebook or directory")]
+    MissingContext,
+    #[error("unknown staff handle {0:?}")]
+    UnknownStaff(String),
+}
+
+/// Decides one command at `now`.
+pub fn decide(ctx: &Context, cmd: &Command, now: Instant) -> Result<Decision, EngineError> {
+    let (Some(rb), Some(dir)) = (ctx.rulebook, ctx.directory) else {
+        return Err(EngineError::MissingContext);
+    };
+    for h in cmd.act.handles() {
+        if dir.get(h).is_none() {
+            return Err(EngineError::UnknownStaff(h.0.clone()));
+        }
+    }
+    let view = select(cmd.act.customer(), &ctx.candidates);
+    let c = Ctx {
+        rb,
+        params: &rb.params,
+        preset: rb.preset,
+        dir,
+        project: &ctx.project,
+        now,
+        cmd,
+        view,
+        household: &ctx.household,
+        referrer: ctx.referrer.as_ref(),
+        held_by: &ctx.held_by,
+        candidates: &ctx.candidates,
+    };
+    Ok(c.run())
+}
+
+/// G-MATCH: the candidate records that are the act's customer, merged into one view.
+pub fn select(input: Option<&CustomerInput>, candidates: &[View]) -> Option<View> {
+    let input = input?;
+    let phone = input.parsed_phone()?.ok()?;
+    let name = input.name.as_deref();
+    let mut ids = Vec::new();
+    let mut events = Vec::new();
+    for v in candidates {
+        if same_customer(&phone, name, v) {
+            ids.extend(v.ids.iter().copied());
+            events.extend(v.events.iter().cloned());
+        }
+    }
+    if ids.is_empty() {
+        return None;
+    }
+    ids.sort();
+    ids.dedup();
+    Some(View::new(ids, events))
+}
+
+/// The phones a record was given.
+pub fn record_phones(v: &View) -> Vec<Phone> {
+    let mut out: Vec<Phone> = Vec::new();
+    for e in &v.events {
+        if let Some(Ok(p)) = e.act.customer().and_then(CustomerInput::parsed_phone) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// G-MATCH same-customer test between a phone/name and a record: equal full phones are the same
+/// customer whatever the names; a different full number never is; otherwise the phones must match
+/// (one side masked) and the surnames must not differ.
+pub fn same_customer(phone: &Phone, name: Option<&str>, v: &View) -> bool {
+    let phones = record_phones(v);
+    if phone.is_full() {
+        if phones.contains(phone) {
+            return true;
+        }
+        if phones.iter().any(|p| p.is_full()) {
+            return false;
+        }
+    }
+    if !phones.iter().any(|p| p.matches(phone)) {
+        return false;
+    }
+    // The surname the record is known by: its first named entry.
+    !surnames_differ(v.names().first().copied(), name)
+}
+
+/// Everything one decision needs, borrowed.
+pub(crate) struct Ctx<'a> {
+    pub rb: &'a Rulebook,
+    pub params: &'a Params,
+    pub preset: Preset,
+    pub dir: &'a Directory,
+    pub project: &'a ProjectState,
+    pub now: Instant,
+    pub cmd: &'a Command,
+    pub view: Option<View>,
+    pub household: &'a [View],
+    pub referrer: Option<&'a View>,
+    pub held_by: &'a [View],
+    pub candidates: &'a [View],
+}
+
+impl Ctx<'_> {
+    fn run(&self) -> Decision {
+        if let Some(c) = self.cmd.act.customer() {
+            if let Err(v) = self.check_customer(c) {
+                return self.decision(v, Vec::new(), Target::None);
+            }
+        }
+        match &self.cmd.act {
+            Act::Register { .. } => self.register(),
+            Act::Visit { .. } => self.visit(),
+            Act::WalkIn { .. } => self.walk_in(),
+            Act::Confirm { .. } => self.confirm(),
+            Act::Contact { .. } => self.contact(),
+            Act::Deposit { .. } => self.deposit(),
+            Act::Deal { .. } => self.deal(),
+            Act::Claim { .. } => self.claim(),
+            Act::Consent { .. } => self.consent(),
+            Act::Status { .. } => self.status(),
+            Act::Resolve { .. } => self.resolve(),
+            Act::Query { .. } => self.query(),
+            Act::Extend { .. } => self.extend(),
+            Act::Duty { .. } => self.duty(),
+            Act::Event { .. } => self.event(),
+            Act::Reassign { .. } => self.reassign(),
+        }
+    }
+
+    /// G-PHONE (and ST-FIELDS for a store registration): the customer's phone must be in a form the
+    /// rulebook accepts.
+    fn check_customer(&self, c: &CustomerInput) -> Result<(), Verdict> {
+        let store_reg = self.preset == Preset::StoreRegistration
+            && matches!(self.cmd.act, Act::Register { .. });
+        if store_reg {
+            let missing: Vec<&str> = [
+                ("name", c.name.as_deref()),
+                ("phone", c.phone.as_deref()),
+                ("address", c.address.as_deref()),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.is_none_or(|s| s.trim().is_empty()))
+            .map(|(k, _)| k)
+            .collect();
+            if !missing.is_empty() {
+                return Err(Verdict::new(
+                    Outcome::Invalid,
+                    rules::ST_FIELDS,
+                    format!(
+                        "incomplete registration (报备信息不全): missing {}; name, phone and address are required",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
+        let forms = &self.params.mask_forms;
+        let check = |text: &str| -> Result<Phone, Verdict> {
+            let p = Phone::parse(text).map_err(|e| {
+                Verdict::new(
+                    Outcome::Invalid,
+                    rules::G_PHONE,
+                    format!("phone {text:?}: {e}; {}", accepted_forms_message(forms)),
+                )
+            })?;
+            if let Some(f) = p.form() {
+                if !forms.contains(&f) {
+                    return Err(Verdict::new(
+                        Outcome::Invalid,
+                        rules::G_PHONE,
+                        format!(
+                            "phone {text:?} is masked {} ({}), which this rulebook does not accept; {}",
+                            f.name(),
+                            f.zh(),
+                            accepted_forms_message(forms)
+                        ),
+                    ));
+                }
+            }
+            Ok(p)
+        };
+        match c.phone.as_deref() {
+            Some(t) => {
+                check(t)?;
+            }
+            None => {
+                return Err(Verdict::new(
+                    Outcome::Invalid,
+                    rules::G_PHONE,
+                    format!("the customer has no phone; {}", accepted_forms_message(forms)),
+                ))
+            }
+        }
+        if let Some(h) = c.household_of.as_deref() {
+            check(h)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn party(&self, s: &StaffId) -> Party {
+        self.dir.party_of(s)
+    }
+
+    pub(crate) fn team_of(&self, p: &Party) -> Option<String> {
+        p.staff().and_then(|s| self.dir.get(s)).and_then(|s| s.team.clone())
+    }
+
+    pub(crate) fn team_parties(&self, team: &str) -> Vec<Party> {
+        self.dir
+            .staff
+            .iter()
+            .filter(|s| s.team.as_deref() == Some(team))
+            .map(|s| s.party())
+            .collect()
+    }
+
+    pub(crate) fn verdict(&self, outcome: Outcome, rule: RuleId, reason: impl Into<String>) -> Verdict {
+        Verdict::new(outcome, rule, reason)
+    }
+
+    /// The verdict's owner and protection from a standing.
+    pub(crate) fn with_standing(&self, mut v: Verdict, s: &Standing) -> Verdict {
+        v.owner = Some(s.owner.clone());
+        v.protected_until = s.until;
+        for r in &s.relied {
+            if !v.relied_on.contains(r) {
+                v.relied_on.push(r.clone());
+            }
+        }
+        v
+    }
+
+    /// The target for an act on the selected customer, creating a record when it is new.
+    pub(crate) fn target(&self) -> Target {
+        match &self.view {
+            Some(v) => Target::Records(v.ids.clone()),
+            None => Target::New,
+        }
+    }
+
+    pub(crate) fn decision(&self, verdict: Verdict, effects: Vec<Effect>, target: Target) -> Decision {
+        Decision {
+            verdict,
+            effects,
+            target,
+        }
+    }
+
+    /// The standing as it will be once this act's event is in the ledger.
+    pub(crate) fn standing_after(&self, verdict: &Verdict, effects: &[Effect]) -> Standing {
+        let ids = self
+            .view
+            .as_ref()
+            .map(|v| v.ids.clone())
+            .unwrap_or_else(|| vec![CustomerId(-1)]);
+        let mut events = self.view.as_ref().map(|v| v.events.clone()).unwrap_or_default();
+        events.push(Event {
+            seq: i64::MAX,
+            project: self.cmd.project.clone(),
+            at: self.cmd.at,
+            customers: ids.clone(),
+            act: self.cmd.act.clone(),
+            verdict: verdict.clone(),
+            effects: effects.to_vec(),
+        });
+        let v = View::new(ids, events);
+        self.standing(Some(&v))
+    }
+
+    /// Finishes an accepted verdict: owner and protection as they stand after the act.
+    pub(crate) fn settle(&self, mut v: Verdict, effects: &[Effect]) -> Verdict {
+        let s = self.standing_after(&v, effects);
+        v.owner = Some(s.owner.clone());
+        v.protected_until = s.until;
+        for r in s.relied {
+            if r.seq != i64::MAX && !v.relied_on.contains(&r) {
+                v.relied_on.push(r);
+            }
+        }
+        v
+    }
+
+    /// Opens a dispute (G-DISPUTE) on the verdict: pending, a deadline, the owner notified.
+    pub(crate) fn open_dispute(&self, mut v: Verdict, rule: RuleId, parties: Vec<Party>) -> Verdict {
+        v.outcome = Outcome::Pending;
+        let deadline = add_span_hours(self.now, self.params.dispute_hours);
+        v.dispute = Some(DisputeOpened {
+            rule: rule.0.to_string(),
+            deadline,
+            parties: parties.clone(),
+        });
+        if !self.silent() {
+            for p in parties.into_iter().take(1) {
+                if p.is_notifiable() && !v.notify.contains(&p) {
+                    v.notify.push(p);
+                }
+            }
+        }
+        v
+    }
+
+    /// CL-SILENT: no collision or dispute notice before signing.
+    pub(crate) fn silent(&self) -> bool {
+        self.preset == Preset::ChannelLaunch
+    }
+
+    /// G-NOTIFY: the owner is told when their customer visits without them.
+    pub(crate) fn notify_absent_owner(&self, v: &mut Verdict, owner: &Party, present: &[Party]) {
+        if owner.is_notifiable() && !present.contains(owner) && !v.notify.contains(owner) {
+            v.notify.push(owner.clone());
+        }
+    }
+
+    pub(crate) fn same_day(&self, t: Instant) -> bool {
+        same_day(t, self.now)
+    }
+}
+
+/// The visit time a confirmation counts (CS-CONFIRM): a `visit` the same day before it, else the
+/// confirmation's own time.
+pub(crate) fn confirmed_visit_at(view: &View, confirm: &Event) -> Instant {
+    view.events
+        .iter()
+        .filter(|e| e.seq < confirm.seq && e.act.name() == "visit" && same_day(e.at, confirm.at))
+        .map(|e| e.at)
+        .next()
+        .unwrap_or(confirm.at)
+}
+
+/// G-SHARES: splits `total` points equally among parties in order of involvement; the remainder
+/// goes one point at a time to the earliest.
+pub fn equal_split(total: u32, parties: &[Party]) -> Vec<(Party, u32)> {
+    if parties.is_empty() {
+        return Vec::new();
+    }
+    let k = parties.len() as u32;
+    let base = total / k;
+    let mut rem = total % k;
+    parties
+        .iter()
+        .map(|p| {
+            let extra = if rem > 0 {
+                rem -= 1;
+                1
+            } else {
+                0
+            };
+            (p.clone(), base + extra)
+        })
+        .collect()
+}
+
+/// G-SHARES: the credited party when a rule names none: the largest share, on a tie the
+/// earliest-involved party.
+pub fn credited_by_shares(shares: &[(Party, u32)], involvement: &[Party]) -> Option<Party> {
+    let max = shares.iter().map(|(_, s)| *s).max()?;
+    let top: Vec<&Party> = shares.iter().filter(|(_, s)| *s == max).map(|(p, _)| p).collect();
+    involvement
+        .iter()
+        .find(|p| top.contains(p))
+        .cloned()
+        .or_else(|| top.first().map(|p| (*p).clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_remainder_goes_to_earliest() {
+        let ps: Vec<Party> = ["A", "B", "C"].iter().map(|s| Party::Staff(StaffId(s.to_string()))).collect();
+        let s = equal_split(50, &ps);
+        assert_eq!(s.iter().map(|x| x.1).collect::<Vec<_>>(), vec![17, 17, 16]);
+        let sum: u32 = equal_split(100, &ps).iter().map(|x| x.1).sum();
+        assert_eq!(sum, 100);
+        let tie = vec![(ps[1].clone(), 50), (ps[0].clone(), 50)];
+        assert_eq!(credited_by_shares(&tie, &ps), Some(ps[0].clone()));
+    }
+}

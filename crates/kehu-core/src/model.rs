@@ -1,0 +1,510 @@
+//! The domain's values: staff and parties, customers as given in an act, and the acts themselves.
+
+use crate::phone::{Phone, PhoneError};
+use crate::time::Instant;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A staff member's handle (in scenarios the `id`; in the server a login name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StaffId(pub String);
+
+impl fmt::Display for StaffId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A customer record's identity in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CustomerId(pub i64);
+
+/// SEC-ROLES: what a staff member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 销售 / 置业顾问 / 业务员
+    Sales,
+    /// 分销经纪人: an external agency's agent
+    Agent,
+    /// 前台
+    FrontDesk,
+    /// 经理
+    Manager,
+    /// 营销副总 (also stands for the general manager)
+    Vp,
+    Finance,
+    /// 设计师
+    Designer,
+    Admin,
+}
+
+impl Role {
+    pub const NAMES: &'static str = "sales, agent, front_desk, manager, vp, finance, designer, admin";
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "sales" => Role::Sales,
+            "agent" => Role::Agent,
+            "front_desk" => Role::FrontDesk,
+            "manager" => Role::Manager,
+            "vp" => Role::Vp,
+            "finance" => Role::Finance,
+            "designer" => Role::Designer,
+            "admin" => Role::Admin,
+            _ => return None,
+        })
+    }
+
+    /// Managers, VPs and admins settle disputes and reassign customers.
+    pub fn is_manager(self) -> bool {
+        matches!(self, Role::Manager | Role::Vp | Role::Admin)
+    }
+}
+
+/// A staff member as the engine needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: StaffId,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<String>,
+    pub agency: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Staff {
+    /// The party a staff member claims for: an agent claims for the agency.
+    pub fn party(&self) -> Party {
+        match (&self.role, &self.agency) {
+            (Role::Agent, Some(a)) => Party::Agency(a.clone()),
+            _ => Party::Staff(self.id.clone()),
+        }
+    }
+}
+
+/// The staff of the company, in rotation order for `sales`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    pub staff: Vec<Staff>,
+}
+
+impl Directory {
+    pub fn get(&self, id: &StaffId) -> Option<&Staff> {
+        self.staff.iter().find(|s| &s.id == id)
+    }
+
+    /// The rotation order (ROT-ORDER): the `sales` staff in order.
+    pub fn rotation(&self) -> Vec<StaffId> {
+        self.staff
+            .iter()
+            .filter(|s| s.role == Role::Sales)
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    /// The party of a handle (an agent's agency), or the staff party for an unknown handle.
+    pub fn party_of(&self, id: &StaffId) -> Party {
+        self.get(id)
+            .map(Staff::party)
+            .unwrap_or_else(|| Party::Staff(id.clone()))
+    }
+
+    /// Parses a party as written in expectations and `resolve` steps.
+    pub fn parse_party(&self, s: &str) -> Option<Party> {
+        Some(match s {
+            "pool" => Party::Pool,
+            "company" => Party::Company,
+            "department" => Party::Department,
+            _ => {
+                if let Some(t) = s.strip_prefix("team:") {
+                    Party::Team(t.to_string())
+                } else if let Some(st) = self.get(&StaffId(s.to_string())) {
+                    st.party()
+                } else if self.staff.iter().any(|st| st.agency.as_deref() == Some(s)) {
+                    Party::Agency(s.to_string())
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+}
+
+/// A party that may own a customer or be credited (报备方, G-CLAIM).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Party {
+    Staff(StaffId),
+    Agency(String),
+    Team(String),
+    /// 公海: open to the next valid claim.
+    Pool,
+    /// 公司客户
+    Company,
+    /// 部门
+    Department,
+}
+
+impl Party {
+    pub fn staff(&self) -> Option<&StaffId> {
+        match self {
+            Party::Staff(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A party that can be told things (a person or an agency's contact).
+    pub fn is_notifiable(&self) -> bool {
+        matches!(self, Party::Staff(_) | Party::Agency(_))
+    }
+
+    /// Whether this party holds a real claim (not the pool).
+    pub fn is_owner(&self) -> bool {
+        !matches!(self, Party::Pool)
+    }
+}
+
+impl fmt::Display for Party {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Party::Staff(s) => f.write_str(&s.0),
+            Party::Agency(a) => f.write_str(a),
+            Party::Team(t) => write!(f, "team:{t}"),
+            Party::Pool => f.write_str("pool"),
+            Party::Company => f.write_str("company"),
+            Party::Department => f.write_str("department"),
+        }
+    }
+}
+
+/// A staff member's presence (ROT-*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    #[default]
+    Available,
+    /// 忙: with a customer or sales work
+    Busy,
+    /// 离开: away or on non-sales matters
+    Away,
+    /// 外出: out on company business
+    Out,
+    /// 请假
+    Leave,
+    /// 离职
+    Left,
+}
+
+impl Presence {
+    pub const NAMES: &'static str = "available, busy, away, out, leave, left";
+
+    pub fn parse(s: &str) -> Option<Presence> {
+        Some(match s {
+            "available" => Presence::Available,
+            "busy" => Presence::Busy,
+            "away" => Presence::Away,
+            "out" => Presence::Out,
+            "leave" => Presence::Leave,
+            "left" => Presence::Left,
+            _ => return None,
+        })
+    }
+
+    /// On site: available or busy.
+    pub fn is_present(self) -> bool {
+        matches!(self, Presence::Available | Presence::Busy)
+    }
+}
+
+/// A customer as an act gives it. The phone stays text until the engine validates it against the
+/// rulebook (a phone in a form the rulebook refuses is a verdict, `invalid`, not a crash).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerInput {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub gender: Option<crate::name::Gender>,
+    pub address: Option<String>,
+    pub id_no: Option<String>,
+    /// Phone of a household member (家庭, 直属关系).
+    pub household_of: Option<String>,
+    pub relation: Option<Relation>,
+}
+
+impl CustomerInput {
+    pub fn parsed_phone(&self) -> Option<Result<Phone, PhoneError>> {
+        self.phone.as_deref().map(Phone::parse)
+    }
+
+    pub fn gender(&self) -> Option<crate::name::Gender> {
+        self.gender.or_else(|| {
+            self.name
+                .as_deref()
+                .and_then(crate::name::gender_from_title)
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Spouse,
+    Parent,
+    Child,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Site,
+    Sms,
+    Phone,
+    Online,
+    Wechat,
+    Qq,
+    Email,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegKind {
+    #[default]
+    Formal,
+    /// 预报备
+    Pre,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    #[default]
+    Call,
+    Visit,
+    Message,
+    Invite,
+    HomeVisit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DepositKind {
+    /// 小定
+    Small,
+    /// 大定
+    Large,
+    /// 定金
+    #[default]
+    Deposit,
+}
+
+/// What happened, as the outside world states it. The engine decides its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "act", rename_all = "snake_case")]
+pub enum Act {
+    Register {
+        by: StaffId,
+        customer: CustomerInput,
+        channel: Channel,
+        kind: RegKind,
+        visit_at: Option<Instant>,
+        inbound: bool,
+        region: Option<String>,
+        signed: bool,
+    },
+    Visit {
+        customer: CustomerInput,
+        brought_by: Option<StaffId>,
+        names: Vec<StaffId>,
+        designates: Option<StaffId>,
+        refuses: Option<StaffId>,
+        complains_about: Option<StaffId>,
+        forgot: bool,
+        referred_by: Option<String>,
+    },
+    WalkIn {
+        customer: Option<CustomerInput>,
+        taken_by: Option<StaffId>,
+    },
+    Confirm {
+        by: StaffId,
+        customer: CustomerInput,
+        signed_by: Vec<StaffId>,
+    },
+    Contact {
+        by: StaffId,
+        customer: CustomerInput,
+        kind: ContactKind,
+    },
+    Deposit {
+        customer: CustomerInput,
+        amount: i64,
+        kind: DepositKind,
+        unit: Option<String>,
+    },
+    Deal {
+        customer: CustomerInput,
+        amount: i64,
+        closed_by: Option<StaffId>,
+        helped_by: Vec<StaffId>,
+        knowing: Option<bool>,
+        named: Option<StaffId>,
+        group_purchase: bool,
+    },
+    Claim {
+        by: StaffId,
+        customer: CustomerInput,
+        evidence: Option<String>,
+    },
+    Consent {
+        by: StaffId,
+        to: StaffId,
+        customer: CustomerInput,
+    },
+    Status {
+        staff: StaffId,
+        state: Presence,
+    },
+    Resolve {
+        by: StaffId,
+        customer: CustomerInput,
+        owner: Option<Party>,
+        shares: Option<BTreeMap<Party, u32>>,
+    },
+    Query {
+        customer: CustomerInput,
+    },
+    Extend {
+        by: StaffId,
+        customer: CustomerInput,
+        until: Instant,
+    },
+    Duty {
+        team: String,
+        until: Instant,
+    },
+    Event {
+        until: Instant,
+        name: String,
+    },
+    Reassign {
+        by: StaffId,
+        from: StaffId,
+        to: Option<Vec<StaffId>>,
+        /// The random seed of the distribution, recorded so that it can be shown and replayed
+        /// (DIST-RANDOM).
+        #[serde(default)]
+        seed: u64,
+    },
+}
+
+impl Act {
+    /// The act's name as in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Act::Register { .. } => "register",
+            Act::Visit { .. } => "visit",
+            Act::WalkIn { .. } => "walk_in",
+            Act::Confirm { .. } => "confirm",
+            Act::Contact { .. } => "contact",
+            Act::Deposit { .. } => "deposit",
+            Act::Deal { .. } => "deal",
+            Act::Claim { .. } => "claim",
+            Act::Consent { .. } => "consent",
+            Act::Status { .. } => "status",
+            Act::Resolve { .. } => "resolve",
+            Act::Query { .. } => "query",
+            Act::Extend { .. } => "extend",
+            Act::Duty { .. } => "duty",
+            Act::Event { .. } => "event",
+            Act::Reassign { .. } => "reassign",
+        }
+    }
+
+    /// The customer the act concerns, if any.
+    pub fn customer(&self) -> Option<&CustomerInput> {
+        match self {
+            Act::Register { customer, .. }
+            | Act::Visit { customer, .. }
+            | Act::Confirm { customer, .. }
+            | Act::Contact { customer, .. }
+            | Act::Deposit { customer, .. }
+            | Act::Deal { customer, .. }
+            | Act::Claim { customer, .. }
+            | Act::Consent { customer, .. }
+            | Act::Resolve { customer, .. }
+            | Act::Query { customer, .. }
+            | Act::Extend { customer, .. } => Some(customer),
+            Act::WalkIn { customer, .. } => customer.as_ref(),
+            Act::Status { .. } | Act::Duty { .. } | Act::Event { .. } | Act::Reassign { .. } => {
+                None
+            }
+        }
+    }
+
+    /// Every staff handle the act names, for validation at the edge.
+    pub fn handles(&self) -> Vec<&StaffId> {
+        let mut v: Vec<&StaffId> = Vec::new();
+        match self {
+            Act::Register { by, .. }
+            | Act::Contact { by, .. }
+            | Act::Claim { by, .. }
+            | Act::Extend { by, .. } => v.push(by),
+            Act::Visit {
+                brought_by,
+                names,
+                designates,
+                refuses,
+                complains_about,
+                ..
+            } => {
+                v.extend(brought_by.iter());
+                v.extend(names.iter());
+                v.extend(designates.iter());
+                v.extend(refuses.iter());
+                v.extend(complains_about.iter());
+            }
+            Act::WalkIn { taken_by, .. } => v.extend(taken_by.iter()),
+            Act::Confirm { by, signed_by, .. } => {
+                v.push(by);
+                v.extend(signed_by.iter());
+            }
+            Act::Deal {
+                closed_by,
+                helped_by,
+                named,
+                ..
+            } => {
+                v.extend(closed_by.iter());
+                v.extend(helped_by.iter());
+                v.extend(named.iter());
+            }
+            Act::Consent { by, to, .. } => {
+                v.push(by);
+                v.push(to);
+            }
+            Act::Status { staff, .. } => v.push(staff),
+            Act::Resolve { by, .. } => v.push(by),
+            Act::Reassign { by, from, to, .. } => {
+                v.push(by);
+                v.push(from);
+                if let Some(t) = to {
+                    v.extend(t.iter());
+                }
+            }
+            Act::Deposit { .. } | Act::Query { .. } | Act::Duty { .. } | Act::Event { .. } => {}
+        }
+        v
+    }
+}
+
+/// An act at an instant in a project (G-SCOPE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Command {
+    pub project: String,
+    pub at: Instant,
+    pub act: Act,
+}

@@ -1,0 +1,595 @@
+//! Rulebooks as data (RULES.md §3): named presets plus documented overrides from a TOML policy.
+
+use crate::phone::MaskForm;
+use crate::time::{parse_date, Counting, WorkCalendar};
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The ownership presets of RULES.md §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    /// §3.1 sales office, first visit and reception
+    SiteRotation,
+    /// §3.2 sales office, first reception
+    SiteFirstReception,
+    /// §3.3 team claims with arbitration
+    TeamRegistration,
+    /// §3.4 store registration with deposit extension
+    StoreRegistration,
+    /// §3.5 agencies registering by SMS before a visit
+    ChannelSms,
+    /// §3.6 distributor SMS registration and visit confirmation
+    ChannelDistribution,
+    /// §3.7 pre-registration around a launch date
+    ChannelLaunch,
+    /// §3.8 B2B sales with visit protection
+    B2bProtection,
+    /// §3.9 direct sales filing in the CRM
+    DirectSales,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 9] = [
+        Preset::SiteRotation,
+        Preset::SiteFirstReception,
+        Preset::TeamRegistration,
+        Preset::StoreRegistration,
+        Preset::ChannelSms,
+        Preset::ChannelDistribution,
+        Preset::ChannelLaunch,
+        Preset::B2bProtection,
+        Preset::DirectSales,
+    ];
+
+    /// Presets RULES.md names that this version does not run yet (§3.10–§3.13).
+    pub const LATER: [&'static str; 4] = [
+        "conference-marketing",
+        "home-decoration",
+        "project-filing",
+        "sales-filing",
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::SiteRotation => "site-rotation",
+            Preset::SiteFirstReception => "site-first-reception",
+            Preset::TeamRegistration => "team-registration",
+            Preset::StoreRegistration => "store-registration",
+            Preset::ChannelSms => "channel-sms",
+            Preset::ChannelDistribution => "channel-distribution",
+            Preset::ChannelLaunch => "channel-launch",
+            Preset::B2bProtection => "b2b-protection",
+            Preset::DirectSales => "direct-sales",
+        }
+    }
+
+    pub fn title_zh(self) -> &'static str {
+        match self {
+            Preset::SiteRotation => "案场首访与轮流接待",
+            Preset::SiteFirstReception => "案场首次接待",
+            Preset::TeamRegistration => "团队报备与业务仲裁",
+            Preset::StoreRegistration => "门店报备(定金延保)",
+            Preset::ChannelSms => "分销短信报备",
+            Preset::ChannelDistribution => "分销报备与来访确认",
+            Preset::ChannelLaunch => "开盘前后报备",
+            Preset::B2bProtection => "B2B拜访保护",
+            Preset::DirectSales => "直销客户备案",
+        }
+    }
+
+    /// The rule-ID prefix of the preset's own rules.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Preset::SiteRotation => "SR-",
+            Preset::SiteFirstReception => "FR-",
+            Preset::TeamRegistration => "TR-",
+            Preset::StoreRegistration => "ST-",
+            Preset::ChannelSms => "CS-",
+            Preset::ChannelDistribution => "CD-",
+            Preset::ChannelLaunch => "CL-",
+            Preset::B2bProtection => "BP-",
+            Preset::DirectSales => "DS-",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Preset, PolicyError> {
+        if let Some(p) = Preset::ALL.into_iter().find(|p| p.name() == s) {
+            return Ok(p);
+        }
+        if Preset::LATER.contains(&s) {
+            return Err(PolicyError::NotYet(s.to_string()));
+        }
+        Err(PolicyError::UnknownPreset(s.to_string()))
+    }
+
+    /// Whether the site receives walk-ins through the rotation and records receptions as claims.
+    pub fn reception_claims(self) -> bool {
+        matches!(
+            self,
+            Preset::SiteRotation | Preset::SiteFirstReception | Preset::StoreRegistration
+        )
+    }
+
+    /// Whether agencies (not staff) register in this rulebook.
+    pub fn is_channel(self) -> bool {
+        matches!(
+            self,
+            Preset::ChannelSms | Preset::ChannelDistribution | Preset::ChannelLaunch
+        )
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("unknown rulebook {0:?}; accepted: site-rotation, site-first-reception, team-registration, store-registration, channel-sms, channel-distribution, channel-launch, b2b-protection, direct-sales")]
+    UnknownPreset(String),
+    #[error("rulebook {0:?} is described in RULES.md (§3.10–§3.13) but not available in this version")]
+    NotYet(String),
+    #[error("unknown policy key {key:?}; accepted keys: {accepted}")]
+    UnknownKey { key: String, accepted: String },
+    #[error("bad value for policy key {key:?}: {detail}; accepted: {accepted}")]
+    BadValue {
+        key: String,
+        detail: String,
+        accepted: String,
+    },
+    #[error("policy file: {0}")]
+    Syntax(String),
+}
+
+/// What happens to the turns of someone out on company business (ROT-OUT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutTurns {
+    /// 补接: made up on return, like owed turns.
+    MakeUp,
+    /// 轮空: lost.
+    Lost,
+}
+
+/// The effective parameters of a rulebook. Every field is a documented policy key (see
+/// [`PARAMS`]); presets set the defaults.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Params {
+    pub mask_forms: Vec<MaskForm>,
+    pub counting: Counting,
+    pub dispute_hours: i64,
+    pub warn_days: i64,
+    pub customer_cap: Option<u32>,
+    pub out_turns: OutTurns,
+    pub record_months: i64,
+    pub knowing_fine: i64,
+    pub strict_days: i64,
+    pub active_days: i64,
+    pub claim_days: i64,
+    pub inquiry_days: i64,
+    pub deposit_days: i64,
+    pub follow_days: i64,
+    pub fake_fines: Vec<i64>,
+    pub lead_minutes: i64,
+    pub visit_months: i64,
+    pub pre_days: i64,
+    pub recontact_days: i64,
+    pub confirm_days: i64,
+    pub launch_date: Option<Date>,
+    pub after_launch_days: i64,
+    pub b2b_visit_months: i64,
+    pub idle_months: i64,
+    pub first_month_contacts: u32,
+    pub later_month_contacts: u32,
+    pub filing_months: i64,
+    pub rotation_fine: Option<i64>,
+}
+
+/// One documented policy key.
+pub struct ParamInfo {
+    pub key: &'static str,
+    /// Rule IDs the key governs.
+    pub governs: &'static [&'static str],
+    /// Presets it applies to (empty: all).
+    pub presets: &'static [Preset],
+    pub doc: &'static str,
+    pub accepted: &'static str,
+}
+
+use Preset::*;
+
+/// Every policy key, documented.
+pub const PARAMS: &[ParamInfo] = &[
+    ParamInfo { key: "mask_forms", governs: &["G-PHONE"], presets: &[], doc: "masked phone forms accepted (a full number is always accepted)", accepted: "a list of \"3+4\", \"4+5\", \"7+0\"" },
+    ParamInfo { key: "counting", governs: &["G-TIME"], presets: &[], doc: "day windows count from the instant, or as whole calendar days ending at 00:00 after the last day", accepted: "\"instant\" or \"calendar_days\"" },
+    ParamInfo { key: "dispute_hours", governs: &["G-DISPUTE", "CS-DISPUTE"], presets: &[], doc: "hours a manager has to answer a dispute (待定确认单)", accepted: "an integer 1..=720" },
+    ParamInfo { key: "warn_days", governs: &["POOL-RETURN", "G-NOTIFY"], presets: &[], doc: "days before a protection ends that its owner is warned", accepted: "an integer 0..=60" },
+    ParamInfo { key: "customer_cap", governs: &["DIST-CAP"], presets: &[], doc: "most customers one salesperson may own (off when absent)", accepted: "an integer 1..=100000" },
+    ParamInfo { key: "out_turns", governs: &["ROT-OUT"], presets: &[], doc: "turns missed while out on company business are made up or lost", accepted: "\"make_up\" or \"lost\"" },
+    ParamInfo { key: "rotation_fine", governs: &["ROT-FAIR"], presets: &[], doc: "yuan recorded for taking a walk-in out of turn (the seed says one day's base pay: absent = not a fixed sum)", accepted: "an integer 0..=100000" },
+    ParamInfo { key: "record_months", governs: &["SR-VALID", "SR-REFUSE", "SR-FORGOT"], presets: &[SiteRotation], doc: "months a salesperson's record stays valid after their latest registration or visit received", accepted: "an integer 1..=24" },
+    ParamInfo { key: "knowing_fine", governs: &["FR-KNOWING"], presets: &[SiteFirstReception], doc: "yuan recorded for knowingly serving another's customer", accepted: "an integer 0..=100000" },
+    ParamInfo { key: "strict_days", governs: &["TR-PROTECT"], presets: &[TeamRegistration], doc: "days of strict protection from registration", accepted: "an integer 1..=365" },
+    ParamInfo { key: "active_days", governs: &["TR-ACTIVE"], presets: &[TeamRegistration], doc: "days since the owner's last contact during which others need consent", accepted: "an integer 1..=365" },
+    ParamInfo { key: "claim_days", governs: &["TR-CLAIM3"], presets: &[TeamRegistration], doc: "days after signing in which an unclaimed deal may be claimed", accepted: "an integer 1..=60" },
+    ParamInfo { key: "inquiry_days", governs: &["ST-INQUIRY"], presets: &[StoreRegistration], doc: "days a walk-in inquiry customer is protected", accepted: "an integer 1..=365" },
+    ParamInfo { key: "deposit_days", governs: &["ST-DEPOSIT"], presets: &[StoreRegistration], doc: "days a customer who paid a deposit is protected from the deposit", accepted: "an integer 1..=730" },
+    ParamInfo { key: "follow_days", governs: &["ST-EXPIRED"], presets: &[StoreRegistration], doc: "a contact within this many days means the original salesperson is still following up", accepted: "an integer 1..=90" },
+    ParamInfo { key: "fake_fines", governs: &["ST-FAKE"], presets: &[StoreRegistration], doc: "yuan for the first, second … false registration; the next one is dismissal", accepted: "a list of integers" },
+    ParamInfo { key: "lead_minutes", governs: &["CS-LEAD"], presets: &[ChannelSms], doc: "minutes an SMS registration must precede its declared visit", accepted: "an integer 0..=1440" },
+    ParamInfo { key: "visit_months", governs: &["CS-MONTH"], presets: &[ChannelSms], doc: "months of protection from the first confirmed visit", accepted: "an integer 1..=24" },
+    ParamInfo { key: "pre_days", governs: &["CD-7DAYS"], presets: &[ChannelDistribution], doc: "days a pre-registration is valid", accepted: "an integer 1..=90" },
+    ParamInfo { key: "recontact_days", governs: &["CD-7DAYS"], presets: &[ChannelDistribution], doc: "longest gap between the agent's contacts that still allows re-registering", accepted: "an integer 1..=90" },
+    ParamInfo { key: "confirm_days", governs: &["CD-30DAYS", "CD-SELF"], presets: &[ChannelDistribution], doc: "days a confirmed visit protects from the first visit", accepted: "an integer 1..=365" },
+    ParamInfo { key: "launch_date", governs: &["CL-LAUNCH"], presets: &[ChannelLaunch], doc: "the launch day (开盘日)", accepted: "a date \"YYYY-MM-DD\"" },
+    ParamInfo { key: "after_launch_days", governs: &["CL-LAUNCH"], presets: &[ChannelLaunch], doc: "days a registration on or after launch day is valid", accepted: "an integer 1..=365" },
+    ParamInfo { key: "b2b_visit_months", governs: &["BP-VISIT"], presets: &[B2bProtection], doc: "months a registration or owner's visit protects", accepted: "an integer 1..=36" },
+    ParamInfo { key: "idle_months", governs: &["BP-IDLE", "BP-SALE"], presets: &[B2bProtection], doc: "months without sale or payment before the customer goes to the pool", accepted: "an integer 1..=60" },
+    ParamInfo { key: "first_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in the first month", accepted: "an integer 0..=100" },
+    ParamInfo { key: "later_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in every later month", accepted: "an integer 0..=100" },
+    ParamInfo { key: "filing_months", governs: &["DS-3MONTHS"], presets: &[DirectSales], doc: "months from filing in which an order must come", accepted: "an integer 1..=36" },
+];
+
+impl Params {
+    /// The preset's defaults (the seeds' figures).
+    pub fn preset(p: Preset) -> Params {
+        let mask_forms = match p {
+            TeamRegistration => vec![MaskForm::P7],
+            ChannelSms | ChannelLaunch => vec![MaskForm::P3S4],
+            ChannelDistribution => vec![MaskForm::P4S5],
+            _ => MaskForm::ALL.to_vec(),
+        };
+        Params {
+            mask_forms,
+            counting: Counting::Instant,
+            dispute_hours: 24,
+            warn_days: 3,
+            customer_cap: None,
+            out_turns: if p == SiteFirstReception {
+                OutTurns::Lost
+            } else {
+                OutTurns::MakeUp
+            },
+            record_months: 2,
+            knowing_fine: 1000,
+            strict_days: 30,
+            active_days: 15,
+            claim_days: 3,
+            inquiry_days: 7,
+            deposit_days: 90,
+            follow_days: 7,
+            fake_fines: vec![50, 100],
+            lead_minutes: 30,
+            visit_months: 1,
+            pre_days: 7,
+            recontact_days: 5,
+            confirm_days: 30,
+            launch_date: None,
+            after_launch_days: 7,
+            b2b_visit_months: 3,
+            idle_months: 6,
+            first_month_contacts: 2,
+            later_month_contacts: 3,
+            filing_months: 3,
+            rotation_fine: None,
+        }
+    }
+
+    /// Applies one override, validating it.
+    pub fn set(&mut self, key: &str, value: &toml::Value) -> Result<(), PolicyError> {
+        let info = PARAMS
+            .iter()
+            .find(|i| i.key == key)
+            .ok_or_else(|| PolicyError::UnknownKey {
+                key: key.to_string(),
+                accepted: PARAMS.iter().map(|i| i.key).collect::<Vec<_>>().join(", "),
+            })?;
+        let bad = |detail: String| PolicyError::BadValue {
+            key: key.to_string(),
+            detail,
+            accepted: info.accepted.to_string(),
+        };
+        let int = |lo: i64, hi: i64| -> Result<i64, PolicyError> {
+            match value.as_integer() {
+                Some(n) if (lo..=hi).contains(&n) => Ok(n),
+                Some(n) => Err(bad(format!("{n} is out of range"))),
+                None => Err(bad(format!("{value} is not an integer"))),
+            }
+        };
+        match key {
+            "mask_forms" => {
+                let arr = value.as_array().ok_or_else(|| bad(format!("{value} is not a list")))?;
+                let mut forms = Vec::new();
+                for v in arr {
+                    let f = v
+                        .as_str()
+                        .and_then(MaskForm::parse)
+                        .ok_or_else(|| bad(format!("{v} is not a mask form")))?;
+                    if !forms.contains(&f) {
+                        forms.push(f);
+                    }
+                }
+                self.mask_forms = forms;
+            }
+            "counting" => {
+                self.counting = match value.as_str() {
+                    Some("instant") => Counting::Instant,
+                    Some("calendar_days") => Counting::CalendarDays,
+                    _ => return Err(bad(format!("{value} is not a counting"))),
+                }
+            }
+            "out_turns" => {
+                self.out_turns = match value.as_str() {
+                    Some("make_up") => OutTurns::MakeUp,
+                    Some("lost") => OutTurns::Lost,
+                    _ => return Err(bad(format!("{value} is not a choice"))),
+                }
+            }
+            "launch_date" => {
+                let s = value.as_str().ok_or_else(|| bad(format!("{value} is not a date")))?;
+                self.launch_date = Some(parse_date(s).map_err(|e| bad(e.to_string()))?);
+            }
+            "fake_fines" => {
+                let arr = value.as_array().ok_or_else(|| bad(format!("{value} is not a list")))?;
+                self.fake_fines = arr
+                    .iter()
+                    .map(|v| match v.as_integer() {
+                        Some(n) if n >= 0 => Ok(n),
+                        _ => Err(bad(format!("{v} is not a non-negative integer"))),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "dispute_hours" => self.dispute_hours = int(1, 720)?,
+            "warn_days" => self.warn_days = int(0, 60)?,
+            "customer_cap" => self.customer_cap = Some(int(1, 100_000)? as u32),
+            "rotation_fine" => self.rotation_fine = Some(int(0, 100_000)?),
+            "record_months" => self.record_months = int(1, 24)?,
+            "knowing_fine" => self.knowing_fine = int(0, 100_000)?,
+            "strict_days" => self.strict_days = int(1, 365)?,
+            "active_days" => self.active_days = int(1, 365)?,
+            "claim_days" => self.claim_days = int(1, 60)?,
+            "inquiry_days" => self.inquiry_days = int(1, 365)?,
+            "deposit_days" => self.deposit_days = int(1, 730)?,
+            "follow_days" => self.follow_days = int(1, 90)?,
+            "lead_minutes" => self.lead_minutes = int(0, 1440)?,
+            "visit_months" => self.visit_months = int(1, 24)?,
+            "pre_days" => self.pre_days = int(1, 90)?,
+            "recontact_days" => self.recontact_days = int(1, 90)?,
+            "confirm_days" => self.confirm_days = int(1, 365)?,
+            "after_launch_days" => self.after_launch_days = int(1, 365)?,
+            "b2b_visit_months" => self.b2b_visit_months = int(1, 36)?,
+            "idle_months" => self.idle_months = int(1, 60)?,
+            "first_month_contacts" => self.first_month_contacts = int(0, 100)? as u32,
+            "later_month_contacts" => self.later_month_contacts = int(0, 100)? as u32,
+            "filing_months" => self.filing_months = int(1, 36)?,
+            _ => unreachable!("every PARAMS key is handled"),
+        }
+        Ok(())
+    }
+
+    /// The effective value of a key, as TOML text.
+    pub fn value_text(&self, key: &str) -> String {
+        let v = serde_json::to_value(self).unwrap_or_default();
+        match key {
+            "launch_date" => self
+                .launch_date
+                .map(|d| format!("\"{d}\""))
+                .unwrap_or_else(|| "(none)".into()),
+            "customer_cap" => self
+                .customer_cap
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "(off)".into()),
+            "rotation_fine" => self
+                .rotation_fine
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "(one day's base pay)".into()),
+            _ => v.get(key).map(|x| x.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A project's effective rulebook: the preset, its parameters and the work calendar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rulebook {
+    pub preset: Preset,
+    pub params: Params,
+    pub calendar: WorkCalendar,
+}
+
+impl Rulebook {
+    pub fn preset(preset: Preset) -> Rulebook {
+        Rulebook {
+            preset,
+            params: Params::preset(preset),
+            calendar: WorkCalendar::default(),
+        }
+    }
+
+    /// A preset with overrides applied in order.
+    pub fn with_overrides(
+        preset: Preset,
+        overrides: &BTreeMap<String, toml::Value>,
+    ) -> Result<Rulebook, PolicyError> {
+        let mut rb = Rulebook::preset(preset);
+        for (k, v) in overrides {
+            rb.params.set(k, v)?;
+        }
+        Ok(rb)
+    }
+
+    /// The parameters relevant to this rulebook, with the rules each governs.
+    pub fn entries(&self) -> Vec<(&'static ParamInfo, String)> {
+        PARAMS
+            .iter()
+            .filter(|i| i.presets.is_empty() || i.presets.contains(&self.preset))
+            .map(|i| (i, self.params.value_text(i.key)))
+            .collect()
+    }
+}
+
+/// A policy file: one rulebook per project, with overrides, and the company's work calendar.
+///
+/// ```toml
+/// [calendar]
+/// holidays = ["2026-10-01"]
+/// workdays = ["2026-10-10"]
+///
+/// [projects.default]
+/// rulebook = "team-registration"
+/// [projects.default.overrides]
+/// strict_days = 20
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyFile {
+    pub projects: BTreeMap<String, Rulebook>,
+}
+
+impl PolicyFile {
+    pub fn parse(text: &str) -> Result<PolicyFile, PolicyError> {
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| PolicyError::Syntax(e.to_string()))?;
+        let mut calendar = WorkCalendar::default();
+        let mut projects = BTreeMap::new();
+        for (key, value) in &doc {
+            match key.as_str() {
+                "calendar" => {
+                    let t = value
+                        .as_table()
+                        .ok_or_else(|| PolicyError::Syntax("[calendar] must be a table".into()))?;
+                    for (k, v) in t {
+                        let dates = parse_dates(&format!("calendar.{k}"), v)?;
+                        match k.as_str() {
+                            "holidays" => calendar.holidays.extend(dates),
+                            "workdays" => calendar.workdays.extend(dates),
+                            _ => {
+                                return Err(PolicyError::UnknownKey {
+                                    key: format!("calendar.{k}"),
+                                    accepted: "holidays, workdays".into(),
+                                })
+                            }
+                        }
+                    }
+                }
+                "projects" => {
+                    let t = value
+                        .as_table()
+                        .ok_or_else(|| PolicyError::Syntax("[projects] must be a table".into()))?;
+                    for (name, p) in t {
+                        let pt = p.as_table().ok_or_else(|| {
+                            PolicyError::Syntax(format!("[projects.{name}] must be a table"))
+                        })?;
+                        let mut preset = None;
+                        let mut overrides = BTreeMap::new();
+                        for (k, v) in pt {
+                            match k.as_str() {
+                                "rulebook" => {
+                                    let s = v.as_str().ok_or_else(|| PolicyError::BadValue {
+                                        key: format!("projects.{name}.rulebook"),
+                                        detail: format!("{v} is not a string"),
+                                        accepted: "a preset name".into(),
+                                    })?;
+                                    preset = Some(Preset::parse(s)?);
+                                }
+                                "overrides" => {
+                                    let o = v.as_table().ok_or_else(|| {
+                                        PolicyError::Syntax(format!(
+                                            "[projects.{name}.overrides] must be a table"
+                                        ))
+                                    })?;
+                                    overrides = o.clone().into_iter().collect();
+                                }
+                                _ => {
+                                    return Err(PolicyError::UnknownKey {
+                                        key: format!("projects.{name}.{k}"),
+                                        accepted: "rulebook, overrides".into(),
+                                    })
+                                }
+                            }
+                        }
+                        let preset = preset.ok_or_else(|| PolicyError::BadValue {
+                            key: format!("projects.{name}.rulebook"),
+                            detail: "missing".into(),
+                            accepted: "a preset name".into(),
+                        })?;
+                        projects.insert(name.clone(), Rulebook::with_overrides(preset, &overrides)?);
+                    }
+                }
+                _ => {
+                    return Err(PolicyError::UnknownKey {
+                        key: key.clone(),
+                        accepted: "calendar, projects".into(),
+                    })
+                }
+            }
+        }
+        for rb in projects.values_mut() {
+            rb.calendar = calendar.clone();
+        }
+        Ok(PolicyFile { projects })
+    }
+}
+
+fn parse_dates(key: &str, v: &toml::Value) -> Result<Vec<Date>, PolicyError> {
+    let bad = |detail: String| PolicyError::BadValue {
+        key: key.to_string(),
+        detail,
+        accepted: "a list of dates \"YYYY-MM-DD\"".into(),
+    };
+    v.as_array()
+        .ok_or_else(|| bad(format!("{v} is not a list")))?
+        .iter()
+        .map(|d| {
+            d.as_str()
+                .ok_or_else(|| bad(format!("{d} is not a string")))
+                .and_then(|s| parse_date(s).map_err(|e| bad(e.to_string())))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_and_overrides() {
+        let f = PolicyFile::parse(
+            "[calendar]\nholidays=[\"2026-10-01\"]\n[projects.a]\nrulebook=\"team-registration\"\n[projects.a.overrides]\nstrict_days=20\n",
+        )
+        .unwrap();
+        let rb = &f.projects["a"];
+        assert_eq!(rb.params.strict_days, 20);
+        assert_eq!(rb.calendar.holidays.len(), 1);
+        assert!(matches!(
+            PolicyFile::parse("[projects.a]\nrulebook=\"team-registration\"\n[projects.a.overrides]\nstrikt_days=20\n"),
+            Err(PolicyError::UnknownKey { .. })
+        ));
+        let e = PolicyFile::parse("[projects.a]\nrulebook=\"team-registration\"\n[projects.a.overrides]\nstrict_days=\"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("strict_days") && e.contains("integer"), "{e}");
+        assert!(matches!(Preset::parse("home-decoration"), Err(PolicyError::NotYet(_))));
+    }
+
+    #[test]
+    fn every_param_is_settable() {
+        for info in PARAMS {
+            let mut p = Params::preset(Preset::SiteRotation);
+            let v: toml::Value = match info.key {
+                "mask_forms" => toml::Value::Array(vec!["3+4".into()]),
+                "counting" => "calendar_days".into(),
+                "out_turns" => "lost".into(),
+                "launch_date" => "2026-09-01".into(),
+                "fake_fines" => toml::Value::Array(vec![10.into()]),
+                _ => 1.into(),
+            };
+            p.set(info.key, &v).unwrap_or_else(|e| panic!("{}: {e}", info.key));
+            assert!(!p.value_text(info.key).is_empty());
+        }
+    }
+}
