@@ -3,7 +3,6 @@
 use crate::phone::{Phone, PhoneError};
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A staff member's handle (in scenarios the `id`; in the server a login name).
@@ -372,7 +371,7 @@ pub enum Act {
         by: StaffId,
         customer: CustomerInput,
         owner: Option<Party>,
-        shares: Option<BTreeMap<Party, u32>>,
+        shares: Option<Vec<(Party, u32)>>,
     },
     Query {
         customer: CustomerInput,

@@ -1,1 +1,235 @@
-fn main() {}
+//! `kehu`: the command line of kehu (客户).
+
+mod scenario;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use kehu_core::policy::{PolicyFile, Preset, Rulebook};
+use kehu_core::rules::CATALOGUE;
+use kehu_store::Store;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kehu", version, about = "kehu (客户): one source of truth for a sales organisation's customer policy")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run scenario files, or list rule IDs no scenario covers.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCmd,
+    },
+    /// Inspect the event ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCmd,
+    },
+    /// Show rulebooks and their parameters.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCmd,
+    },
+    /// Create the database and apply the migrations.
+    Migrate {
+        /// Database URL (sqlite:PATH); defaults to $KEHU_DATABASE_URL or sqlite:kehu.db.
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCmd {
+    /// Replay scenario files (or directories of them) against a fresh in-memory engine and store.
+    Run {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List the rule IDs of RULES.md that no scenario in the suite checks.
+    Coverage {
+        /// The scenario suite (default: scenarios/).
+        #[arg(default_value = "scenarios")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCmd {
+    /// Rebuild every projection from the events and report any difference.
+    Check {
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// Print a preset's effective parameters and the rule IDs each governs.
+    Show {
+        /// A preset name (RULES.md §3), e.g. team-registration.
+        preset: Option<String>,
+        /// A policy file; with --project, shows that project's effective rulebook.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        #[arg(long, default_value = "default")]
+        project: String,
+    },
+    /// List the presets.
+    List,
+}
+
+fn database_url(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("KEHU_DATABASE_URL").ok())
+        .unwrap_or_else(|| "sqlite:kehu.db".to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kehu: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kehu: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Cmd::Scenario { command: ScenarioCmd::Run { paths } } => scenario_run(&paths).await,
+        Cmd::Scenario { command: ScenarioCmd::Coverage { dir } } => coverage(&dir),
+        Cmd::Ledger { command: LedgerCmd::Check { database } } => {
+            let url = database_url(database);
+            let store = Store::open(&url).await.with_context(|| format!("opening {url}"))?;
+            let diffs = store.check().await?;
+            let n = store.events().await?.len();
+            if diffs.is_empty() {
+                println!("ledger check: {n} events, projections match");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for d in &diffs {
+                    println!("{}: {}: {}", d.table, d.key, d.detail);
+                }
+                println!("ledger check: {n} events, {} differences", diffs.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        Cmd::Policy { command: PolicyCmd::List } => {
+            for p in Preset::ALL {
+                println!("{:<22} {}", p.name(), p.title_zh());
+            }
+            for p in Preset::LATER {
+                println!("{p:<22} (RULES.md §3.10–§3.13, not available yet)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Policy { command: PolicyCmd::Show { preset, policy, project } } => {
+            let rb = match (&preset, &policy) {
+                (_, Some(file)) => {
+                    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+                    let pf = PolicyFile::parse(&text).with_context(|| format!("{}", file.display()))?;
+                    match pf.projects.get(&project) {
+                        Some(rb) => rb.clone(),
+                        None => bail!("{}: no project {project:?}; projects: {}", file.display(), pf.projects.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    }
+                }
+                (Some(p), None) => Rulebook::preset(Preset::parse(p)?),
+                (None, None) => bail!("name a preset (kehu policy list) or pass --policy FILE"),
+            };
+            print_policy(&rb);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Migrate { database } => {
+            let url = database_url(database);
+            Store::open(&url).await.with_context(|| format!("opening {url}"))?;
+            println!("migrated {url}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_policy(rb: &Rulebook) {
+    println!("rulebook {} ({})", rb.preset.name(), rb.preset.title_zh());
+    println!();
+    println!("{:<22} {:<28} {:<28} meaning", "key", "value", "governs");
+    for (info, value) in rb.entries() {
+        println!("{:<22} {:<28} {:<28} {}", info.key, value, info.governs.join(" "), info.doc);
+    }
+    println!();
+    println!("rules of this rulebook:");
+    for r in CATALOGUE.iter().filter(|r| r.id.starts_with(rb.preset.prefix())) {
+        println!("  {:<14} {}", r.id, r.summary);
+    }
+}
+
+async fn scenario_run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let files = scenario::collect(paths).context("reading the scenario paths")?;
+    if files.is_empty() {
+        bail!("no scenario files (*.toml) under {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    // Parse everything first: a malformed file is an error (exit 2), whatever else passes.
+    let mut scenarios = Vec::new();
+    for f in &files {
+        match scenario::load(f) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => {
+                eprintln!("malformed scenario: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let mut total = scenario::Tally::default();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for s in &scenarios {
+        let t = scenario::run(s, &mut out).await?;
+        total.passed += t.passed;
+        total.failed += t.failed;
+    }
+    writeln!(out, "{} passed, {} failed", total.passed, total.failed)?;
+    Ok(if total.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn coverage(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let files = scenario::collect(&[dir.to_path_buf()]).with_context(|| format!("reading {}", dir.display()))?;
+    let mut cited: BTreeSet<String> = BTreeSet::new();
+    for f in &files {
+        match scenario::load(f) {
+            Ok(s) => cited.extend(s.cited()),
+            Err(e) => {
+                eprintln!("malformed scenario: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let missing: Vec<_> = CATALOGUE.iter().filter(|r| !cited.contains(r.id)).collect();
+    let mut section = "";
+    for r in &missing {
+        if r.section != section {
+            section = r.section;
+            println!("§{section}:");
+        }
+        println!("  {:<16} {}", r.id, r.summary);
+    }
+    println!(
+        "{} of {} rule IDs covered by {} scenario files; {} not covered",
+        CATALOGUE.len() - missing.len(),
+        CATALOGUE.len(),
+        files.len(),
+        missing.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

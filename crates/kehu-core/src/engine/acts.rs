@@ -1034,7 +1034,7 @@ impl Ctx<'_> {
             return Decision { verdict: v, effects: vec![], target: Target::None };
         };
         if let Some(sh) = shares {
-            let sum: u32 = sh.values().sum();
+            let sum: u32 = sh.iter().map(|(_, n)| *n).sum();
             if sum != 100 {
                 let v = self.verdict(Outcome::Invalid, rules::G_SHARES, format!("shares sum to {sum}, not 100"));
                 return Decision { verdict: v, effects: vec![], target: Target::None };
@@ -1072,7 +1072,7 @@ impl Ctx<'_> {
             }
         }
         let credited_from_shares = shares.as_ref().and_then(|sh| {
-            let list: Vec<(Party, u32)> = sh.iter().map(|(p, s)| (p.clone(), *s)).collect();
+            let list: Vec<(Party, u32)> = sh.clone();
             let inv = self.involvement(view);
             super::credited_by_shares(&list, &inv).map(|c| (c, list))
         });
