@@ -170,6 +170,9 @@ pub struct Board {
     pub lost: BTreeMap<StaffId, u32>,
     /// Who received a turn most recently (FR-ASSIST 排轮最后).
     pub last_receiver: Option<StaffId>,
+    /// Turns handed out so far, and the number of each one's latest turn (recency ranking).
+    pub turns: u64,
+    pub last_turn: BTreeMap<StaffId, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -253,9 +253,11 @@ impl Ctx<'_> {
     /// ST-EXPIRED: a logged contact by the salesperson within the last `follow_days`.
     fn followed_up_recently(&self, s: &StaffId) -> bool {
         let Some(view) = &self.view else { return false };
-        let from = crate::time::add_days(self.now, -self.params.follow_days);
-        view.acts("contact")
-            .any(|e| matches!(&e.act, Act::Contact { by, .. } if by == s) && e.at >= from)
+        // G-TIME: "within the last N days" is the N-day window from the contact containing now.
+        view.acts("contact").any(|e| {
+            matches!(&e.act, Act::Contact { by, .. } if by == s)
+                && self.now < crate::time::window_end(e.at, crate::time::Length::Days(self.params.follow_days), self.params.counting)
+        })
     }
 
     /// CD-7DAYS: from the first registration to now, the agency logged contact at least every
@@ -1148,15 +1150,14 @@ impl Ctx<'_> {
 
     pub(crate) fn query(&self) -> Decision {
         let st = self.standing(self.view.as_ref());
-        let mut v = self.with_standing(self.verdict(Outcome::Accepted, st.rule, "the customer's standing"), &st);
+        let rule = st.via.unwrap_or(st.rule);
+        let mut v = self.with_standing(self.verdict(Outcome::Accepted, rule, "the customer's standing"), &st);
         if let Some(d) = self.view.as_ref().and_then(View::last_deal) {
             v.credited = d.verdict.credited.clone();
             v.shares = d.verdict.shares.clone();
         }
         if let Some(view) = &self.view {
-            if view.distinct_holdings().len() > 1 && matches!(self.preset, Preset::B2bProtection | Preset::ChannelDistribution) {
-                v.rule = st.rule.0.into();
-            }
+            let _ = view;
         }
         // A query is a read: nothing is appended to the ledger.
         Decision { verdict: v, effects: vec![], target: Target::None }

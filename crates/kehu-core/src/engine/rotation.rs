@@ -36,7 +36,7 @@ pub fn pick(
             rules::ROT_BUSY
         };
         *b.counts.entry(owed.staff.clone()).or_default() += 1;
-        b.last_receiver = Some(owed.staff.clone());
+        note_turn(&mut b, &owed.staff);
         return Some(Pick {
             receiver: owed.staff,
             rule,
@@ -56,7 +56,7 @@ pub fn pick(
             Presence::Available => {
                 *b.counts.entry(s.clone()).or_default() += 1;
                 b.position = (idx + 1) % n;
-                b.last_receiver = Some(s.clone());
+                note_turn(&mut b, s);
                 return Some(Pick {
                     receiver: s.clone(),
                     rule: first_skip.unwrap_or(rules::ROT_ORDER),
@@ -94,6 +94,12 @@ pub fn pick(
     None
 }
 
+fn note_turn(b: &mut Board, s: &StaffId) {
+    b.turns += 1;
+    b.last_turn.insert(s.clone(), b.turns);
+    b.last_receiver = Some(s.clone());
+}
+
 /// Who would receive a walk-in now, without consuming anything (SR-ABSENT's assistant C).
 pub fn would_receive(
     board: &Board,
@@ -112,10 +118,14 @@ pub fn last_in_queue(
     presence: impl Fn(&StaffId) -> Presence,
     exclude: &StaffId,
 ) -> Option<StaffId> {
-    if let Some(l) = &board.last_receiver {
-        if l != exclude && presence(l) == Presence::Available {
-            return Some(l.clone());
-        }
+    // The available one whose latest turn is the most recent.
+    if let Some((s, _)) = board
+        .last_turn
+        .iter()
+        .filter(|(s, _)| *s != exclude && order.contains(s) && presence(s) == Presence::Available)
+        .max_by_key(|(_, n)| **n)
+    {
+        return Some(s.clone());
     }
     let n = order.len();
     (1..=n)

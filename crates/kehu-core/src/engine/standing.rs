@@ -19,6 +19,9 @@ pub struct Standing {
     pub rule: RuleId,
     /// The claim behind it (also when it has lapsed).
     pub holding: Option<Holding>,
+    /// The rule by which the owner came to hold it, when it differs from the protecting rule
+    /// (TR-LEFT: a team holds its leaver's customer); a query cites it.
+    pub via: Option<RuleId>,
     pub relied: Vec<EventRef>,
 }
 
@@ -30,6 +33,7 @@ impl Standing {
             protected: false,
             rule,
             holding: None,
+            via: None,
             relied: Vec::new(),
         }
     }
@@ -133,6 +137,7 @@ impl Ctx<'_> {
             protected,
             rule,
             holding: Some(h.clone()),
+            via: None,
             relied,
         };
         let p = &h.party;
@@ -185,14 +190,13 @@ impl Ctx<'_> {
                 let active = self.end(last, Length::Days(self.params.active_days));
                 let until = strict.max(active);
                 push_latest(&mut relied, &acts);
-                let rule = if owner != *p {
-                    rules::TR_LEFT
-                } else if now < strict {
-                    rules::TR_PROTECT
-                } else {
-                    rules::TR_ACTIVE
-                };
-                mk(owner, Some(Until::At(until)), now < until, rule, relied)
+                let rule = if now < strict { rules::TR_PROTECT } else { rules::TR_ACTIVE };
+                let left = owner != *p;
+                let mut s = mk(owner, Some(Until::At(until)), now < until, rule, relied);
+                if left {
+                    s.via = Some(rules::TR_LEFT);
+                }
+                s
             }
             Preset::StoreRegistration => {
                 let regs = self.registrations(view, p);
@@ -268,7 +272,16 @@ impl Ctx<'_> {
                 let last = latest(&acts).unwrap_or(h.since).max(h.since);
                 let until = self.end_months(last, self.params.b2b_visit_months);
                 push_latest(&mut relied, &acts);
-                mk(p.clone(), Some(Until::At(until)), now < until, rules::BP_VISIT, relied)
+                // BP-IDLE: without sale or payment for 6 months the customer goes to the pool;
+                // until then its salesperson stays named, though no longer protected.
+                let idle = self.end_months(latest(&deposits).unwrap_or(h.since).max(h.since), self.params.idle_months);
+                if now >= until && now < idle {
+                    let mut s = mk(p.clone(), None, false, rules::BP_VISIT, relied);
+                    s.owner = p.clone();
+                    return s;
+                }
+                let rule = if now >= idle { rules::BP_IDLE } else { rules::BP_VISIT };
+                mk(p.clone(), Some(Until::At(until)), now < until, rule, relied)
             }
             Preset::DirectSales => self.direct_sales_standing(view, h, relied),
         }
@@ -300,6 +313,7 @@ impl Ctx<'_> {
             protected,
             rule,
             holding: Some(h.clone()),
+            via: None,
             relied,
         };
         // DS-CADENCE: every month that has ended must have had its contacts.
