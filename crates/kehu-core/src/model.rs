@@ -42,7 +42,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const NAMES: &'static str = "sales, agent, front_desk, manager, vp, finance, designer, admin";
+    pub const NAMES: &'static str =
+        "sales, agent, front_desk, manager, vp, finance, designer, admin";
 
     pub fn parse(s: &str) -> Option<Role> {
         Some(match s {

@@ -175,7 +175,13 @@ impl Phone {
     pub fn canonical(&self) -> String {
         self.digits
             .iter()
-            .map(|&d| if d == HIDDEN { '*' } else { char::from(b'0' + d) })
+            .map(|&d| {
+                if d == HIDDEN {
+                    '*'
+                } else {
+                    char::from(b'0' + d)
+                }
+            })
             .collect()
     }
 
@@ -258,7 +264,11 @@ impl Phone {
         } else if digits.contains(&HIDDEN) {
             // Two different masks combined may not be an accepted form: keep the more informative one.
             let known = |p: &Phone| p.digits.iter().filter(|&&d| d != HIDDEN).count();
-            Some(if known(self) >= known(other) { *self } else { *other })
+            Some(if known(self) >= known(other) {
+                *self
+            } else {
+                *other
+            })
         } else {
             Some(Phone { digits, form: None })
         }
@@ -306,10 +316,22 @@ mod tests {
 
     #[test]
     fn parses_forms() {
-        assert_eq!(Phone::parse("138****8000").unwrap().form(), Some(MaskForm::P3S4));
-        assert_eq!(Phone::parse("1380**38000").unwrap().form(), Some(MaskForm::P4S5));
-        assert_eq!(Phone::parse("1380013xxxx").unwrap().form(), Some(MaskForm::P7));
-        assert_eq!(Phone::parse("138＊＊＊＊8000").unwrap().form(), Some(MaskForm::P3S4));
+        assert_eq!(
+            Phone::parse("138****8000").unwrap().form(),
+            Some(MaskForm::P3S4)
+        );
+        assert_eq!(
+            Phone::parse("1380**38000").unwrap().form(),
+            Some(MaskForm::P4S5)
+        );
+        assert_eq!(
+            Phone::parse("1380013xxxx").unwrap().form(),
+            Some(MaskForm::P7)
+        );
+        assert_eq!(
+            Phone::parse("138＊＊＊＊8000").unwrap().form(),
+            Some(MaskForm::P3S4)
+        );
         assert!(Phone::parse("13800138000").unwrap().is_full());
     }
 

@@ -132,7 +132,9 @@ impl fmt::Display for Preset {
 pub enum PolicyError {
     #[error("unknown rulebook {0:?}; accepted: site-rotation, site-first-reception, team-registration, store-registration, channel-sms, channel-distribution, channel-launch, b2b-protection, direct-sales")]
     UnknownPreset(String),
-    #[error("rulebook {0:?} is described in RULES.md (§3.10–§3.13) but not available in this version")]
+    #[error(
+        "rulebook {0:?} is described in RULES.md (§3.10–§3.13) but not available in this version"
+    )]
     NotYet(String),
     #[error("unknown policy key {key:?}; accepted keys: {accepted}")]
     UnknownKey { key: String, accepted: String },
@@ -303,7 +305,9 @@ impl Params {
         };
         match key {
             "mask_forms" => {
-                let arr = value.as_array().ok_or_else(|| bad(format!("{value} is not a list")))?;
+                let arr = value
+                    .as_array()
+                    .ok_or_else(|| bad(format!("{value} is not a list")))?;
                 let mut forms = Vec::new();
                 for v in arr {
                     let f = v
@@ -331,11 +335,15 @@ impl Params {
                 }
             }
             "launch_date" => {
-                let s = value.as_str().ok_or_else(|| bad(format!("{value} is not a date")))?;
+                let s = value
+                    .as_str()
+                    .ok_or_else(|| bad(format!("{value} is not a date")))?;
                 self.launch_date = Some(parse_date(s).map_err(|e| bad(e.to_string()))?);
             }
             "fake_fines" => {
-                let arr = value.as_array().ok_or_else(|| bad(format!("{value} is not a list")))?;
+                let arr = value
+                    .as_array()
+                    .ok_or_else(|| bad(format!("{value} is not a list")))?;
                 self.fake_fines = arr
                     .iter()
                     .map(|v| match v.as_integer() {
@@ -517,7 +525,8 @@ impl PolicyFile {
                             detail: "missing".into(),
                             accepted: "a preset name".into(),
                         })?;
-                        projects.insert(name.clone(), Rulebook::with_overrides(preset, &overrides)?);
+                        projects
+                            .insert(name.clone(), Rulebook::with_overrides(preset, &overrides)?);
                     }
                 }
                 _ => {
@@ -573,7 +582,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("strict_days") && e.contains("integer"), "{e}");
-        assert!(matches!(Preset::parse("home-decoration"), Err(PolicyError::NotYet(_))));
+        assert!(matches!(
+            Preset::parse("home-decoration"),
+            Err(PolicyError::NotYet(_))
+        ));
     }
 
     #[test]
@@ -588,7 +600,8 @@ mod tests {
                 "fake_fines" => toml::Value::Array(vec![10.into()]),
                 _ => 1.into(),
             };
-            p.set(info.key, &v).unwrap_or_else(|e| panic!("{}: {e}", info.key));
+            p.set(info.key, &v)
+                .unwrap_or_else(|e| panic!("{}: {e}", info.key));
             assert!(!p.value_text(info.key).is_empty());
         }
     }

@@ -207,10 +207,16 @@ impl ProjectState {
     }
 
     pub fn duty_at(&self, t: Instant) -> Option<&Period> {
-        self.duties.iter().rev().find(|p| p.from <= t && t < p.until)
+        self.duties
+            .iter()
+            .rev()
+            .find(|p| p.from <= t && t < p.until)
     }
 
     pub fn event_at(&self, t: Instant) -> Option<&Period> {
-        self.events.iter().rev().find(|p| p.from <= t && t < p.until)
+        self.events
+            .iter()
+            .rev()
+            .find(|p| p.from <= t && t < p.until)
     }
 }

@@ -16,9 +16,7 @@ fn shanghai() -> &'static TimeZone {
     // at run time; UTC+8 without transitions is the documented fallback and equals Asia/Shanghai
     // since 1991.
     TZ.get_or_init(|| {
-        TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| {
-            TimeZone::fixed(jiff::tz::offset(8))
-        })
+        TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
     })
 }
 
@@ -133,15 +131,14 @@ pub fn add_minutes(t: Instant, n: i64) -> Instant {
 
 /// `n` hours later (dispute deadlines).
 pub fn add_span_hours(t: Instant, n: i64) -> Instant {
-    t.checked_add(Span::new().hours(n)).unwrap_or(Timestamp::MAX)
+    t.checked_add(Span::new().hours(n))
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// 00:00 after the local date of `t` (the end of "that day").
 pub fn end_of_day(t: Instant) -> Instant {
     let d = date_of(t);
-    d.tomorrow()
-        .map(start_of_day)
-        .unwrap_or(Timestamp::MAX)
+    d.tomorrow().map(start_of_day).unwrap_or(Timestamp::MAX)
 }
 
 /// The length unit of a window.
@@ -265,7 +262,10 @@ mod tests {
             format_local(add_months(t("2028-01-31 10:00"), 1)),
             "2028-02-29 10:00"
         );
-        assert_eq!(format_local(end_of_day(t("2026-11-01 23:59"))), "2026-11-02 00:00");
+        assert_eq!(
+            format_local(end_of_day(t("2026-11-01 23:59"))),
+            "2026-11-02 00:00"
+        );
         let w = Window {
             start: t("2026-11-01 10:00"),
             end: add_days(t("2026-11-01 10:00"), 7),
@@ -273,10 +273,17 @@ mod tests {
         assert!(w.contains(t("2026-11-08 09:59")));
         assert!(!w.contains(t("2026-11-08 10:00")));
         assert_eq!(
-            format_local(window_end(t("2026-11-01 10:00"), Length::Days(7), Counting::CalendarDays)),
+            format_local(window_end(
+                t("2026-11-01 10:00"),
+                Length::Days(7),
+                Counting::CalendarDays
+            )),
             "2026-11-08 00:00"
         );
-        assert_eq!(format_local(parse_until("2026-12-31").unwrap()), "2027-01-01 00:00");
+        assert_eq!(
+            format_local(parse_until("2026-12-31").unwrap()),
+            "2027-01-01 00:00"
+        );
     }
 
     #[test]

@@ -172,7 +172,11 @@ impl Verdict {
             Outcome::Rejected if silent => "报备已收到 (registration received)".to_string(),
             Outcome::Rejected => match self.protected_until {
                 Some(Until::At(t)) => {
-                    format!("该客户已受保护至 {} (already protected until {})", format_local(t), format_local(t))
+                    format!(
+                        "该客户已受保护至 {} (already protected until {})",
+                        format_local(t),
+                        format_local(t)
+                    )
                 }
                 _ => "该客户已受保护 (already protected)".to_string(),
             },

@@ -117,10 +117,12 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
         {
-            Some(row) => serde_json::from_str(row.get::<&str, _>(0)).map_err(|e| StoreError::Corrupt {
-                seq: 0,
-                detail: format!("project {}: {e}", cmd.project),
-            })?,
+            Some(row) => {
+                serde_json::from_str(row.get::<&str, _>(0)).map_err(|e| StoreError::Corrupt {
+                    seq: 0,
+                    detail: format!("project {}: {e}", cmd.project),
+                })?
+            }
             None => ProjectState::default(),
         };
         let mut ctx = Context {
@@ -140,7 +142,12 @@ impl Store {
                 let selected = engine::select(Some(c), &ctx.candidates);
                 if let Some(v) = &selected {
                     for e in &v.events {
-                        if let Some(Ok(h)) = e.act.customer().and_then(|x| x.household_of.as_deref()).map(Phone::parse) {
+                        if let Some(Ok(h)) = e
+                            .act
+                            .customer()
+                            .and_then(|x| x.household_of.as_deref())
+                            .map(Phone::parse)
+                        {
                             if !hh.contains(&h) {
                                 hh.push(h);
                             }
@@ -151,13 +158,17 @@ impl Store {
                 for h in &hh {
                     for v in load_views(&mut tx, &cmd.project, h).await? {
                         let phones = engine::record_phones(&v);
-                        if phones.iter().any(|p| p.matches(h)) && !household.iter().any(|x| x.ids == v.ids) {
+                        if phones.iter().any(|p| p.matches(h))
+                            && !household.iter().any(|x| x.ids == v.ids)
+                        {
                             household.push(v);
                         }
                     }
                 }
                 // Records that name this customer as their household member.
-                for v in load_views_by_keys(&mut tx, &cmd.project, &household_probes(&phone)).await? {
+                for v in
+                    load_views_by_keys(&mut tx, &cmd.project, &household_probes(&phone)).await?
+                {
                     let named = v.events.iter().any(|e| {
                         e.act
                             .customer()
@@ -165,7 +176,9 @@ impl Store {
                             .and_then(|t| Phone::parse(t).ok())
                             .is_some_and(|h| h.matches(&phone))
                     });
-                    let own = selected.as_ref().is_some_and(|s| s.ids.iter().any(|i| v.ids.contains(i)));
+                    let own = selected
+                        .as_ref()
+                        .is_some_and(|s| s.ids.iter().any(|i| v.ids.contains(i)));
                     if named && !own && !household.iter().any(|x| x.ids == v.ids) {
                         household.push(v);
                     }
@@ -173,7 +186,11 @@ impl Store {
                 ctx.household = household;
             }
         }
-        if let Act::Visit { referred_by: Some(r), .. } = &cmd.act {
+        if let Act::Visit {
+            referred_by: Some(r),
+            ..
+        } = &cmd.act
+        {
             if let Ok(p) = Phone::parse(r) {
                 let views = load_views(&mut tx, &cmd.project, &p).await?;
                 ctx.referrer = views
@@ -183,13 +200,15 @@ impl Store {
         }
         if let Act::Reassign { from, .. } = &cmd.act {
             let holder = party_key(&directory.party_of(from));
-            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE project = ? AND holder = ?")
-                .bind(&cmd.project)
-                .bind(&holder)
-                .fetch_all(&mut *tx)
-                .await?;
+            let ids: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM customers WHERE project = ? AND holder = ?")
+                    .bind(&cmd.project)
+                    .bind(&holder)
+                    .fetch_all(&mut *tx)
+                    .await?;
             for id in ids {
-                ctx.held_by.push(load_view(&mut tx, &[CustomerId(id)]).await?);
+                ctx.held_by
+                    .push(load_view(&mut tx, &[CustomerId(id)]).await?);
             }
         }
         let decision = engine::decide(&ctx, cmd, now)?;
@@ -217,11 +236,13 @@ impl Store {
             Target::None => Vec::new(),
             Target::Records(ids) => ids.clone(),
             Target::New => {
-                let id: i64 = sqlx::query_scalar("INSERT INTO customers (project, last_seq) VALUES (?, ?) RETURNING id")
-                    .bind(&cmd.project)
-                    .bind(seq)
-                    .fetch_one(&mut **tx)
-                    .await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO customers (project, last_seq) VALUES (?, ?) RETURNING id",
+                )
+                .bind(&cmd.project)
+                .bind(seq)
+                .fetch_one(&mut **tx)
+                .await?;
                 vec![CustomerId(id)]
             }
         };
@@ -304,7 +325,10 @@ fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
 }
 
 fn household_probes(p: &Phone) -> Vec<String> {
-    p.probe_keys().into_iter().map(|k| format!("h{k}")).collect()
+    p.probe_keys()
+        .into_iter()
+        .map(|k| format!("h{k}"))
+        .collect()
 }
 
 async fn load_view(
@@ -347,11 +371,12 @@ async fn load_views_by_keys(
 ) -> Result<Vec<View>, StoreError> {
     let mut ids: BTreeSet<i64> = BTreeSet::new();
     for k in keys {
-        let found: Vec<i64> = sqlx::query_scalar("SELECT customer FROM customer_keys WHERE project = ? AND key = ?")
-            .bind(project)
-            .bind(k)
-            .fetch_all(&mut **tx)
-            .await?;
+        let found: Vec<i64> =
+            sqlx::query_scalar("SELECT customer FROM customer_keys WHERE project = ? AND key = ?")
+                .bind(project)
+                .bind(k)
+                .fetch_all(&mut **tx)
+                .await?;
         ids.extend(found);
     }
     let mut out = Vec::new();
@@ -381,15 +406,21 @@ async fn project_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     e: &Event,
 ) -> Result<(), StoreError> {
-    let keys = if e.verdict.outcome == kehu_core::verdict::Outcome::Invalid { Vec::new() } else { keys_of(e) };
+    let keys = if e.verdict.outcome == kehu_core::verdict::Outcome::Invalid {
+        Vec::new()
+    } else {
+        keys_of(e)
+    };
     for c in &e.customers {
         for k in &keys {
-            sqlx::query("INSERT OR IGNORE INTO customer_keys (project, key, customer) VALUES (?, ?, ?)")
-                .bind(&e.project)
-                .bind(k)
-                .bind(c.0)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO customer_keys (project, key, customer) VALUES (?, ?, ?)",
+            )
+            .bind(&e.project)
+            .bind(k)
+            .bind(c.0)
+            .execute(&mut **tx)
+            .await?;
         }
         sqlx::query("UPDATE customers SET last_seq = ? WHERE id = ?")
             .bind(e.seq)
@@ -475,14 +506,21 @@ async fn project_event(
     Ok(())
 }
 
+/// A violation row: seq, index, project, party, rule, amount, note.
+type ViolationRow = (i64, i64, String, String, String, Option<i64>, String);
+/// A customer row: project, holder, holder rule, last seq.
+type CustomerRow = (String, Option<String>, Option<String>, i64);
+/// A dispute row: project, customer, rule, deadline, closing seq.
+type DisputeRow = (String, i64, String, i64, Option<i64>);
+
 /// The projections as plain values, for the ledger check.
 #[derive(Debug, Default, PartialEq)]
 struct Projections {
-    customers: BTreeMap<i64, (String, Option<String>, Option<String>, i64)>,
+    customers: BTreeMap<i64, CustomerRow>,
     keys: BTreeSet<(String, String, i64)>,
     projects: BTreeMap<String, ProjectState>,
-    disputes: BTreeMap<i64, (String, i64, String, i64, Option<i64>)>,
-    violations: BTreeSet<(i64, i64, String, String, String, Option<i64>, String)>,
+    disputes: BTreeMap<i64, DisputeRow>,
+    violations: BTreeSet<ViolationRow>,
     notifications: BTreeSet<(i64, i64, String, String)>,
 }
 
@@ -490,9 +528,16 @@ impl Projections {
     fn fold(events: &[Event]) -> Projections {
         let mut p = Projections::default();
         for e in events {
-            let keys = if e.verdict.outcome == kehu_core::verdict::Outcome::Invalid { Vec::new() } else { keys_of(e) };
+            let keys = if e.verdict.outcome == kehu_core::verdict::Outcome::Invalid {
+                Vec::new()
+            } else {
+                keys_of(e)
+            };
             for c in &e.customers {
-                let entry = p.customers.entry(c.0).or_insert((e.project.clone(), None, None, e.seq));
+                let entry =
+                    p.customers
+                        .entry(c.0)
+                        .or_insert((e.project.clone(), None, None, e.seq));
                 entry.3 = e.seq;
                 for k in &keys {
                     p.keys.insert((e.project.clone(), k.clone(), c.0));
@@ -527,13 +572,25 @@ impl Projections {
                 }
             }
             if let (Some(d), Some(c)) = (&e.verdict.dispute, e.customers.first()) {
-                p.disputes.insert(e.seq, (e.project.clone(), c.0, d.rule.clone(), ms(d.deadline), None));
+                p.disputes.insert(
+                    e.seq,
+                    (e.project.clone(), c.0, d.rule.clone(), ms(d.deadline), None),
+                );
             }
             for (i, v) in e.verdict.violations.iter().enumerate() {
-                p.violations.insert((e.seq, i as i64, e.project.clone(), party_key(&v.staff), v.rule.clone(), v.amount, v.note.clone()));
+                p.violations.insert((
+                    e.seq,
+                    i as i64,
+                    e.project.clone(),
+                    party_key(&v.staff),
+                    v.rule.clone(),
+                    v.amount,
+                    v.note.clone(),
+                ));
             }
             for (i, n) in e.verdict.notify.iter().enumerate() {
-                p.notifications.insert((e.seq, i as i64, e.project.clone(), party_key(n)));
+                p.notifications
+                    .insert((e.seq, i as i64, e.project.clone(), party_key(n)));
             }
         }
         p
@@ -541,28 +598,60 @@ impl Projections {
 
     async fn read(pool: &SqlitePool) -> Result<Projections, StoreError> {
         let mut p = Projections::default();
-        for r in sqlx::query("SELECT id, project, holder, holder_rule, last_seq FROM customers").fetch_all(pool).await? {
-            p.customers.insert(r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4)));
+        for r in sqlx::query("SELECT id, project, holder, holder_rule, last_seq FROM customers")
+            .fetch_all(pool)
+            .await?
+        {
+            p.customers
+                .insert(r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4)));
         }
-        for r in sqlx::query("SELECT project, key, customer FROM customer_keys").fetch_all(pool).await? {
+        for r in sqlx::query("SELECT project, key, customer FROM customer_keys")
+            .fetch_all(pool)
+            .await?
+        {
             p.keys.insert((r.get(0), r.get(1), r.get(2)));
         }
-        for r in sqlx::query("SELECT name, state FROM projects").fetch_all(pool).await? {
+        for r in sqlx::query("SELECT name, state FROM projects")
+            .fetch_all(pool)
+            .await?
+        {
             let name: String = r.get(0);
-            let state: ProjectState = serde_json::from_str(r.get::<&str, _>(1)).map_err(|e| StoreError::Corrupt {
-                seq: 0,
-                detail: format!("project {name}: {e}"),
-            })?;
+            let state: ProjectState =
+                serde_json::from_str(r.get::<&str, _>(1)).map_err(|e| StoreError::Corrupt {
+                    seq: 0,
+                    detail: format!("project {name}: {e}"),
+                })?;
             p.projects.insert(name, state);
         }
-        for r in sqlx::query("SELECT seq, project, customer, rule, deadline_ms, closed_seq FROM disputes").fetch_all(pool).await? {
-            p.disputes.insert(r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)));
+        for r in sqlx::query(
+            "SELECT seq, project, customer, rule, deadline_ms, closed_seq FROM disputes",
+        )
+        .fetch_all(pool)
+        .await?
+        {
+            p.disputes
+                .insert(r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)));
         }
-        for r in sqlx::query("SELECT seq, idx, project, party, rule, amount, note FROM violations").fetch_all(pool).await? {
-            p.violations.insert((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)));
+        for r in sqlx::query("SELECT seq, idx, project, party, rule, amount, note FROM violations")
+            .fetch_all(pool)
+            .await?
+        {
+            p.violations.insert((
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                r.get(6),
+            ));
         }
-        for r in sqlx::query("SELECT seq, idx, project, party FROM notifications").fetch_all(pool).await? {
-            p.notifications.insert((r.get(0), r.get(1), r.get(2), r.get(3)));
+        for r in sqlx::query("SELECT seq, idx, project, party FROM notifications")
+            .fetch_all(pool)
+            .await?
+        {
+            p.notifications
+                .insert((r.get(0), r.get(1), r.get(2), r.get(3)));
         }
         Ok(p)
     }
@@ -577,20 +666,45 @@ impl Projections {
             for (k, v) in a {
                 match b.get(k) {
                     Some(w) if w == v => {}
-                    Some(w) => out.push(Difference { table, key: format!("{k:?}"), detail: format!("rebuilt {v:?}, stored {w:?}") }),
-                    None => out.push(Difference { table, key: format!("{k:?}"), detail: "missing from the projection".into() }),
+                    Some(w) => out.push(Difference {
+                        table,
+                        key: format!("{k:?}"),
+                        detail: format!("rebuilt {v:?}, stored {w:?}"),
+                    }),
+                    None => out.push(Difference {
+                        table,
+                        key: format!("{k:?}"),
+                        detail: "missing from the projection".into(),
+                    }),
                 }
             }
             for k in b.keys().filter(|k| !a.contains_key(k)) {
-                out.push(Difference { table, key: format!("{k:?}"), detail: "in the projection but not derived from any event".into() });
+                out.push(Difference {
+                    table,
+                    key: format!("{k:?}"),
+                    detail: "in the projection but not derived from any event".into(),
+                });
             }
         }
-        fn cmp_sets<T: Ord + std::fmt::Debug>(table: &'static str, a: &BTreeSet<T>, b: &BTreeSet<T>, out: &mut Vec<Difference>) {
+        fn cmp_sets<T: Ord + std::fmt::Debug>(
+            table: &'static str,
+            a: &BTreeSet<T>,
+            b: &BTreeSet<T>,
+            out: &mut Vec<Difference>,
+        ) {
             for x in a.difference(b) {
-                out.push(Difference { table, key: format!("{x:?}"), detail: "missing from the projection".into() });
+                out.push(Difference {
+                    table,
+                    key: format!("{x:?}"),
+                    detail: "missing from the projection".into(),
+                });
             }
             for x in b.difference(a) {
-                out.push(Difference { table, key: format!("{x:?}"), detail: "in the projection but not derived from any event".into() });
+                out.push(Difference {
+                    table,
+                    key: format!("{x:?}"),
+                    detail: "in the projection but not derived from any event".into(),
+                });
             }
         }
         cmp_maps("customers", &self.customers, &actual.customers, out);
@@ -598,6 +712,11 @@ impl Projections {
         cmp_maps("projects", &self.projects, &actual.projects, out);
         cmp_maps("disputes", &self.disputes, &actual.disputes, out);
         cmp_sets("violations", &self.violations, &actual.violations, out);
-        cmp_sets("notifications", &self.notifications, &actual.notifications, out);
+        cmp_sets(
+            "notifications",
+            &self.notifications,
+            &actual.notifications,
+            out,
+        );
     }
 }

@@ -13,7 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kehu", version, about = "kehu (客户): one source of truth for a sales organisation's customer policy")]
+#[command(
+    name = "kehu",
+    version,
+    about = "kehu (客户): one source of truth for a sales organisation's customer policy"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -91,7 +95,10 @@ fn database_url(flag: Option<String>) -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kehu: cannot start the runtime: {e}");
@@ -109,11 +116,19 @@ fn main() -> ExitCode {
 
 async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
     match cmd {
-        Cmd::Scenario { command: ScenarioCmd::Run { paths } } => scenario_run(&paths).await,
-        Cmd::Scenario { command: ScenarioCmd::Coverage { dir } } => coverage(&dir),
-        Cmd::Ledger { command: LedgerCmd::Check { database } } => {
+        Cmd::Scenario {
+            command: ScenarioCmd::Run { paths },
+        } => scenario_run(&paths).await,
+        Cmd::Scenario {
+            command: ScenarioCmd::Coverage { dir },
+        } => coverage(&dir),
+        Cmd::Ledger {
+            command: LedgerCmd::Check { database },
+        } => {
             let url = database_url(database);
-            let store = Store::open(&url).await.with_context(|| format!("opening {url}"))?;
+            let store = Store::open(&url)
+                .await
+                .with_context(|| format!("opening {url}"))?;
             let diffs = store.check().await?;
             let n = store.events().await?.len();
             if diffs.is_empty() {
@@ -127,7 +142,9 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
-        Cmd::Policy { command: PolicyCmd::List } => {
+        Cmd::Policy {
+            command: PolicyCmd::List,
+        } => {
             for p in Preset::ALL {
                 println!("{:<22} {}", p.name(), p.title_zh());
             }
@@ -136,14 +153,27 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Policy { command: PolicyCmd::Show { preset, policy, project } } => {
+        Cmd::Policy {
+            command:
+                PolicyCmd::Show {
+                    preset,
+                    policy,
+                    project,
+                },
+        } => {
             let rb = match (&preset, &policy) {
                 (_, Some(file)) => {
-                    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-                    let pf = PolicyFile::parse(&text).with_context(|| format!("{}", file.display()))?;
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let pf =
+                        PolicyFile::parse(&text).with_context(|| format!("{}", file.display()))?;
                     match pf.projects.get(&project) {
                         Some(rb) => rb.clone(),
-                        None => bail!("{}: no project {project:?}; projects: {}", file.display(), pf.projects.keys().cloned().collect::<Vec<_>>().join(", ")),
+                        None => bail!(
+                            "{}: no project {project:?}; projects: {}",
+                            file.display(),
+                            pf.projects.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
                     }
                 }
                 (Some(p), None) => Rulebook::preset(Preset::parse(p)?),
@@ -154,7 +184,9 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
         }
         Cmd::Migrate { database } => {
             let url = database_url(database);
-            Store::open(&url).await.with_context(|| format!("opening {url}"))?;
+            Store::open(&url)
+                .await
+                .with_context(|| format!("opening {url}"))?;
             println!("migrated {url}");
             Ok(ExitCode::SUCCESS)
         }
@@ -166,11 +198,20 @@ fn print_policy(rb: &Rulebook) {
     println!();
     println!("{:<22} {:<28} {:<28} meaning", "key", "value", "governs");
     for (info, value) in rb.entries() {
-        println!("{:<22} {:<28} {:<28} {}", info.key, value, info.governs.join(" "), info.doc);
+        println!(
+            "{:<22} {:<28} {:<28} {}",
+            info.key,
+            value,
+            info.governs.join(" "),
+            info.doc
+        );
     }
     println!();
     println!("rules of this rulebook:");
-    for r in CATALOGUE.iter().filter(|r| r.id.starts_with(rb.preset.prefix())) {
+    for r in CATALOGUE
+        .iter()
+        .filter(|r| r.id.starts_with(rb.preset.prefix()))
+    {
         println!("  {:<14} {}", r.id, r.summary);
     }
 }
@@ -178,7 +219,14 @@ fn print_policy(rb: &Rulebook) {
 async fn scenario_run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let files = scenario::collect(paths).context("reading the scenario paths")?;
     if files.is_empty() {
-        bail!("no scenario files (*.toml) under {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no scenario files (*.toml) under {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     // Parse everything first: a malformed file is an error (exit 2), whatever else passes.
     let mut scenarios = Vec::new();
@@ -200,11 +248,16 @@ async fn scenario_run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         total.failed += t.failed;
     }
     writeln!(out, "{} passed, {} failed", total.passed, total.failed)?;
-    Ok(if total.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if total.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn coverage(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let files = scenario::collect(&[dir.to_path_buf()]).with_context(|| format!("reading {}", dir.display()))?;
+    let files = scenario::collect(&[dir.to_path_buf()])
+        .with_context(|| format!("reading {}", dir.display()))?;
     let mut cited: BTreeSet<String> = BTreeSet::new();
     for f in &files {
         match scenario::load(f) {

@@ -28,9 +28,17 @@ pub struct Malformed {
 impl fmt::Display for Malformed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.step == 0 {
-            write!(f, "{}: header: field `{}`: {}", self.file, self.field, self.detail)
+            write!(
+                f,
+                "{}: header: field `{}`: {}",
+                self.file, self.field, self.detail
+            )
         } else {
-            write!(f, "{}: step {}: field `{}`: {}", self.file, self.step, self.field, self.detail)
+            write!(
+                f,
+                "{}: step {}: field `{}`: {}",
+                self.file, self.step, self.field, self.detail
+            )
         }
     }
 }
@@ -100,19 +108,23 @@ impl P<'_> {
     }
 
     fn table<'v>(&self, v: &'v Value, field: &str) -> Result<&'v toml::Table, Malformed> {
-        v.as_table().ok_or_else(|| self.err(field, "must be a table"))
+        v.as_table()
+            .ok_or_else(|| self.err(field, "must be a table"))
     }
 
     fn str<'v>(&self, v: &'v Value, field: &str) -> Result<&'v str, Malformed> {
-        v.as_str().ok_or_else(|| self.err(field, format!("must be a string, got {v}")))
+        v.as_str()
+            .ok_or_else(|| self.err(field, format!("must be a string, got {v}")))
     }
 
     fn bool(&self, v: &Value, field: &str) -> Result<bool, Malformed> {
-        v.as_bool().ok_or_else(|| self.err(field, format!("must be true or false, got {v}")))
+        v.as_bool()
+            .ok_or_else(|| self.err(field, format!("must be true or false, got {v}")))
     }
 
     fn int(&self, v: &Value, field: &str) -> Result<i64, Malformed> {
-        v.as_integer().ok_or_else(|| self.err(field, format!("must be an integer, got {v}")))
+        v.as_integer()
+            .ok_or_else(|| self.err(field, format!("must be an integer, got {v}")))
     }
 
     fn time(&self, v: &Value, field: &str) -> Result<Instant, Malformed> {
@@ -126,7 +138,10 @@ impl P<'_> {
     fn check_keys(&self, t: &toml::Table, allowed: &[&str], what: &str) -> Result<(), Malformed> {
         for k in t.keys() {
             if !allowed.contains(&k.as_str()) {
-                return Err(self.err(k, format!("unknown field for {what}; accepted: {}", allowed.join(", "))));
+                return Err(self.err(
+                    k,
+                    format!("unknown field for {what}; accepted: {}", allowed.join(", ")),
+                ));
             }
         }
         Ok(())
@@ -134,23 +149,68 @@ impl P<'_> {
 }
 
 const HEADER: &[&str] = &[
-    "title", "rulebook", "overrides", "staff", "step", "covers", "launch_date", "holidays", "workdays", "seed",
+    "title",
+    "rulebook",
+    "overrides",
+    "staff",
+    "step",
+    "covers",
+    "launch_date",
+    "holidays",
+    "workdays",
+    "seed",
 ];
 const STAFF: &[&str] = &["id", "name", "role", "team", "agency", "region"];
 const EXPECT: &[&str] = &[
-    "outcome", "owner", "receiver", "turn", "shares", "rule", "protected_until", "violation", "credited", "notify",
+    "outcome",
+    "owner",
+    "receiver",
+    "turn",
+    "shares",
+    "rule",
+    "protected_until",
+    "violation",
+    "credited",
+    "notify",
 ];
-const CUSTOMER: &[&str] = &["name", "phone", "gender", "address", "id_no", "household_of", "relation"];
+const CUSTOMER: &[&str] = &[
+    "name",
+    "phone",
+    "gender",
+    "address",
+    "id_no",
+    "household_of",
+    "relation",
+];
 
 fn act_fields(act: &str) -> Option<&'static [&'static str]> {
     Some(match act {
-        "register" => &["by", "customer", "channel", "kind", "visit_at", "inbound", "region", "signed"],
-        "visit" => &["customer", "brought_by", "names", "designates", "refuses", "complains_about", "forgot", "referred_by"],
+        "register" => &[
+            "by", "customer", "channel", "kind", "visit_at", "inbound", "region", "signed",
+        ],
+        "visit" => &[
+            "customer",
+            "brought_by",
+            "names",
+            "designates",
+            "refuses",
+            "complains_about",
+            "forgot",
+            "referred_by",
+        ],
         "walk_in" => &["customer", "taken_by"],
         "confirm" => &["by", "customer", "signed_by"],
         "contact" => &["by", "customer", "kind"],
         "deposit" => &["customer", "amount", "kind", "unit"],
-        "deal" => &["customer", "amount", "closed_by", "helped_by", "knowing", "named", "group_purchase"],
+        "deal" => &[
+            "customer",
+            "amount",
+            "closed_by",
+            "helped_by",
+            "knowing",
+            "named",
+            "group_purchase",
+        ],
         "claim" => &["by", "customer", "evidence"],
         "consent" => &["by", "to", "customer"],
         "status" => &["staff", "state"],
@@ -187,12 +247,18 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
         None => BTreeMap::new(),
     };
     if let Some(v) = doc.get("launch_date") {
-        overrides.insert("launch_date".into(), Value::String(h.str(v, "launch_date")?.to_string()));
+        overrides.insert(
+            "launch_date".into(),
+            Value::String(h.str(v, "launch_date")?.to_string()),
+        );
     }
-    let mut rulebook = Rulebook::with_overrides(preset, &overrides).map_err(|e| h.err("overrides", e.to_string()))?;
+    let mut rulebook = Rulebook::with_overrides(preset, &overrides)
+        .map_err(|e| h.err("overrides", e.to_string()))?;
     for (key, set) in [("holidays", true), ("workdays", false)] {
         if let Some(v) = doc.get(key) {
-            let arr = v.as_array().ok_or_else(|| h.err(key, "must be a list of dates"))?;
+            let arr = v
+                .as_array()
+                .ok_or_else(|| h.err(key, "must be a list of dates"))?;
             for d in arr {
                 let d = parse_date(h.str(d, key)?).map_err(|e| h.err(key, e.to_string()))?;
                 if set {
@@ -209,11 +275,15 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
     };
     let covers: Vec<String> = match doc.get("covers") {
         Some(v) => {
-            let arr = v.as_array().ok_or_else(|| h.err("covers", "must be a list of rule IDs"))?;
+            let arr = v
+                .as_array()
+                .ok_or_else(|| h.err("covers", "must be a list of rule IDs"))?;
             arr.iter()
                 .map(|x| {
                     let id = h.str(x, "covers")?;
-                    rules::lookup(id).map(|r| r.id.to_string()).ok_or_else(|| h.err("covers", format!("{id:?} is not a rule ID of RULES.md")))
+                    rules::lookup(id).map(|r| r.id.to_string()).ok_or_else(|| {
+                        h.err("covers", format!("{id:?} is not a rule ID of RULES.md"))
+                    })
                 })
                 .collect::<Result<_, _>>()?
         }
@@ -221,24 +291,36 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
     };
     let mut directory = Directory::default();
     if let Some(v) = doc.get("staff") {
-        let arr = v.as_array().ok_or_else(|| h.err("staff", "must be [[staff]] entries"))?;
+        let arr = v
+            .as_array()
+            .ok_or_else(|| h.err("staff", "must be [[staff]] entries"))?;
         for (i, s) in arr.iter().enumerate() {
             let field = |f: &str| format!("staff[{}].{f}", i + 1);
             let t = h.table(s, &field(""))?;
             for k in t.keys() {
                 if !STAFF.contains(&k.as_str()) {
-                    return Err(h.err(&field(k), format!("unknown field; accepted: {}", STAFF.join(", "))));
+                    return Err(h.err(
+                        &field(k),
+                        format!("unknown field; accepted: {}", STAFF.join(", ")),
+                    ));
                 }
             }
             let get = |k: &str| -> Result<Option<String>, Malformed> {
-                t.get(k).map(|v| h.str(v, &field(k)).map(str::to_string)).transpose()
+                t.get(k)
+                    .map(|v| h.str(v, &field(k)).map(str::to_string))
+                    .transpose()
             };
             let id = get("id")?.ok_or_else(|| h.err(&field("id"), "missing"))?;
             if directory.get(&StaffId(id.clone())).is_some() {
                 return Err(h.err(&field("id"), format!("duplicate handle {id:?}")));
             }
             let role_s = get("role")?.ok_or_else(|| h.err(&field("role"), "missing"))?;
-            let role = Role::parse(&role_s).ok_or_else(|| h.err(&field("role"), format!("{role_s:?}; accepted: {}", Role::NAMES)))?;
+            let role = Role::parse(&role_s).ok_or_else(|| {
+                h.err(
+                    &field("role"),
+                    format!("{role_s:?}; accepted: {}", Role::NAMES),
+                )
+            })?;
             directory.staff.push(Staff {
                 id: StaffId(id.clone()),
                 name: get("name")?.unwrap_or(id),
@@ -253,14 +335,23 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
     let mut phones: Vec<(String, CustomerInput)> = Vec::new();
     let mut last: Option<Instant> = None;
     if let Some(v) = doc.get("step") {
-        let arr = v.as_array().ok_or_else(|| h.err("step", "must be [[step]] entries"))?;
+        let arr = v
+            .as_array()
+            .ok_or_else(|| h.err("step", "must be [[step]] entries"))?;
         for (i, s) in arr.iter().enumerate() {
             let p = P { file, step: i + 1 };
             let t = p.table(s, "step")?;
-            let act_name = t.get("act").ok_or_else(|| p.err("act", format!("missing; accepted: {ACTS}"))).and_then(|v| p.str(v, "act"))?;
-            let fields = act_fields(act_name).ok_or_else(|| p.err("act", format!("unknown act {act_name:?}; accepted: {ACTS}")))?;
+            let act_name = t
+                .get("act")
+                .ok_or_else(|| p.err("act", format!("missing; accepted: {ACTS}")))
+                .and_then(|v| p.str(v, "act"))?;
+            let fields = act_fields(act_name).ok_or_else(|| {
+                p.err("act", format!("unknown act {act_name:?}; accepted: {ACTS}"))
+            })?;
             for k in t.keys() {
-                if !["at", "act", "expect", "project"].contains(&k.as_str()) && !fields.contains(&k.as_str()) {
+                if !["at", "act", "expect", "project"].contains(&k.as_str())
+                    && !fields.contains(&k.as_str())
+                {
                     return Err(p.err(k, format!("unknown field for act {act_name}; accepted: at, act, expect, project, {}", fields.join(", "))));
                 }
             }
@@ -279,11 +370,25 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
                 None => "default".to_string(),
             };
             let act = parse_act(&p, act_name, t, &directory, &mut phones, seed)?;
-            let expect = t.get("expect").map(|v| parse_expect(&p, v, &directory)).transpose()?;
-            steps.push(Step { number: i + 1, command: Command { project, at, act }, expect });
+            let expect = t
+                .get("expect")
+                .map(|v| parse_expect(&p, v, &directory))
+                .transpose()?;
+            steps.push(Step {
+                number: i + 1,
+                command: Command { project, at, act },
+                expect,
+            });
         }
     }
-    Ok(Scenario { file: file.to_string(), title, rulebook, directory, covers, steps })
+    Ok(Scenario {
+        file: file.to_string(),
+        title,
+        rulebook,
+        directory,
+        covers,
+        steps,
+    })
 }
 
 fn handle(p: &P, v: &Value, field: &str, dir: &Directory) -> Result<StaffId, Malformed> {
@@ -303,30 +408,46 @@ fn handles(p: &P, v: &Value, field: &str, dir: &Directory) -> Result<Vec<StaffId
     }
 }
 
-fn parse_customer(p: &P, v: &Value, phones: &mut Vec<(String, CustomerInput)>) -> Result<CustomerInput, Malformed> {
+fn parse_customer(
+    p: &P,
+    v: &Value,
+    phones: &mut Vec<(String, CustomerInput)>,
+) -> Result<CustomerInput, Malformed> {
     match v {
         Value::String(s) => Ok(phones
             .iter()
             .find(|(ph, _)| ph == s)
             .map(|(_, c)| c.clone())
-            .unwrap_or_else(|| CustomerInput { phone: Some(s.clone()), ..CustomerInput::default() })),
+            .unwrap_or_else(|| CustomerInput {
+                phone: Some(s.clone()),
+                ..CustomerInput::default()
+            })),
         Value::Table(t) => {
             p.check_keys(t, CUSTOMER, "customer").map_err(|mut e| {
                 e.field = format!("customer.{}", e.field);
                 e
             })?;
             let get = |k: &str| -> Result<Option<String>, Malformed> {
-                t.get(k).map(|v| p.str(v, &format!("customer.{k}")).map(str::to_string)).transpose()
+                t.get(k)
+                    .map(|v| p.str(v, &format!("customer.{k}")).map(str::to_string))
+                    .transpose()
             };
             let gender = match get("gender")? {
-                Some(g) => Some(Gender::parse(&g).ok_or_else(|| p.err("customer.gender", format!("{g:?}; accepted: male, female")))?),
+                Some(g) => Some(Gender::parse(&g).ok_or_else(|| {
+                    p.err("customer.gender", format!("{g:?}; accepted: male, female"))
+                })?),
                 None => None,
             };
             let relation = match get("relation")?.as_deref() {
                 Some("spouse") => Some(Relation::Spouse),
                 Some("parent") => Some(Relation::Parent),
                 Some("child") => Some(Relation::Child),
-                Some(r) => return Err(p.err("customer.relation", format!("{r:?}; accepted: spouse, parent, child"))),
+                Some(r) => {
+                    return Err(p.err(
+                        "customer.relation",
+                        format!("{r:?}; accepted: spouse, parent, child"),
+                    ))
+                }
                 None => None,
             };
             let c = CustomerInput {
@@ -345,11 +466,20 @@ fn parse_customer(p: &P, v: &Value, phones: &mut Vec<(String, CustomerInput)>) -
             }
             Ok(c)
         }
-        _ => Err(p.err("customer", "must be a table or an earlier step's phone string")),
+        _ => Err(p.err(
+            "customer",
+            "must be a table or an earlier step's phone string",
+        )),
     }
 }
 
-fn enum_field<T>(p: &P, t: &toml::Table, field: &str, accepted: &str, f: impl Fn(&str) -> Option<T>) -> Result<Option<T>, Malformed> {
+fn enum_field<T>(
+    p: &P,
+    t: &toml::Table,
+    field: &str,
+    accepted: &str,
+    f: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, Malformed> {
     t.get(field)
         .map(|v| {
             let s = p.str(v, field)?;
@@ -358,27 +488,45 @@ fn enum_field<T>(p: &P, t: &toml::Table, field: &str, accepted: &str, f: impl Fn
         .transpose()
 }
 
-fn parse_act(p: &P, name: &str, t: &toml::Table, dir: &Directory, phones: &mut Vec<(String, CustomerInput)>, seed: u64) -> Result<Act, Malformed> {
-    let req = |k: &str| t.get(k).ok_or_else(|| p.err(k, format!("missing; act {name} needs it")));
+fn parse_act(
+    p: &P,
+    name: &str,
+    t: &toml::Table,
+    dir: &Directory,
+    phones: &mut Vec<(String, CustomerInput)>,
+    seed: u64,
+) -> Result<Act, Malformed> {
+    let req = |k: &str| {
+        t.get(k)
+            .ok_or_else(|| p.err(k, format!("missing; act {name} needs it")))
+    };
     let opt_handle = |k: &str| t.get(k).map(|v| handle(p, v, k, dir)).transpose();
     let opt_bool = |k: &str| t.get(k).map(|v| p.bool(v, k)).transpose();
-    let customer = |phones: &mut Vec<(String, CustomerInput)>| -> Result<CustomerInput, Malformed> { parse_customer(p, req("customer")?, phones) };
+    let customer = |phones: &mut Vec<(String, CustomerInput)>| -> Result<CustomerInput, Malformed> {
+        parse_customer(p, req("customer")?, phones)
+    };
     Ok(match name {
         "register" => Act::Register {
             by: handle(p, req("by")?, "by", dir)?,
             customer: customer(phones)?,
-            channel: enum_field(p, t, "channel", "site, sms, phone, online, wechat, qq, email", |s| {
-                Some(match s {
-                    "site" => Channel::Site,
-                    "sms" => Channel::Sms,
-                    "phone" => Channel::Phone,
-                    "online" => Channel::Online,
-                    "wechat" => Channel::Wechat,
-                    "qq" => Channel::Qq,
-                    "email" => Channel::Email,
-                    _ => return None,
-                })
-            })?
+            channel: enum_field(
+                p,
+                t,
+                "channel",
+                "site, sms, phone, online, wechat, qq, email",
+                |s| {
+                    Some(match s {
+                        "site" => Channel::Site,
+                        "sms" => Channel::Sms,
+                        "phone" => Channel::Phone,
+                        "online" => Channel::Online,
+                        "wechat" => Channel::Wechat,
+                        "qq" => Channel::Qq,
+                        "email" => Channel::Email,
+                        _ => return None,
+                    })
+                },
+            )?
             .unwrap_or_default(),
             kind: enum_field(p, t, "kind", "formal, pre", |s| match s {
                 "formal" => Some(RegKind::Formal),
@@ -386,48 +534,78 @@ fn parse_act(p: &P, name: &str, t: &toml::Table, dir: &Directory, phones: &mut V
                 _ => None,
             })?
             .unwrap_or_default(),
-            visit_at: t.get("visit_at").map(|v| p.time(v, "visit_at")).transpose()?,
+            visit_at: t
+                .get("visit_at")
+                .map(|v| p.time(v, "visit_at"))
+                .transpose()?,
             inbound: opt_bool("inbound")?.unwrap_or(false),
-            region: t.get("region").map(|v| p.str(v, "region").map(str::to_string)).transpose()?,
+            region: t
+                .get("region")
+                .map(|v| p.str(v, "region").map(str::to_string))
+                .transpose()?,
             signed: opt_bool("signed")?.unwrap_or(true),
         },
         "visit" => Act::Visit {
             customer: customer(phones)?,
             brought_by: opt_handle("brought_by")?,
-            names: t.get("names").map(|v| handles(p, v, "names", dir)).transpose()?.unwrap_or_default(),
+            names: t
+                .get("names")
+                .map(|v| handles(p, v, "names", dir))
+                .transpose()?
+                .unwrap_or_default(),
             designates: opt_handle("designates")?,
             refuses: opt_handle("refuses")?,
             complains_about: opt_handle("complains_about")?,
             forgot: opt_bool("forgot")?.unwrap_or(false),
-            referred_by: t.get("referred_by").map(|v| p.str(v, "referred_by").map(str::to_string)).transpose()?,
+            referred_by: t
+                .get("referred_by")
+                .map(|v| p.str(v, "referred_by").map(str::to_string))
+                .transpose()?,
         },
         "walk_in" => Act::WalkIn {
-            customer: t.get("customer").map(|v| parse_customer(p, v, phones)).transpose()?,
+            customer: t
+                .get("customer")
+                .map(|v| parse_customer(p, v, phones))
+                .transpose()?,
             taken_by: opt_handle("taken_by")?,
         },
         "confirm" => Act::Confirm {
             by: handle(p, req("by")?, "by", dir)?,
             customer: customer(phones)?,
-            signed_by: t.get("signed_by").map(|v| handles(p, v, "signed_by", dir)).transpose()?.unwrap_or_default(),
+            signed_by: t
+                .get("signed_by")
+                .map(|v| handles(p, v, "signed_by", dir))
+                .transpose()?
+                .unwrap_or_default(),
         },
         "contact" => Act::Contact {
             by: handle(p, req("by")?, "by", dir)?,
             customer: customer(phones)?,
-            kind: enum_field(p, t, "kind", "call, visit, message, invite, home_visit", |s| {
-                Some(match s {
-                    "call" => ContactKind::Call,
-                    "visit" => ContactKind::Visit,
-                    "message" => ContactKind::Message,
-                    "invite" => ContactKind::Invite,
-                    "home_visit" => ContactKind::HomeVisit,
-                    _ => return None,
-                })
-            })?
+            kind: enum_field(
+                p,
+                t,
+                "kind",
+                "call, visit, message, invite, home_visit",
+                |s| {
+                    Some(match s {
+                        "call" => ContactKind::Call,
+                        "visit" => ContactKind::Visit,
+                        "message" => ContactKind::Message,
+                        "invite" => ContactKind::Invite,
+                        "home_visit" => ContactKind::HomeVisit,
+                        _ => return None,
+                    })
+                },
+            )?
             .unwrap_or_default(),
         },
         "deposit" => Act::Deposit {
             customer: customer(phones)?,
-            amount: t.get("amount").map(|v| p.int(v, "amount")).transpose()?.unwrap_or(0),
+            amount: t
+                .get("amount")
+                .map(|v| p.int(v, "amount"))
+                .transpose()?
+                .unwrap_or(0),
             kind: enum_field(p, t, "kind", "small, large, deposit", |s| match s {
                 "small" => Some(DepositKind::Small),
                 "large" => Some(DepositKind::Large),
@@ -435,13 +613,24 @@ fn parse_act(p: &P, name: &str, t: &toml::Table, dir: &Directory, phones: &mut V
                 _ => None,
             })?
             .unwrap_or_default(),
-            unit: t.get("unit").map(|v| p.str(v, "unit").map(str::to_string)).transpose()?,
+            unit: t
+                .get("unit")
+                .map(|v| p.str(v, "unit").map(str::to_string))
+                .transpose()?,
         },
         "deal" => Act::Deal {
             customer: customer(phones)?,
-            amount: t.get("amount").map(|v| p.int(v, "amount")).transpose()?.unwrap_or(0),
+            amount: t
+                .get("amount")
+                .map(|v| p.int(v, "amount"))
+                .transpose()?
+                .unwrap_or(0),
             closed_by: opt_handle("closed_by")?,
-            helped_by: t.get("helped_by").map(|v| handles(p, v, "helped_by", dir)).transpose()?.unwrap_or_default(),
+            helped_by: t
+                .get("helped_by")
+                .map(|v| handles(p, v, "helped_by", dir))
+                .transpose()?
+                .unwrap_or_default(),
             knowing: opt_bool("knowing")?,
             named: opt_handle("named")?,
             group_purchase: opt_bool("group_purchase")?.unwrap_or(false),
@@ -449,7 +638,10 @@ fn parse_act(p: &P, name: &str, t: &toml::Table, dir: &Directory, phones: &mut V
         "claim" => Act::Claim {
             by: handle(p, req("by")?, "by", dir)?,
             customer: customer(phones)?,
-            evidence: t.get("evidence").map(|v| p.str(v, "evidence").map(str::to_string)).transpose()?,
+            evidence: t
+                .get("evidence")
+                .map(|v| p.str(v, "evidence").map(str::to_string))
+                .transpose()?,
         },
         "consent" => Act::Consent {
             by: handle(p, req("by")?, "by", dir)?,
@@ -460,16 +652,26 @@ fn parse_act(p: &P, name: &str, t: &toml::Table, dir: &Directory, phones: &mut V
             let s = p.str(req("state")?, "state")?;
             Act::Status {
                 staff: handle(p, req("staff")?, "staff", dir)?,
-                state: Presence::parse(s).ok_or_else(|| p.err("state", format!("{s:?}; accepted: {}", Presence::NAMES)))?,
+                state: Presence::parse(s).ok_or_else(|| {
+                    p.err("state", format!("{s:?}; accepted: {}", Presence::NAMES))
+                })?,
             }
         }
         "resolve" => Act::Resolve {
             by: handle(p, req("by")?, "by", dir)?,
             customer: customer(phones)?,
-            owner: t.get("owner").map(|v| party(p, v, "owner", dir)).transpose()?,
-            shares: t.get("shares").map(|v| shares(p, v, "shares", dir).map(|m| m.into_iter().collect())).transpose()?,
+            owner: t
+                .get("owner")
+                .map(|v| party(p, v, "owner", dir))
+                .transpose()?,
+            shares: t
+                .get("shares")
+                .map(|v| shares(p, v, "shares", dir).map(|m| m.into_iter().collect()))
+                .transpose()?,
         },
-        "query" => Act::Query { customer: customer(phones)? },
+        "query" => Act::Query {
+            customer: customer(phones)?,
+        },
         "extend" => Act::Extend {
             by: handle(p, req("by")?, "by", dir)?,
             customer: customer(phones)?,
@@ -481,7 +683,11 @@ fn parse_act(p: &P, name: &str, t: &toml::Table, dir: &Directory, phones: &mut V
         },
         "event" => Act::Event {
             until: p.until(req("until")?, "until")?,
-            name: t.get("name").map(|v| p.str(v, "name").map(str::to_string)).transpose()?.unwrap_or_default(),
+            name: t
+                .get("name")
+                .map(|v| p.str(v, "name").map(str::to_string))
+                .transpose()?
+                .unwrap_or_default(),
         },
         "reassign" => Act::Reassign {
             by: handle(p, req("by")?, "by", dir)?,
@@ -500,11 +706,18 @@ fn party(p: &P, v: &Value, field: &str, dir: &Directory) -> Result<Party, Malfor
     })
 }
 
-fn shares(p: &P, v: &Value, field: &str, dir: &Directory) -> Result<BTreeMap<Party, u32>, Malformed> {
+fn shares(
+    p: &P,
+    v: &Value,
+    field: &str,
+    dir: &Directory,
+) -> Result<BTreeMap<Party, u32>, Malformed> {
     let t = p.table(v, field)?;
     let mut out = BTreeMap::new();
     for (k, n) in t {
-        let party = dir.parse_party(k).ok_or_else(|| p.err(field, format!("{k:?} is not a party")))?;
+        let party = dir
+            .parse_party(k)
+            .ok_or_else(|| p.err(field, format!("{k:?} is not a party")))?;
         let n = p.int(n, field)?;
         if !(0..=100).contains(&n) {
             return Err(p.err(field, format!("share {n} is not a percentage")));
@@ -518,7 +731,10 @@ fn parse_expect(p: &P, v: &Value, dir: &Directory) -> Result<Expect, Malformed> 
     let t = p.table(v, "expect")?;
     for k in t.keys() {
         if !EXPECT.contains(&k.as_str()) {
-            return Err(p.err(&format!("expect.{k}"), format!("unknown expectation; accepted: {}", EXPECT.join(", "))));
+            return Err(p.err(
+                &format!("expect.{k}"),
+                format!("unknown expectation; accepted: {}", EXPECT.join(", ")),
+            ));
         }
     }
     let f = |k: &str| format!("expect.{k}");
@@ -526,7 +742,9 @@ fn parse_expect(p: &P, v: &Value, dir: &Directory) -> Result<Expect, Malformed> 
         t.get(k)
             .map(|v| {
                 let s = p.str(v, &f(k))?;
-                rules::lookup(s).map(|r| r.id.to_string()).ok_or_else(|| p.err(&f(k), format!("{s:?} is not a rule ID of RULES.md")))
+                rules::lookup(s)
+                    .map(|r| r.id.to_string())
+                    .ok_or_else(|| p.err(&f(k), format!("{s:?} is not a rule ID of RULES.md")))
             })
             .transpose()
     };
@@ -535,13 +753,27 @@ fn parse_expect(p: &P, v: &Value, dir: &Directory) -> Result<Expect, Malformed> 
             .get("outcome")
             .map(|v| {
                 let s = p.str(v, &f("outcome"))?;
-                Outcome::parse(s).ok_or_else(|| p.err(&f("outcome"), format!("{s:?}; accepted: accepted, rejected, pending, invalid, confirmed")))
+                Outcome::parse(s).ok_or_else(|| {
+                    p.err(
+                        &f("outcome"),
+                        format!("{s:?}; accepted: accepted, rejected, pending, invalid, confirmed"),
+                    )
+                })
             })
             .transpose()?,
-        owner: t.get("owner").map(|v| party(p, v, &f("owner"), dir)).transpose()?,
-        receiver: t.get("receiver").map(|v| handle(p, v, &f("receiver"), dir)).transpose()?,
+        owner: t
+            .get("owner")
+            .map(|v| party(p, v, &f("owner"), dir))
+            .transpose()?,
+        receiver: t
+            .get("receiver")
+            .map(|v| handle(p, v, &f("receiver"), dir))
+            .transpose()?,
         turn: t.get("turn").map(|v| p.bool(v, &f("turn"))).transpose()?,
-        shares: t.get("shares").map(|v| shares(p, v, &f("shares"), dir)).transpose()?,
+        shares: t
+            .get("shares")
+            .map(|v| shares(p, v, &f("shares"), dir))
+            .transpose()?,
         rule: rule_id("rule")?,
         protected_until: t
             .get("protected_until")
@@ -550,16 +782,23 @@ fn parse_expect(p: &P, v: &Value, dir: &Directory) -> Result<Expect, Malformed> 
                 if s == "none" {
                     Ok(s.to_string())
                 } else {
-                    parse_local(s).map(format_local).map_err(|e| p.err(&f("protected_until"), e.to_string()))
+                    parse_local(s)
+                        .map(format_local)
+                        .map_err(|e| p.err(&f("protected_until"), e.to_string()))
                 }
             })
             .transpose()?,
         violation: rule_id("violation")?,
-        credited: t.get("credited").map(|v| party(p, v, &f("credited"), dir)).transpose()?,
+        credited: t
+            .get("credited")
+            .map(|v| party(p, v, &f("credited"), dir))
+            .transpose()?,
         notify: t
             .get("notify")
             .map(|v| {
-                let a = v.as_array().ok_or_else(|| p.err(&f("notify"), "must be a list of parties"))?;
+                let a = v
+                    .as_array()
+                    .ok_or_else(|| p.err(&f("notify"), "must be a list of parties"))?;
                 a.iter().map(|x| party(p, x, &f("notify"), dir)).collect()
             })
             .transpose()?,
@@ -574,7 +813,11 @@ pub fn check(e: &Expect, v: &Verdict) -> Vec<String> {
             out.push(format!("{field}: expected {want}, got {got}"));
         }
     };
-    let party_s = |p: &Option<Party>| p.as_ref().map(|x| x.to_string()).unwrap_or_else(|| "(none)".into());
+    let party_s = |p: &Option<Party>| {
+        p.as_ref()
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| "(none)".into())
+    };
     if let Some(o) = e.outcome {
         cmp("outcome", o.name().into(), v.outcome.name().into());
     }
@@ -582,25 +825,57 @@ pub fn check(e: &Expect, v: &Verdict) -> Vec<String> {
         cmp("owner", o.to_string(), party_s(&v.owner));
     }
     if let Some(r) = &e.receiver {
-        cmp("receiver", r.0.clone(), v.receiver.as_ref().map(|x| x.0.clone()).unwrap_or_else(|| "(none)".into()));
+        cmp(
+            "receiver",
+            r.0.clone(),
+            v.receiver
+                .as_ref()
+                .map(|x| x.0.clone())
+                .unwrap_or_else(|| "(none)".into()),
+        );
     }
     if let Some(t) = e.turn {
-        cmp("turn", t.to_string(), v.turn.map(|x| x.to_string()).unwrap_or_else(|| "(none)".into()));
+        cmp(
+            "turn",
+            t.to_string(),
+            v.turn
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "(none)".into()),
+        );
     }
     if let Some(s) = &e.shares {
-        let fmt = |m: &BTreeMap<Party, u32>| m.iter().map(|(p, n)| format!("{p}={n}")).collect::<Vec<_>>().join(", ");
+        let fmt = |m: &BTreeMap<Party, u32>| {
+            m.iter()
+                .map(|(p, n)| format!("{p}={n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let got: BTreeMap<Party, u32> = v.shares.iter().cloned().collect();
-        cmp("shares", format!("{{{}}}", fmt(s)), format!("{{{}}}", fmt(&got)));
+        cmp(
+            "shares",
+            format!("{{{}}}", fmt(s)),
+            format!("{{{}}}", fmt(&got)),
+        );
     }
     if let Some(r) = &e.rule {
         cmp("rule", r.clone(), v.rule.clone());
     }
     if let Some(u) = &e.protected_until {
-        cmp("protected_until", u.clone(), v.protected_until.map(|x| x.display()).unwrap_or_else(|| "(no protection)".into()));
+        cmp(
+            "protected_until",
+            u.clone(),
+            v.protected_until
+                .map(|x| x.display())
+                .unwrap_or_else(|| "(no protection)".into()),
+        );
     }
     if let Some(r) = &e.violation {
         let got: Vec<&str> = v.violations.iter().map(|x| x.rule.as_str()).collect();
-        let shown = if got.contains(&r.as_str()) { r.clone() } else { format!("[{}]", got.join(", ")) };
+        let shown = if got.contains(&r.as_str()) {
+            r.clone()
+        } else {
+            format!("[{}]", got.join(", "))
+        };
         cmp("violation", r.clone(), shown);
     }
     if let Some(c) = &e.credited {
@@ -611,7 +886,11 @@ pub fn check(e: &Expect, v: &Verdict) -> Vec<String> {
         let mut got: Vec<String> = v.notify.iter().map(|p| p.to_string()).collect();
         want.sort();
         got.sort();
-        cmp("notify", format!("[{}]", want.join(", ")), format!("[{}]", got.join(", ")));
+        cmp(
+            "notify",
+            format!("[{}]", want.join(", ")),
+            format!("[{}]", got.join(", ")),
+        );
     }
     out
 }
@@ -628,23 +907,45 @@ pub async fn run(s: &Scenario, out: &mut impl std::io::Write) -> anyhow::Result<
     let store = Store::memory().await?;
     let mut tally = Tally::default();
     for step in &s.steps {
-        let res = store.execute(&s.rulebook, &s.directory, &step.command, step.command.at).await?;
+        let res = store
+            .execute(&s.rulebook, &s.directory, &step.command, step.command.at)
+            .await?;
         let Some(e) = &step.expect else { continue };
         let problems = check(e, &res.verdict);
         let at = format_local(step.command.at);
         let act = step.command.act.name();
         if problems.is_empty() {
             tally.passed += 1;
-            writeln!(out, "ok   {} step {} ({act} {at}): {} {}", s.file, step.number, res.verdict.outcome.name(), res.verdict.rule)?;
+            writeln!(
+                out,
+                "ok   {} step {} ({act} {at}): {} {}",
+                s.file,
+                step.number,
+                res.verdict.outcome.name(),
+                res.verdict.rule
+            )?;
         } else {
             tally.failed += 1;
-            writeln!(out, "FAIL {} step {} ({act} {at}): {} [{}]", s.file, step.number, problems.join("; "), res.verdict.reason)?;
+            writeln!(
+                out,
+                "FAIL {} step {} ({act} {at}): {} [{}]",
+                s.file,
+                step.number,
+                problems.join("; "),
+                res.verdict.reason
+            )?;
         }
     }
     let diffs = store.check().await?;
     if !diffs.is_empty() {
         tally.failed += 1;
-        writeln!(out, "FAIL {}: ledger check found {} differences, first: {:?}", s.file, diffs.len(), diffs[0])?;
+        writeln!(
+            out,
+            "FAIL {}: ledger check found {} differences, first: {:?}",
+            s.file,
+            diffs.len(),
+            diffs[0]
+        )?;
     }
     Ok(tally)
 }
@@ -654,7 +955,9 @@ pub fn collect(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
             entries.sort();
             for e in entries {
                 if e.is_dir() {

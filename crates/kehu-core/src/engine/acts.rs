@@ -2,7 +2,9 @@
 
 use super::rotation::{self, Pick};
 use super::{Ctx, Decision, Target};
-use crate::model::{Act, Channel, ContactKind, CustomerInput, Party, Presence, RegKind, Role, StaffId};
+use crate::model::{
+    Act, Channel, ContactKind, CustomerInput, Party, Presence, RegKind, Role, StaffId,
+};
 use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, Period, ProjectState, View};
@@ -118,7 +120,11 @@ impl Ctx<'_> {
         let party = self.party(by);
         let st = self.standing(self.view.as_ref());
         let target = self.target();
-        let done = |v: Verdict, eff: Vec<Effect>| Decision { verdict: v, effects: eff, target: target.clone() };
+        let done = |v: Verdict, eff: Vec<Effect>| Decision {
+            verdict: v,
+            effects: eff,
+            target: target.clone(),
+        };
 
         // Rules about the registration's own form and timing.
         match self.preset {
@@ -127,17 +133,34 @@ impl Ctx<'_> {
             }
             Preset::ChannelSms => {
                 let Some(v) = visit_at else {
-                    return done(self.verdict(Outcome::Invalid, rules::CS_LEAD, "an SMS registration must declare the visit time (visit_at)"), vec![]);
+                    return done(
+                        self.verdict(
+                            Outcome::Invalid,
+                            rules::CS_LEAD,
+                            "an SMS registration must declare the visit time (visit_at)",
+                        ),
+                        vec![],
+                    );
                 };
                 if crate::time::add_minutes(self.now, self.params.lead_minutes) > *v {
                     return done(self.reject(&st, rules::CS_LEAD, format!("an SMS registration must arrive at least {} minutes before its declared visit", self.params.lead_minutes)), vec![]);
                 }
             }
             Preset::ChannelDistribution => {
-                let named = customer.name.as_deref().is_some_and(|n| !n.trim().is_empty());
+                let named = customer
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| !n.trim().is_empty());
                 if *channel == Channel::Site {
                     if !named {
-                        return done(self.verdict(Outcome::Invalid, rules::CD_GROUP, "a tour group counts as registered only with both name and phone"), vec![]);
+                        return done(
+                            self.verdict(
+                                Outcome::Invalid,
+                                rules::CD_GROUP,
+                                "a tour group counts as registered only with both name and phone",
+                            ),
+                            vec![],
+                        );
                     }
                 } else if !named || customer.gender().is_none() {
                     return done(self.verdict(Outcome::Invalid, rules::CD_PRE, "a pre-registration needs the customer's name, gender (先生/女士) and phone (前四后五)"), vec![]);
@@ -145,16 +168,44 @@ impl Ctx<'_> {
             }
             Preset::ChannelLaunch if *kind == RegKind::Pre => {
                 let Some(v) = visit_at else {
-                    return done(self.verdict(Outcome::Invalid, rules::CL_PRE, "a pre-registration must declare its visit date (visit_at)"), vec![]);
+                    return done(
+                        self.verdict(
+                            Outcome::Invalid,
+                            rules::CL_PRE,
+                            "a pre-registration must declare its visit date (visit_at)",
+                        ),
+                        vec![],
+                    );
                 };
                 if date_of(self.now) >= date_of(*v) {
-                    return done(self.reject(&st, rules::CL_PRE, "a pre-registration must be sent on an earlier date than its visit"), vec![]);
+                    return done(
+                        self.reject(
+                            &st,
+                            rules::CL_PRE,
+                            "a pre-registration must be sent on an earlier date than its visit",
+                        ),
+                        vec![],
+                    );
                 }
-                let v = self.with_standing(self.verdict(Outcome::Accepted, rules::CL_PRE, "pre-registration recorded as evidence; it gives no ownership"), &st);
+                let v = self.with_standing(
+                    self.verdict(
+                        Outcome::Accepted,
+                        rules::CL_PRE,
+                        "pre-registration recorded as evidence; it gives no ownership",
+                    ),
+                    &st,
+                );
                 return done(v, vec![]);
             }
             Preset::ChannelLaunch if *channel != Channel::Site || !*signed => {
-                return done(self.reject(&st, rules::CL_FORMAL, "a formal registration happens on site with the customer's signature"), vec![]);
+                return done(
+                    self.reject(
+                        &st,
+                        rules::CL_FORMAL,
+                        "a formal registration happens on site with the customer's signature",
+                    ),
+                    vec![],
+                );
             }
             Preset::DirectSales if *inbound => {
                 return done(self.reject(&st, rules::DS_SELF, "only self-sourced customers may be filed; an inbound-call customer may not"), vec![]);
@@ -166,16 +217,30 @@ impl Ctx<'_> {
         if st.protected && st.owner != party {
             if self.preset == Preset::TeamRegistration && self.consented(&st, &party) {
                 let eff = vec![holder(&party, rules::TR_ACTIVE)];
-                let v = self.settle(self.verdict(Outcome::Accepted, rules::TR_ACTIVE, "registered with the owner's consent"), &eff);
+                let v = self.settle(
+                    self.verdict(
+                        Outcome::Accepted,
+                        rules::TR_ACTIVE,
+                        "registered with the owner's consent",
+                    ),
+                    &eff,
+                );
                 return done(v, eff);
             }
             let same_day = st.holding.as_ref().is_some_and(|h| self.same_day(h.since));
-            let rule = if self.preset == Preset::TeamRegistration && same_day && st.rule == rules::TR_PROTECT {
+            let rule = if self.preset == Preset::TeamRegistration
+                && same_day
+                && st.rule == rules::TR_PROTECT
+            {
                 rules::TR_SAMEDAY
             } else {
                 st.rule
             };
-            let mut v = self.reject(&st, rule, "collision (撞单): the customer is protected for another party");
+            let mut v = self.reject(
+                &st,
+                rule,
+                "collision (撞单): the customer is protected for another party",
+            );
             if rule == rules::TR_ACTIVE {
                 v.violations.push(Violation {
                     staff: Party::Staff(by.clone()),
@@ -190,9 +255,26 @@ impl Ctx<'_> {
         // A renewal by the holder.
         if st.protected {
             if self.preset == Preset::ChannelDistribution && !self.recontacted(&party) {
-                return done(self.reject(&st, rules::CD_7DAYS, format!("re-registering needs a logged contact at least every {} days", self.params.recontact_days)), vec![]);
+                return done(
+                    self.reject(
+                        &st,
+                        rules::CD_7DAYS,
+                        format!(
+                            "re-registering needs a logged contact at least every {} days",
+                            self.params.recontact_days
+                        ),
+                    ),
+                    vec![],
+                );
             }
-            let v = self.settle(self.verdict(Outcome::Accepted, st.rule, "registration renewed by its holder"), &[]);
+            let v = self.settle(
+                self.verdict(
+                    Outcome::Accepted,
+                    st.rule,
+                    "registration renewed by its holder",
+                ),
+                &[],
+            );
             return done(v, vec![]);
         }
 
@@ -201,19 +283,41 @@ impl Ctx<'_> {
             if let Some(prev @ Party::Staff(prev_id)) = &lapsed {
                 if prev != &party && self.followed_up_recently(prev_id) {
                     let v = self.verdict(Outcome::Pending, rules::ST_EXPIRED, "the protection expired but the original salesperson is still following up: the customer chooses").owner(Some(prev.clone()));
-                    let v = self.open_dispute(v, rules::ST_EXPIRED, vec![prev.clone(), party.clone()]);
+                    let v =
+                        self.open_dispute(v, rules::ST_EXPIRED, vec![prev.clone(), party.clone()]);
                     return done(v, vec![]);
                 }
             }
         }
-        if self.preset == Preset::ChannelDistribution && lapsed.as_ref() == Some(&party) && !self.recontacted(&party) {
-            return done(self.reject(&st, rules::CD_7DAYS, format!("re-registering needs a logged contact at least every {} days", self.params.recontact_days)), vec![]);
+        if self.preset == Preset::ChannelDistribution
+            && lapsed.as_ref() == Some(&party)
+            && !self.recontacted(&party)
+        {
+            return done(
+                self.reject(
+                    &st,
+                    rules::CD_7DAYS,
+                    format!(
+                        "re-registering needs a logged contact at least every {} days",
+                        self.params.recontact_days
+                    ),
+                ),
+                vec![],
+            );
         }
         if self.preset == Preset::DirectSales {
             let own = self.dir.get(by).and_then(|s| s.region.as_deref());
             if let (Some(own), Some(r)) = (own, region.as_deref()) {
                 if own != r {
-                    let v = self.verdict(Outcome::Pending, rules::DS_REGION, format!("filing across regions ({own} → {r}) needs the manager's approval")).owner(Some(st.owner.clone()));
+                    let v = self
+                        .verdict(
+                            Outcome::Pending,
+                            rules::DS_REGION,
+                            format!(
+                                "filing across regions ({own} → {r}) needs the manager's approval"
+                            ),
+                        )
+                        .owner(Some(st.owner.clone()));
                     let v = self.open_dispute(v, rules::DS_REGION, vec![]);
                     return done(v, vec![]);
                 }
@@ -221,7 +325,13 @@ impl Ctx<'_> {
         }
         if self.preset == Preset::SiteRotation {
             if let Some(ev) = self.project.event_at(self.now) {
-                let v = self.verdict(Outcome::Pending, rules::SR_EVENT, format!("during {} the manager sets ownership", ev.name)).owner(Some(st.owner.clone()));
+                let v = self
+                    .verdict(
+                        Outcome::Pending,
+                        rules::SR_EVENT,
+                        format!("during {} the manager sets ownership", ev.name),
+                    )
+                    .owner(Some(st.owner.clone()));
                 let v = self.open_dispute(v, rules::SR_EVENT, vec![]);
                 return done(v, vec![]);
             }
@@ -234,7 +344,10 @@ impl Ctx<'_> {
             (None, _) => self.first_rule(),
         };
         let eff = vec![holder(&party, rule)];
-        let v = self.settle(self.verdict(Outcome::Accepted, rule, "claim accepted"), &eff);
+        let v = self.settle(
+            self.verdict(Outcome::Accepted, rule, "claim accepted"),
+            &eff,
+        );
         done(v, eff)
     }
 
@@ -256,7 +369,12 @@ impl Ctx<'_> {
         // G-TIME: "within the last N days" is the N-day window from the contact containing now.
         view.acts("contact").any(|e| {
             matches!(&e.act, Act::Contact { by, .. } if by == s)
-                && self.now < crate::time::window_end(e.at, crate::time::Length::Days(self.params.follow_days), self.params.counting)
+                && self.now
+                    < crate::time::window_end(
+                        e.at,
+                        crate::time::Length::Days(self.params.follow_days),
+                        self.params.counting,
+                    )
         })
     }
 
@@ -268,7 +386,9 @@ impl Ctx<'_> {
             .events
             .iter()
             .filter(|e| match &e.act {
-                Act::Register { by, .. } => e.verdict.outcome == Outcome::Accepted && &self.party(by) == p,
+                Act::Register { by, .. } => {
+                    e.verdict.outcome == Outcome::Accepted && &self.party(by) == p
+                }
                 Act::Contact { by, .. } => &self.party(by) == p,
                 _ => false,
             })
@@ -276,7 +396,9 @@ impl Ctx<'_> {
             .collect();
         times.push(self.now);
         times.sort();
-        times.windows(2).all(|w| crate::time::add_days(w[0], self.params.recontact_days) >= w[1])
+        times
+            .windows(2)
+            .all(|w| crate::time::add_days(w[0], self.params.recontact_days) >= w[1])
     }
 
     // ----- visits (到访) and walk-ins -----------------------------------------------------------
@@ -333,8 +455,16 @@ impl Ctx<'_> {
     fn rotation_reception(&self, claim: bool) -> Decision {
         let Some(pick) = self.rotate() else {
             let st = self.standing(self.view.as_ref());
-            let v = self.reject(&st, rules::ROT_ORDER, "nobody on duty is available to receive");
-            return Decision { verdict: v, effects: vec![], target: self.target_or_none() };
+            let v = self.reject(
+                &st,
+                rules::ROT_ORDER,
+                "nobody on duty is available to receive",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
         };
         let mut eff = vec![self.board_effect(&pick)];
         let mut v = self.verdict(Outcome::Accepted, pick.rule, "received in rotation order");
@@ -347,23 +477,47 @@ impl Ctx<'_> {
                 v.rule = rules::SR_EVENT.0.into();
                 v.reason = format!("during {} the manager sets ownership", ev.name);
                 v.owner = Some(Party::Pool);
-                return Decision { verdict: v, effects: eff, target: self.target() };
+                return Decision {
+                    verdict: v,
+                    effects: eff,
+                    target: self.target(),
+                };
             }
         }
         if has_customer && claim {
-            eff.push(holder(&Party::Staff(pick.receiver.clone()), self.first_rule()));
+            eff.push(holder(
+                &Party::Staff(pick.receiver.clone()),
+                self.first_rule(),
+            ));
             let v = self.settle(v, &eff);
-            return Decision { verdict: v, effects: eff, target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: eff,
+                target: self.target(),
+            };
         }
         if has_customer {
             let v = self.settle(v, &eff);
-            return Decision { verdict: v, effects: eff, target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: eff,
+                target: self.target(),
+            };
         }
-        Decision { verdict: v, effects: eff, target: Target::None }
+        Decision {
+            verdict: v,
+            effects: eff,
+            target: Target::None,
+        }
     }
 
     /// Finishes a visit verdict received without a turn: holder change when `new_holder` differs.
-    fn finish_visit(&self, mut v: Verdict, new_holder: Option<(&Party, RuleId)>, notify_owner: Option<&Party>) -> Decision {
+    fn finish_visit(
+        &self,
+        mut v: Verdict,
+        new_holder: Option<(&Party, RuleId)>,
+        notify_owner: Option<&Party>,
+    ) -> Decision {
         let st = self.standing(self.view.as_ref());
         let mut eff = Vec::new();
         if let Some((p, rule)) = new_holder {
@@ -380,7 +534,11 @@ impl Ctx<'_> {
         } else {
             self.settle(v, &eff)
         };
-        Decision { verdict: v, effects: eff, target: self.target() }
+        Decision {
+            verdict: v,
+            effects: eff,
+            target: self.target(),
+        }
     }
 
     /// SR-REFERRAL: a customer brought by an existing customer belongs to that customer's owner.
@@ -388,8 +546,16 @@ impl Ctx<'_> {
         let r = self.referrer?;
         let rs = self.standing(Some(r));
         let owner = rs.owner.staff()?.clone();
-        let receiver = if self.present(&owner) { owner.clone() } else { self.peek()? };
-        let mut v = self.received(rules::SR_REFERRAL, &receiver, "brought by an existing customer: the referrer's owner keeps the new customer");
+        let receiver = if self.present(&owner) {
+            owner.clone()
+        } else {
+            self.peek()?
+        };
+        let mut v = self.received(
+            rules::SR_REFERRAL,
+            &receiver,
+            "brought by an existing customer: the referrer's owner keeps the new customer",
+        );
         if receiver != owner {
             v.assistant = Some(receiver.clone());
         }
@@ -405,7 +571,7 @@ impl Ctx<'_> {
                 let s = self.standing(Some(h));
                 let first = h.holdings().into_values().min_by_key(|x| x.seq)?;
                 let staff = first.party.staff()?.clone();
-                s.protected.then(|| (first.seq, staff, s.relied))
+                s.protected.then_some((first.seq, staff, s.relied))
             })
             .min_by_key(|(seq, _, _)| *seq)
             .map(|(_, s, r)| (s, r))
@@ -416,29 +582,60 @@ impl Ctx<'_> {
         let st = self.standing(self.view.as_ref());
         let owner = st.protected.then(|| st.owner.clone());
         let owner_staff = owner.as_ref().and_then(|o| o.staff().cloned());
-        let history = self.view.as_ref().is_some_and(|v| !self.earlier_servers(v).is_empty());
+        let history = self
+            .view
+            .as_ref()
+            .is_some_and(|v| !self.earlier_servers(v).is_empty());
 
         if owner.is_none() {
             if let Some((h, relied)) = self.household_receiver() {
-                let receiver = if self.present(&h) { h.clone() } else { self.peek().unwrap_or(h.clone()) };
-                let mut v = self.received(rules::SR_HOUSEHOLD, &receiver, "a family member of a customer: the first receiver keeps the household");
+                let receiver = if self.present(&h) {
+                    h.clone()
+                } else {
+                    self.peek().unwrap_or(h.clone())
+                };
+                let mut v = self.received(
+                    rules::SR_HOUSEHOLD,
+                    &receiver,
+                    "a family member of a customer: the first receiver keeps the household",
+                );
                 v.relied_on.extend(relied);
                 return self.finish_visit(v, Some((&Party::Staff(h), rules::SR_HOUSEHOLD)), None);
             }
         }
         if let Some(b) = &a.complains_about {
-            let new = a.designates.clone().or_else(|| a.names.iter().find(|n| *n != b && self.present(n)).cloned()).or_else(|| self.peek());
-            let Some(new) = new else { return self.rotation_reception(true) };
-            let mut v = self.received(rules::SR_COMPLAINT, &new, "the customer refuses and complains about their salesperson: the manager confirms");
+            let new = a
+                .designates
+                .clone()
+                .or_else(|| a.names.iter().find(|n| *n != b && self.present(n)).cloned())
+                .or_else(|| self.peek());
+            let Some(new) = new else {
+                return self.rotation_reception(true);
+            };
+            let mut v = self.received(
+                rules::SR_COMPLAINT,
+                &new,
+                "the customer refuses and complains about their salesperson: the manager confirms",
+            );
             let former = Party::Staff(b.clone());
             v.owner = Some(Party::Staff(new.clone()));
             let v = self.open_dispute(v, rules::SR_COMPLAINT, vec![former]);
             return self.finish_visit(v, Some((&Party::Staff(new), rules::SR_COMPLAINT)), None);
         }
         if let Some(b) = &a.refuses {
-            let new = a.designates.clone().or_else(|| a.names.iter().find(|n| *n != b && self.present(n)).cloned()).or_else(|| self.peek());
-            let Some(new) = new else { return self.rotation_reception(true) };
-            let v = self.received(rules::SR_REFUSE, &new, "the customer refuses their salesperson and asks for another, who follows up");
+            let new = a
+                .designates
+                .clone()
+                .or_else(|| a.names.iter().find(|n| *n != b && self.present(n)).cloned())
+                .or_else(|| self.peek());
+            let Some(new) = new else {
+                return self.rotation_reception(true);
+            };
+            let v = self.received(
+                rules::SR_REFUSE,
+                &new,
+                "the customer refuses their salesperson and asks for another, who follows up",
+            );
             let former = Party::Staff(b.clone());
             let notify = (owner.as_ref() == Some(&former)).then_some(&former);
             return self.finish_visit(v, Some((&Party::Staff(new), rules::SR_REFUSE)), notify);
@@ -448,7 +645,8 @@ impl Ctx<'_> {
             if d.verdict.receiver.is_some() {
                 d.verdict.rule = rules::SR_FORGOT.0.into();
                 if let Some(o) = &owner {
-                    let present: Vec<Party> = d.verdict.receiver.iter().map(|r| self.party(r)).collect();
+                    let present: Vec<Party> =
+                        d.verdict.receiver.iter().map(|r| self.party(r)).collect();
                     self.notify_absent_owner(&mut d.verdict, o, &present);
                 }
             }
@@ -467,7 +665,11 @@ impl Ctx<'_> {
                     None => return self.rotation_reception(true),
                 },
             };
-            let mut v = self.received(rules::SR_MULTI, &receiver, "the customer names several salespeople: the first named who is present receives");
+            let mut v = self.received(
+                rules::SR_MULTI,
+                &receiver,
+                "the customer names several salespeople: the first named who is present receives",
+            );
             let new_holder = match &owner {
                 Some(o) if o == &Party::Staff(receiver.clone()) => None,
                 _ => Some(Party::Staff(receiver.clone())),
@@ -479,9 +681,17 @@ impl Ctx<'_> {
                     eff.push(holder(h, rules::SR_MULTI));
                 }
                 let v = self.settle(v, &eff);
-                Decision { verdict: v, effects: eff, target: self.target() }
+                Decision {
+                    verdict: v,
+                    effects: eff,
+                    target: self.target(),
+                }
             } else {
-                self.finish_visit(v, new_holder.as_ref().map(|h| (h, rules::SR_MULTI)), owner.as_ref())
+                self.finish_visit(
+                    v,
+                    new_holder.as_ref().map(|h| (h, rules::SR_MULTI)),
+                    owner.as_ref(),
+                )
             };
             d.verdict.rule = rules::SR_MULTI.0.into();
             return d;
@@ -489,8 +699,15 @@ impl Ctx<'_> {
         let named = a.designates.clone().or_else(|| a.names.first().cloned());
         if let Some(x) = named {
             let xp = Party::Staff(x.clone());
-            if owner_staff.as_ref() == Some(&x) || (!history && owner.is_none()) || (owner.is_none() && self.only_server_is(&x)) {
-                let rule = if owner_staff.as_ref() == Some(&x) || self.only_server_is(&x) { rules::SR_RETURN } else { rules::SR_DESIG };
+            if owner_staff.as_ref() == Some(&x)
+                || (!history && owner.is_none())
+                || (owner.is_none() && self.only_server_is(&x))
+            {
+                let rule = if owner_staff.as_ref() == Some(&x) || self.only_server_is(&x) {
+                    rules::SR_RETURN
+                } else {
+                    rules::SR_DESIG
+                };
                 if self.present(&x) {
                     let v = self.received(rule, &x, "the customer names their salesperson");
                     return self.finish_visit(v, Some((&xp, rule)), None);
@@ -499,14 +716,22 @@ impl Ctx<'_> {
             }
             // The customer designates someone on a later visit: SR-NTH.
             if self.present(&x) {
-                let v = self.received(rules::SR_NTH, &x, "on a later visit the customer designates a salesperson");
+                let v = self.received(
+                    rules::SR_NTH,
+                    &x,
+                    "on a later visit the customer designates a salesperson",
+                );
                 return self.finish_visit(v, Some((&xp, rules::SR_NTH)), owner.as_ref());
             }
             return self.absent_owner_sr(&x, true);
         }
         if let Some(o) = &owner_staff {
             if self.present(o) {
-                let v = self.received(rules::SR_HANDBACK, o, "a returning customer goes back to the salesperson who served them");
+                let v = self.received(
+                    rules::SR_HANDBACK,
+                    o,
+                    "a returning customer goes back to the salesperson who served them",
+                );
                 return self.finish_visit(v, None, None);
             }
             return self.absent_owner_sr(o, false);
@@ -527,14 +752,27 @@ impl Ctx<'_> {
     fn absent_owner_sr(&self, b: &StaffId, claim: bool) -> Decision {
         let Some(c) = self.peek() else {
             let st = self.standing(self.view.as_ref());
-            let v = self.reject(&st, rules::ROT_ORDER, "nobody on duty is available to assist");
-            return Decision { verdict: v, effects: vec![], target: self.target() };
+            let v = self.reject(
+                &st,
+                rules::ROT_ORDER,
+                "nobody on duty is available to assist",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
         };
-        let mut v = self.received(rules::SR_ABSENT, &c, "the named salesperson is absent: the one on turn assists without consuming a turn");
+        let mut v = self.received(
+            rules::SR_ABSENT,
+            &c,
+            "the named salesperson is absent: the one on turn assists without consuming a turn",
+        );
         v.assistant = Some(c.clone());
         let bp = Party::Staff(b.clone());
         let st = self.standing(self.view.as_ref());
-        let new_holder = (claim || !(st.protected && st.owner == bp)).then_some((&bp, rules::SR_ABSENT));
+        let new_holder =
+            (claim || !(st.protected && st.owner == bp)).then_some((&bp, rules::SR_ABSENT));
         self.finish_visit(v, new_holder, Some(&bp))
     }
 
@@ -548,7 +786,9 @@ impl Ctx<'_> {
                 }
             };
             match &e.act {
-                Act::Register { by, .. } if e.verdict.outcome == Outcome::Accepted => add(self.party(by)),
+                Act::Register { by, .. } if e.verdict.outcome == Outcome::Accepted => {
+                    add(self.party(by))
+                }
                 Act::Visit { .. } | Act::WalkIn { .. } => {
                     if let Some(r) = &e.verdict.receiver {
                         add(self.party(r));
@@ -570,13 +810,29 @@ impl Ctx<'_> {
         let st = self.standing(self.view.as_ref());
         let owner = st.protected.then(|| st.owner.clone());
         if let Some(b) = &a.complains_about {
-            let named = a.designates.clone().or_else(|| a.names.iter().find(|n| *n != b).cloned());
+            let named = a
+                .designates
+                .clone()
+                .or_else(|| a.names.iter().find(|n| *n != b).cloned());
             let former = Party::Staff(b.clone());
             let (v, eff) = match named {
-                Some(n) => (self.received(rules::FR_COMPLAINT, &n, "the customer complained and asked for another salesperson"), vec![]),
+                Some(n) => (
+                    self.received(
+                        rules::FR_COMPLAINT,
+                        &n,
+                        "the customer complained and asked for another salesperson",
+                    ),
+                    vec![],
+                ),
                 None => {
-                    let Some(p) = self.rotate() else { return self.rotation_reception(true) };
-                    let mut v = self.verdict(Outcome::Accepted, rules::FR_COMPLAINT, "the customer complained: the next in rotation takes over");
+                    let Some(p) = self.rotate() else {
+                        return self.rotation_reception(true);
+                    };
+                    let mut v = self.verdict(
+                        Outcome::Accepted,
+                        rules::FR_COMPLAINT,
+                        "the customer complained: the next in rotation takes over",
+                    );
                     v.receiver = Some(p.receiver.clone());
                     v.turn = Some(true);
                     (v, vec![self.board_effect(&p)])
@@ -587,21 +843,40 @@ impl Ctx<'_> {
             eff.push(holder(&new, rules::FR_COMPLAINT));
             let mut v = self.settle(v, &eff);
             self.notify_absent_owner(&mut v, &former, &[new]);
-            return Decision { verdict: v, effects: eff, target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: eff,
+                target: self.target(),
+            };
         }
         if let Some(Party::Staff(o)) = &owner {
             match self.presence(o) {
                 Presence::Available => {
-                    let v = self.received(rules::ROT_RETURN, o, "a returning customer goes to their owner");
+                    let v = self.received(
+                        rules::ROT_RETURN,
+                        o,
+                        "a returning customer goes to their owner",
+                    );
                     return self.finish_visit(v, None, None);
                 }
                 Presence::Busy => {
-                    let helper = rotation::last_in_queue(&self.project.board, &self.order(), |s| self.presence(s), o).unwrap_or(o.clone());
+                    let helper = rotation::last_in_queue(
+                        &self.project.board,
+                        &self.order(),
+                        |s| self.presence(s),
+                        o,
+                    )
+                    .unwrap_or(o.clone());
                     let v = self.received(rules::FR_ASSIST, &helper, "the owner is busy: a colleague assists without recording; the owner keeps 100 %");
                     return self.finish_visit(v, None, None);
                 }
                 _ => {
-                    let Some(l) = rotation::last_in_queue(&self.project.board, &self.order(), |s| self.presence(s), o) else {
+                    let Some(l) = rotation::last_in_queue(
+                        &self.project.board,
+                        &self.order(),
+                        |s| self.presence(s),
+                        o,
+                    ) else {
                         return self.rotation_reception(false);
                     };
                     let mut v = self.received(rules::FR_ASSIST, &l, "the owner is absent: the last in the rotation queue assists without consuming a turn");
@@ -615,7 +890,11 @@ impl Ctx<'_> {
             return self.visit_generic(a);
         }
         if let Some(x) = a.designates.clone().or_else(|| a.names.first().cloned()) {
-            let v = self.received(rules::ROT_DESIG, &x, "a first-time customer designates a salesperson");
+            let v = self.received(
+                rules::ROT_DESIG,
+                &x,
+                "a first-time customer designates a salesperson",
+            );
             return self.finish_visit(v, Some((&Party::Staff(x), rules::FR_FIRST)), None);
         }
         self.rotation_reception(true)
@@ -628,28 +907,51 @@ impl Ctx<'_> {
         if let Some(b) = &a.brought_by {
             let bp = self.party(b);
             if owner.as_ref() == Some(&bp) {
-                let mut v = self.verdict(Outcome::Accepted, st.rule, "the owner brought the customer on site");
+                let mut v = self.verdict(
+                    Outcome::Accepted,
+                    st.rule,
+                    "the owner brought the customer on site",
+                );
                 v.receiver = Some(b.clone());
                 v.turn = Some(false);
                 return self.finish_visit(v, None, None);
             }
             if self.preset == Preset::TeamRegistration {
-                let mut v = self.reject(&st, rules::TR_SITE, "bringing a customer without registering at the front desk gives no claim");
+                let mut v = self.reject(
+                    &st,
+                    rules::TR_SITE,
+                    "bringing a customer without registering at the front desk gives no claim",
+                );
                 if let Some(o) = &owner {
                     self.notify_absent_owner(&mut v, o, &[bp]);
                 }
-                return Decision { verdict: v, effects: vec![], target: self.target() };
+                return Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                };
             }
-            let mut v = self.with_standing(self.verdict(Outcome::Accepted, st.rule, "visit recorded"), &st);
+            let mut v = self.with_standing(
+                self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                &st,
+            );
             if let Some(o) = &owner {
                 self.notify_absent_owner(&mut v, o, &[bp]);
             }
-            return Decision { verdict: v, effects: vec![], target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
         }
         match &owner {
             Some(Party::Staff(o)) => {
                 if self.present(o) {
-                    let v = self.received(rules::ROT_RETURN, o, "a returning customer goes to their owner");
+                    let v = self.received(
+                        rules::ROT_RETURN,
+                        o,
+                        "a returning customer goes to their owner",
+                    );
                     self.finish_visit(v, None, None)
                 } else {
                     let helper = self.peek().unwrap_or(o.clone());
@@ -659,12 +961,23 @@ impl Ctx<'_> {
                 }
             }
             Some(_) => {
-                let v = self.with_standing(self.verdict(Outcome::Accepted, st.rule, "visit recorded"), &st);
-                Decision { verdict: v, effects: vec![], target: self.target() }
+                let v = self.with_standing(
+                    self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                    &st,
+                );
+                Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                }
             }
             None => {
                 if let Some(x) = a.designates.clone() {
-                    let v = self.received(rules::ROT_DESIG, &x, "a first-time customer designates a salesperson");
+                    let v = self.received(
+                        rules::ROT_DESIG,
+                        &x,
+                        "a first-time customer designates a salesperson",
+                    );
                     let xp = Party::Staff(x);
                     let claim = self.reception_claims().then_some((&xp, self.first_rule()));
                     return self.finish_visit(v, claim, None);
@@ -698,18 +1011,38 @@ impl Ctx<'_> {
                 }
             }
             let v = self.open_dispute(v, rules::CS_DISPUTE, parties);
-            return Decision { verdict: v, effects: vec![], target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
         }
         let mut v = match (&owner, &bp) {
-            (Some(o), Some(b)) if o != b => self.reject(&st, st.rule, "the customer is protected for another agency"),
-            (None, _) => self.with_standing(self.verdict(Outcome::Accepted, rules::CS_CONFIRM, "visit recorded; it counts for an agency only with a visit confirmation"), &st),
-            _ => self.with_standing(self.verdict(Outcome::Accepted, st.rule, "visit recorded"), &st),
+            (Some(o), Some(b)) if o != b => {
+                self.reject(&st, st.rule, "the customer is protected for another agency")
+            }
+            (None, _) => self.with_standing(
+                self.verdict(
+                    Outcome::Accepted,
+                    rules::CS_CONFIRM,
+                    "visit recorded; it counts for an agency only with a visit confirmation",
+                ),
+                &st,
+            ),
+            _ => self.with_standing(
+                self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                &st,
+            ),
         };
         if let Some(o) = &owner {
             let present: Vec<Party> = bp.iter().cloned().collect();
             self.notify_absent_owner(&mut v, o, &present);
         }
-        Decision { verdict: v, effects: vec![], target: self.target() }
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
     }
 
     /// §3.6 channel-distribution visits.
@@ -721,51 +1054,131 @@ impl Ctx<'_> {
             let bp = self.party(b);
             return match &owner {
                 Some(o) if o == &bp => {
-                    let v = self.with_standing(self.verdict(Outcome::Accepted, st.rule, "visit by the registered agency; a confirmation makes it count"), &st);
-                    Decision { verdict: v, effects: vec![], target: self.target() }
+                    let v = self.with_standing(
+                        self.verdict(
+                            Outcome::Accepted,
+                            st.rule,
+                            "visit by the registered agency; a confirmation makes it count",
+                        ),
+                        &st,
+                    );
+                    Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    }
                 }
                 Some(o) => {
-                    let mut v = self.reject(&st, rules::CD_FIRST, "an earlier registration of another agency matches the customer");
+                    let mut v = self.reject(
+                        &st,
+                        rules::CD_FIRST,
+                        "an earlier registration of another agency matches the customer",
+                    );
                     self.notify_absent_owner(&mut v, o, &[bp]);
-                    Decision { verdict: v, effects: vec![], target: self.target() }
+                    Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    }
                 }
                 None => {
                     if input.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-                        let v = self.verdict(Outcome::Invalid, rules::CD_GROUP, "a group brought without SMS counts only with both name and phone");
-                        return Decision { verdict: v, effects: vec![], target: Target::None };
+                        let v = self.verdict(
+                            Outcome::Invalid,
+                            rules::CD_GROUP,
+                            "a group brought without SMS counts only with both name and phone",
+                        );
+                        return Decision {
+                            verdict: v,
+                            effects: vec![],
+                            target: Target::None,
+                        };
                     }
                     let eff = vec![holder(&bp, rules::CD_GROUP)];
-                    let v = self.settle(self.verdict(Outcome::Accepted, rules::CD_GROUP, "a group brought the same day with name and phone counts as registered"), &eff);
-                    Decision { verdict: v, effects: eff, target: self.target() }
+                    let v = self.settle(
+                        self.verdict(
+                            Outcome::Accepted,
+                            rules::CD_GROUP,
+                            "a group brought the same day with name and phone counts as registered",
+                        ),
+                        &eff,
+                    );
+                    Decision {
+                        verdict: v,
+                        effects: eff,
+                        target: self.target(),
+                    }
                 }
             };
         }
         match &owner {
             Some(o @ Party::Agency(_)) => {
-                let named = a.names.iter().chain(a.designates.iter()).any(|n| &self.party(n) == o);
+                let named = a
+                    .names
+                    .iter()
+                    .chain(a.designates.iter())
+                    .any(|n| &self.party(n) == o);
                 let logged = self.view.as_ref().is_some_and(|v| {
-                    v.acts("contact").any(|e| matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == o))
+                    v.acts("contact")
+                        .any(|e| matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == o))
                 });
                 if named || logged {
-                    let v = self.verdict(Outcome::Accepted, rules::CD_SELF, if named { "the customer came alone and named the agency" } else { "the customer came alone; the agency's contact log shows the customer" });
-                    let v = Verdict { owner: Some(o.clone()), ..v };
+                    let v = self.verdict(
+                        Outcome::Accepted,
+                        rules::CD_SELF,
+                        if named {
+                            "the customer came alone and named the agency"
+                        } else {
+                            "the customer came alone; the agency's contact log shows the customer"
+                        },
+                    );
+                    let v = Verdict {
+                        owner: Some(o.clone()),
+                        ..v
+                    };
                     let v = self.settle(v, &[]);
-                    Decision { verdict: v, effects: vec![], target: self.target() }
+                    Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    }
                 } else {
                     let eff = vec![holder(&Party::Pool, rules::CD_SELF)];
                     let mut v = self.verdict(Outcome::Accepted, rules::CD_SELF, "the customer came alone, could not name the agency and no contact log shows them: company pool");
                     v.owner = Some(Party::Pool);
                     self.notify_absent_owner(&mut v, o, &[]);
-                    Decision { verdict: v, effects: eff, target: self.target() }
+                    Decision {
+                        verdict: v,
+                        effects: eff,
+                        target: self.target(),
+                    }
                 }
             }
             Some(_) => {
-                let v = self.with_standing(self.verdict(Outcome::Accepted, st.rule, "visit recorded"), &st);
-                Decision { verdict: v, effects: vec![], target: self.target() }
+                let v = self.with_standing(
+                    self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                    &st,
+                );
+                Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                }
             }
             None => {
-                let v = self.with_standing(self.verdict(Outcome::Accepted, rules::CD_PRE, "no valid pre-registration: company pool"), &st);
-                Decision { verdict: v, effects: vec![], target: self.target() }
+                let v = self.with_standing(
+                    self.verdict(
+                        Outcome::Accepted,
+                        rules::CD_PRE,
+                        "no valid pre-registration: company pool",
+                    ),
+                    &st,
+                );
+                Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                }
             }
         }
     }
@@ -785,10 +1198,15 @@ impl Ctx<'_> {
                 note: "took a customer out of turn: one day's base pay; serious cases the month's base pay and 50 % of the month's bonus".into(),
             });
             if customer.is_none() {
-                return Decision { verdict: v, effects: vec![], target: Target::None };
+                return Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: Target::None,
+                };
             }
             let xp = Party::Staff(x.clone());
-            let claim = (!st.protected && self.reception_claims()).then_some((&xp, self.first_rule()));
+            let claim =
+                (!st.protected && self.reception_claims()).then_some((&xp, self.first_rule()));
             let mut d = self.finish_visit(v, claim, st.protected.then_some(&st.owner));
             d.verdict.rule = rules::ROT_FAIR.0.into();
             return d;
@@ -803,7 +1221,12 @@ impl Ctx<'_> {
     // ----- confirmations (来访确认单) -------------------------------------------------------------
 
     pub(crate) fn confirm(&self) -> Decision {
-        let Act::Confirm { by, customer, signed_by } = &self.cmd.act else {
+        let Act::Confirm {
+            by,
+            customer,
+            signed_by,
+        } = &self.cmd.act
+        else {
             unreachable!("dispatched on confirm")
         };
         let rule = match self.preset {
@@ -816,7 +1239,10 @@ impl Ctx<'_> {
             effects: vec![],
             target: Target::None,
         };
-        let full = customer.parsed_phone().and_then(Result::ok).is_some_and(|p| p.is_full());
+        let full = customer
+            .parsed_phone()
+            .and_then(Result::ok)
+            .is_some_and(|p| p.is_full());
         if !full {
             return invalid("a visit confirmation carries the customer's full phone number".into());
         }
@@ -833,7 +1259,10 @@ impl Ctx<'_> {
             missing.push("the developer's sales manager (销售经理)");
         }
         if !missing.is_empty() {
-            return invalid(format!("the confirmation lacks the signature of {}", missing.join(" and ")));
+            return invalid(format!(
+                "the confirmation lacks the signature of {}",
+                missing.join(" and ")
+            ));
         }
         let party = self.party(by);
         if self.preset == Preset::ChannelDistribution {
@@ -842,19 +1271,32 @@ impl Ctx<'_> {
                 .candidates
                 .iter()
                 .filter(|v| {
-                    self.standing(Some(v)).holding.is_some_and(|h| h.party == party)
-                        && crate::name::surnames_differ(v.names().first().copied(), customer.name.as_deref())
+                    self.standing(Some(v))
+                        .holding
+                        .is_some_and(|h| h.party == party)
+                        && crate::name::surnames_differ(
+                            v.names().first().copied(),
+                            customer.name.as_deref(),
+                        )
                 })
                 .collect();
             if !bad.is_empty() {
                 let ids: Vec<_> = bad.iter().flat_map(|v| v.ids.iter().copied()).collect();
                 let mut v = self.verdict(Outcome::Invalid, rules::CD_CONFIRM, "the confirmation is inconsistent with the registration: the registration loses its claim");
                 v.owner = Some(Party::Pool);
-                return Decision { verdict: v, effects: vec![holder(&Party::Pool, rules::CD_CONFIRM)], target: Target::Records(ids) };
+                return Decision {
+                    verdict: v,
+                    effects: vec![holder(&Party::Pool, rules::CD_CONFIRM)],
+                    target: Target::Records(ids),
+                };
             }
         }
         let st = self.standing(self.view.as_ref());
-        let done = |v: Verdict, eff: Vec<Effect>| Decision { verdict: v, effects: eff, target: self.target() };
+        let done = |v: Verdict, eff: Vec<Effect>| Decision {
+            verdict: v,
+            effects: eff,
+            target: self.target(),
+        };
         if self.preset == Preset::ChannelSms {
             if let Some(view) = &self.view {
                 let visits: Vec<_> = view.acts("visit").collect();
@@ -864,22 +1306,45 @@ impl Ctx<'_> {
             }
         }
         if st.protected && st.owner != party {
-            let owner_counted_today = self.view.as_ref().and_then(|v| st.holding.as_ref().and_then(|h| self.first_counted_visit(v, &st.owner, h.since))).is_some_and(|t| self.same_day(t));
+            let owner_counted_today = self
+                .view
+                .as_ref()
+                .and_then(|v| {
+                    st.holding
+                        .as_ref()
+                        .and_then(|h| self.first_counted_visit(v, &st.owner, h.since))
+                })
+                .is_some_and(|t| self.same_day(t));
             let rule = match self.preset {
                 Preset::ChannelSms if owner_counted_today => rules::CS_SAMEGROUP,
                 Preset::ChannelDistribution => rules::CD_FIRST,
                 _ => st.rule,
             };
-            return done(self.reject(&st, rule, "the customer is protected for another agency"), vec![]);
+            return done(
+                self.reject(&st, rule, "the customer is protected for another agency"),
+                vec![],
+            );
         }
         if st.protected {
-            let v = self.settle(self.verdict(Outcome::Confirmed, rule, "visit confirmed"), &[]);
+            let v = self.settle(
+                self.verdict(Outcome::Confirmed, rule, "visit confirmed"),
+                &[],
+            );
             return done(v, vec![]);
         }
         if self.preset == Preset::ChannelDistribution {
-            return done(self.reject(&st, rules::CD_PRE, "no pre-registration: the customer is company pool"), vec![]);
+            return done(
+                self.reject(
+                    &st,
+                    rules::CD_PRE,
+                    "no pre-registration: the customer is company pool",
+                ),
+                vec![],
+            );
         }
-        let r = if st.lapsed_holder().is_some_and(|p| p != &party) && self.preset == Preset::ChannelSms {
+        let r = if st.lapsed_holder().is_some_and(|p| p != &party)
+            && self.preset == Preset::ChannelSms
+        {
             rules::CS_MONTH
         } else {
             rule
@@ -899,22 +1364,42 @@ impl Ctx<'_> {
         let party = self.party(by);
         if self.preset == Preset::StoreRegistration && st.protected && st.owner != party {
             let registered = self.view.as_ref().is_some_and(|v| {
-                v.acts("register").any(|e| matches!(&e.act, Act::Register { by: b, .. } if self.party(b) == party))
+                v.acts("register").any(
+                    |e| matches!(&e.act, Act::Register { by: b, .. } if self.party(b) == party),
+                )
             });
             if !registered {
-                let v = self.reject(&st, rules::ST_UNREGISTERED, "a party that never registered the customer has no claim");
-                return Decision { verdict: v, effects: vec![], target: self.target() };
+                let v = self.reject(
+                    &st,
+                    rules::ST_UNREGISTERED,
+                    "a party that never registered the customer has no claim",
+                );
+                return Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                };
             }
         }
-        let rule = if self.preset == Preset::B2bProtection && *kind == ContactKind::Visit && st.owner == party {
+        let rule = if self.preset == Preset::B2bProtection
+            && *kind == ContactKind::Visit
+            && st.owner == party
+        {
             rules::BP_VISIT
         } else if st.protected {
             st.rule
         } else {
             self.first_rule()
         };
-        let v = self.settle(self.verdict(Outcome::Accepted, rule, "follow-up logged"), &[]);
-        Decision { verdict: v, effects: vec![], target: self.target() }
+        let v = self.settle(
+            self.verdict(Outcome::Accepted, rule, "follow-up logged"),
+            &[],
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
     }
 
     pub(crate) fn deposit(&self) -> Decision {
@@ -925,8 +1410,15 @@ impl Ctx<'_> {
             _ if st.protected => st.rule,
             _ => self.first_rule(),
         };
-        let v = self.settle(self.verdict(Outcome::Accepted, rule, "deposit recorded"), &[]);
-        Decision { verdict: v, effects: vec![], target: self.target() }
+        let v = self.settle(
+            self.verdict(Outcome::Accepted, rule, "deposit recorded"),
+            &[],
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
     }
 
     // ----- claims after signing, consent ------------------------------------------------------
@@ -940,30 +1432,65 @@ impl Ctx<'_> {
         let deal = self.view.as_ref().and_then(View::last_deal).cloned();
         let Some(deal) = deal else {
             let v = self.reject(&st, rules::TR_CLAIM3, "there is no signed deal to claim");
-            return Decision { verdict: v, effects: vec![], target: self.target_or_none() };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
         };
         let credited = deal.verdict.credited.clone();
-        if self.preset == Preset::SiteRotation && credited.as_ref().is_some_and(|c| c != &party && matches!(c, Party::Staff(_))) {
+        if self.preset == Preset::SiteRotation
+            && credited
+                .as_ref()
+                .is_some_and(|c| c != &party && matches!(c, Party::Staff(_)))
+        {
             let eff = vec![holder(&Party::Department, rules::SR_QUARREL)];
-            let mut v = self.verdict(Outcome::Accepted, rules::SR_QUARREL, "parties quarrel over the customer: the deal and its bonus go to the department");
+            let mut v = self.verdict(
+                Outcome::Accepted,
+                rules::SR_QUARREL,
+                "parties quarrel over the customer: the deal and its bonus go to the department",
+            );
             v.owner = Some(Party::Department);
             v.credited = Some(Party::Department);
             v.shares = vec![(Party::Department, 100)];
             v.protected_until = Some(crate::verdict::Until::None);
             v.relied_on.push(deal.reference());
-            return Decision { verdict: v, effects: eff, target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: eff,
+                target: self.target(),
+            };
         }
-        let unclaimed = matches!(credited, Some(Party::Team(_)) | Some(Party::Company) | Some(Party::Pool) | None)
-            || deal.verdict.rule == rules::TR_DUTY.0;
-        let within = self.now < crate::time::window_end(deal.at, crate::time::Length::Days(self.params.claim_days), self.params.counting);
-        if self.preset == Preset::TeamRegistration && unclaimed && within && credited.as_ref() != Some(&party) {
+        let unclaimed = matches!(
+            credited,
+            Some(Party::Team(_)) | Some(Party::Company) | Some(Party::Pool) | None
+        ) || deal.verdict.rule == rules::TR_DUTY.0;
+        let within = self.now
+            < crate::time::window_end(
+                deal.at,
+                crate::time::Length::Days(self.params.claim_days),
+                self.params.counting,
+            );
+        if self.preset == Preset::TeamRegistration
+            && unclaimed
+            && within
+            && credited.as_ref() != Some(&party)
+        {
             let eff = vec![holder(&party, rules::TR_CLAIM3)];
-            let mut v = self.verdict(Outcome::Accepted, rules::TR_CLAIM3, "an unclaimed deal claimed with evidence within the window");
+            let mut v = self.verdict(
+                Outcome::Accepted,
+                rules::TR_CLAIM3,
+                "an unclaimed deal claimed with evidence within the window",
+            );
             v.credited = Some(party.clone());
             v.shares = vec![(party.clone(), 100)];
             v.relied_on.push(deal.reference());
             let v = self.settle(v, &eff);
-            return Decision { verdict: v, effects: eff, target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: eff,
+                target: self.target(),
+            };
         }
         let why = if !unclaimed {
             "the deal was claimed at signing"
@@ -974,7 +1501,11 @@ impl Ctx<'_> {
         v.credited = credited;
         v.shares = deal.verdict.shares.clone();
         v.relied_on.push(deal.reference());
-        Decision { verdict: v, effects: vec![], target: self.target() }
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
     }
 
     pub(crate) fn consent(&self) -> Decision {
@@ -983,17 +1514,44 @@ impl Ctx<'_> {
         };
         let st = self.standing(self.view.as_ref());
         if self.presence(by) == Presence::Left {
-            let rule = if self.preset == Preset::B2bProtection { rules::BP_LEFT } else { rules::SEC_LEAVE };
-            let v = self.reject(&st, rule, "a departed salesperson cannot hand customers over");
-            return Decision { verdict: v, effects: vec![], target: self.target() };
+            let rule = if self.preset == Preset::B2bProtection {
+                rules::BP_LEFT
+            } else {
+                rules::SEC_LEAVE
+            };
+            let v = self.reject(
+                &st,
+                rule,
+                "a departed salesperson cannot hand customers over",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
         }
-        let rule = if self.preset == Preset::TeamRegistration { rules::TR_ACTIVE } else { rules::G_CLAIM };
+        let rule = if self.preset == Preset::TeamRegistration {
+            rules::TR_ACTIVE
+        } else {
+            rules::G_CLAIM
+        };
         if st.owner != self.party(by) {
             let v = self.reject(&st, rule, "only the owner can consent");
-            return Decision { verdict: v, effects: vec![], target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
         }
-        let v = self.with_standing(self.verdict(Outcome::Accepted, rule, "the owner consents"), &st);
-        Decision { verdict: v, effects: vec![], target: self.target() }
+        let v = self.with_standing(
+            self.verdict(Outcome::Accepted, rule, "the owner consents"),
+            &st,
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
     }
 
     // ----- staff, management ---------------------------------------------------------------
@@ -1019,38 +1577,66 @@ impl Ctx<'_> {
             p.presence.insert(staff.clone(), *state);
         });
         let v = self.verdict(Outcome::Accepted, rule, format!("{staff} is now {state:?}"));
-        Decision { verdict: v, effects: vec![eff], target: Target::None }
+        Decision {
+            verdict: v,
+            effects: vec![eff],
+            target: Target::None,
+        }
     }
 
     pub(crate) fn resolve(&self) -> Decision {
-        let Act::Resolve { by, owner, shares, .. } = &self.cmd.act else {
+        let Act::Resolve {
+            by, owner, shares, ..
+        } = &self.cmd.act
+        else {
             unreachable!("dispatched on resolve")
         };
         let st = self.standing(self.view.as_ref());
         if !self.role(by).is_some_and(Role::is_manager) {
             let v = self.reject(&st, rules::G_DISPUTE, "only a manager settles a dispute");
-            return Decision { verdict: v, effects: vec![], target: self.target_or_none() };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
         }
         let Some(view) = &self.view else {
             let v = self.verdict(Outcome::Rejected, rules::G_DISPUTE, "no such customer");
-            return Decision { verdict: v, effects: vec![], target: Target::None };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
         };
         if let Some(sh) = shares {
             let sum: u32 = sh.iter().map(|(_, n)| *n).sum();
             if sum != 100 {
-                let v = self.verdict(Outcome::Invalid, rules::G_SHARES, format!("shares sum to {sum}, not 100"));
-                return Decision { verdict: v, effects: vec![], target: Target::None };
+                let v = self.verdict(
+                    Outcome::Invalid,
+                    rules::G_SHARES,
+                    format!("shares sum to {sum}, not 100"),
+                );
+                return Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: Target::None,
+                };
             }
         }
         let open = view.open_dispute().cloned();
-        let former = st.holding.as_ref().map(|h| h.party.clone()).filter(|p| p.is_owner());
+        let former = st
+            .holding
+            .as_ref()
+            .map(|h| h.party.clone())
+            .filter(|p| p.is_owner());
         let mut eff = Vec::new();
         let mut rule = rules::G_DISPUTE;
         let mut violations = Vec::new();
         if let Some(o) = &open {
             eff.push(Effect::DisputeClosed);
             let _ = o;
-        } else if self.preset == Preset::SiteRotation && owner.as_ref() == Some(&Party::Department) {
+        } else if self.preset == Preset::SiteRotation && owner.as_ref() == Some(&Party::Department)
+        {
             rule = rules::SR_QUARREL;
         } else if self.preset == Preset::StoreRegistration && owner.as_ref() == Some(&Party::Pool) {
             if let Some(Party::Staff(s)) = &former {
@@ -1078,17 +1664,32 @@ impl Ctx<'_> {
             let inv = self.involvement(view);
             super::credited_by_shares(&list, &inv).map(|c| (c, list))
         });
-        let new_owner = owner.clone().or_else(|| credited_from_shares.as_ref().map(|(c, _)| c.clone()));
+        let new_owner = owner
+            .clone()
+            .or_else(|| credited_from_shares.as_ref().map(|(c, _)| c.clone()));
         if let Some(o) = &new_owner {
             eff.push(holder(o, rule));
         }
         let mut v = self.verdict(Outcome::Accepted, rule, "settled by the manager");
         v.violations = violations;
         // Attribute a deal left pending (G-DEAL-FIRST, ST-ASSIST).
-        let pending_deal = view.acts("deal").last().filter(|d| d.verdict.outcome == Outcome::Pending).cloned();
+        let pending_deal = view
+            .acts("deal")
+            .last()
+            .filter(|d| d.verdict.outcome == Outcome::Pending)
+            .cloned();
         if let Some(d) = &pending_deal {
-            let ordered = self.order_shares(credited_from_shares.as_ref().map(|(_, l)| l.clone()).unwrap_or_else(|| new_owner.iter().map(|o| (o.clone(), 100)).collect()), view);
-            v.credited = credited_from_shares.as_ref().map(|(c, _)| c.clone()).or_else(|| new_owner.clone());
+            let ordered = self.order_shares(
+                credited_from_shares
+                    .as_ref()
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_else(|| new_owner.iter().map(|o| (o.clone(), 100)).collect()),
+                view,
+            );
+            v.credited = credited_from_shares
+                .as_ref()
+                .map(|(c, _)| c.clone())
+                .or_else(|| new_owner.clone());
             v.shares = ordered;
             v.relied_on.push(d.reference());
         } else if let Some((c, l)) = &credited_from_shares {
@@ -1112,7 +1713,11 @@ impl Ctx<'_> {
                 }
             }
         }
-        Decision { verdict: v, effects: eff, target: self.target() }
+        Decision {
+            verdict: v,
+            effects: eff,
+            target: self.target(),
+        }
     }
 
     /// Parties in order of their first involvement with the customer (G-SHARES tie-breaks).
@@ -1125,7 +1730,10 @@ impl Ctx<'_> {
         };
         for e in &view.events {
             for h in e.act.handles() {
-                if matches!(e.act, Act::Resolve { .. } | Act::Status { .. } | Act::Reassign { .. }) {
+                if matches!(
+                    e.act,
+                    Act::Resolve { .. } | Act::Status { .. } | Act::Reassign { .. }
+                ) {
                     continue;
                 }
                 add(self.party(h));
@@ -1151,7 +1759,10 @@ impl Ctx<'_> {
     pub(crate) fn query(&self) -> Decision {
         let st = self.standing(self.view.as_ref());
         let rule = st.via.unwrap_or(st.rule);
-        let mut v = self.with_standing(self.verdict(Outcome::Accepted, rule, "the customer's standing"), &st);
+        let mut v = self.with_standing(
+            self.verdict(Outcome::Accepted, rule, "the customer's standing"),
+            &st,
+        );
         if let Some(d) = self.view.as_ref().and_then(View::last_deal) {
             v.credited = d.verdict.credited.clone();
             v.shares = d.verdict.shares.clone();
@@ -1160,7 +1771,11 @@ impl Ctx<'_> {
             let _ = view;
         }
         // A query is a read: nothing is appended to the ledger.
-        Decision { verdict: v, effects: vec![], target: Target::None }
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: Target::None,
+        }
     }
 
     pub(crate) fn extend(&self) -> Decision {
@@ -1169,15 +1784,38 @@ impl Ctx<'_> {
         };
         let st = self.standing(self.view.as_ref());
         if !self.role(by).is_some_and(Role::is_manager) {
-            let v = self.reject(&st, rules::DS_3MONTHS, "only the general manager extends a filing");
-            return Decision { verdict: v, effects: vec![], target: self.target_or_none() };
+            let v = self.reject(
+                &st,
+                rules::DS_3MONTHS,
+                "only the general manager extends a filing",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
         }
         if !st.protected {
             let v = self.reject(&st, st.rule, "the filing has already ended");
-            return Decision { verdict: v, effects: vec![], target: self.target_or_none() };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
         }
-        let v = self.settle(self.verdict(Outcome::Accepted, rules::DS_3MONTHS, "filing extended by the general manager"), &[]);
-        Decision { verdict: v, effects: vec![], target: self.target() }
+        let v = self.settle(
+            self.verdict(
+                Outcome::Accepted,
+                rules::DS_3MONTHS,
+                "filing extended by the general manager",
+            ),
+            &[],
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
     }
 
     pub(crate) fn duty(&self) -> Decision {
@@ -1185,10 +1823,22 @@ impl Ctx<'_> {
             unreachable!("dispatched on duty")
         };
         let eff = self.project_with(|p| {
-            p.duties.push(Period { name: team.clone(), from: self.now, until: *until })
+            p.duties.push(Period {
+                name: team.clone(),
+                from: self.now,
+                until: *until,
+            })
         });
-        let v = self.verdict(Outcome::Accepted, rules::TR_DUTY, format!("team {team} on reception duty"));
-        Decision { verdict: v, effects: vec![eff], target: Target::None }
+        let v = self.verdict(
+            Outcome::Accepted,
+            rules::TR_DUTY,
+            format!("team {team} on reception duty"),
+        );
+        Decision {
+            verdict: v,
+            effects: vec![eff],
+            target: Target::None,
+        }
     }
 
     pub(crate) fn event(&self) -> Decision {
@@ -1196,10 +1846,22 @@ impl Ctx<'_> {
             unreachable!("dispatched on event")
         };
         let eff = self.project_with(|p| {
-            p.events.push(Period { name: name.clone(), from: self.now, until: *until })
+            p.events.push(Period {
+                name: name.clone(),
+                from: self.now,
+                until: *until,
+            })
         });
-        let v = self.verdict(Outcome::Accepted, rules::SR_EVENT, format!("event {name}: ownership is set by the manager"));
-        Decision { verdict: v, effects: vec![eff], target: Target::None }
+        let v = self.verdict(
+            Outcome::Accepted,
+            rules::SR_EVENT,
+            format!("event {name}: ownership is set by the manager"),
+        );
+        Decision {
+            verdict: v,
+            effects: vec![eff],
+            target: Target::None,
+        }
     }
 
     /// SR-LEAVE, FR-LEFT, TR-LEFT, BP-LEFT, DIST-RANDOM: a leaver's customers redistributed at
@@ -1220,9 +1882,21 @@ impl Ctx<'_> {
             _ => self.role(by).is_some_and(Role::is_manager),
         };
         if !allowed {
-            let who = if self.preset == Preset::B2bProtection { "the marketing VP" } else { "a manager" };
-            let v = self.verdict(Outcome::Rejected, rule, format!("only {who} reassigns a leaver's customers"));
-            return Decision { verdict: v, effects: vec![], target: Target::None };
+            let who = if self.preset == Preset::B2bProtection {
+                "the marketing VP"
+            } else {
+                "a manager"
+            };
+            let v = self.verdict(
+                Outcome::Rejected,
+                rule,
+                format!("only {who} reassigns a leaver's customers"),
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
         }
         let from_p = Party::Staff(from.clone());
         let mut targets: Vec<StaffId> = match to {
@@ -1230,7 +1904,9 @@ impl Ctx<'_> {
             None => self
                 .order()
                 .into_iter()
-                .filter(|s| s != from && !matches!(self.presence(s), Presence::Left | Presence::Leave))
+                .filter(|s| {
+                    s != from && !matches!(self.presence(s), Presence::Left | Presence::Leave)
+                })
                 .collect(),
         };
         let mut ids: Vec<crate::model::CustomerId> = self
@@ -1245,8 +1921,16 @@ impl Ctx<'_> {
         ids.sort();
         ids.dedup();
         if targets.is_empty() {
-            let v = self.verdict(Outcome::Rejected, rule, "nobody to reassign the customers to");
-            return Decision { verdict: v, effects: vec![], target: Target::None };
+            let v = self.verdict(
+                Outcome::Rejected,
+                rule,
+                "nobody to reassign the customers to",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
         }
         let mut rng = rand::rngs::StdRng::seed_from_u64(*seed);
         ids.shuffle(&mut rng);
@@ -1254,9 +1938,27 @@ impl Ctx<'_> {
         let eff: Vec<Effect> = ids
             .iter()
             .enumerate()
-            .map(|(i, id)| Effect::Reassigned { customer: *id, party: Party::Staff(targets[i % targets.len()].clone()) })
+            .map(|(i, id)| Effect::Reassigned {
+                customer: *id,
+                party: Party::Staff(targets[i % targets.len()].clone()),
+            })
             .collect();
-        let v = self.verdict(Outcome::Accepted, rule, format!("{} customers of {from} redistributed at random (seed {seed})", ids.len()));
-        Decision { verdict: v, effects: eff, target: if ids.is_empty() { Target::None } else { Target::Records(ids) } }
+        let v = self.verdict(
+            Outcome::Accepted,
+            rule,
+            format!(
+                "{} customers of {from} redistributed at random (seed {seed})",
+                ids.len()
+            ),
+        );
+        Decision {
+            verdict: v,
+            effects: eff,
+            target: if ids.is_empty() {
+                Target::None
+            } else {
+                Target::Records(ids)
+            },
+        }
     }
 }

@@ -73,7 +73,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn named_split(&self, credited: &Party, shares: Vec<(Party, u32)>, rule: RuleId) -> Attribution {
+    fn named_split(
+        &self,
+        credited: &Party,
+        shares: Vec<(Party, u32)>,
+        rule: RuleId,
+    ) -> Attribution {
         Attribution {
             credited: credited.clone(),
             shares,
@@ -92,7 +97,11 @@ impl Ctx<'_> {
                 &st,
             );
             v.relied_on.push(d.reference());
-            return Decision { verdict: v, effects: vec![], target: self.target() };
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
         }
         let a = match self.preset {
             Preset::SiteRotation => self.deal_sr(&st),
@@ -100,7 +109,7 @@ impl Ctx<'_> {
             Preset::TeamRegistration => self.deal_tr(&st),
             Preset::StoreRegistration => match self.deal_st(&st) {
                 Ok(a) => a,
-                Err(d) => return d,
+                Err(d) => return *d,
             },
             Preset::ChannelSms => self.deal_cs(&st),
             Preset::ChannelDistribution | Preset::DirectSales => self.deal_owner(&st),
@@ -108,8 +117,14 @@ impl Ctx<'_> {
             Preset::B2bProtection => self.deal_bp(&st),
         };
         let mut eff = Vec::new();
-        if (a.hold || !st.protected) && a.credited.is_owner() && !(st.protected && st.owner == a.credited) {
-            eff.push(Effect::Holder { party: a.credited.clone(), rule: a.rule.0.to_string() });
+        if (a.hold || !st.protected)
+            && a.credited.is_owner()
+            && !(st.protected && st.owner == a.credited)
+        {
+            eff.push(Effect::Holder {
+                party: a.credited.clone(),
+                rule: a.rule.0.to_string(),
+            });
         }
         let mut v = self.verdict(Outcome::Accepted, a.rule, "deal signed");
         v.credited = Some(a.credited);
@@ -117,26 +132,46 @@ impl Ctx<'_> {
         v.violations = a.violations;
         v.relied_on.extend(st.relied.iter().cloned());
         let v = self.settle(v, &eff);
-        Decision { verdict: v, effects: eff, target: self.target() }
+        Decision {
+            verdict: v,
+            effects: eff,
+            target: self.target(),
+        }
     }
 
-    fn deal_args(&self) -> (Option<&StaffId>, &[StaffId], Option<bool>, Option<&StaffId>, bool) {
+    fn deal_args(
+        &self,
+    ) -> (
+        Option<&StaffId>,
+        &[StaffId],
+        Option<bool>,
+        Option<&StaffId>,
+        bool,
+    ) {
         match &self.cmd.act {
-            Act::Deal { closed_by, helped_by, knowing, named, group_purchase, .. } => {
-                (closed_by.as_ref(), helped_by.as_slice(), *knowing, named.as_ref(), *group_purchase)
-            }
+            Act::Deal {
+                closed_by,
+                helped_by,
+                knowing,
+                named,
+                group_purchase,
+                ..
+            } => (
+                closed_by.as_ref(),
+                helped_by.as_slice(),
+                *knowing,
+                named.as_ref(),
+                *group_purchase,
+            ),
             _ => (None, &[], None, None, false),
         }
     }
 
     /// The latest visit or walk-in that received the customer.
     fn last_visit(&self) -> Option<&Event> {
-        self.view
-            .as_ref()?
-            .events
-            .iter()
-            .rev()
-            .find(|e| matches!(e.act, Act::Visit { .. } | Act::WalkIn { .. }) && e.verdict.receiver.is_some())
+        self.view.as_ref()?.events.iter().rev().find(|e| {
+            matches!(e.act, Act::Visit { .. } | Act::WalkIn { .. }) && e.verdict.receiver.is_some()
+        })
     }
 
     /// Unowned deal: the closer, else the company.
@@ -154,7 +189,11 @@ impl Ctx<'_> {
         if st.protected {
             whole(&st.owner, st.rule)
         } else {
-            let rule = if self.preset == Preset::ChannelDistribution { rules::CD_PRE } else { st.rule };
+            let rule = if self.preset == Preset::ChannelDistribution {
+                rules::CD_PRE
+            } else {
+                st.rule
+            };
             whole(&Party::Company, rule)
         }
     }
@@ -166,7 +205,10 @@ impl Ctx<'_> {
             return whole(&Party::Department, rules::SR_QUARREL);
         }
         // SR-HOUSEHOLD: a family member of a customer received earlier.
-        let own_first = self.view.as_ref().and_then(|v| v.holdings().into_values().map(|h| h.seq).min());
+        let own_first = self
+            .view
+            .as_ref()
+            .and_then(|v| v.holdings().into_values().map(|h| h.seq).min());
         if let Some((h, _)) = self.household_first() {
             if own_first.is_none_or(|s| h.1 < s) {
                 return whole(&staff(&h.0), rules::SR_HOUSEHOLD);
@@ -174,20 +216,34 @@ impl Ctx<'_> {
         }
         let lv = self.last_visit().cloned();
         if let Some(lv) = &lv {
-            let receiver = lv.verdict.receiver.clone().unwrap_or_else(|| StaffId(String::new()));
+            let receiver = lv
+                .verdict
+                .receiver
+                .clone()
+                .unwrap_or_else(|| StaffId(String::new()));
             match lv.verdict.rule.as_str() {
                 "SR-ABSENT" => {
                     let b = lv.verdict.owner.clone().unwrap_or(st.owner.clone());
                     let c = lv.verdict.assistant.clone().unwrap_or(receiver);
                     if self.same_day(lv.at) && closed_by == Some(&c) {
-                        return self.named_split(&b, vec![(b.clone(), 50), (staff(&c), 50)], rules::SR_SAMEDAY);
+                        return self.named_split(
+                            &b,
+                            vec![(b.clone(), 50), (staff(&c), 50)],
+                            rules::SR_SAMEDAY,
+                        );
                     }
-                    return self.named_split(&b, vec![(b.clone(), 80), (staff(&c), 20)], rules::SR_ABSENT);
+                    return self.named_split(
+                        &b,
+                        vec![(b.clone(), 80), (staff(&c), 20)],
+                        rules::SR_ABSENT,
+                    );
                 }
                 "SR-REFUSE" => {
                     let a = staff(&receiver);
                     let refused = match &lv.act {
-                        Act::Visit { refuses: Some(b), .. } => Some(staff(b)),
+                        Act::Visit {
+                            refuses: Some(b), ..
+                        } => Some(staff(b)),
                         _ => None,
                     };
                     let before = self.as_of(lv.seq, lv.at);
@@ -221,7 +277,11 @@ impl Ctx<'_> {
                                 }
                             };
                             match &e.act {
-                                Act::Register { by, .. } if e.verdict.outcome == Outcome::Accepted => add(self.party(by)),
+                                Act::Register { by, .. }
+                                    if e.verdict.outcome == Outcome::Accepted =>
+                                {
+                                    add(self.party(by))
+                                }
                                 Act::Visit { .. } | Act::WalkIn { .. } => {
                                     if let Some(r) = &e.verdict.receiver {
                                         add(self.party(r));
@@ -304,7 +364,10 @@ impl Ctx<'_> {
             .filter(|s| staff(s) != o)
             .cloned()
             .collect();
-        let deposit = self.view.as_ref().is_some_and(|v| v.acts("deposit").next().is_some());
+        let deposit = self
+            .view
+            .as_ref()
+            .is_some_and(|v| v.acts("deposit").next().is_some());
         if knowing == Some(true) && !servers.is_empty() {
             let mut a = whole(&o, rules::FR_KNOWING);
             for s in &servers {
@@ -370,7 +433,7 @@ impl Ctx<'_> {
     }
 
     /// §3.4 store-registration.
-    fn deal_st(&self, st: &super::Standing) -> Result<Attribution, Decision> {
+    fn deal_st(&self, st: &super::Standing) -> Result<Attribution, Box<Decision>> {
         let (closed_by, helped_by, ..) = self.deal_args();
         if !st.protected {
             return Ok(self.deal_unowned(st.rule));
@@ -378,7 +441,8 @@ impl Ctx<'_> {
         let o = st.owner.clone();
         let registered = |s: &StaffId| {
             self.view.as_ref().is_some_and(|v| {
-                v.acts("register").any(|e| matches!(&e.act, Act::Register { by, .. } if by == s))
+                v.acts("register")
+                    .any(|e| matches!(&e.act, Act::Register { by, .. } if by == s))
             })
         };
         let mut helpers: Vec<Party> = helped_by.iter().map(staff).filter(|p| *p != o).collect();
@@ -397,7 +461,11 @@ impl Ctx<'_> {
                 st,
             );
             let v = self.open_dispute(v, rules::ST_ASSIST, parties);
-            return Err(Decision { verdict: v, effects: vec![], target: self.target() });
+            return Err(Box::new(Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            }));
         }
         Ok(whole(&o, st.rule))
     }
@@ -413,7 +481,9 @@ impl Ctx<'_> {
         for v in views {
             let s = self.standing(Some(v));
             if let (true, Some(h)) = (s.protected, &s.holding) {
-                let t = self.first_counted_visit(v, &s.owner, h.since).unwrap_or(h.since);
+                let t = self
+                    .first_counted_visit(v, &s.owner, h.since)
+                    .unwrap_or(h.since);
                 if !out.iter().any(|(p, _, _): &(Party, _, _)| *p == s.owner) {
                     out.push((s.owner.clone(), t, h.seq));
                 }
@@ -449,7 +519,11 @@ impl Ctx<'_> {
                 })
         });
         if let Some(q) = samegroup.filter(|q| *q != st.owner) {
-            return self.named_split(&st.owner, vec![(st.owner.clone(), 50), (q, 50)], rules::CS_SAMEGROUP);
+            return self.named_split(
+                &st.owner,
+                vec![(st.owner.clone(), 50), (q, 50)],
+                rules::CS_SAMEGROUP,
+            );
         }
         whole(&st.owner, st.rule)
     }
@@ -471,7 +545,11 @@ impl Ctx<'_> {
             v.acts("register")
                 .filter(|e| e.verdict.outcome == Outcome::Accepted)
                 .filter_map(|e| match &e.act {
-                    Act::Register { region: Some(r), by, .. } if self.party(by) == st.owner => Some(r.as_str()),
+                    Act::Register {
+                        region: Some(r),
+                        by,
+                        ..
+                    } if self.party(by) == st.owner => Some(r.as_str()),
                     _ => None,
                 })
                 .last()
@@ -488,7 +566,11 @@ impl Ctx<'_> {
     fn deal_bp(&self, st: &super::Standing) -> Attribution {
         let (closed_by, _, _, named, _) = self.deal_args();
         if st.protected {
-            let rule = if st.rule == rules::BP_OVERLAP { rules::BP_OVERLAP } else { rules::BP_SALE };
+            let rule = if st.rule == rules::BP_OVERLAP {
+                rules::BP_OVERLAP
+            } else {
+                rules::BP_SALE
+            };
             return whole(&st.owner, rule);
         }
         let mut a = match (closed_by, named) {

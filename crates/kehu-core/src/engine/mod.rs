@@ -166,7 +166,7 @@ impl Ctx<'_> {
     fn run(&self) -> Decision {
         if let Some(c) = self.cmd.act.customer() {
             if let Err(v) = self.check_customer(c) {
-                return self.decision(v, Vec::new(), Target::None);
+                return self.decision(*v, Vec::new(), Target::None);
             }
         }
         match &self.cmd.act {
@@ -191,7 +191,7 @@ impl Ctx<'_> {
 
     /// G-PHONE (and ST-FIELDS for a store registration): the customer's phone must be in a form the
     /// rulebook accepts.
-    fn check_customer(&self, c: &CustomerInput) -> Result<(), Verdict> {
+    fn check_customer(&self, c: &CustomerInput) -> Result<(), Box<Verdict>> {
         let store_reg = self.preset == Preset::StoreRegistration
             && matches!(self.cmd.act, Act::Register { .. });
         if store_reg {
@@ -205,18 +205,18 @@ impl Ctx<'_> {
             .map(|(k, _)| k)
             .collect();
             if !missing.is_empty() {
-                return Err(Verdict::new(
+                return Err(Box::new(Verdict::new(
                     Outcome::Invalid,
                     rules::ST_FIELDS,
                     format!(
                         "incomplete registration (报备信息不全): missing {}; name, phone and address are required",
                         missing.join(", ")
                     ),
-                ));
+                )));
             }
         }
         let forms = &self.params.mask_forms;
-        let check = |text: &str| -> Result<Phone, Verdict> {
+        let check = |text: &str| -> Result<Phone, Box<Verdict>> {
             let p = Phone::parse(text).map_err(|e| {
                 Verdict::new(
                     Outcome::Invalid,
@@ -226,7 +226,7 @@ impl Ctx<'_> {
             })?;
             if let Some(f) = p.form() {
                 if !forms.contains(&f) {
-                    return Err(Verdict::new(
+                    return Err(Box::new(Verdict::new(
                         Outcome::Invalid,
                         rules::G_PHONE,
                         format!(
@@ -235,7 +235,7 @@ impl Ctx<'_> {
                             f.zh(),
                             accepted_forms_message(forms)
                         ),
-                    ));
+                    )));
                 }
             }
             Ok(p)
@@ -245,11 +245,14 @@ impl Ctx<'_> {
                 check(t)?;
             }
             None => {
-                return Err(Verdict::new(
+                return Err(Box::new(Verdict::new(
                     Outcome::Invalid,
                     rules::G_PHONE,
-                    format!("the customer has no phone; {}", accepted_forms_message(forms)),
-                ))
+                    format!(
+                        "the customer has no phone; {}",
+                        accepted_forms_message(forms)
+                    ),
+                )))
             }
         }
         if let Some(h) = c.household_of.as_deref() {
@@ -263,7 +266,9 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn team_of(&self, p: &Party) -> Option<String> {
-        p.staff().and_then(|s| self.dir.get(s)).and_then(|s| s.team.clone())
+        p.staff()
+            .and_then(|s| self.dir.get(s))
+            .and_then(|s| s.team.clone())
     }
 
     pub(crate) fn team_parties(&self, team: &str) -> Vec<Party> {
@@ -275,7 +280,12 @@ impl Ctx<'_> {
             .collect()
     }
 
-    pub(crate) fn verdict(&self, outcome: Outcome, rule: RuleId, reason: impl Into<String>) -> Verdict {
+    pub(crate) fn verdict(
+        &self,
+        outcome: Outcome,
+        rule: RuleId,
+        reason: impl Into<String>,
+    ) -> Verdict {
         Verdict::new(outcome, rule, reason)
     }
 
@@ -299,7 +309,12 @@ impl Ctx<'_> {
         }
     }
 
-    pub(crate) fn decision(&self, verdict: Verdict, effects: Vec<Effect>, target: Target) -> Decision {
+    pub(crate) fn decision(
+        &self,
+        verdict: Verdict,
+        effects: Vec<Effect>,
+        target: Target,
+    ) -> Decision {
         Decision {
             verdict,
             effects,
@@ -314,7 +329,11 @@ impl Ctx<'_> {
             .as_ref()
             .map(|v| v.ids.clone())
             .unwrap_or_else(|| vec![CustomerId(-1)]);
-        let mut events = self.view.as_ref().map(|v| v.events.clone()).unwrap_or_default();
+        let mut events = self
+            .view
+            .as_ref()
+            .map(|v| v.events.clone())
+            .unwrap_or_default();
         events.push(Event {
             seq: i64::MAX,
             project: self.cmd.project.clone(),
@@ -342,7 +361,12 @@ impl Ctx<'_> {
     }
 
     /// Opens a dispute (G-DISPUTE) on the verdict: pending, a deadline, the owner notified.
-    pub(crate) fn open_dispute(&self, mut v: Verdict, rule: RuleId, parties: Vec<Party>) -> Verdict {
+    pub(crate) fn open_dispute(
+        &self,
+        mut v: Verdict,
+        rule: RuleId,
+        parties: Vec<Party>,
+    ) -> Verdict {
         v.outcome = Outcome::Pending;
         let deadline = add_span_hours(self.now, self.params.dispute_hours);
         v.dispute = Some(DisputeOpened {
@@ -415,7 +439,11 @@ pub fn equal_split(total: u32, parties: &[Party]) -> Vec<(Party, u32)> {
 /// earliest-involved party.
 pub fn credited_by_shares(shares: &[(Party, u32)], involvement: &[Party]) -> Option<Party> {
     let max = shares.iter().map(|(_, s)| *s).max()?;
-    let top: Vec<&Party> = shares.iter().filter(|(_, s)| *s == max).map(|(p, _)| p).collect();
+    let top: Vec<&Party> = shares
+        .iter()
+        .filter(|(_, s)| *s == max)
+        .map(|(p, _)| p)
+        .collect();
     involvement
         .iter()
         .find(|p| top.contains(p))
@@ -429,7 +457,10 @@ mod tests {
 
     #[test]
     fn split_remainder_goes_to_earliest() {
-        let ps: Vec<Party> = ["A", "B", "C"].iter().map(|s| Party::Staff(StaffId(s.to_string()))).collect();
+        let ps: Vec<Party> = ["A", "B", "C"]
+            .iter()
+            .map(|s| Party::Staff(StaffId(s.to_string())))
+            .collect();
         let s = equal_split(50, &ps);
         assert_eq!(s.iter().map(|x| x.1).collect::<Vec<_>>(), vec![17, 17, 16]);
         let sum: u32 = equal_split(100, &ps).iter().map(|x| x.1).sum();

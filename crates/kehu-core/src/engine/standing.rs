@@ -70,9 +70,16 @@ impl Ctx<'_> {
             }
             Act::Visit { brought_by, .. } => {
                 brought_by.as_ref().is_some_and(|b| &self.party(b) == p)
-                    || e.verdict.receiver.as_ref().is_some_and(|r| &self.party(r) == p)
+                    || e.verdict
+                        .receiver
+                        .as_ref()
+                        .is_some_and(|r| &self.party(r) == p)
             }
-            Act::WalkIn { .. } => e.verdict.receiver.as_ref().is_some_and(|r| &self.party(r) == p),
+            Act::WalkIn { .. } => e
+                .verdict
+                .receiver
+                .as_ref()
+                .is_some_and(|r| &self.party(r) == p),
             _ => false,
         }
     }
@@ -85,19 +92,29 @@ impl Ctx<'_> {
                 Act::Register { by, kind, .. } => {
                     matches!(e.verdict.outcome, Outcome::Accepted | Outcome::Pending)
                         && &self.party(by) == p
-                        && !(self.preset == Preset::ChannelLaunch && *kind == crate::model::RegKind::Pre)
+                        && !(self.preset == Preset::ChannelLaunch
+                            && *kind == crate::model::RegKind::Pre)
                 }
-                Act::WalkIn { .. } | Act::Visit { .. } => {
-                    e.verdict.receiver.as_ref().is_some_and(|r| &self.party(r) == p)
-                        || e.effects.iter().any(|x| matches!(x, crate::state::Effect::Holder { party, .. } if party == p))
-                }
+                Act::WalkIn { .. } | Act::Visit { .. } => e
+                    .verdict
+                    .receiver
+                    .as_ref()
+                    .is_some_and(|r| &self.party(r) == p)
+                    || e.effects.iter().any(
+                        |x| matches!(x, crate::state::Effect::Holder { party, .. } if party == p),
+                    ),
                 _ => false,
             })
             .collect()
     }
 
     /// The instant a visit counted for agency `p` (CS-CONFIRM, CD-CONFIRM, CD-SELF), first one.
-    pub(crate) fn first_counted_visit(&self, view: &View, p: &Party, since: Instant) -> Option<Instant> {
+    pub(crate) fn first_counted_visit(
+        &self,
+        view: &View,
+        p: &Party,
+        since: Instant,
+    ) -> Option<Instant> {
         view.events
             .iter()
             .filter(|e| e.at >= since)
@@ -131,7 +148,11 @@ impl Ctx<'_> {
             .filter(|e| e.seq == h.seq)
             .map(Event::reference)
             .collect();
-        let mk = |owner: Party, until: Option<Until>, protected: bool, rule: RuleId, relied: Vec<EventRef>| Standing {
+        let mk = |owner: Party,
+                  until: Option<Until>,
+                  protected: bool,
+                  rule: RuleId,
+                  relied: Vec<EventRef>| Standing {
             owner: if protected { owner } else { Party::Pool },
             until: if protected { until } else { None },
             protected,
@@ -159,17 +180,33 @@ impl Ctx<'_> {
                 let last = latest(&acts).unwrap_or(h.since).max(h.since);
                 let until = self.end_months(last, self.params.record_months);
                 push_latest(&mut relied, &acts);
-                mk(p.clone(), Some(Until::At(until)), now < until, rules::SR_VALID, relied)
+                mk(
+                    p.clone(),
+                    Some(Until::At(until)),
+                    now < until,
+                    rules::SR_VALID,
+                    relied,
+                )
             }
             Preset::SiteFirstReception => {
                 if holder_left {
                     return if deposits.is_empty() {
                         mk(Party::Pool, None, false, rules::FR_LEFT, relied)
                     } else {
-                        mk(Party::Department, Some(Until::None), true, rules::FR_LEFT, relied)
+                        mk(
+                            Party::Department,
+                            Some(Until::None),
+                            true,
+                            rules::FR_LEFT,
+                            relied,
+                        )
                     };
                 }
-                let rule = if h.rule == rules::FR_COMPLAINT.0 { rules::FR_COMPLAINT } else { rules::FR_FIRST };
+                let rule = if h.rule == rules::FR_COMPLAINT.0 {
+                    rules::FR_COMPLAINT
+                } else {
+                    rules::FR_FIRST
+                };
                 mk(p.clone(), Some(Until::None), true, rule, relied)
             }
             Preset::TeamRegistration => {
@@ -190,7 +227,11 @@ impl Ctx<'_> {
                 let active = self.end(last, Length::Days(self.params.active_days));
                 let until = strict.max(active);
                 push_latest(&mut relied, &acts);
-                let rule = if now < strict { rules::TR_PROTECT } else { rules::TR_ACTIVE };
+                let rule = if now < strict {
+                    rules::TR_PROTECT
+                } else {
+                    rules::TR_ACTIVE
+                };
                 let left = owner != *p;
                 let mut s = mk(owner, Some(Until::At(until)), now < until, rule, relied);
                 if left {
@@ -202,7 +243,8 @@ impl Ctx<'_> {
                 let regs = self.registrations(view, p);
                 let last = latest(&regs).unwrap_or(h.since).max(h.since);
                 let inquiry = self.end(last, Length::Days(self.params.inquiry_days));
-                let dep = latest(&deposits).map(|d| self.end(d, Length::Days(self.params.deposit_days)));
+                let dep =
+                    latest(&deposits).map(|d| self.end(d, Length::Days(self.params.deposit_days)));
                 push_latest(&mut relied, &deposits);
                 let (until, rule) = match dep {
                     Some(d) if d >= inquiry => (d, rules::ST_DEPOSIT),
@@ -213,30 +255,56 @@ impl Ctx<'_> {
             Preset::ChannelSms => {
                 if let Some(v) = self.first_counted_visit(view, p, h.since) {
                     let until = self.end_months(v, self.params.visit_months);
-                    return mk(p.clone(), Some(Until::At(until)), now < until, rules::CS_MONTH, relied);
+                    return mk(
+                        p.clone(),
+                        Some(Until::At(until)),
+                        now < until,
+                        rules::CS_MONTH,
+                        relied,
+                    );
                 }
                 let regs = self.registrations(view, p);
                 let lead_end = regs
                     .iter()
                     .filter_map(|e| match &e.act {
-                        Act::Register { visit_at: Some(v), .. } => Some(end_of_day(*v)),
+                        Act::Register {
+                            visit_at: Some(v), ..
+                        } => Some(end_of_day(*v)),
                         _ => None,
                     })
                     .max()
                     .unwrap_or(end_of_day(h.since));
                 push_latest(&mut relied, &regs);
-                mk(p.clone(), Some(Until::At(lead_end)), now < lead_end, rules::CS_LEAD, relied)
+                mk(
+                    p.clone(),
+                    Some(Until::At(lead_end)),
+                    now < lead_end,
+                    rules::CS_LEAD,
+                    relied,
+                )
             }
             Preset::ChannelDistribution => {
                 if let Some(v) = self.first_counted_visit(view, p, h.since) {
                     let until = self.end(v, Length::Days(self.params.confirm_days));
-                    return mk(p.clone(), Some(Until::At(until)), now < until, rules::CD_30DAYS, relied);
+                    return mk(
+                        p.clone(),
+                        Some(Until::At(until)),
+                        now < until,
+                        rules::CD_30DAYS,
+                        relied,
+                    );
                 }
                 let regs = self.registrations(view, p);
                 let last = latest(&regs).unwrap_or(h.since).max(h.since);
                 let until = self.end(last, Length::Days(self.params.pre_days));
                 push_latest(&mut relied, &regs);
-                mk(p.clone(), Some(Until::At(until)), now < until, rules::CD_7DAYS, relied)
+                mk(
+                    p.clone(),
+                    Some(Until::At(until)),
+                    now < until,
+                    rules::CD_7DAYS,
+                    relied,
+                )
             }
             Preset::ChannelLaunch => {
                 let regs = self.registrations(view, p);
@@ -248,7 +316,13 @@ impl Ctx<'_> {
                     _ => self.end(r, Length::Days(self.params.after_launch_days)),
                 };
                 push_latest(&mut relied, &regs);
-                mk(p.clone(), Some(Until::At(until)), now < until, rules::CL_LAUNCH, relied)
+                mk(
+                    p.clone(),
+                    Some(Until::At(until)),
+                    now < until,
+                    rules::CL_LAUNCH,
+                    relied,
+                )
             }
             Preset::B2bProtection => {
                 let deals: Vec<&Event> = view
@@ -261,7 +335,11 @@ impl Ctx<'_> {
                     let last = latest(&money).unwrap_or(h.since);
                     let until = self.end_months(last, self.params.idle_months);
                     push_latest(&mut relied, &money);
-                    let rule = if now < until { rules::BP_SALE } else { rules::BP_IDLE };
+                    let rule = if now < until {
+                        rules::BP_SALE
+                    } else {
+                        rules::BP_IDLE
+                    };
                     return mk(p.clone(), Some(Until::At(until)), now < until, rule, relied);
                 }
                 let mut acts = self.registrations(view, p);
@@ -274,13 +352,20 @@ impl Ctx<'_> {
                 push_latest(&mut relied, &acts);
                 // BP-IDLE: without sale or payment for 6 months the customer goes to the pool;
                 // until then its salesperson stays named, though no longer protected.
-                let idle = self.end_months(latest(&deposits).unwrap_or(h.since).max(h.since), self.params.idle_months);
+                let idle = self.end_months(
+                    latest(&deposits).unwrap_or(h.since).max(h.since),
+                    self.params.idle_months,
+                );
                 if now >= until && now < idle {
                     let mut s = mk(p.clone(), None, false, rules::BP_VISIT, relied);
                     s.owner = p.clone();
                     return s;
                 }
-                let rule = if now >= idle { rules::BP_IDLE } else { rules::BP_VISIT };
+                let rule = if now >= idle {
+                    rules::BP_IDLE
+                } else {
+                    rules::BP_VISIT
+                };
                 mk(p.clone(), Some(Until::At(until)), now < until, rule, relied)
             }
             Preset::DirectSales => self.direct_sales_standing(view, h, relied),
@@ -291,31 +376,48 @@ impl Ctx<'_> {
         self.end(start, Length::Months(n))
     }
 
-    fn direct_sales_standing(&self, view: &View, h: &Holding, mut relied: Vec<EventRef>) -> Standing {
+    fn direct_sales_standing(
+        &self,
+        view: &View,
+        h: &Holding,
+        mut relied: Vec<EventRef>,
+    ) -> Standing {
         let now = self.now;
         let p = &h.party;
         let f = h.since;
-        let has_deal = view.acts("deal").any(|e| e.at >= f && e.at < self.end_months(f, self.params.filing_months).max(self.extension(view, f).unwrap_or(f)));
+        let has_deal = view.acts("deal").any(|e| {
+            e.at >= f
+                && e.at
+                    < self
+                        .end_months(f, self.params.filing_months)
+                        .max(self.extension(view, f).unwrap_or(f))
+        });
         let end3 = if has_deal {
             None
         } else {
-            Some(self.extension(view, f).unwrap_or_else(|| self.end_months(f, self.params.filing_months)))
+            Some(
+                self.extension(view, f)
+                    .unwrap_or_else(|| self.end_months(f, self.params.filing_months)),
+            )
         };
         let contacts: Vec<&Event> = view
             .events
             .iter()
-            .filter(|e| matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == p) && e.at >= f)
+            .filter(|e| {
+                matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == p) && e.at >= f
+            })
             .collect();
         push_latest(&mut relied, &contacts);
-        let mk = |protected: bool, until: Option<Until>, rule: RuleId, relied: Vec<EventRef>| Standing {
-            owner: if protected { p.clone() } else { Party::Pool },
-            until: if protected { until } else { None },
-            protected,
-            rule,
-            holding: Some(h.clone()),
-            via: None,
-            relied,
-        };
+        let mk =
+            |protected: bool, until: Option<Until>, rule: RuleId, relied: Vec<EventRef>| Standing {
+                owner: if protected { p.clone() } else { Party::Pool },
+                until: if protected { until } else { None },
+                protected,
+                rule,
+                holding: Some(h.clone()),
+                via: None,
+                relied,
+            };
         // DS-CADENCE: every month that has ended must have had its contacts.
         let mut k = 0i64;
         loop {
@@ -324,7 +426,10 @@ impl Ctx<'_> {
             if end > now || end3.is_some_and(|e| start >= e) {
                 break;
             }
-            let n = contacts.iter().filter(|e| e.at >= start && e.at < end).count() as u32;
+            let n = contacts
+                .iter()
+                .filter(|e| e.at >= start && e.at < end)
+                .count() as u32;
             let need = if k == 0 {
                 self.params.first_month_contacts
             } else {
@@ -363,17 +468,22 @@ impl Ctx<'_> {
             0 => Standing::pool(self.first_rule()),
             1 => self.standing_of(view, &holdings[0]),
             _ => {
-                let all: Vec<Standing> = holdings.iter().map(|h| self.standing_of(view, h)).collect();
+                let all: Vec<Standing> =
+                    holdings.iter().map(|h| self.standing_of(view, h)).collect();
                 let valid: Vec<&Standing> = all.iter().filter(|s| s.protected).collect();
                 let pick = match self.preset {
                     Preset::B2bProtection => {
                         let with_orders: Vec<&&Standing> = valid
                             .iter()
                             .filter(|s| {
-                                view.acts("deal").any(|d| d.verdict.credited.as_ref() == Some(&s.owner))
+                                view.acts("deal")
+                                    .any(|d| d.verdict.credited.as_ref() == Some(&s.owner))
                             })
                             .collect();
-                        with_orders.first().map(|s| (**s).clone()).or_else(|| valid.first().map(|s| (*s).clone()))
+                        with_orders
+                            .first()
+                            .map(|s| (**s).clone())
+                            .or_else(|| valid.first().map(|s| (*s).clone()))
                     }
                     _ => valid.first().map(|s| (*s).clone()),
                 };
@@ -387,7 +497,10 @@ impl Ctx<'_> {
                         s
                     }
                     Some(s) => s,
-                    None => all.into_iter().last().unwrap_or_else(|| Standing::pool(self.first_rule())),
+                    None => all
+                        .into_iter()
+                        .last()
+                        .unwrap_or_else(|| Standing::pool(self.first_rule())),
                 }
             }
         }

@@ -1,0 +1,226 @@
+//! End-to-end tests of the real `kehu` binary: the project's scenario suite, malformed scenarios,
+//! coverage, policy show and the ledger check on a database file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kehu(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kehu"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("kehu runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn the_scenario_suite_passes() {
+    let o = kehu(&["scenario", "run", "scenarios"]);
+    let out = text(&o);
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| l.contains(" passed, "))
+        .unwrap_or("");
+    assert!(
+        o.status.success(),
+        "scenario suite failed:\n{}",
+        out.lines()
+            .filter(|l| !l.starts_with("ok "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
+        "{last}"
+    );
+}
+
+/// Every rule ID of §2, §3.1–§3.9 and §4 is covered by the suite.
+#[test]
+fn coverage_of_the_implemented_sections_is_complete() {
+    let o = kehu(&["scenario", "coverage"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    let mut section = String::new();
+    let mut missing = Vec::new();
+    for line in out.lines() {
+        if let Some(s) = line.strip_prefix('§') {
+            section = s.trim_end_matches(':').to_string();
+        } else if let Some(id) = line
+            .strip_prefix("  ")
+            .and_then(|l| l.split_whitespace().next())
+        {
+            let implemented = section == "2"
+                || section == "4"
+                || [
+                    "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9",
+                ]
+                .contains(&section.as_str());
+            if implemented {
+                missing.push(id.to_string());
+            }
+        }
+    }
+    assert!(missing.is_empty(), "uncovered rule IDs: {missing:?}");
+}
+
+fn write_scenario(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kehu-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(format!("{name}.toml"));
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+const GOOD: &str = r#"
+title = "t"
+rulebook = "team-registration"
+[[staff]]
+id = "A"
+role = "sales"
+[[staff]]
+id = "B"
+role = "sales"
+[[step]]
+at = "2026-11-01 10:00"
+act = "register"
+by = "A"
+customer = { name = "王先生", phone = "13800138000" }
+expect = { outcome = "accepted", owner = "A", protected_until = "2026-12-01 10:00" }
+[[step]]
+at = "2026-11-20 09:00"
+act = "register"
+by = "B"
+customer = { name = "王先生", phone = "1380013****" }
+expect = { outcome = "rejected", owner = "A", rule = "TR-PROTECT" }
+"#;
+
+#[test]
+fn malformed_scenarios_exit_2_naming_file_step_and_field() {
+    for (name, bad, want) in [
+        (
+            "act",
+            GOOD.replace(
+                "act = \"register\"\nby = \"B\"",
+                "act = \"regster\"\nby = \"B\"",
+            ),
+            "step 2: field `act`",
+        ),
+        (
+            "field",
+            GOOD.replace("by = \"B\"", "bye = \"B\""),
+            "step 2: field `bye`",
+        ),
+        (
+            "expect",
+            GOOD.replace("rule = \"TR-PROTECT\"", "rulee = \"TR-PROTECT\""),
+            "step 2: field `expect.rulee`",
+        ),
+        (
+            "order",
+            GOOD.replace("2026-11-20 09:00", "2026-10-20 09:00"),
+            "step 2: field `at`",
+        ),
+        (
+            "handle",
+            GOOD.replace("by = \"B\"", "by = \"Z\""),
+            "step 2: field `by`",
+        ),
+        (
+            "time",
+            GOOD.replace("2026-11-20 09:00", "2026-11-31 09:00"),
+            "step 2: field `at`",
+        ),
+        (
+            "ruleid",
+            GOOD.replace("TR-PROTECT", "TR-PROTEKT"),
+            "step 2: field `expect.rule`",
+        ),
+    ] {
+        let p = write_scenario(name, &bad);
+        let o = kehu(&["scenario", "run", p.to_str().unwrap()]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {out}");
+        assert!(
+            out.contains(&p.display().to_string()) && out.contains(want),
+            "{name}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_failing_expectation_exits_1_with_the_tally() {
+    let p = write_scenario(
+        "fails",
+        &GOOD.replace("owner = \"A\", rule", "owner = \"B\", rule"),
+    );
+    let o = kehu(&["scenario", "run", p.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.lines().any(|l| l == "1 passed, 1 failed"), "{out}");
+    assert!(out.contains("owner: expected B, got A"), "{out}");
+    let p = write_scenario("passes", GOOD);
+    let o = kehu(&["scenario", "run", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).lines().any(|l| l == "2 passed, 0 failed"));
+}
+
+#[test]
+fn policy_show_prints_parameters_and_rules() {
+    let o = kehu(&["policy", "show", "team-registration"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("strict_days") && out.contains("TR-PROTECT") && out.contains("30"),
+        "{out}"
+    );
+    let o = kehu(&["policy", "show", "no-such-book"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("unknown rulebook"));
+    let dir = std::env::temp_dir().join(format!("kehu-pol-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("policy.toml");
+    std::fs::write(
+        &f,
+        "[projects.a]\nrulebook = \"team-registration\"\n[projects.a.overrides]\nstrict_days = 0\n",
+    )
+    .unwrap();
+    let o = kehu(&[
+        "policy",
+        "show",
+        "--policy",
+        f.to_str().unwrap(),
+        "--project",
+        "a",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("strict_days") && text(&o).contains("1..=365"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn ledger_check_on_a_database_file() {
+    let dir = std::env::temp_dir().join(format!("kehu-ledger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("k.db").display());
+    let o = kehu(&["migrate", "--database", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kehu(&["ledger", "check", "--database", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("projections match"));
+}
