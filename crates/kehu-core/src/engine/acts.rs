@@ -935,7 +935,9 @@ impl Ctx<'_> {
                 self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
                 &st,
             );
-            if let Some(o) = &owner {
+            // Another party bringing the owner's customer is a collision: under CL-SILENT nobody
+            // is told before signing.
+            if let (Some(o), false) = (&owner, self.silent()) {
                 self.notify_absent_owner(&mut v, o, &[bp]);
             }
             return Decision {
@@ -960,11 +962,13 @@ impl Ctx<'_> {
                     self.finish_visit(v, None, owner.as_ref())
                 }
             }
-            Some(_) => {
-                let v = self.with_standing(
+            Some(o) => {
+                // The customer came on their own: their owner (an agency, a team) is told.
+                let mut v = self.with_standing(
                     self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
                     &st,
                 );
+                self.notify_absent_owner(&mut v, o, &[]);
                 Decision {
                     verdict: v,
                     effects: vec![],
@@ -1136,7 +1140,8 @@ impl Ctx<'_> {
                         owner: Some(o.clone()),
                         ..v
                     };
-                    let v = self.settle(v, &[]);
+                    let mut v = self.settle(v, &[]);
+                    self.notify_absent_owner(&mut v, o, &[]);
                     Decision {
                         verdict: v,
                         effects: vec![],
@@ -1154,11 +1159,13 @@ impl Ctx<'_> {
                     }
                 }
             }
-            Some(_) => {
-                let v = self.with_standing(
+            Some(o) => {
+                // The customer came on their own: their owner (an agency, a team) is told.
+                let mut v = self.with_standing(
                     self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
                     &st,
                 );
+                self.notify_absent_owner(&mut v, o, &[]);
                 Decision {
                     verdict: v,
                     effects: vec![],

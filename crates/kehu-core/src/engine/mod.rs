@@ -245,14 +245,33 @@ impl Ctx<'_> {
                 check(t)?;
             }
             None => {
+                // A missing required field cites the rulebook rule that requires it (G-EXPLAIN).
+                let rule = match (&self.cmd.act, self.preset) {
+                    (
+                        Act::Register {
+                            channel: crate::model::Channel::Site,
+                            ..
+                        },
+                        Preset::ChannelDistribution,
+                    ) => rules::CD_GROUP,
+                    (Act::Register { .. }, Preset::ChannelDistribution) => rules::CD_PRE,
+                    (
+                        Act::Register {
+                            kind: crate::model::RegKind::Pre,
+                            ..
+                        },
+                        Preset::ChannelLaunch,
+                    ) => rules::CL_PRE,
+                    _ => rules::G_PHONE,
+                };
                 return Err(Box::new(Verdict::new(
                     Outcome::Invalid,
-                    rules::G_PHONE,
+                    rule,
                     format!(
                         "the customer has no phone; {}",
                         accepted_forms_message(forms)
                     ),
-                )))
+                )));
             }
         }
         if let Some(h) = c.household_of.as_deref() {
