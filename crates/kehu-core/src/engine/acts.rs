@@ -727,8 +727,15 @@ impl Ctx<'_> {
         }
         if let Some(o) = &owner_staff {
             if self.present(o) {
+                // A visit of a returning customer is SR-RETURN; a walk-in the front desk puts in the
+                // rotation is handed back by the one on turn, who knows who served it (SR-HANDBACK).
+                let rule = if matches!(self.cmd.act, Act::WalkIn { .. }) {
+                    rules::SR_HANDBACK
+                } else {
+                    rules::SR_RETURN
+                };
                 let v = self.received(
-                    rules::SR_HANDBACK,
+                    rule,
                     o,
                     "a returning customer goes back to the salesperson who served them",
                 );
