@@ -497,14 +497,19 @@ impl Ctx<'_> {
     fn deal_cs(&self, st: &super::Standing) -> Attribution {
         let claims = self.household_claims();
         if claims.len() >= 2 || (!st.protected && !claims.is_empty()) {
+            // The household is one customer: the agency that brought a member first owns it and is
+            // credited; members brought the same day by different agencies split 50/50 (the credit
+            // to the earliest involved, G-SHARES).
             let (p0, t0, _) = claims[0].clone();
-            if let Some((p1, t1, _)) = claims.get(1) {
-                if crate::time::same_day(t0, *t1) {
-                    return self.split(vec![(p0, 50), (p1.clone(), 50)], rules::CS_HOUSEHOLD);
-                }
-            }
-            let mut a = whole(&p0, rules::CS_HOUSEHOLD);
-            a.hold = !st.protected;
+            let mut a = match claims.get(1) {
+                Some((p1, t1, _)) if crate::time::same_day(t0, *t1) => self.named_split(
+                    &p0,
+                    vec![(p0.clone(), 50), (p1.clone(), 50)],
+                    rules::CS_HOUSEHOLD,
+                ),
+                _ => whole(&p0, rules::CS_HOUSEHOLD),
+            };
+            a.hold = true;
             return a;
         }
         if !st.protected {
