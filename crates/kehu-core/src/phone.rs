@@ -247,7 +247,8 @@ impl Phone {
         }
     }
 
-    /// Merges what two matching phones know: the result knows every position either knows.
+    /// Merges what two matching phones know: the result knows every position either knows (its
+    /// `form` stays the first one's while anything is hidden; it only describes how it was given).
     /// Returns `None` when the phones do not match.
     pub fn merge(&self, other: &Phone) -> Option<Phone> {
         if !self.matches(other) {
@@ -259,19 +260,12 @@ impl Phone {
                 *d = o;
             }
         }
-        if self.is_full() || other.is_full() {
-            Some(Phone { digits, form: None })
-        } else if digits.contains(&HIDDEN) {
-            // Two different masks combined may not be an accepted form: keep the more informative one.
-            let known = |p: &Phone| p.digits.iter().filter(|&&d| d != HIDDEN).count();
-            Some(if known(self) >= known(other) {
-                *self
-            } else {
-                *other
-            })
+        let form = if digits.contains(&HIDDEN) {
+            self.form.or(other.form)
         } else {
-            Some(Phone { digits, form: None })
-        }
+            None
+        };
+        Some(Phone { digits, form })
     }
 }
 
@@ -357,6 +351,22 @@ mod tests {
         assert_eq!(Phone::parse("13*00138000"), Err(PhoneError::MaskShape));
         assert_eq!(Phone::parse("1380a138000"), Err(PhoneError::BadChar('a')));
         assert_eq!(Phone::parse("138***8000*"), Err(PhoneError::MaskShape));
+    }
+
+    #[test]
+    fn merging_keeps_everything_known() {
+        let a = Phone::parse("1391000****").unwrap();
+        let b = Phone::parse("139****0001").unwrap();
+        let m = a.merge(&b).unwrap();
+        assert!(m.is_full());
+        assert_eq!(m.canonical(), "13910000001");
+        let full = Phone::parse("13910000000").unwrap();
+        assert_eq!(full.merge(&a), Some(full));
+        assert!(full.merge(&b).is_none());
+        assert!(!full
+            .merge(&a)
+            .unwrap()
+            .matches(&Phone::parse("1391**00001").unwrap()));
     }
 
     #[test]

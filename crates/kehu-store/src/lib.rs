@@ -1,10 +1,16 @@
-//! kehu-store: the event ledger and its projections.
+//! kehu-store: the event ledger and its projections, on SQLite (default) or PostgreSQL.
 //!
 //! [`Store::execute`] is the one write path: in one transaction it loads the history of the
 //! customers an act concerns (found by phone index probes, never a scan), asks the pure engine for
 //! a decision, appends the event and updates the projections. [`Store::check`] rebuilds every
-//! projection from the events and reports differences.
+//! projection from the events and reports differences. The orchestration is written once over the
+//! backend trait in `backend.rs`; `sqlite.rs` and `postgres.rs` hold the SQL.
 
+mod backend;
+mod postgres;
+mod sqlite;
+
+use backend::{CustomerRow, DisputeRow, Tx, ViolationRow};
 use kehu_core::engine::{self, Context, Decision, Target};
 use kehu_core::model::{Act, Command, CustomerId, Directory, Party};
 use kehu_core::phone::Phone;
@@ -12,11 +18,8 @@ use kehu_core::policy::Rulebook;
 use kehu_core::state::{Effect, Event, ProjectState, View};
 use kehu_core::time::Instant;
 use kehu_core::verdict::Verdict;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
-use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -28,7 +31,9 @@ pub enum StoreError {
     Corrupt { seq: i64, detail: String },
     #[error("engine: {0}")]
     Engine(#[from] engine::EngineError),
-    #[error("unsupported database URL {0:?}: expected sqlite:PATH or sqlite::memory:")]
+    #[error(
+        "unsupported database URL {0:?}: expected sqlite:PATH, sqlite::memory: or postgres://…"
+    )]
     Url(String),
 }
 
@@ -47,10 +52,17 @@ pub struct Difference {
     pub detail: String,
 }
 
-/// The ledger and its projections on SQLite.
+/// The backend a store runs on, chosen once from the URL scheme.
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The ledger and its projections.
 pub struct Store {
-    pool: SqlitePool,
-    /// One writer at a time: SQLite serialises writes anyway; this keeps read-decide-append atomic.
+    backend: Backend,
+    /// One writer at a time in this process. SQLite serialises writers anyway; PostgreSQL also
+    /// takes an advisory lock, so that several processes stay exactly-once too.
     write: tokio::sync::Mutex<()>,
 }
 
@@ -62,35 +74,63 @@ fn party_key(p: &Party) -> String {
     p.to_string()
 }
 
+fn corrupt(seq: i64, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        seq,
+        detail: detail.to_string(),
+    }
+}
+
+fn schema_ok(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `url` (`sqlite:PATH` or `sqlite::memory:`) and
-    /// applies the migrations.
+    /// Opens the database at `url` and applies the migrations: `sqlite:PATH`, `sqlite::memory:`
+    /// or `postgres://…`. Any other scheme is an error.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let memory = url == "sqlite::memory:" || url == ":memory:";
-        let opts = if memory {
-            SqliteConnectOptions::from_str("sqlite::memory:")?
-        } else if let Some(path) = url.strip_prefix("sqlite:") {
-            SqliteConnectOptions::new()
-                .filename(path.trim_start_matches("//"))
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(postgres::connect(url, None).await?)
+        } else if url.starts_with("sqlite:") || url == ":memory:" {
+            Backend::Sqlite(sqlite::connect(url).await?)
         } else {
             return Err(StoreError::Url(url.to_string()));
         };
-        let opts = opts
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            // An in-memory database lives in one connection.
-            .max_connections(if memory { 1 } else { 4 })
-            .connect_with(opts)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Store {
-            pool,
+            backend,
             write: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// A PostgreSQL store inside its own schema (created if missing): one per test run.
+    pub async fn open_postgres_schema(url: &str, schema: &str) -> Result<Store, StoreError> {
+        if !schema_ok(schema) {
+            return Err(StoreError::Url(format!(
+                "schema {schema:?}: letters, digits and _ only"
+            )));
+        }
+        Ok(Store {
+            backend: Backend::Postgres(postgres::connect(url, Some(schema)).await?),
+            write: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Drops a schema made by [`Store::open_postgres_schema`].
+    pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<(), StoreError> {
+        if !schema_ok(schema) {
+            return Err(StoreError::Url(format!(
+                "schema {schema:?}: letters, digits and _ only"
+            )));
+        }
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+        Ok(())
     }
 
     /// A fresh in-memory store (scenarios, tests).
@@ -98,8 +138,28 @@ impl Store {
         Store::open("sqlite::memory:").await
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The backend's name: `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The SQLite pool, when on SQLite (tests and maintenance commands).
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite(p) => Some(p),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, when on PostgreSQL.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Postgres(p) => Some(p),
+            Backend::Sqlite(_) => None,
+        }
     }
 
     /// Decides and records one command at `now` under `rulebook`.
@@ -111,183 +171,25 @@ impl Store {
         now: Instant,
     ) -> Result<Outcome, StoreError> {
         let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let project: ProjectState = match sqlx::query("SELECT state FROM projects WHERE name = ?")
-            .bind(&cmd.project)
-            .fetch_optional(&mut *tx)
-            .await?
-        {
-            Some(row) => {
-                serde_json::from_str(row.get::<&str, _>(0)).map_err(|e| StoreError::Corrupt {
-                    seq: 0,
-                    detail: format!("project {}: {e}", cmd.project),
-                })?
-            }
-            None => ProjectState::default(),
-        };
-        let mut ctx = Context {
-            directory: Some(directory),
-            rulebook: Some(rulebook),
-            project,
-            ..Context::default()
-        };
-        if let Some(c) = cmd.act.customer() {
-            if let Some(Ok(phone)) = c.parsed_phone() {
-                ctx.candidates = load_views(&mut tx, &cmd.project, &phone).await?;
-                // Household: the phone the act names, and links recorded on the customer's records.
-                let mut hh: Vec<Phone> = Vec::new();
-                if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
-                    hh.push(h);
-                }
-                let selected = engine::select(Some(c), &ctx.candidates);
-                if let Some(v) = &selected {
-                    for e in &v.events {
-                        if let Some(Ok(h)) = e
-                            .act
-                            .customer()
-                            .and_then(|x| x.household_of.as_deref())
-                            .map(Phone::parse)
-                        {
-                            if !hh.contains(&h) {
-                                hh.push(h);
-                            }
-                        }
-                    }
-                }
-                let mut household: Vec<View> = Vec::new();
-                for h in &hh {
-                    for v in load_views(&mut tx, &cmd.project, h).await? {
-                        let phones = engine::record_phones(&v);
-                        if phones.iter().any(|p| p.matches(h))
-                            && !household.iter().any(|x| x.ids == v.ids)
-                        {
-                            household.push(v);
-                        }
-                    }
-                }
-                // Records that name this customer as their household member.
-                for v in
-                    load_views_by_keys(&mut tx, &cmd.project, &household_probes(&phone)).await?
-                {
-                    let named = v.events.iter().any(|e| {
-                        e.act
-                            .customer()
-                            .and_then(|x| x.household_of.as_deref())
-                            .and_then(|t| Phone::parse(t).ok())
-                            .is_some_and(|h| h.matches(&phone))
-                    });
-                    let own = selected
-                        .as_ref()
-                        .is_some_and(|s| s.ids.iter().any(|i| v.ids.contains(i)));
-                    if named && !own && !household.iter().any(|x| x.ids == v.ids) {
-                        household.push(v);
-                    }
-                }
-                ctx.household = household;
+        match &self.backend {
+            Backend::Sqlite(p) => run(sqlite::begin(p).await?, rulebook, directory, cmd, now).await,
+            Backend::Postgres(p) => {
+                run(postgres::begin(p).await?, rulebook, directory, cmd, now).await
             }
         }
-        if let Act::Visit {
-            referred_by: Some(r),
-            ..
-        } = &cmd.act
-        {
-            if let Ok(p) = Phone::parse(r) {
-                let views = load_views(&mut tx, &cmd.project, &p).await?;
-                ctx.referrer = views
-                    .into_iter()
-                    .find(|v| engine::same_customer(&p, None, v));
-            }
-        }
-        if let Act::Reassign { from, .. } = &cmd.act {
-            let holder = party_key(&directory.party_of(from));
-            let ids: Vec<i64> =
-                sqlx::query_scalar("SELECT id FROM customers WHERE project = ? AND holder = ?")
-                    .bind(&cmd.project)
-                    .bind(&holder)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            for id in ids {
-                ctx.held_by
-                    .push(load_view(&mut tx, &[CustomerId(id)]).await?);
-            }
-        }
-        let decision = engine::decide(&ctx, cmd, now)?;
-        let seq = self.append(&mut tx, cmd, &decision).await?;
-        tx.commit().await?;
-        Ok(Outcome {
-            verdict: decision.verdict,
-            seq,
-        })
-    }
-
-    async fn append(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        cmd: &Command,
-        d: &Decision,
-    ) -> Result<Option<i64>, StoreError> {
-        if matches!(cmd.act, Act::Query { .. }) {
-            return Ok(None);
-        }
-        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM events")
-            .fetch_one(&mut **tx)
-            .await?;
-        let customers: Vec<CustomerId> = match &d.target {
-            Target::None => Vec::new(),
-            Target::Records(ids) => ids.clone(),
-            Target::New => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO customers (project, last_seq) VALUES (?, ?) RETURNING id",
-                )
-                .bind(&cmd.project)
-                .bind(seq)
-                .fetch_one(&mut **tx)
-                .await?;
-                vec![CustomerId(id)]
-            }
-        };
-        let event = Event {
-            seq,
-            project: cmd.project.clone(),
-            at: cmd.at,
-            customers: customers.clone(),
-            act: cmd.act.clone(),
-            verdict: d.verdict.clone(),
-            effects: d.effects.clone(),
-        };
-        let body = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt {
-            seq,
-            detail: e.to_string(),
-        })?;
-        sqlx::query("INSERT INTO events (seq, project, at_ms, act, body) VALUES (?, ?, ?, ?, ?)")
-            .bind(seq)
-            .bind(&cmd.project)
-            .bind(ms(cmd.at))
-            .bind(cmd.act.name())
-            .bind(&body)
-            .execute(&mut **tx)
-            .await?;
-        for c in &customers {
-            sqlx::query("INSERT INTO event_customers (customer, seq) VALUES (?, ?)")
-                .bind(c.0)
-                .bind(seq)
-                .execute(&mut **tx)
-                .await?;
-        }
-        project_event(tx, &event).await?;
-        Ok(Some(seq))
     }
 
     /// Every event, in order.
     pub async fn events(&self) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query("SELECT seq, body FROM events ORDER BY seq")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(decode).collect()
+        let rows = match &self.backend {
+            Backend::Sqlite(p) => sqlite::all_events(p).await?,
+            Backend::Postgres(p) => postgres::all_events(p).await?,
+        };
+        rows.iter().map(|(seq, body)| decode(*seq, body)).collect()
     }
 
-    /// Rebuilds the projections from the events into a scratch copy and compares them with the
-    /// stored ones (`kehu ledger check`).
+    /// Rebuilds the projections from the events and compares them with the stored ones
+    /// (`kehu ledger check`).
     pub async fn check(&self) -> Result<Vec<Difference>, StoreError> {
         let events = self.events().await?;
         let mut diffs = Vec::new();
@@ -302,24 +204,142 @@ impl Store {
             }
         }
         let expected = Projections::fold(&events);
-        let actual = Projections::read(&self.pool).await?;
+        let rows = match &self.backend {
+            Backend::Sqlite(p) => sqlite::rows(p).await?,
+            Backend::Postgres(p) => postgres::rows(p).await?,
+        };
+        let actual = Projections::from_rows(rows)?;
         expected.compare(&actual, &mut diffs);
         Ok(diffs)
     }
 }
 
-fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
-    let seq: i64 = row.get(0);
-    let body: &str = row.get(1);
-    let e: Event = serde_json::from_str(body).map_err(|err| StoreError::Corrupt {
+/// One command in one transaction: load the context, decide, append, project, commit.
+async fn run<T: Tx>(
+    mut tx: T,
+    rulebook: &Rulebook,
+    directory: &Directory,
+    cmd: &Command,
+    now: Instant,
+) -> Result<Outcome, StoreError> {
+    let project: ProjectState = match tx.project_state(&cmd.project).await? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| corrupt(0, format!("project {}: {e}", cmd.project)))?,
+        None => ProjectState::default(),
+    };
+    let mut ctx = Context {
+        directory: Some(directory),
+        rulebook: Some(rulebook),
+        project,
+        ..Context::default()
+    };
+    if let Some(c) = cmd.act.customer() {
+        if let Some(Ok(phone)) = c.parsed_phone() {
+            ctx.candidates = load_views(&mut tx, &cmd.project, &phone).await?;
+            // Household: the phone the act names, and links recorded on the customer's records.
+            let mut hh: Vec<Phone> = Vec::new();
+            if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
+                hh.push(h);
+            }
+            let selected = engine::select(Some(c), &ctx.candidates);
+            if let Some(v) = &selected {
+                for e in &v.events {
+                    let linked = e.act.customer().and_then(|x| x.household_of.as_deref());
+                    if let Some(Ok(h)) = linked.map(Phone::parse) {
+                        if !hh.contains(&h) {
+                            hh.push(h);
+                        }
+                    }
+                }
+            }
+            let mut household: Vec<View> = Vec::new();
+            for h in &hh {
+                for v in load_views(&mut tx, &cmd.project, h).await? {
+                    if !household.iter().any(|x| x.ids == v.ids) {
+                        household.push(v);
+                    }
+                }
+            }
+            // Records that name this customer as their household member.
+            for v in load_views_by_keys(&mut tx, &cmd.project, &household_probes(&phone)).await? {
+                let named = v.events.iter().any(|e| {
+                    e.act
+                        .customer()
+                        .and_then(|x| x.household_of.as_deref())
+                        .and_then(|t| Phone::parse(t).ok())
+                        .is_some_and(|h| h.matches(&phone))
+                });
+                let own = selected
+                    .as_ref()
+                    .is_some_and(|s| s.ids.iter().any(|i| v.ids.contains(i)));
+                if named && !own && !household.iter().any(|x| x.ids == v.ids) {
+                    household.push(v);
+                }
+            }
+            ctx.household = household;
+        }
+    }
+    if let Act::Visit {
+        referred_by: Some(r),
+        ..
+    } = &cmd.act
+    {
+        if let Ok(p) = Phone::parse(r) {
+            let views = load_views(&mut tx, &cmd.project, &p).await?;
+            ctx.referrer = views
+                .into_iter()
+                .find(|v| engine::same_customer(&p, None, v));
+        }
+    }
+    if let Act::Reassign { from, .. } = &cmd.act {
+        let holder = party_key(&directory.party_of(from));
+        for id in tx.held_by(&cmd.project, &holder).await? {
+            ctx.held_by
+                .push(load_view(&mut tx, &[CustomerId(id)]).await?);
+        }
+    }
+    let decision = engine::decide(&ctx, cmd, now)?;
+    let seq = append(&mut tx, cmd, &decision).await?;
+    tx.commit().await?;
+    Ok(Outcome {
+        verdict: decision.verdict,
         seq,
-        detail: err.to_string(),
-    })?;
+    })
+}
+
+async fn append<T: Tx>(tx: &mut T, cmd: &Command, d: &Decision) -> Result<Option<i64>, StoreError> {
+    if matches!(cmd.act, Act::Query { .. }) {
+        return Ok(None);
+    }
+    let seq = tx.next_seq().await?;
+    let customers: Vec<CustomerId> = match &d.target {
+        Target::None => Vec::new(),
+        Target::Records(ids) => ids.clone(),
+        Target::New => vec![CustomerId(tx.new_customer(&cmd.project, seq).await?)],
+    };
+    let event = Event {
+        seq,
+        project: cmd.project.clone(),
+        at: cmd.at,
+        customers: customers.clone(),
+        act: cmd.act.clone(),
+        verdict: d.verdict.clone(),
+        effects: d.effects.clone(),
+    };
+    let body = serde_json::to_string(&event).map_err(|e| corrupt(seq, e))?;
+    tx.insert_event(seq, &cmd.project, ms(cmd.at), cmd.act.name(), &body)
+        .await?;
+    for c in &customers {
+        tx.link(c.0, seq).await?;
+    }
+    project_event(tx, &event).await?;
+    Ok(Some(seq))
+}
+
+fn decode(seq: i64, body: &str) -> Result<Event, StoreError> {
+    let e: Event = serde_json::from_str(body).map_err(|err| corrupt(seq, err))?;
     if e.seq != seq {
-        return Err(StoreError::Corrupt {
-            seq,
-            detail: format!("body says seq {}", e.seq),
-        });
+        return Err(corrupt(seq, format!("body says seq {}", e.seq)));
     }
     Ok(e)
 }
@@ -331,20 +351,11 @@ fn household_probes(p: &Phone) -> Vec<String> {
         .collect()
 }
 
-async fn load_view(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    ids: &[CustomerId],
-) -> Result<View, StoreError> {
+async fn load_view<T: Tx>(tx: &mut T, ids: &[CustomerId]) -> Result<View, StoreError> {
     let mut events = Vec::new();
     for id in ids {
-        let rows = sqlx::query(
-            "SELECT e.seq, e.body FROM event_customers c JOIN events e ON e.seq = c.seq WHERE c.customer = ? ORDER BY e.seq",
-        )
-        .bind(id.0)
-        .fetch_all(&mut **tx)
-        .await?;
-        for r in &rows {
-            events.push(decode(r)?);
+        for (seq, body) in tx.events_of(id.0).await? {
+            events.push(decode(seq, &body)?);
         }
     }
     Ok(View::new(ids.to_vec(), events))
@@ -352,32 +363,26 @@ async fn load_view(
 
 /// The records of the project whose phones may match `phone` (index probes), one view each,
 /// filtered by the exact G-MATCH phone test.
-async fn load_views(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+async fn load_views<T: Tx>(
+    tx: &mut T,
     project: &str,
     phone: &Phone,
 ) -> Result<Vec<View>, StoreError> {
     let views = load_views_by_keys(tx, project, &phone.probe_keys()).await?;
     Ok(views
         .into_iter()
-        .filter(|v| engine::record_phones(v).iter().any(|p| p.matches(phone)))
+        .filter(|v| engine::record_phone(v).is_some_and(|p| p.matches(phone)))
         .collect())
 }
 
-async fn load_views_by_keys(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+async fn load_views_by_keys<T: Tx>(
+    tx: &mut T,
     project: &str,
     keys: &[String],
 ) -> Result<Vec<View>, StoreError> {
     let mut ids: BTreeSet<i64> = BTreeSet::new();
     for k in keys {
-        let found: Vec<i64> =
-            sqlx::query_scalar("SELECT customer FROM customer_keys WHERE project = ? AND key = ?")
-                .bind(project)
-                .bind(k)
-                .fetch_all(&mut **tx)
-                .await?;
-        ids.extend(found);
+        ids.extend(tx.customers_by_key(project, k).await?);
     }
     let mut out = Vec::new();
     for id in ids {
@@ -401,11 +406,8 @@ fn keys_of(e: &Event) -> Vec<String> {
     keys
 }
 
-/// Applies one event to the projections (the same function the rebuild uses, via [`Projections`]).
-async fn project_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    e: &Event,
-) -> Result<(), StoreError> {
+/// Applies one event to the projections (what [`Projections::fold`] rebuilds).
+async fn project_event<T: Tx>(tx: &mut T, e: &Event) -> Result<(), StoreError> {
     let keys = if e.verdict.outcome == kehu_core::verdict::Outcome::Invalid {
         Vec::new()
     } else {
@@ -413,105 +415,49 @@ async fn project_event(
     };
     for c in &e.customers {
         for k in &keys {
-            sqlx::query(
-                "INSERT OR IGNORE INTO customer_keys (project, key, customer) VALUES (?, ?, ?)",
-            )
-            .bind(&e.project)
-            .bind(k)
-            .bind(c.0)
-            .execute(&mut **tx)
-            .await?;
+            tx.add_key(&e.project, k, c.0).await?;
         }
-        sqlx::query("UPDATE customers SET last_seq = ? WHERE id = ?")
-            .bind(e.seq)
-            .bind(c.0)
-            .execute(&mut **tx)
-            .await?;
+        tx.touch_customer(c.0, e.seq).await?;
     }
     for eff in &e.effects {
         match eff {
             Effect::Holder { party, rule } => {
                 for c in &e.customers {
-                    sqlx::query("UPDATE customers SET holder = ?, holder_rule = ? WHERE id = ?")
-                        .bind(party_key(party))
-                        .bind(rule)
-                        .bind(c.0)
-                        .execute(&mut **tx)
-                        .await?;
+                    tx.set_holder(c.0, &party_key(party), rule).await?;
                 }
             }
             Effect::Reassigned { customer, party } => {
-                sqlx::query("UPDATE customers SET holder = ?, holder_rule = ? WHERE id = ?")
-                    .bind(party_key(party))
-                    .bind(&e.verdict.rule)
-                    .bind(customer.0)
-                    .execute(&mut **tx)
+                tx.set_holder(customer.0, &party_key(party), &e.verdict.rule)
                     .await?;
             }
             Effect::DisputeClosed => {
                 for c in &e.customers {
-                    sqlx::query("UPDATE disputes SET closed_seq = ? WHERE customer = ? AND closed_seq IS NULL")
-                        .bind(e.seq)
-                        .bind(c.0)
-                        .execute(&mut **tx)
-                        .await?;
+                    tx.close_disputes(c.0, e.seq).await?;
                 }
             }
             Effect::Project(state) => {
-                let json = serde_json::to_string(state).map_err(|err| StoreError::Corrupt {
-                    seq: e.seq,
-                    detail: err.to_string(),
-                })?;
-                sqlx::query("INSERT INTO projects (name, state) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET state = excluded.state")
-                    .bind(&e.project)
-                    .bind(json)
-                    .execute(&mut **tx)
-                    .await?;
+                let json = serde_json::to_string(state).map_err(|err| corrupt(e.seq, err))?;
+                tx.put_project(&e.project, &json).await?;
             }
         }
     }
-    if let Some(d) = &e.verdict.dispute {
-        if let Some(c) = e.customers.first() {
-            sqlx::query("INSERT INTO disputes (seq, project, customer, rule, deadline_ms) VALUES (?, ?, ?, ?, ?)")
-                .bind(e.seq)
-                .bind(&e.project)
-                .bind(c.0)
-                .bind(&d.rule)
-                .bind(ms(d.deadline))
-                .execute(&mut **tx)
-                .await?;
-        }
-    }
-    for (i, v) in e.verdict.violations.iter().enumerate() {
-        sqlx::query("INSERT INTO violations (seq, idx, project, party, rule, amount, note) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind(e.seq)
-            .bind(i as i64)
-            .bind(&e.project)
-            .bind(party_key(&v.staff))
-            .bind(&v.rule)
-            .bind(v.amount)
-            .bind(&v.note)
-            .execute(&mut **tx)
+    if let (Some(d), Some(c)) = (&e.verdict.dispute, e.customers.first()) {
+        tx.add_dispute(e.seq, &e.project, c.0, &d.rule, ms(d.deadline))
             .await?;
     }
+    for (i, v) in e.verdict.violations.iter().enumerate() {
+        let party = party_key(&v.staff);
+        tx.add_violation(
+            e.seq, i as i64, &e.project, &party, &v.rule, v.amount, &v.note,
+        )
+        .await?;
+    }
     for (i, p) in e.verdict.notify.iter().enumerate() {
-        sqlx::query("INSERT INTO notifications (seq, idx, project, party) VALUES (?, ?, ?, ?)")
-            .bind(e.seq)
-            .bind(i as i64)
-            .bind(&e.project)
-            .bind(party_key(p))
-            .execute(&mut **tx)
+        tx.add_notification(e.seq, i as i64, &e.project, &party_key(p))
             .await?;
     }
     Ok(())
 }
-
-/// A violation row: seq, index, project, party, rule, amount, note.
-type ViolationRow = (i64, i64, String, String, String, Option<i64>, String);
-/// A customer row: project, holder, holder rule, last seq.
-type CustomerRow = (String, Option<String>, Option<String>, i64);
-/// A dispute row: project, customer, rule, deadline, closing seq.
-type DisputeRow = (String, i64, String, i64, Option<i64>);
 
 /// The projections as plain values, for the ledger check.
 #[derive(Debug, Default, PartialEq)]
@@ -596,64 +542,21 @@ impl Projections {
         p
     }
 
-    async fn read(pool: &SqlitePool) -> Result<Projections, StoreError> {
-        let mut p = Projections::default();
-        for r in sqlx::query("SELECT id, project, holder, holder_rule, last_seq FROM customers")
-            .fetch_all(pool)
-            .await?
-        {
-            p.customers
-                .insert(r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4)));
+    fn from_rows(r: backend::Rows) -> Result<Projections, StoreError> {
+        let mut projects = BTreeMap::new();
+        for (name, json) in r.projects {
+            let state: ProjectState = serde_json::from_str(&json)
+                .map_err(|e| corrupt(0, format!("project {name}: {e}")))?;
+            projects.insert(name, state);
         }
-        for r in sqlx::query("SELECT project, key, customer FROM customer_keys")
-            .fetch_all(pool)
-            .await?
-        {
-            p.keys.insert((r.get(0), r.get(1), r.get(2)));
-        }
-        for r in sqlx::query("SELECT name, state FROM projects")
-            .fetch_all(pool)
-            .await?
-        {
-            let name: String = r.get(0);
-            let state: ProjectState =
-                serde_json::from_str(r.get::<&str, _>(1)).map_err(|e| StoreError::Corrupt {
-                    seq: 0,
-                    detail: format!("project {name}: {e}"),
-                })?;
-            p.projects.insert(name, state);
-        }
-        for r in sqlx::query(
-            "SELECT seq, project, customer, rule, deadline_ms, closed_seq FROM disputes",
-        )
-        .fetch_all(pool)
-        .await?
-        {
-            p.disputes
-                .insert(r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)));
-        }
-        for r in sqlx::query("SELECT seq, idx, project, party, rule, amount, note FROM violations")
-            .fetch_all(pool)
-            .await?
-        {
-            p.violations.insert((
-                r.get(0),
-                r.get(1),
-                r.get(2),
-                r.get(3),
-                r.get(4),
-                r.get(5),
-                r.get(6),
-            ));
-        }
-        for r in sqlx::query("SELECT seq, idx, project, party FROM notifications")
-            .fetch_all(pool)
-            .await?
-        {
-            p.notifications
-                .insert((r.get(0), r.get(1), r.get(2), r.get(3)));
-        }
-        Ok(p)
+        Ok(Projections {
+            customers: r.customers.into_iter().collect(),
+            keys: r.keys.into_iter().collect(),
+            projects,
+            disputes: r.disputes.into_iter().collect(),
+            violations: r.violations.into_iter().collect(),
+            notifications: r.notifications.into_iter().collect(),
+        })
     }
 
     fn compare(&self, actual: &Projections, out: &mut Vec<Difference>) {

@@ -54,6 +54,10 @@ enum ScenarioCmd {
     Run {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Run each file in a fresh schema of this PostgreSQL database (dropped afterwards)
+        /// instead of an in-memory SQLite store.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
     },
     /// List the rule IDs of RULES.md that no scenario in the suite checks.
     Coverage {
@@ -117,8 +121,14 @@ fn main() -> ExitCode {
 async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
     match cmd {
         Cmd::Scenario {
-            command: ScenarioCmd::Run { paths },
-        } => scenario_run(&paths).await,
+            command: ScenarioCmd::Run { paths, postgres },
+        } => {
+            let target = match postgres {
+                Some(url) => scenario::Target::Postgres(url),
+                None => scenario::Target::Memory,
+            };
+            scenario_run(&paths, &target).await
+        }
         Cmd::Scenario {
             command: ScenarioCmd::Coverage { dir },
         } => coverage(&dir),
@@ -216,7 +226,7 @@ fn print_policy(rb: &Rulebook) {
     }
 }
 
-async fn scenario_run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+async fn scenario_run(paths: &[PathBuf], target: &scenario::Target) -> anyhow::Result<ExitCode> {
     let files = scenario::collect(paths).context("reading the scenario paths")?;
     if files.is_empty() {
         bail!(
@@ -242,8 +252,8 @@ async fn scenario_run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut total = scenario::Tally::default();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for s in &scenarios {
-        let t = scenario::run(s, &mut out).await?;
+    for (n, s) in scenarios.iter().enumerate() {
+        let t = scenario::run(s, target, n, &mut out).await?;
         total.passed += t.passed;
         total.failed += t.failed;
     }

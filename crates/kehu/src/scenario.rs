@@ -902,9 +902,39 @@ pub struct Tally {
     pub failed: usize,
 }
 
-/// Replays a scenario on a fresh in-memory store, printing one line per checked step.
-pub async fn run(s: &Scenario, out: &mut impl std::io::Write) -> anyhow::Result<Tally> {
-    let store = Store::memory().await?;
+/// Where scenarios run: a fresh in-memory SQLite store each, or a fresh PostgreSQL schema each
+/// (dropped afterwards).
+#[derive(Debug, Clone)]
+pub enum Target {
+    Memory,
+    Postgres(String),
+}
+
+/// Replays a scenario on a fresh store, printing one line per checked step.
+pub async fn run(
+    s: &Scenario,
+    target: &Target,
+    n: usize,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<Tally> {
+    match target {
+        Target::Memory => run_on(s, &Store::memory().await?, out).await,
+        Target::Postgres(url) => {
+            let schema = format!("kehu_scenario_{}_{n}", std::process::id());
+            let store = Store::open_postgres_schema(url, &schema).await?;
+            let r = run_on(s, &store, out).await;
+            drop(store);
+            Store::drop_postgres_schema(url, &schema).await?;
+            r
+        }
+    }
+}
+
+async fn run_on(
+    s: &Scenario,
+    store: &Store,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
     for step in &s.steps {
         let res = store

@@ -224,3 +224,32 @@ fn ledger_check_on_a_database_file() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("projections match"));
 }
+
+/// The whole scenario suite on PostgreSQL, each file in a fresh schema, when `KEHU_TEST_PG` is set
+/// (`.ci/run` sets it and fails if the server is unreachable).
+#[test]
+fn the_scenario_suite_passes_on_postgres() {
+    let Ok(url) = std::env::var("KEHU_TEST_PG") else {
+        eprintln!("KEHU_TEST_PG is not set: the PostgreSQL run is skipped");
+        return;
+    };
+    let o = kehu(&["scenario", "run", "--postgres", &url, "scenarios"]);
+    let out = text(&o);
+    assert!(
+        o.status.success(),
+        "scenario suite failed on PostgreSQL:\n{}",
+        out.lines()
+            .filter(|l| !l.starts_with("ok "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| l.contains(" passed, "))
+        .unwrap_or("");
+    assert!(
+        last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
+        "{last}"
+    );
+}

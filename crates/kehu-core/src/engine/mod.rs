@@ -126,20 +126,25 @@ pub fn record_phones(v: &View) -> Vec<Phone> {
     out
 }
 
-/// G-MATCH same-customer test between a phone/name and a record: equal full phones are the same
-/// customer whatever the names; a different full number never is; otherwise the phones must match
+/// What a record's phones jointly know: their merge (every phone a record was given matched it
+/// when given). `None` for a record without a phone.
+pub fn record_phone(v: &View) -> Option<Phone> {
+    let mut phones = record_phones(v).into_iter();
+    let first = phones.next()?;
+    Some(phones.fold(first, |acc, p| acc.merge(&p).unwrap_or(acc)))
+}
+
+/// G-MATCH same-customer test between a phone/name and a record: equal full numbers are the same
+/// customer whatever the names; different full numbers never are; otherwise the phones must match
 /// (one side masked) and the surnames must not differ.
 pub fn same_customer(phone: &Phone, name: Option<&str>, v: &View) -> bool {
-    let phones = record_phones(v);
-    if phone.is_full() {
-        if phones.contains(phone) {
-            return true;
-        }
-        if phones.iter().any(|p| p.is_full()) {
-            return false;
-        }
+    let Some(known) = record_phone(v) else {
+        return false;
+    };
+    if phone.is_full() && known.is_full() {
+        return known == *phone;
     }
-    if !phones.iter().any(|p| p.matches(phone)) {
+    if !known.matches(phone) {
         return false;
     }
     // The surname the record is known by: its first named entry.

@@ -1,0 +1,317 @@
+//! The store contract, run on SQLite always and on PostgreSQL whenever `KEHU_TEST_PG` holds a URL
+//! (each test in its own schema, dropped afterwards).
+
+use kehu_core::model::{
+    Act, Channel, Command, CustomerInput, Directory, Party, RegKind, Role, Staff, StaffId,
+};
+use kehu_core::policy::{Preset, Rulebook};
+use kehu_core::time::{add_days, add_minutes, parse_local, Instant};
+use kehu_core::verdict::Outcome;
+use kehu_store::Store;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+fn directory(n: usize) -> Directory {
+    Directory {
+        staff: (0..n)
+            .map(|i| Staff {
+                id: StaffId(format!("S{i}")),
+                name: format!("销售{i}"),
+                role: Role::Sales,
+                team: None,
+                agency: None,
+                region: None,
+            })
+            .collect(),
+    }
+}
+
+fn register(by: usize, name: &str, phone: &str, at: Instant) -> Command {
+    Command {
+        project: "default".into(),
+        at,
+        act: Act::Register {
+            by: StaffId(format!("S{by}")),
+            customer: CustomerInput {
+                name: Some(name.into()),
+                phone: Some(phone.into()),
+                ..CustomerInput::default()
+            },
+            channel: Channel::Site,
+            kind: RegKind::Formal,
+            visit_at: None,
+            inbound: false,
+            region: None,
+            signed: true,
+        },
+    }
+}
+
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+/// A backend under test: two store handles on one database (as two processes would have), and
+/// how to clean up.
+struct Backend {
+    name: &'static str,
+    a: Arc<Store>,
+    b: Arc<Store>,
+    cleanup: Option<(String, String)>,
+    _dir: Option<std::path::PathBuf>,
+}
+
+impl Backend {
+    async fn done(mut self) {
+        if let Some((url, schema)) = self.cleanup.take() {
+            Store::drop_postgres_schema(&url, &schema).await.unwrap();
+        }
+    }
+}
+
+/// Drops the test's schema and directory even when an assertion fails (on unwinding).
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.cleanup.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    let _ = rt.block_on(Store::drop_postgres_schema(&url, &schema));
+                }
+            })
+            .join();
+        }
+        if let Some(d) = self._dir.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+/// SQLite on a file, and PostgreSQL when `KEHU_TEST_PG` is set.
+async fn backends() -> Vec<Backend> {
+    let n = SEQ.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("kehu-contract-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("k.db").display());
+    let mut out = vec![Backend {
+        name: "sqlite",
+        a: Arc::new(Store::open(&url).await.unwrap()),
+        b: Arc::new(Store::open(&url).await.unwrap()),
+        cleanup: None,
+        _dir: Some(dir),
+    }];
+    if let Ok(pg) = std::env::var("KEHU_TEST_PG") {
+        let schema = format!("kehu_contract_{}_{n}", std::process::id());
+        out.push(Backend {
+            name: "postgres",
+            a: Arc::new(Store::open_postgres_schema(&pg, &schema).await.unwrap()),
+            b: Arc::new(Store::open_postgres_schema(&pg, &schema).await.unwrap()),
+            cleanup: Some((pg, schema)),
+            _dir: None,
+        });
+    }
+    out
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn exec(sql: &str, store: &Store) -> Result<(), String> {
+    let r = if let Some(p) = store.sqlite_pool() {
+        sqlx::query(sql).execute(p).await.map(|_| ())
+    } else {
+        sqlx::query(sql)
+            .execute(store.postgres_pool().unwrap())
+            .await
+            .map(|_| ())
+    };
+    r.map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_ledger_is_append_only_and_the_check_finds_tampering() {
+    rt().block_on(async {
+        for be in backends().await {
+            let store = &be.a;
+            let rb = Rulebook::preset(Preset::B2bProtection);
+            let dir = directory(2);
+            let t0 = parse_local("2026-11-01 10:00").unwrap();
+            let t1 = add_days(t0, 1);
+            store
+                .execute(&rb, &dir, &register(0, "王先生", "13800138000", t0), t0)
+                .await
+                .unwrap();
+            let v = store
+                .execute(&rb, &dir, &register(1, "王女士", "138****8000", t1), t1)
+                .await
+                .unwrap();
+            assert_eq!(v.verdict.outcome, Outcome::Rejected, "{}", be.name);
+            assert!(store.check().await.unwrap().is_empty(), "{}", be.name);
+            for sql in [
+                "UPDATE events SET body = '{}' WHERE seq = 1",
+                "DELETE FROM events WHERE seq = 2",
+                "DELETE FROM event_customers",
+            ] {
+                let e = exec(sql, store).await.unwrap_err();
+                assert!(e.contains("append-only"), "{}: {sql}: {e}", be.name);
+            }
+            exec("UPDATE customers SET holder = 'S1'", store)
+                .await
+                .unwrap();
+            let diffs = store.check().await.unwrap();
+            assert!(
+                diffs.iter().any(|d| d.table == "customers"),
+                "{}: {diffs:?}",
+                be.name
+            );
+            be.done().await;
+        }
+    });
+}
+
+/// 64 parties register one customer at the same instant, through two store handles, with full and
+/// masked phones mixed: exactly one is accepted, every other is rejected naming that owner, and the
+/// ledger check is clean. Fifty rounds, each with a new customer.
+#[test]
+fn exactly_one_owner_under_concurrency() {
+    rt().block_on(async {
+        for be in backends().await {
+            let rb = Rulebook::preset(Preset::SiteRotation);
+            let dir = Arc::new(directory(64));
+            let rb = Arc::new(rb);
+            let t0 = parse_local("2026-11-01 10:00").unwrap();
+            for round in 0..50 {
+                // A distinct first three digits per round: masks of different rounds must not match (G-MATCH
+                // compares only the positions both know, so 3+4 and 7+0 share just the prefix).
+                let full = format!("{}12345678", 130 + round);
+                let forms = [
+                    full.clone(),
+                    format!("{}****{}", &full[..3], &full[7..]),
+                    format!("{}**{}", &full[..4], &full[6..]),
+                    format!("{}****", &full[..7]),
+                ];
+                let at = add_minutes(t0, round as i64);
+                let mut tasks = Vec::new();
+                for p in 0..64 {
+                    let store = if p % 2 == 0 {
+                        be.a.clone()
+                    } else {
+                        be.b.clone()
+                    };
+                    let (rb, dir) = (rb.clone(), dir.clone());
+                    let cmd = register(p, "王先生", &forms[p % 4], at);
+                    tasks.push(tokio::spawn(async move {
+                        store.execute(&rb, &dir, &cmd, at).await
+                    }));
+                }
+                let mut accepted = Vec::new();
+                let mut rejected = Vec::new();
+                for t in tasks {
+                    let v = t.await.unwrap().unwrap().verdict;
+                    match v.outcome {
+                        Outcome::Accepted => accepted.push(v.owner),
+                        Outcome::Rejected => rejected.push(v.owner),
+                        o => panic!("{}: unexpected outcome {o:?}", be.name),
+                    }
+                }
+                assert_eq!(accepted.len(), 1, "{} round {round}: {accepted:?}", be.name);
+                assert_eq!(rejected.len(), 63, "{} round {round}", be.name);
+                let owner = accepted[0].clone();
+                assert!(matches!(owner, Some(Party::Staff(_))));
+                assert!(
+                    rejected.iter().all(|o| *o == owner),
+                    "{} round {round}",
+                    be.name
+                );
+            }
+            assert!(be.a.check().await.unwrap().is_empty(), "{}", be.name);
+            be.done().await;
+        }
+    });
+}
+
+/// Two masked registrations that match each other (3+4 and 7+0 of one number) arriving together are
+/// decided exactly once.
+#[test]
+fn matching_masks_arriving_together_are_decided_once() {
+    rt().block_on(async {
+        for be in backends().await {
+            let rb = Arc::new(Rulebook::preset(Preset::B2bProtection));
+            let dir = Arc::new(directory(2));
+            let t0 = parse_local("2026-11-01 10:00").unwrap();
+            for round in 0..50 {
+                let full = format!("{}87654321", 130 + round);
+                let masks = [
+                    format!("{}****{}", &full[..3], &full[7..]),
+                    format!("{}****", &full[..7]),
+                ];
+                let at = add_minutes(t0, round as i64);
+                let mut tasks = Vec::new();
+                for (p, m) in masks.iter().enumerate() {
+                    let store = if p == 0 { be.a.clone() } else { be.b.clone() };
+                    let (rb, dir) = (rb.clone(), dir.clone());
+                    let cmd = register(p, "李女士", m, at);
+                    tasks.push(tokio::spawn(async move {
+                        store.execute(&rb, &dir, &cmd, at).await
+                    }));
+                }
+                let mut outcomes = Vec::new();
+                for t in tasks {
+                    outcomes.push(t.await.unwrap().unwrap().verdict.outcome);
+                }
+                outcomes.sort_by_key(|o| *o == Outcome::Rejected);
+                assert_eq!(
+                    outcomes,
+                    vec![Outcome::Accepted, Outcome::Rejected],
+                    "{} round {round}",
+                    be.name
+                );
+            }
+            assert!(be.a.check().await.unwrap().is_empty(), "{}", be.name);
+            be.done().await;
+        }
+    });
+}
+
+/// A database that already holds data is opened again (migrations re-run) and keeps every event.
+#[test]
+fn reopening_a_database_with_data_keeps_it() {
+    rt().block_on(async {
+        for be in backends().await {
+            let rb = Rulebook::preset(Preset::TeamRegistration);
+            let dir = directory(2);
+            let t0 = parse_local("2026-11-01 10:00").unwrap();
+            be.a.execute(&rb, &dir, &register(0, "王先生", "13800138000", t0), t0)
+                .await
+                .unwrap();
+            let before = be.a.events().await.unwrap();
+            let again = match (&be.cleanup, be.a.sqlite_pool()) {
+                (Some((url, schema)), _) => Store::open_postgres_schema(url, schema).await.unwrap(),
+                (None, Some(_)) => {
+                    let path = be._dir.as_ref().unwrap().join("k.db");
+                    Store::open(&format!("sqlite:{}", path.display()))
+                        .await
+                        .unwrap()
+                }
+                _ => unreachable!(),
+            };
+            assert_eq!(again.events().await.unwrap(), before, "{}", be.name);
+            assert!(again.check().await.unwrap().is_empty());
+            drop(again);
+            be.done().await;
+        }
+    });
+}
+
+#[test]
+fn an_unknown_url_scheme_is_an_error() {
+    rt().block_on(async {
+        let e = Store::open("mysql://localhost/x").await.err().unwrap();
+        assert!(e.to_string().contains("unsupported database URL"), "{e}");
+    });
+}
