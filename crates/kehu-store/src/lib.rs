@@ -35,6 +35,8 @@ pub enum StoreError {
         "unsupported database URL {0:?}: expected sqlite:PATH, sqlite::memory: or postgres://…"
     )]
     Url(String),
+    #[error("backup: {0}")]
+    Backup(String),
 }
 
 /// The result of one act: its verdict and the ledger sequence number (none for a read).
@@ -64,6 +66,36 @@ pub struct Store {
     /// One writer at a time in this process. SQLite serialises writers anyway; PostgreSQL also
     /// takes an advisory lock, so that several processes stay exactly-once too.
     write: tokio::sync::Mutex<()>,
+}
+
+/// The documented PostgreSQL backup line: a custom-format dump that `pg_restore` reads.
+pub fn pg_dump_command(url: &str, file: &str) -> Vec<String> {
+    [
+        "pg_dump",
+        "--format=custom",
+        "--no-owner",
+        "--file",
+        file,
+        url,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// The documented PostgreSQL restore line (into an empty database).
+pub fn pg_restore_command(url: &str, file: &str) -> Vec<String> {
+    [
+        "pg_restore",
+        "--no-owner",
+        "--exit-on-error",
+        "--dbname",
+        url,
+        file,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn ms(t: Instant) -> i64 {
@@ -177,6 +209,30 @@ impl Store {
                 run(postgres::begin(p).await?, rulebook, directory, cmd, now).await
             }
         }
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`); the file must not
+    /// exist. PostgreSQL is backed up with `pg_dump` (see [`pg_dump_command`]).
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        let Some(pool) = self.sqlite_pool() else {
+            return Err(StoreError::Url(
+                "backup_sqlite on a PostgreSQL store".into(),
+            ));
+        };
+        if path.exists() {
+            return Err(StoreError::Backup(format!(
+                "{} already exists",
+                path.display()
+            )));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Backup(format!("{} is not a UTF-8 path", path.display())))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(pool)
+            .await?;
+        Ok(())
     }
 
     /// Every event, in order.

@@ -40,6 +40,18 @@ enum Cmd {
         #[command(subcommand)]
         command: PolicyCmd,
     },
+    /// Write a backup of the database to FILE (SQLite: VACUUM INTO; PostgreSQL: pg_dump).
+    Backup {
+        file: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Restore a backup made by `kehu backup` into an empty database, then check its ledger.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Create the database and apply the migrations.
     Migrate {
         /// Database URL (sqlite:PATH); defaults to $KEHU_DATABASE_URL or sqlite:kehu.db.
@@ -192,6 +204,8 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
             print_policy(&rb);
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Backup { file, database } => backup(&database_url(database), &file).await,
+        Cmd::Restore { file, database } => restore(&database_url(database), &file).await,
         Cmd::Migrate { database } => {
             let url = database_url(database);
             Store::open(&url)
@@ -295,4 +309,132 @@ fn coverage(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
         missing.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_tool(argv: &[String]) -> anyhow::Result<()> {
+    let status = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .status()
+        .with_context(|| format!("running {} (is it installed?)", argv[0]))?;
+    if !status.success() {
+        bail!("{} failed: {status}", argv[0]);
+    }
+    Ok(())
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+async fn backup(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let f = file.to_str().context("the backup path is not UTF-8")?;
+    if file.exists() {
+        bail!("{} already exists", file.display());
+    }
+    if is_postgres(url) {
+        run_tool(&kehu_store::pg_dump_command(url, f))?;
+    } else {
+        let store = Store::open(url)
+            .await
+            .with_context(|| format!("opening {url}"))?;
+        store.backup_sqlite(file).await?;
+    }
+    println!("backup of {} written to {}", redact(url), file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if !file.is_file() {
+        bail!("{} is not a backup file", file.display());
+    }
+    if is_postgres(url) {
+        let store = Store::open(url)
+            .await
+            .with_context(|| format!("opening {}", redact(url)))?;
+        if !store.events().await?.is_empty() {
+            bail!(
+                "{} already holds events: restore into an empty database",
+                redact(url)
+            );
+        }
+        drop(store);
+        // The dump carries kehu's schema: clear the empty one that opening created.
+        let admin = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await?;
+        for t in [
+            "notifications",
+            "violations",
+            "disputes",
+            "projects",
+            "customer_keys",
+            "customers",
+            "event_customers",
+            "events",
+            "_sqlx_migrations",
+        ] {
+            sqlx::query(&format!("DROP TABLE IF EXISTS {t} CASCADE"))
+                .execute(&admin)
+                .await?;
+        }
+        sqlx::query("DROP FUNCTION IF EXISTS kehu_append_only() CASCADE")
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+        let f = file.to_str().context("the backup path is not UTF-8")?;
+        run_tool(&kehu_store::pg_restore_command(url, f))?;
+    } else {
+        let path = url
+            .strip_prefix("sqlite:")
+            .filter(|p| !p.is_empty() && *p != ":memory:")
+            .context("restore needs a sqlite:PATH database")?;
+        let path = std::path::Path::new(path.trim_start_matches("//"));
+        if path.exists() {
+            bail!(
+                "{} exists: restore into a new database file",
+                path.display()
+            );
+        }
+        // Check the backup before it becomes the database.
+        let probe = Store::open(&format!("sqlite:{}", file.display())).await?;
+        let diffs = probe.check().await?;
+        drop(probe);
+        if !diffs.is_empty() {
+            bail!(
+                "{} fails the ledger check ({} differences)",
+                file.display(),
+                diffs.len()
+            );
+        }
+        std::fs::copy(file, path).with_context(|| format!("copying to {}", path.display()))?;
+    }
+    let store = Store::open(url).await?;
+    let diffs = store.check().await?;
+    let n = store.events().await?.len();
+    if !diffs.is_empty() {
+        bail!(
+            "restored database fails the ledger check ({} differences)",
+            diffs.len()
+        );
+    }
+    println!(
+        "restored {n} events into {}; ledger check clean",
+        redact(url)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }

@@ -253,3 +253,155 @@ fn the_scenario_suite_passes_on_postgres() {
         "{last}"
     );
 }
+
+/// Fills a database with a few registrations through the store, returning its events.
+fn seed(url: &str) -> Vec<kehu_core::state::Event> {
+    use kehu_core::model::{
+        Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
+    };
+    use kehu_core::policy::{Preset, Rulebook};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = kehu_store::Store::open(url).await.unwrap();
+        let dir = Directory {
+            staff: ["A", "B"]
+                .iter()
+                .map(|h| Staff {
+                    id: StaffId(h.to_string()),
+                    name: h.to_string(),
+                    role: Role::Sales,
+                    team: None,
+                    agency: None,
+                    region: None,
+                })
+                .collect(),
+        };
+        let rb = Rulebook::preset(Preset::TeamRegistration);
+        let t0 = kehu_core::time::parse_local("2026-11-01 10:00").unwrap();
+        for (i, (by, phone)) in [
+            ("A", "13800138000"),
+            ("B", "1380013****"),
+            ("B", "13900139000"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let at = kehu_core::time::add_days(t0, i as i64);
+            let cmd = Command {
+                project: "default".into(),
+                at,
+                act: Act::Register {
+                    by: StaffId(by.to_string()),
+                    customer: CustomerInput {
+                        name: Some("王先生".into()),
+                        phone: Some(phone.to_string()),
+                        ..CustomerInput::default()
+                    },
+                    channel: Channel::Site,
+                    kind: RegKind::Formal,
+                    visit_at: None,
+                    inbound: false,
+                    region: None,
+                    signed: true,
+                },
+            };
+            store.execute(&rb, &dir, &cmd, at).await.unwrap();
+        }
+        store.events().await.unwrap()
+    })
+}
+
+fn events_of(url: &str) -> Vec<kehu_core::state::Event> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        kehu_store::Store::open(url)
+            .await
+            .unwrap()
+            .events()
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn backup_and_restore_round_trip_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("kehu-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = format!("sqlite:{}", dir.join("a.db").display());
+    let before = seed(&src);
+    assert_eq!(before.len(), 3);
+    let file = dir.join("a.backup");
+    let o = kehu(&["backup", file.to_str().unwrap(), "--database", &src]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kehu(&["backup", file.to_str().unwrap(), "--database", &src]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a backup never overwrites: {}",
+        text(&o)
+    );
+    let dst = format!("sqlite:{}", dir.join("b.db").display());
+    let o = kehu(&["restore", file.to_str().unwrap(), "--database", &dst]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("restored 3 events"), "{}", text(&o));
+    assert_eq!(events_of(&dst), before);
+    let o = kehu(&["restore", file.to_str().unwrap(), "--database", &dst]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "restore never overwrites a database: {}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn backup_and_restore_round_trip_on_postgres() {
+    let Ok(url) = std::env::var("KEHU_TEST_PG") else {
+        eprintln!("KEHU_TEST_PG is not set: the PostgreSQL run is skipped");
+        return;
+    };
+    let pid = std::process::id();
+    let (a, b) = (format!("kehu_bk_a_{pid}"), format!("kehu_bk_b_{pid}"));
+    let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+    let admin = |sql: String| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&url)
+                .await
+                .unwrap();
+            sqlx::query(&sql).execute(&pool).await.unwrap();
+        })
+    };
+    for d in [&a, &b] {
+        admin(format!("DROP DATABASE IF EXISTS {d}"));
+        admin(format!("CREATE DATABASE {d}"));
+    }
+    let (ua, ub) = (format!("{base}/{a}"), format!("{base}/{b}"));
+    let before = seed(&ua);
+    let dir = std::env::temp_dir().join(format!("kehu-pgbackup-{pid}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a.dump");
+    let o = kehu(&["backup", file.to_str().unwrap(), "--database", &ua]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kehu(&["restore", file.to_str().unwrap(), "--database", &ub]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(events_of(&ub), before);
+    for d in [&a, &b] {
+        admin(format!("DROP DATABASE IF EXISTS {d} WITH (FORCE)"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
