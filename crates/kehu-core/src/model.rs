@@ -278,6 +278,37 @@ pub enum RegKind {
     Pre,
 }
 
+impl Channel {
+    /// The accepted names, for error messages.
+    pub const NAMES: &'static str = "site, sms, phone, online, wechat, qq, email";
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Some(match s {
+            "site" => Channel::Site,
+            "sms" => Channel::Sms,
+            "phone" => Channel::Phone,
+            "online" => Channel::Online,
+            "wechat" => Channel::Wechat,
+            "qq" => Channel::Qq,
+            "email" => Channel::Email,
+            _ => return None,
+        })
+    }
+}
+
+impl RegKind {
+    /// The accepted names, for error messages.
+    pub const NAMES: &'static str = "formal, pre";
+
+    pub fn parse(s: &str) -> Option<RegKind> {
+        match s {
+            "formal" => Some(RegKind::Formal),
+            "pre" => Some(RegKind::Pre),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactKind {

@@ -1,84 +1,91 @@
-//! What a backend provides: the primitive reads and writes of one write transaction, and the
-//! whole-ledger reads of the check. The orchestration in `lib.rs` is written once over this trait;
-//! `sqlite.rs` and `postgres.rs` implement it with SQL kept side by side so they can be diffed.
+//! What a backend provides: the reads a decision needs, the bulk writes of one batch, and the
+//! whole-ledger reads of the check. The orchestration (`batch.rs`, `lib.rs`) is written once over
+//! these traits; `sqlite.rs` and `postgres.rs` hold the SQL side by side so they can be diffed.
+//!
+//! Reads are few and bounded: one index probe for a set of blind keys, one history load for a set
+//! of customers. Writes are per batch, not per act: every table gets one bulk statement per
+//! committed batch (group commit), whatever the number of acts in it.
 
 use crate::StoreError;
 
-/// One write transaction.
-pub(crate) trait Tx: Send {
+/// A blind index value (HMAC of an index key).
+pub(crate) type Blind = Vec<u8>;
+
+/// A sealed ledger entry as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct SealedRow {
+    pub seq: i64,
+    pub project: String,
+    pub key_id: u32,
+    pub body: Vec<u8>,
+}
+
+/// The reads of a decision, inside a transaction (a write batch's, or a read-only snapshot).
+pub(crate) trait Read: Send {
     /// The project's state projection (JSON), if any.
     async fn project_state(&mut self, project: &str) -> Result<Option<String>, StoreError>;
-    /// Customer records indexed under `key` in `project`.
-    async fn customers_by_key(&mut self, project: &str, key: &str) -> Result<Vec<i64>, StoreError>;
-    /// A record's events `(seq, body)`, in order.
-    async fn events_of(&mut self, customer: i64) -> Result<Vec<(i64, String)>, StoreError>;
+    /// `(key, customer)` for every record indexed under one of `keys` in `project`.
+    async fn customers_by_keys(
+        &mut self,
+        project: &str,
+        keys: &[Blind],
+    ) -> Result<Vec<(Blind, i64)>, StoreError>;
+    /// The sealed events of each customer, `(customer, row)`, in ledger order per customer.
+    async fn events_of(&mut self, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError>;
     /// Records whose holder projection is `holder`.
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError>;
-    /// The next ledger sequence number.
-    async fn next_seq(&mut self) -> Result<i64, StoreError>;
-    async fn new_customer(&mut self, project: &str, seq: i64) -> Result<i64, StoreError>;
-    async fn insert_event(
-        &mut self,
-        seq: i64,
-        project: &str,
-        at_ms: i64,
-        act: &str,
-        body: &str,
-    ) -> Result<(), StoreError>;
-    async fn link(&mut self, customer: i64, seq: i64) -> Result<(), StoreError>;
-    async fn add_key(&mut self, project: &str, key: &str, customer: i64) -> Result<(), StoreError>;
-    async fn touch_customer(&mut self, customer: i64, seq: i64) -> Result<(), StoreError>;
-    async fn set_holder(
-        &mut self,
-        customer: i64,
-        holder: &str,
-        rule: &str,
-    ) -> Result<(), StoreError>;
-    async fn close_disputes(&mut self, customer: i64, seq: i64) -> Result<(), StoreError>;
-    async fn put_project(&mut self, project: &str, state: &str) -> Result<(), StoreError>;
-    async fn add_dispute(
-        &mut self,
-        seq: i64,
-        project: &str,
-        customer: i64,
-        rule: &str,
-        deadline_ms: i64,
-    ) -> Result<(), StoreError>;
-    #[allow(clippy::too_many_arguments)]
-    async fn add_violation(
-        &mut self,
-        seq: i64,
-        idx: i64,
-        project: &str,
-        party: &str,
-        rule: &str,
-        amount: Option<i64>,
-        note: &str,
-    ) -> Result<(), StoreError>;
-    async fn add_notification(
-        &mut self,
-        seq: i64,
-        idx: i64,
-        project: &str,
-        party: &str,
-    ) -> Result<(), StoreError>;
+}
+
+/// One write transaction: one batch of acts.
+pub(crate) trait Write: Read {
+    /// The next ledger sequence number and the next customer record id.
+    async fn next_ids(&mut self) -> Result<(i64, i64), StoreError>;
+    /// Writes a batch's rows.
+    async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError>;
     async fn commit(self) -> Result<(), StoreError>;
 }
 
-/// A violation row: seq, index, project, party, rule, amount, note.
-pub(crate) type ViolationRow = (i64, i64, String, String, String, Option<i64>, String);
 /// A customer row: project, holder, holder rule, last seq.
 pub(crate) type CustomerRow = (String, Option<String>, Option<String>, i64);
+/// A change to an existing record: new last seq, holder and holder rule (None: unchanged).
+pub(crate) type CustomerUpdate = (Option<i64>, Option<String>, Option<String>);
 /// A dispute row: project, customer, rule, deadline, closing seq.
 pub(crate) type DisputeRow = (String, i64, String, i64, Option<i64>);
+/// A violation row: seq, index, project, party, rule, amount, note.
+pub(crate) type ViolationRow = (i64, i64, String, String, String, Option<i64>, String);
+/// A notification row: seq, index, project, party.
+pub(crate) type NotificationRow = (i64, i64, String, String);
+
+/// Everything one batch writes, as plain rows.
+#[derive(Debug, Default)]
+pub(crate) struct WriteSet {
+    /// seq, project, at (ms), act, key id, sealed body.
+    pub events: Vec<(i64, String, i64, String, u32, Vec<u8>)>,
+    /// customer, seq.
+    pub links: Vec<(i64, i64)>,
+    /// New records with their final values: id and row.
+    pub new_customers: Vec<(i64, CustomerRow)>,
+    /// Existing records: id, new last seq, new holder and rule (None: unchanged).
+    pub customer_updates: Vec<(i64, CustomerUpdate)>,
+    /// project, blind key, customer.
+    pub keys: Vec<(String, Blind, i64)>,
+    /// project, state JSON.
+    pub projects: Vec<(String, String)>,
+    /// seq and row.
+    pub disputes: Vec<(i64, DisputeRow)>,
+    /// Disputes committed before this batch to close: customer, closing seq.
+    pub closes: Vec<(i64, i64)>,
+    pub violations: Vec<ViolationRow>,
+    pub notifications: Vec<NotificationRow>,
+}
 
 /// The projections' rows as plain values (stored ones for the check).
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Rows {
     pub customers: Vec<(i64, CustomerRow)>,
-    pub keys: Vec<(String, String, i64)>,
+    pub keys: Vec<(String, Blind, i64)>,
     pub projects: Vec<(String, String)>,
     pub disputes: Vec<(i64, DisputeRow)>,
     pub violations: Vec<ViolationRow>,
-    pub notifications: Vec<(i64, i64, String, String)>,
+    pub notifications: Vec<NotificationRow>,
 }

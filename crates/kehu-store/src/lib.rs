@@ -1,32 +1,44 @@
 //! kehu-store: the event ledger and its projections, on SQLite (default) or PostgreSQL.
 //!
-//! [`Store::execute`] is the one write path: in one transaction it loads the history of the
-//! customers an act concerns (found by phone index probes, never a scan), asks the pure engine for
-//! a decision, appends the event and updates the projections. [`Store::check`] rebuilds every
-//! projection from the events and reports differences. The orchestration is written once over the
-//! backend trait in `backend.rs`; `sqlite.rs` and `postgres.rs` hold the SQL.
+//! [`Store::execute`] and [`Store::submit`] are the one write path. Acts queue for a single
+//! writer, which takes everything waiting (group commit): in one transaction it decides each act
+//! in order, seeing the acts before it, then writes the batch with one bulk statement per table
+//! and commits. Callers hear of their act only after the commit, so an acknowledged act is on
+//! disk. A read act (a collision check) runs on a snapshot beside the writer.
+//!
+//! Every ledger entry is sealed (AEAD) with a key from the key file ([`Keys`]); phone lookups go
+//! through a blind index (HMAC of the normalised number and of each mask form), so a decision is a
+//! bounded set of index probes, never a scan. [`Store::check`] rebuilds every projection from the
+//! events and reports differences. The orchestration (`batch.rs`) is written once over the
+//! backend traits in `backend.rs`; `sqlite.rs` and `postgres.rs` hold the SQL.
 
 mod backend;
+mod batch;
+pub mod keys;
 mod postgres;
+mod schema;
 mod sqlite;
 
-use backend::{CustomerRow, DisputeRow, Tx, ViolationRow};
-use kehu_core::engine::{self, Context, Decision, Target};
-use kehu_core::model::{Act, Command, CustomerId, Directory, Party};
-use kehu_core::phone::Phone;
+use backend::{Blind, CustomerRow, DisputeRow, NotificationRow, ViolationRow};
+use batch::{decode, keys_of};
+pub use batch::Item;
+use kehu_core::engine;
+use kehu_core::model::{Act, Command, Directory, Party};
 use kehu_core::policy::Rulebook;
-use kehu_core::state::{Effect, Event, ProjectState, View};
+use kehu_core::state::{Effect, Event, ProjectState};
 use kehu_core::time::Instant;
 use kehu_core::verdict::Verdict;
+pub use keys::{KeyError, Keys};
+pub use schema::LATEST as SCHEMA_VERSION;
 use sqlx::{PgPool, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
-    #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("ledger entry {seq} cannot be read: {detail}")]
     Corrupt { seq: i64, detail: String },
     #[error("engine: {0}")]
@@ -37,6 +49,14 @@ pub enum StoreError {
     Url(String),
     #[error("backup: {0}")]
     Backup(String),
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    #[error("the key file does not fit this database: {0}")]
+    KeyMismatch(String),
+    #[error("the batch was not committed: {0}")]
+    Batch(String),
+    #[error("the store's writer has stopped")]
+    Stopped,
 }
 
 /// The result of one act: its verdict and the ledger sequence number (none for a read).
@@ -55,17 +75,38 @@ pub struct Difference {
 }
 
 /// The backend a store runs on, chosen once from the URL scheme.
+#[derive(Clone)]
 enum Backend {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
+type Results = Result<Vec<Result<Outcome, StoreError>>, StoreError>;
+
+/// Acts waiting for the writer, with where to send their results.
+struct Job {
+    items: Vec<Item>,
+    reply: oneshot::Sender<Results>,
+}
+
+/// Acts handed to the writer, not yet answered.
+pub struct Pending(oneshot::Receiver<Results>);
+
+impl Pending {
+    /// The outcomes, once the acts are committed (or the batch's error).
+    pub async fn wait(self) -> Results {
+        self.0.await.map_err(|_| StoreError::Stopped)?
+    }
+}
+
+/// At most this many acts go into one transaction.
+const MAX_BATCH: usize = 1024;
+
 /// The ledger and its projections.
 pub struct Store {
     backend: Backend,
-    /// One writer at a time in this process. SQLite serialises writers anyway; PostgreSQL also
-    /// takes an advisory lock, so that several processes stay exactly-once too.
-    write: tokio::sync::Mutex<()>,
+    keys: Arc<Keys>,
+    jobs: mpsc::UnboundedSender<Job>,
 }
 
 /// The documented PostgreSQL backup line: a custom-format dump that `pg_restore` reads.
@@ -98,15 +139,15 @@ pub fn pg_restore_command(url: &str, file: &str) -> Vec<String> {
     .collect()
 }
 
-fn ms(t: Instant) -> i64 {
+pub(crate) fn ms(t: Instant) -> i64 {
     t.as_millisecond()
 }
 
-fn party_key(p: &Party) -> String {
+pub(crate) fn party_key(p: &Party) -> String {
     p.to_string()
 }
 
-fn corrupt(seq: i64, detail: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(seq: i64, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         seq,
         detail: detail.to_string(),
@@ -117,33 +158,86 @@ fn schema_ok(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+async fn connect(url: &str, schema: Option<&str>) -> Result<Backend, StoreError> {
+    if let Some(s) = schema {
+        if !schema_ok(s) {
+            return Err(StoreError::Url(format!(
+                "schema {s:?}: letters, digits and _ only"
+            )));
+        }
+    }
+    if is_postgres(url) {
+        Ok(Backend::Postgres(postgres::connect(url, schema).await?))
+    } else if url.starts_with("sqlite:") || url == ":memory:" {
+        Ok(Backend::Sqlite(sqlite::connect(url).await?))
+    } else {
+        Err(StoreError::Url(url.to_string()))
+    }
+}
+
+async fn migrate_backend(
+    b: &Backend,
+    keys: &Keys,
+    to: Option<i64>,
+) -> Result<Vec<i64>, StoreError> {
+    match b {
+        Backend::Sqlite(p) => sqlite::migrate(p, keys, to).await,
+        Backend::Postgres(p) => postgres::migrate(p, keys, to).await,
+    }
+}
+
+/// Applies the schema migrations a database lacks, up to version `to` (all when None), and
+/// returns the versions applied (`kehu migrate`). `schema` places a PostgreSQL store in a schema.
+pub async fn migrate(
+    url: &str,
+    schema: Option<&str>,
+    keys: &Keys,
+    to: Option<i64>,
+) -> Result<Vec<i64>, StoreError> {
+    let b = connect(url, schema).await?;
+    let applied = migrate_backend(&b, keys, to).await;
+    close(b).await;
+    applied
+}
+
+async fn close(b: Backend) {
+    match b {
+        Backend::Sqlite(p) => p.close().await,
+        Backend::Postgres(p) => p.close().await,
+    }
+}
+
 impl Store {
-    /// Opens the database at `url` and applies the migrations: `sqlite:PATH`, `sqlite::memory:`
-    /// or `postgres://…`. Any other scheme is an error.
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres(postgres::connect(url, None).await?)
-        } else if url.starts_with("sqlite:") || url == ":memory:" {
-            Backend::Sqlite(sqlite::connect(url).await?)
-        } else {
-            return Err(StoreError::Url(url.to_string()));
-        };
-        Ok(Store {
-            backend,
-            write: tokio::sync::Mutex::new(()),
-        })
+    /// Opens the database at `url` (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`; any other
+    /// scheme is an error), applies the migrations, checks that `keys` are the ones its entries
+    /// were sealed with, and starts the writer.
+    pub async fn open(url: &str, keys: Keys) -> Result<Store, StoreError> {
+        Store::start(connect(url, None).await?, keys).await
     }
 
     /// A PostgreSQL store inside its own schema (created if missing): one per test run.
-    pub async fn open_postgres_schema(url: &str, schema: &str) -> Result<Store, StoreError> {
-        if !schema_ok(schema) {
-            return Err(StoreError::Url(format!(
-                "schema {schema:?}: letters, digits and _ only"
-            )));
-        }
+    pub async fn open_postgres_schema(
+        url: &str,
+        schema: &str,
+        keys: Keys,
+    ) -> Result<Store, StoreError> {
+        Store::start(connect(url, Some(schema)).await?, keys).await
+    }
+
+    async fn start(backend: Backend, keys: Keys) -> Result<Store, StoreError> {
+        migrate_backend(&backend, &keys, None).await?;
+        verify_keyring(&backend, &keys).await?;
+        let keys = Arc::new(keys);
+        let (jobs, rx) = mpsc::unbounded_channel();
+        tokio::spawn(writer(backend.clone(), keys.clone(), rx));
         Ok(Store {
-            backend: Backend::Postgres(postgres::connect(url, Some(schema)).await?),
-            write: tokio::sync::Mutex::new(()),
+            backend,
+            keys,
+            jobs,
         })
     }
 
@@ -165,9 +259,9 @@ impl Store {
         Ok(())
     }
 
-    /// A fresh in-memory store (scenarios, tests).
+    /// A fresh in-memory store with fresh keys (scenarios, tests).
     pub async fn memory() -> Result<Store, StoreError> {
-        Store::open("sqlite::memory:").await
+        Store::open("sqlite::memory:", Keys::generate()).await
     }
 
     /// The backend's name: `sqlite` or `postgres`.
@@ -176,6 +270,11 @@ impl Store {
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
+    }
+
+    /// The keys this store seals with.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     /// The SQLite pool, when on SQLite (tests and maintenance commands).
@@ -194,7 +293,8 @@ impl Store {
         }
     }
 
-    /// Decides and records one command at `now` under `rulebook`.
+    /// Decides and records one command at `now` under `rulebook`; returns once it is committed.
+    /// A query (collision check) is decided on a snapshot and records nothing.
     pub async fn execute(
         &self,
         rulebook: &Rulebook,
@@ -202,17 +302,48 @@ impl Store {
         cmd: &Command,
         now: Instant,
     ) -> Result<Outcome, StoreError> {
-        let _guard = self.write.lock().await;
+        let item = Item {
+            rulebook: Arc::new(rulebook.clone()),
+            directory: Arc::new(directory.clone()),
+            command: cmd.clone(),
+            now,
+        };
+        if matches!(cmd.act, Act::Query { .. }) {
+            return self.read(&item).await;
+        }
+        let mut r = self.submit(vec![item]).await?;
+        r.pop().unwrap_or(Err(StoreError::Stopped))
+    }
+
+    /// Decides and records `items` in order (they may share a transaction with other callers'
+    /// acts); returns each item's outcome once all are committed.
+    pub async fn submit(&self, items: Vec<Item>) -> Results {
+        self.enqueue(items)?.wait().await
+    }
+
+    /// Hands `items` to the writer now, in order after everything enqueued before; the outcomes
+    /// come from [`Pending::wait`] once committed. Several batches may be in flight.
+    pub fn enqueue(&self, items: Vec<Item>) -> Result<Pending, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.jobs
+            .send(Job { items, reply })
+            .map_err(|_| StoreError::Stopped)?;
+        Ok(Pending(rx))
+    }
+
+    /// Decides a read act (a collision check) on a committed snapshot, beside the writer.
+    pub async fn read(&self, item: &Item) -> Result<Outcome, StoreError> {
         match &self.backend {
-            Backend::Sqlite(p) => run(sqlite::begin(p).await?, rulebook, directory, cmd, now).await,
+            Backend::Sqlite(p) => batch::run_read(sqlite::read(p).await?, self.keys.clone(), item).await,
             Backend::Postgres(p) => {
-                run(postgres::begin(p).await?, rulebook, directory, cmd, now).await
+                batch::run_read(postgres::read(p).await?, self.keys.clone(), item).await
             }
         }
     }
 
     /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`); the file must not
-    /// exist. PostgreSQL is backed up with `pg_dump` (see [`pg_dump_command`]).
+    /// exist. PostgreSQL is backed up with `pg_dump` (see [`pg_dump_command`]). The copy is
+    /// sealed like the database: keep the key file with it, apart.
     pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
         let Some(pool) = self.sqlite_pool() else {
             return Err(StoreError::Url(
@@ -235,17 +366,54 @@ impl Store {
         Ok(())
     }
 
-    /// Every event, in order.
+    /// Every event, in order, opened.
     pub async fn events(&self) -> Result<Vec<Event>, StoreError> {
         let rows = match &self.backend {
             Backend::Sqlite(p) => sqlite::all_events(p).await?,
             Backend::Postgres(p) => postgres::all_events(p).await?,
         };
-        rows.iter().map(|(seq, body)| decode(*seq, body)).collect()
+        rows.iter().map(|r| decode(&self.keys, r)).collect()
+    }
+
+    /// Re-seals every entry not sealed with the active key (`kehu key rotate`, after the new key
+    /// was added to the key file). Returns the number of entries re-sealed.
+    pub async fn reseal(&self) -> Result<usize, StoreError> {
+        let active = self.keys.active();
+        let mut after = 0;
+        let mut n = 0;
+        loop {
+            let rows = match &self.backend {
+                Backend::Sqlite(p) => sqlite::events_to_reseal(p, active, after, 2000).await?,
+                Backend::Postgres(p) => postgres::events_to_reseal(p, active, after, 2000).await?,
+            };
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            let mut sealed = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let aad = batch::event_aad(r.seq, &r.project);
+                let plain = self
+                    .keys
+                    .open(r.key_id, &aad, &r.body)
+                    .map_err(|e| corrupt(r.seq, e))?;
+                let (k, s) = self.keys.seal(&aad, &plain);
+                sealed.push((r.seq, k, s));
+            }
+            match &self.backend {
+                Backend::Sqlite(p) => sqlite::reseal(p, &sealed).await?,
+                Backend::Postgres(p) => postgres::reseal(p, &sealed).await?,
+            }
+            n += sealed.len();
+        }
+        if let Backend::Sqlite(p) = &self.backend {
+            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await?;
+        }
+        Ok(n)
     }
 
     /// Rebuilds the projections from the events and compares them with the stored ones
-    /// (`kehu ledger check`).
+    /// (`kehu ledger check`). An entry that does not open (changed bytes, wrong key) is an error.
     pub async fn check(&self) -> Result<Vec<Difference>, StoreError> {
         let events = self.events().await?;
         let mut diffs = Vec::new();
@@ -259,7 +427,7 @@ impl Store {
                 break;
             }
         }
-        let expected = Projections::fold(&events);
+        let expected = Projections::fold(&events, &self.keys);
         let rows = match &self.backend {
             Backend::Sqlite(p) => sqlite::rows(p).await?,
             Backend::Postgres(p) => postgres::rows(p).await?,
@@ -270,271 +438,138 @@ impl Store {
     }
 }
 
-/// One command in one transaction: load the context, decide, append, project, commit.
-async fn run<T: Tx>(
-    mut tx: T,
-    rulebook: &Rulebook,
-    directory: &Directory,
-    cmd: &Command,
-    now: Instant,
-) -> Result<Outcome, StoreError> {
-    let project: ProjectState = match tx.project_state(&cmd.project).await? {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| corrupt(0, format!("project {}: {e}", cmd.project)))?,
-        None => ProjectState::default(),
+/// Checks the key file against the fingerprints the database recorded, and records the ones it
+/// lacks. A data key the database knows may be missing from the file only if no entry uses it.
+async fn verify_keyring(b: &Backend, keys: &Keys) -> Result<(), StoreError> {
+    let rows = match b {
+        Backend::Sqlite(p) => sqlite::keyring(p).await?,
+        Backend::Postgres(p) => postgres::keyring(p).await?,
     };
-    let mut ctx = Context {
-        directory: Some(directory),
-        rulebook: Some(rulebook),
-        project,
-        ..Context::default()
-    };
-    if let Some(c) = cmd.act.customer() {
-        if let Some(Ok(phone)) = c.parsed_phone() {
-            ctx.candidates = load_views(&mut tx, &cmd.project, &phone).await?;
-            // Household: the phone the act names, and links recorded on the customer's records.
-            let mut hh: Vec<Phone> = Vec::new();
-            if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
-                hh.push(h);
+    let mut known: BTreeSet<(String, i64)> = BTreeSet::new();
+    for (kind, id, fp) in &rows {
+        known.insert((kind.clone(), *id));
+        let ours = match kind.as_str() {
+            "index" => Some(keys.fingerprint_index()),
+            _ => keys.fingerprint_data(*id as u32),
+        };
+        match ours {
+            Some(f) if &f == fp => {}
+            Some(_) => {
+                return Err(StoreError::KeyMismatch(format!(
+                    "its {kind} key {id} is not the one in the key file (wrong KEHU_KEY_FILE?)"
+                )))
             }
-            let selected = engine::select(Some(c), &ctx.candidates);
-            if let Some(v) = &selected {
-                for e in &v.events {
-                    let linked = e.act.customer().and_then(|x| x.household_of.as_deref());
-                    if let Some(Ok(h)) = linked.map(Phone::parse) {
-                        if !hh.contains(&h) {
-                            hh.push(h);
-                        }
+            None => {
+                let used = match b {
+                    Backend::Sqlite(p) => {
+                        sqlx::query_scalar::<_, bool>(
+                            "SELECT EXISTS (SELECT 1 FROM events WHERE key_id = ?)",
+                        )
+                        .bind(id)
+                        .fetch_one(p)
+                        .await?
                     }
-                }
-            }
-            let mut household: Vec<View> = Vec::new();
-            for h in &hh {
-                for v in load_views(&mut tx, &cmd.project, h).await? {
-                    if !household.iter().any(|x| x.ids == v.ids) {
-                        household.push(v);
+                    Backend::Postgres(p) => {
+                        sqlx::query_scalar::<_, bool>(
+                            "SELECT EXISTS (SELECT 1 FROM events WHERE key_id = $1)",
+                        )
+                        .bind(*id as i32)
+                        .fetch_one(p)
+                        .await?
                     }
+                };
+                if used {
+                    return Err(StoreError::KeyMismatch(format!(
+                        "entries are sealed with data key {id}, which the key file lacks"
+                    )));
                 }
             }
-            // Records that name this customer as their household member.
-            for v in load_views_by_keys(&mut tx, &cmd.project, &household_probes(&phone)).await? {
-                let named = v.events.iter().any(|e| {
-                    e.act
-                        .customer()
-                        .and_then(|x| x.household_of.as_deref())
-                        .and_then(|t| Phone::parse(t).ok())
-                        .is_some_and(|h| h.matches(&phone))
-                });
-                let own = selected
-                    .as_ref()
-                    .is_some_and(|s| s.ids.iter().any(|i| v.ids.contains(i)));
-                if named && !own && !household.iter().any(|x| x.ids == v.ids) {
-                    household.push(v);
-                }
-            }
-            ctx.household = household;
         }
     }
-    if let Act::Visit {
-        referred_by: Some(r),
-        ..
-    } = &cmd.act
-    {
-        if let Ok(p) = Phone::parse(r) {
-            let views = load_views(&mut tx, &cmd.project, &p).await?;
-            ctx.referrer = views
-                .into_iter()
-                .find(|v| engine::same_customer(&p, None, v));
+    let mut add = vec![("index".to_string(), 0i64, keys.fingerprint_index())];
+    for id in keys.data_ids() {
+        if let Some(fp) = keys.fingerprint_data(id) {
+            add.push(("data".to_string(), id as i64, fp));
         }
     }
-    if let Act::Reassign { from, .. } = &cmd.act {
-        let holder = party_key(&directory.party_of(from));
-        for id in tx.held_by(&cmd.project, &holder).await? {
-            ctx.held_by
-                .push(load_view(&mut tx, &[CustomerId(id)]).await?);
+    for (kind, id, fp) in add {
+        if known.contains(&(kind.clone(), id)) {
+            continue;
         }
-    }
-    let decision = engine::decide(&ctx, cmd, now)?;
-    let seq = append(&mut tx, cmd, &decision).await?;
-    tx.commit().await?;
-    Ok(Outcome {
-        verdict: decision.verdict,
-        seq,
-    })
-}
-
-async fn append<T: Tx>(tx: &mut T, cmd: &Command, d: &Decision) -> Result<Option<i64>, StoreError> {
-    if matches!(cmd.act, Act::Query { .. }) {
-        return Ok(None);
-    }
-    let seq = tx.next_seq().await?;
-    let customers: Vec<CustomerId> = match &d.target {
-        Target::None => Vec::new(),
-        Target::Records(ids) => ids.clone(),
-        Target::New => vec![CustomerId(tx.new_customer(&cmd.project, seq).await?)],
-    };
-    let event = Event {
-        seq,
-        project: cmd.project.clone(),
-        at: cmd.at,
-        customers: customers.clone(),
-        act: cmd.act.clone(),
-        verdict: d.verdict.clone(),
-        effects: d.effects.clone(),
-    };
-    let body = serde_json::to_string(&event).map_err(|e| corrupt(seq, e))?;
-    tx.insert_event(seq, &cmd.project, ms(cmd.at), cmd.act.name(), &body)
-        .await?;
-    for c in &customers {
-        tx.link(c.0, seq).await?;
-    }
-    project_event(tx, &event).await?;
-    Ok(Some(seq))
-}
-
-fn decode(seq: i64, body: &str) -> Result<Event, StoreError> {
-    let e: Event = serde_json::from_str(body).map_err(|err| corrupt(seq, err))?;
-    if e.seq != seq {
-        return Err(corrupt(seq, format!("body says seq {}", e.seq)));
-    }
-    Ok(e)
-}
-
-fn household_probes(p: &Phone) -> Vec<String> {
-    p.probe_keys()
-        .into_iter()
-        .map(|k| format!("h{k}"))
-        .collect()
-}
-
-async fn load_view<T: Tx>(tx: &mut T, ids: &[CustomerId]) -> Result<View, StoreError> {
-    let mut events = Vec::new();
-    for id in ids {
-        for (seq, body) in tx.events_of(id.0).await? {
-            events.push(decode(seq, &body)?);
+        match b {
+            Backend::Sqlite(p) => sqlite::add_keyring(p, &kind, id, &fp).await?,
+            Backend::Postgres(p) => postgres::add_keyring(p, &kind, id, &fp).await?,
         }
-    }
-    Ok(View::new(ids.to_vec(), events))
-}
-
-/// The records of the project whose phones may match `phone` (index probes), one view each,
-/// filtered by the exact G-MATCH phone test.
-async fn load_views<T: Tx>(
-    tx: &mut T,
-    project: &str,
-    phone: &Phone,
-) -> Result<Vec<View>, StoreError> {
-    let views = load_views_by_keys(tx, project, &phone.probe_keys()).await?;
-    Ok(views
-        .into_iter()
-        .filter(|v| engine::record_phone(v).is_some_and(|p| p.matches(phone)))
-        .collect())
-}
-
-async fn load_views_by_keys<T: Tx>(
-    tx: &mut T,
-    project: &str,
-    keys: &[String],
-) -> Result<Vec<View>, StoreError> {
-    let mut ids: BTreeSet<i64> = BTreeSet::new();
-    for k in keys {
-        ids.extend(tx.customers_by_key(project, k).await?);
-    }
-    let mut out = Vec::new();
-    for id in ids {
-        out.push(load_view(tx, &[CustomerId(id)]).await?);
-    }
-    Ok(out)
-}
-
-/// The keys a record gets from an event: its phone's index keys, `h`-prefixed keys of a household
-/// member's phone.
-fn keys_of(e: &Event) -> Vec<String> {
-    let mut keys = Vec::new();
-    if let Some(c) = e.act.customer() {
-        if let Some(Ok(p)) = c.parsed_phone() {
-            keys.extend(p.index_keys());
-        }
-        if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
-            keys.extend(h.index_keys().into_iter().map(|k| format!("h{k}")));
-        }
-    }
-    keys
-}
-
-/// Applies one event to the projections (what [`Projections::fold`] rebuilds).
-async fn project_event<T: Tx>(tx: &mut T, e: &Event) -> Result<(), StoreError> {
-    let keys = if e.verdict.outcome == kehu_core::verdict::Outcome::Invalid {
-        Vec::new()
-    } else {
-        keys_of(e)
-    };
-    for c in &e.customers {
-        for k in &keys {
-            tx.add_key(&e.project, k, c.0).await?;
-        }
-        tx.touch_customer(c.0, e.seq).await?;
-    }
-    for eff in &e.effects {
-        match eff {
-            Effect::Holder { party, rule } => {
-                for c in &e.customers {
-                    tx.set_holder(c.0, &party_key(party), rule).await?;
-                }
-            }
-            Effect::Reassigned { customer, party } => {
-                tx.set_holder(customer.0, &party_key(party), &e.verdict.rule)
-                    .await?;
-            }
-            Effect::DisputeClosed => {
-                for c in &e.customers {
-                    tx.close_disputes(c.0, e.seq).await?;
-                }
-            }
-            Effect::Project(state) => {
-                let json = serde_json::to_string(state).map_err(|err| corrupt(e.seq, err))?;
-                tx.put_project(&e.project, &json).await?;
-            }
-        }
-    }
-    if let (Some(d), Some(c)) = (&e.verdict.dispute, e.customers.first()) {
-        tx.add_dispute(e.seq, &e.project, c.0, &d.rule, ms(d.deadline))
-            .await?;
-    }
-    for (i, v) in e.verdict.violations.iter().enumerate() {
-        let party = party_key(&v.staff);
-        tx.add_violation(
-            e.seq, i as i64, &e.project, &party, &v.rule, v.amount, &v.note,
-        )
-        .await?;
-    }
-    for (i, p) in e.verdict.notify.iter().enumerate() {
-        tx.add_notification(e.seq, i as i64, &e.project, &party_key(p))
-            .await?;
     }
     Ok(())
+}
+
+/// The single writer: takes every job waiting (up to [`MAX_BATCH`] acts), runs them in one
+/// transaction, answers each job after the commit.
+async fn writer(backend: Backend, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut n = first.items.len();
+        let mut jobs = vec![first];
+        while n < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => {
+                    n += j.items.len();
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let lens: Vec<usize> = jobs.iter().map(|j| j.items.len()).collect();
+        let items: Vec<Item> = jobs
+            .iter_mut()
+            .flat_map(|j| std::mem::take(&mut j.items))
+            .collect();
+        let result = match &backend {
+            Backend::Sqlite(p) => match sqlite::begin(p).await {
+                Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
+                Err(e) => Err(e),
+            },
+            Backend::Postgres(p) => match postgres::begin(p).await {
+                Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
+                Err(e) => Err(e),
+            },
+        };
+        match result {
+            Ok(outcomes) => {
+                let mut it = outcomes.into_iter();
+                for (j, k) in jobs.into_iter().zip(lens) {
+                    let _ = j.reply.send(Ok(it.by_ref().take(k).collect()));
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for j in jobs {
+                    let _ = j.reply.send(Err(StoreError::Batch(msg.clone())));
+                }
+            }
+        }
+    }
 }
 
 /// The projections as plain values, for the ledger check.
 #[derive(Debug, Default, PartialEq)]
 struct Projections {
     customers: BTreeMap<i64, CustomerRow>,
-    keys: BTreeSet<(String, String, i64)>,
+    keys: BTreeSet<(String, Blind, i64)>,
     projects: BTreeMap<String, ProjectState>,
     disputes: BTreeMap<i64, DisputeRow>,
     violations: BTreeSet<ViolationRow>,
-    notifications: BTreeSet<(i64, i64, String, String)>,
+    notifications: BTreeSet<NotificationRow>,
 }
 
 impl Projections {
-    fn fold(events: &[Event]) -> Projections {
+    fn fold(events: &[Event], blind: &Keys) -> Projections {
         let mut p = Projections::default();
         for e in events {
-            let keys = if e.verdict.outcome == kehu_core::verdict::Outcome::Invalid {
-                Vec::new()
-            } else {
-                keys_of(e)
-            };
+            let keys: Vec<Blind> = keys_of(e)
+                .iter()
+                .map(|k| blind.blind(k).to_vec())
+                .collect();
             for c in &e.customers {
                 let entry =
                     p.customers

@@ -1,14 +1,16 @@
 //! The PostgreSQL backend (scale-out: a `postgres://` URL in the config or `KEHU_DATABASE_URL`).
-//! The SQL mirrors `sqlite.rs` statement by statement; only placeholders and connection set-up differ.
+//! The SQL mirrors `sqlite.rs` statement by statement; bulk rows travel as typed arrays
+//! (`unnest`) instead of JSON.
 
-use crate::backend::{Rows, Tx};
+use crate::backend::{Blind, Read, Rows, SealedRow, Write, WriteSet};
+use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Connects to `url`, optionally inside `schema` (created if missing), and applies the migrations.
+/// Connects to `url`, optionally inside `schema` (created if missing).
 pub(crate) async fn connect(url: &str, schema: Option<&str>) -> Result<PgPool, StoreError> {
     let mut opts = PgConnectOptions::from_str(url)?;
     if let Some(s) = schema {
@@ -27,19 +29,17 @@ pub(crate) async fn connect(url: &str, schema: Option<&str>) -> Result<PgPool, S
         admin.close().await;
         opts = opts.options([("search_path", s)]);
     }
-    let pool = PgPoolOptions::new()
+    Ok(PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(30))
         .connect_with(opts)
-        .await?;
-    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-    Ok(pool)
+        .await?)
 }
 
 pub(crate) struct PgTx(pub Transaction<'static, Postgres>);
 
-/// The advisory lock that serialises writers (the counterpart of SQLite's single writer): the
-/// read-decide-append of one act sees every act committed before it.
+/// The advisory lock that serialises writers (the counterpart of SQLite's single writer): a batch
+/// sees every act committed before it, also when several processes share the database.
 const WRITE_LOCK: i64 = 0x6b65_6875;
 
 pub(crate) async fn begin(pool: &PgPool) -> Result<PgTx, StoreError> {
@@ -51,7 +51,25 @@ pub(crate) async fn begin(pool: &PgPool) -> Result<PgTx, StoreError> {
     Ok(PgTx(tx))
 }
 
-impl Tx for PgTx {
+/// A read snapshot (REPEATABLE READ: every query of one decision sees the same commits).
+pub(crate) async fn read(pool: &PgPool) -> Result<PgTx, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(PgTx(tx))
+}
+
+fn sealed_row(r: &sqlx::postgres::PgRow, at: usize) -> SealedRow {
+    SealedRow {
+        seq: r.get(at),
+        project: r.get(at + 1),
+        key_id: r.get::<i32, _>(at + 2) as u32,
+        body: r.get(at + 3),
+    }
+}
+
+impl Read for PgTx {
     async fn project_state(&mut self, project: &str) -> Result<Option<String>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT state FROM projects WHERE name = $1")
@@ -61,26 +79,31 @@ impl Tx for PgTx {
         )
     }
 
-    async fn customers_by_key(&mut self, project: &str, key: &str) -> Result<Vec<i64>, StoreError> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT customer FROM customer_keys WHERE project = $1 AND key = $2",
-            )
-            .bind(project)
-            .bind(key)
-            .fetch_all(&mut *self.0)
-            .await?,
-        )
-    }
-
-    async fn events_of(&mut self, customer: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    async fn customers_by_keys(
+        &mut self,
+        project: &str,
+        keys: &[Blind],
+    ) -> Result<Vec<(Blind, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.body FROM event_customers c JOIN events e ON e.seq = c.seq WHERE c.customer = $1 ORDER BY e.seq",
+            "SELECT key, customer FROM customer_keys WHERE project = $1 AND key = ANY($2)",
         )
-        .bind(customer)
+        .bind(project)
+        .bind(keys)
         .fetch_all(&mut *self.0)
         .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn events_of(&mut self, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.customer, e.seq, e.project, e.key_id, e.body \
+             FROM event_customers c JOIN events e ON e.seq = c.seq \
+             WHERE c.customer = ANY($1) ORDER BY c.customer, e.seq",
+        )
+        .bind(customers)
+        .fetch_all(&mut *self.0)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), sealed_row(r, 1))).collect())
     }
 
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError> {
@@ -92,165 +115,161 @@ impl Tx for PgTx {
                 .await?,
         )
     }
+}
 
-    async fn next_seq(&mut self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM events")
-                .fetch_one(&mut *self.0)
-                .await?,
-        )
-    }
+fn col<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
+    rows.iter().map(f).collect()
+}
 
-    async fn new_customer(&mut self, project: &str, seq: i64) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO customers (project, last_seq) VALUES ($1, $2) RETURNING id",
+impl Write for PgTx {
+    async fn next_ids(&mut self) -> Result<(i64, i64), StoreError> {
+        let r = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), \
+                    (SELECT COALESCE(MAX(id), 0) + 1 FROM customers)",
         )
-        .bind(project)
-        .bind(seq)
         .fetch_one(&mut *self.0)
-        .await?)
-    }
-
-    async fn insert_event(
-        &mut self,
-        seq: i64,
-        project: &str,
-        at_ms: i64,
-        act: &str,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO events (seq, project, at_ms, act, body) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(seq)
-        .bind(project)
-        .bind(at_ms)
-        .bind(act)
-        .bind(body)
-        .execute(&mut *self.0)
         .await?;
-        Ok(())
+        Ok((r.get(0), r.get(1)))
     }
 
-    async fn link(&mut self, customer: i64, seq: i64) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO event_customers (customer, seq) VALUES ($1, $2)")
-            .bind(customer)
-            .bind(seq)
-            .execute(&mut *self.0)
+    async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
+        let c = &mut *self.0;
+        if !w.events.is_empty() {
+            let e = &w.events;
+            sqlx::query(
+                "INSERT INTO events (seq, project, at_ms, act, key_id, body) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], \
+                                      $5::int[], $6::bytea[])",
+            )
+            .bind(col(e, |r| r.0))
+            .bind(col(e, |r| r.1.clone()))
+            .bind(col(e, |r| r.2))
+            .bind(col(e, |r| r.3.clone()))
+            .bind(col(e, |r| r.4 as i32))
+            .bind(col(e, |r| r.5.clone()))
+            .execute(&mut *c)
             .await?;
-        Ok(())
-    }
-
-    async fn add_key(&mut self, project: &str, key: &str, customer: i64) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO customer_keys (project, key, customer) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(project)
-            .bind(key)
-            .bind(customer)
-            .execute(&mut *self.0)
+        }
+        if !w.new_customers.is_empty() {
+            let n = &w.new_customers;
+            sqlx::query(
+                "INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], \
+                                      $5::bigint[])",
+            )
+            .bind(col(n, |r| r.0))
+            .bind(col(n, |r| r.1 .0.clone()))
+            .bind(col(n, |r| r.1 .1.clone()))
+            .bind(col(n, |r| r.1 .2.clone()))
+            .bind(col(n, |r| r.1 .3))
+            .execute(&mut *c)
             .await?;
-        Ok(())
-    }
-
-    async fn touch_customer(&mut self, customer: i64, seq: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE customers SET last_seq = $1 WHERE id = $2")
-            .bind(seq)
-            .bind(customer)
-            .execute(&mut *self.0)
+        }
+        if !w.links.is_empty() {
+            sqlx::query(
+                "INSERT INTO event_customers (customer, seq) \
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[])",
+            )
+            .bind(col(&w.links, |r| r.0))
+            .bind(col(&w.links, |r| r.1))
+            .execute(&mut *c)
             .await?;
-        Ok(())
-    }
-
-    async fn set_holder(
-        &mut self,
-        customer: i64,
-        holder: &str,
-        rule: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE customers SET holder = $1, holder_rule = $2 WHERE id = $3")
-            .bind(holder)
-            .bind(rule)
-            .bind(customer)
-            .execute(&mut *self.0)
+        }
+        if !w.customer_updates.is_empty() {
+            let u = &w.customer_updates;
+            sqlx::query(
+                "UPDATE customers c SET last_seq = COALESCE(j.last_seq, c.last_seq), \
+                   holder = COALESCE(j.holder, c.holder), \
+                   holder_rule = COALESCE(j.rule, c.holder_rule) \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) \
+                   AS j(id, last_seq, holder, rule) WHERE c.id = j.id",
+            )
+            .bind(col(u, |r| r.0))
+            .bind(col(u, |r| r.1 .0))
+            .bind(col(u, |r| r.1 .1.clone()))
+            .bind(col(u, |r| r.1 .2.clone()))
+            .execute(&mut *c)
             .await?;
-        Ok(())
-    }
-
-    async fn close_disputes(&mut self, customer: i64, seq: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE disputes SET closed_seq = $1 WHERE customer = $2 AND closed_seq IS NULL",
-        )
-        .bind(seq)
-        .bind(customer)
-        .execute(&mut *self.0)
-        .await?;
-        Ok(())
-    }
-
-    async fn put_project(&mut self, project: &str, state: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO projects (name, state) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET state = excluded.state")
-            .bind(project)
-            .bind(state)
-            .execute(&mut *self.0)
+        }
+        if !w.keys.is_empty() {
+            sqlx::query(
+                "INSERT INTO customer_keys (project, key, customer) \
+                 SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(col(&w.keys, |r| r.0.clone()))
+            .bind(col(&w.keys, |r| r.1.clone()))
+            .bind(col(&w.keys, |r| r.2))
+            .execute(&mut *c)
             .await?;
-        Ok(())
-    }
-
-    async fn add_dispute(
-        &mut self,
-        seq: i64,
-        project: &str,
-        customer: i64,
-        rule: &str,
-        deadline_ms: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO disputes (seq, project, customer, rule, deadline_ms) VALUES ($1, $2, $3, $4, $5)")
-            .bind(seq)
-            .bind(project)
-            .bind(customer)
-            .bind(rule)
-            .bind(deadline_ms)
-            .execute(&mut *self.0)
+        }
+        if !w.projects.is_empty() {
+            sqlx::query(
+                "INSERT INTO projects (name, state) SELECT * FROM unnest($1::text[], $2::text[]) \
+                 ON CONFLICT (name) DO UPDATE SET state = excluded.state",
+            )
+            .bind(col(&w.projects, |r| r.0.clone()))
+            .bind(col(&w.projects, |r| r.1.clone()))
+            .execute(&mut *c)
             .await?;
-        Ok(())
-    }
-
-    async fn add_violation(
-        &mut self,
-        seq: i64,
-        idx: i64,
-        project: &str,
-        party: &str,
-        rule: &str,
-        amount: Option<i64>,
-        note: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO violations (seq, idx, project, party, rule, amount, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(seq)
-            .bind(idx)
-            .bind(project)
-            .bind(party)
-            .bind(rule)
-            .bind(amount)
-            .bind(note)
-            .execute(&mut *self.0)
+        }
+        if !w.closes.is_empty() {
+            sqlx::query(
+                "UPDATE disputes d SET closed_seq = j.seq \
+                 FROM unnest($1::bigint[], $2::bigint[]) AS j(customer, seq) \
+                 WHERE d.customer = j.customer AND d.closed_seq IS NULL AND d.seq < j.seq",
+            )
+            .bind(col(&w.closes, |r| r.0))
+            .bind(col(&w.closes, |r| r.1))
+            .execute(&mut *c)
             .await?;
-        Ok(())
-    }
-
-    async fn add_notification(
-        &mut self,
-        seq: i64,
-        idx: i64,
-        project: &str,
-        party: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO notifications (seq, idx, project, party) VALUES ($1, $2, $3, $4)")
-            .bind(seq)
-            .bind(idx)
-            .bind(project)
-            .bind(party)
-            .execute(&mut *self.0)
+        }
+        if !w.disputes.is_empty() {
+            let d = &w.disputes;
+            sqlx::query(
+                "INSERT INTO disputes (seq, project, customer, rule, deadline_ms, closed_seq) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], \
+                                      $5::bigint[], $6::bigint[])",
+            )
+            .bind(col(d, |r| r.0))
+            .bind(col(d, |r| r.1 .0.clone()))
+            .bind(col(d, |r| r.1 .1))
+            .bind(col(d, |r| r.1 .2.clone()))
+            .bind(col(d, |r| r.1 .3))
+            .bind(col(d, |r| r.1 .4))
+            .execute(&mut *c)
             .await?;
+        }
+        if !w.violations.is_empty() {
+            let v = &w.violations;
+            sqlx::query(
+                "INSERT INTO violations (seq, idx, project, party, rule, amount, note) \
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+                                      $5::text[], $6::bigint[], $7::text[])",
+            )
+            .bind(col(v, |r| r.0))
+            .bind(col(v, |r| r.1))
+            .bind(col(v, |r| r.2.clone()))
+            .bind(col(v, |r| r.3.clone()))
+            .bind(col(v, |r| r.4.clone()))
+            .bind(col(v, |r| r.5))
+            .bind(col(v, |r| r.6.clone()))
+            .execute(&mut *c)
+            .await?;
+        }
+        if !w.notifications.is_empty() {
+            let n = &w.notifications;
+            sqlx::query(
+                "INSERT INTO notifications (seq, idx, project, party) \
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])",
+            )
+            .bind(col(n, |r| r.0))
+            .bind(col(n, |r| r.1))
+            .bind(col(n, |r| r.2.clone()))
+            .bind(col(n, |r| r.3.clone()))
+            .execute(&mut *c)
+            .await?;
+        }
         Ok(())
     }
 
@@ -259,11 +278,47 @@ impl Tx for PgTx {
     }
 }
 
-pub(crate) async fn all_events(pool: &PgPool) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows = sqlx::query("SELECT seq, body FROM events ORDER BY seq")
+pub(crate) async fn all_events(pool: &PgPool) -> Result<Vec<SealedRow>, StoreError> {
+    let rows = sqlx::query("SELECT seq, project, key_id, body FROM events ORDER BY seq")
         .fetch_all(pool)
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+}
+
+/// Events `seq > after` sealed with another key than `key_id`, at most `limit`.
+pub(crate) async fn events_to_reseal(
+    pool: &PgPool,
+    key_id: u32,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<SealedRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, project, key_id, body FROM events WHERE seq > $1 AND key_id <> $2 \
+         ORDER BY seq LIMIT $3",
+    )
+    .bind(after)
+    .bind(key_id as i32)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+}
+
+/// Re-seals entries: `(seq, key id, body)`.
+pub(crate) async fn reseal(pool: &PgPool, rows: &[(i64, u32, Vec<u8>)]) -> Result<(), StoreError> {
+    let mut tx = begin(pool).await?;
+    sqlx::query(
+        "UPDATE events e SET key_id = j.key_id, body = j.body \
+         FROM unnest($1::bigint[], $2::int[], $3::bytea[]) AS j(seq, key_id, body) \
+         WHERE e.seq = j.seq",
+    )
+    .bind(col(rows, |r| r.0))
+    .bind(col(rows, |r| r.1 as i32))
+    .bind(col(rows, |r| r.2.clone()))
+    .execute(&mut *tx.0)
+    .await?;
+    tx.0.commit().await?;
+    Ok(())
 }
 
 pub(crate) async fn rows(pool: &PgPool) -> Result<Rows, StoreError> {
@@ -317,4 +372,140 @@ pub(crate) async fn rows(pool: &PgPool) -> Result<Rows, StoreError> {
             .push((r.get(0), r.get(1), r.get(2), r.get(3)));
     }
     Ok(out)
+}
+
+// ---- Migrations ----------------------------------------------------------------------------
+
+/// The schema version, adopting a database made by the first release (sqlx's migration table).
+async fn version(tx: &mut Transaction<'static, Postgres>) -> Result<i64, StoreError> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS kehu_schema (
+            version    BIGINT PRIMARY KEY,
+            name       TEXT   NOT NULL,
+            applied_ms BIGINT NOT NULL)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    let v: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM kehu_schema")
+        .fetch_one(&mut **tx)
+        .await?;
+    let old_table: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut **tx)
+            .await?;
+    if v == 0 && old_table {
+        let old: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        for m in MIGRATIONS.iter().filter(|m| m.version <= old) {
+            record(tx, m.version, m.name).await?;
+        }
+        return Ok(old);
+    }
+    Ok(v)
+}
+
+async fn record(
+    tx: &mut Transaction<'static, Postgres>,
+    version: i64,
+    name: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO kehu_schema (version, name, applied_ms) VALUES ($1, $2, $3)")
+        .bind(version)
+        .bind(name)
+        .bind(jiff::Timestamp::now().as_millisecond())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Applies the migrations above the database's version, each in its own transaction (under the
+/// writers' advisory lock, so that two starting processes do not race), up to `target`.
+pub(crate) async fn migrate(
+    pool: &PgPool,
+    keys: &crate::keys::Keys,
+    target: Option<i64>,
+) -> Result<Vec<i64>, StoreError> {
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        if target.is_some_and(|t| m.version > t) {
+            break;
+        }
+        let PgTx(mut tx) = begin(pool).await?;
+        if version(&mut tx).await? >= m.version {
+            tx.commit().await?;
+            continue;
+        }
+        sqlx::raw_sql(m.postgres.0).execute(&mut *tx).await?;
+        match m.step {
+            Step::None => {}
+            Step::Seal => {
+                let rows = sqlx::query("SELECT seq, project, body FROM events ORDER BY seq")
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let plain: Vec<(i64, String, String)> =
+                    rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+                let (sealed, keyrows) = crate::schema::seal_v1(keys, &plain)?;
+                if !sealed.is_empty() {
+                    sqlx::query(
+                        "UPDATE events e SET key_id = j.key_id, sealed = j.body \
+                         FROM unnest($1::bigint[], $2::int[], $3::bytea[]) AS j(seq, key_id, body) \
+                         WHERE e.seq = j.seq",
+                    )
+                    .bind(col(&sealed, |r| r.0))
+                    .bind(col(&sealed, |r| r.1 as i32))
+                    .bind(col(&sealed, |r| r.2.clone()))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if !keyrows.is_empty() {
+                    sqlx::query(
+                        "INSERT INTO customer_keys (project, key, customer) \
+                         SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(col(&keyrows, |r| r.0.clone()))
+                    .bind(col(&keyrows, |r| r.1.clone()))
+                    .bind(col(&keyrows, |r| r.2))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        sqlx::raw_sql(m.postgres.1).execute(&mut *tx).await?;
+        record(&mut tx, m.version, m.name).await?;
+        tx.commit().await?;
+        applied.push(m.version);
+    }
+    Ok(applied)
+}
+
+/// The keyring rows: `(kind, id, fingerprint)`.
+pub(crate) async fn keyring(pool: &PgPool) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError> {
+    let rows = sqlx::query("SELECT kind, id, fingerprint FROM keyring ORDER BY kind, id")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get::<i32, _>(1) as i64, r.get(2)))
+        .collect())
+}
+
+pub(crate) async fn add_keyring(
+    pool: &PgPool,
+    kind: &str,
+    id: i64,
+    fp: &[u8],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO keyring (kind, id, fingerprint) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(kind)
+    .bind(id as i32)
+    .bind(fp)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

@@ -1,12 +1,13 @@
 //! `kehu`: the command line of kehu (客户).
 
+mod import;
 mod scenario;
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
 use kehu_core::policy::{PolicyFile, Preset, Rulebook};
 use kehu_core::rules::CATALOGUE;
-use kehu_store::Store;
+use kehu_store::{Keys, Store};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,9 +53,31 @@ enum Cmd {
         #[arg(long)]
         database: Option<String>,
     },
-    /// Create the database and apply the migrations.
+    /// Create the database and key file, and apply the migrations.
     Migrate {
-        /// Database URL (sqlite:PATH); defaults to $KEHU_DATABASE_URL or sqlite:kehu.db.
+        /// Database URL (sqlite:PATH or postgres://…); defaults to $KEHU_DATABASE_URL or
+        /// sqlite:kehu.db.
+        #[arg(long)]
+        database: Option<String>,
+        /// Stop at this schema version (default: the newest).
+        #[arg(long)]
+        to: Option<i64>,
+    },
+    /// Manage the key file that seals personal data ($KEHU_KEY_FILE or ./kehu.key).
+    Key {
+        #[command(subcommand)]
+        command: KeyCmd,
+    },
+    /// Import a registration book (CSV) through the rule engine, printing each row's verdict
+    /// once it is committed.
+    Import(import::Args),
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Add a new data key, make it active and re-seal every ledger entry with it. Stop
+    /// `kehu serve` first; older keys stay in the file (marked by id) for older backups.
+    Rotate {
         #[arg(long)]
         database: Option<String>,
     },
@@ -109,6 +132,50 @@ fn database_url(flag: Option<String>) -> String {
         .unwrap_or_else(|| "sqlite:kehu.db".to_string())
 }
 
+/// The key file: `$KEHU_KEY_FILE`, or `kehu.key` beside the default database.
+fn key_file() -> PathBuf {
+    std::env::var_os("KEHU_KEY_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("kehu.key"))
+}
+
+fn is_memory(url: &str) -> bool {
+    url == "sqlite::memory:" || url == ":memory:"
+}
+
+/// The installation's keys: fresh ones for an in-memory database, otherwise the key file,
+/// created (mode 0600) on first start. Returns whether it was created.
+fn load_keys(url: &str) -> anyhow::Result<(Keys, Option<PathBuf>)> {
+    if is_memory(url) {
+        return Ok((Keys::generate(), None));
+    }
+    let path = key_file();
+    let (keys, created) = Keys::load_or_create(&path)?;
+    if created {
+        eprintln!(
+            "kehu: created key file {} (mode 0600): it opens every phone number in the \
+             database; back it up apart from the database",
+            path.display()
+        );
+    }
+    Ok((keys, created.then_some(path)))
+}
+
+/// Opens the store at `url` with the installation's keys (migrating it).
+pub(crate) async fn open_store(url: &str) -> anyhow::Result<Store> {
+    let (keys, created) = load_keys(url)?;
+    match Store::open(url, keys).await {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            // A key file made just now for a database it does not fit is no use to anyone.
+            if let (Some(p), kehu_store::StoreError::KeyMismatch(_)) = (&created, &e) {
+                let _ = std::fs::remove_file(p);
+            }
+            Err(anyhow::Error::new(e).context(format!("opening {}", redact(url))))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -148,9 +215,7 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
             command: LedgerCmd::Check { database },
         } => {
             let url = database_url(database);
-            let store = Store::open(&url)
-                .await
-                .with_context(|| format!("opening {url}"))?;
+            let store = open_store(&url).await?;
             let diffs = store.check().await?;
             let n = store.events().await?.len();
             if diffs.is_empty() {
@@ -206,14 +271,51 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
         }
         Cmd::Backup { file, database } => backup(&database_url(database), &file).await,
         Cmd::Restore { file, database } => restore(&database_url(database), &file).await,
-        Cmd::Migrate { database } => {
+        Cmd::Migrate { database, to } => {
             let url = database_url(database);
-            Store::open(&url)
+            let (keys, _) = load_keys(&url)?;
+            let applied = kehu_store::migrate(&url, None, &keys, to)
                 .await
-                .with_context(|| format!("opening {url}"))?;
-            println!("migrated {url}");
+                .with_context(|| format!("migrating {}", redact(&url)))?;
+            if to.is_none() {
+                // Opening checks the key file against the database.
+                open_store(&url).await?;
+            }
+            if applied.is_empty() {
+                println!("{} is up to date", redact(&url));
+            } else {
+                let v: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
+                println!("migrated {}: applied version {}", redact(&url), v.join(", "));
+            }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Key {
+            command: KeyCmd::Rotate { database },
+        } => {
+            let url = database_url(database);
+            if is_memory(&url) {
+                bail!("an in-memory database has no key file to rotate");
+            }
+            let path = key_file();
+            let mut keys = Keys::load(&path)?;
+            // Check the key file fits before changing anything.
+            drop(Store::open(&url, keys.clone()).await?);
+            let id = keys.rotate();
+            // The new key is on disk before any entry is sealed with it.
+            keys.replace(&path)?;
+            let store = Store::open(&url, keys).await?;
+            let n = store.reseal().await?;
+            let diffs = store.check().await?;
+            if !diffs.is_empty() {
+                bail!("after re-sealing, the ledger check found {} differences", diffs.len());
+            }
+            println!(
+                "key {id} is active in {}; {n} entries re-sealed; ledger check clean",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Import(args) => import::run(args, &database_url(None)).await,
     }
 }
 
@@ -334,9 +436,7 @@ async fn backup(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
     if is_postgres(url) {
         run_tool(&kehu_store::pg_dump_command(url, f))?;
     } else {
-        let store = Store::open(url)
-            .await
-            .with_context(|| format!("opening {url}"))?;
+        let store = open_store(url).await?;
         store.backup_sqlite(file).await?;
     }
     println!("backup of {} written to {}", redact(url), file.display());
@@ -348,9 +448,7 @@ async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> 
         bail!("{} is not a backup file", file.display());
     }
     if is_postgres(url) {
-        let store = Store::open(url)
-            .await
-            .with_context(|| format!("opening {}", redact(url)))?;
+        let store = open_store(url).await?;
         if !store.events().await?.is_empty() {
             bail!(
                 "{} already holds events: restore into an empty database",
@@ -363,24 +461,21 @@ async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> 
             .max_connections(1)
             .connect(url)
             .await?;
-        for t in [
-            "notifications",
-            "violations",
-            "disputes",
-            "projects",
-            "customer_keys",
-            "customers",
-            "event_customers",
-            "events",
-            "_sqlx_migrations",
-        ] {
-            sqlx::query(&format!("DROP TABLE IF EXISTS {t} CASCADE"))
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&admin)
+        .await?;
+        for t in tables {
+            sqlx::query(&format!("DROP TABLE IF EXISTS \"{t}\" CASCADE"))
                 .execute(&admin)
                 .await?;
         }
-        sqlx::query("DROP FUNCTION IF EXISTS kehu_append_only() CASCADE")
-            .execute(&admin)
-            .await?;
+        for f in ["kehu_append_only", "kehu_reseal_only"] {
+            sqlx::query(&format!("DROP FUNCTION IF EXISTS {f}() CASCADE"))
+                .execute(&admin)
+                .await?;
+        }
         admin.close().await;
         let f = file.to_str().context("the backup path is not UTF-8")?;
         run_tool(&kehu_store::pg_restore_command(url, f))?;
@@ -397,7 +492,7 @@ async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> 
             );
         }
         // Check the backup before it becomes the database.
-        let probe = Store::open(&format!("sqlite:{}", file.display())).await?;
+        let probe = open_store(&format!("sqlite:{}", file.display())).await?;
         let diffs = probe.check().await?;
         drop(probe);
         if !diffs.is_empty() {
@@ -409,7 +504,7 @@ async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> 
         }
         std::fs::copy(file, path).with_context(|| format!("copying to {}", path.display()))?;
     }
-    let store = Store::open(url).await?;
+    let store = open_store(url).await?;
     let diffs = store.check().await?;
     let n = store.events().await?.len();
     if !diffs.is_empty() {

@@ -509,31 +509,9 @@ fn parse_act(
         "register" => Act::Register {
             by: handle(p, req("by")?, "by", dir)?,
             customer: customer(phones)?,
-            channel: enum_field(
-                p,
-                t,
-                "channel",
-                "site, sms, phone, online, wechat, qq, email",
-                |s| {
-                    Some(match s {
-                        "site" => Channel::Site,
-                        "sms" => Channel::Sms,
-                        "phone" => Channel::Phone,
-                        "online" => Channel::Online,
-                        "wechat" => Channel::Wechat,
-                        "qq" => Channel::Qq,
-                        "email" => Channel::Email,
-                        _ => return None,
-                    })
-                },
-            )?
-            .unwrap_or_default(),
-            kind: enum_field(p, t, "kind", "formal, pre", |s| match s {
-                "formal" => Some(RegKind::Formal),
-                "pre" => Some(RegKind::Pre),
-                _ => None,
-            })?
-            .unwrap_or_default(),
+            channel: enum_field(p, t, "channel", Channel::NAMES, Channel::parse)?
+                .unwrap_or_default(),
+            kind: enum_field(p, t, "kind", RegKind::NAMES, RegKind::parse)?.unwrap_or_default(),
             visit_at: t
                 .get("visit_at")
                 .map(|v| p.time(v, "visit_at"))
@@ -921,7 +899,8 @@ pub async fn run(
         Target::Memory => run_on(s, &Store::memory().await?, out).await,
         Target::Postgres(url) => {
             let schema = format!("kehu_scenario_{}_{n}", std::process::id());
-            let store = Store::open_postgres_schema(url, &schema).await?;
+            let store =
+                Store::open_postgres_schema(url, &schema, kehu_store::Keys::generate()).await?;
             let r = run_on(s, &store, out).await;
             drop(store);
             Store::drop_postgres_schema(url, &schema).await?;

@@ -1,0 +1,611 @@
+//! One batch of acts in one transaction (group commit), or one read on a snapshot.
+//!
+//! Acts are decided one after another, each seeing every act before it: those committed (read
+//! from the database through bounded index probes) and those earlier in the same batch (held here,
+//! not yet written). At the end the batch's rows are written with one bulk statement per table and
+//! committed together; nobody hears of an act before its batch is durable.
+
+use crate::backend::{Blind, CustomerUpdate, Read, SealedRow, Write, WriteSet};
+use crate::keys::Keys;
+use crate::{corrupt, ms, party_key, Outcome, StoreError};
+use kehu_core::engine::{self, Context, Decision, Target};
+use kehu_core::model::{Act, Command, CustomerId, Directory};
+use kehu_core::phone::Phone;
+use kehu_core::policy::Rulebook;
+use kehu_core::state::{Effect, Event, ProjectState, View};
+use kehu_core::time::Instant;
+use kehu_core::verdict::Outcome as Verdict;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// One act to decide: the project's rulebook and directory, the command, and the clock.
+#[derive(Clone)]
+pub struct Item {
+    pub rulebook: Arc<Rulebook>,
+    pub directory: Arc<Directory>,
+    pub command: Command,
+    pub now: Instant,
+}
+
+/// The additional authenticated data an event is sealed with: its place in the ledger. A sealed
+/// body copied to another row does not open there.
+pub(crate) fn event_aad(seq: i64, project: &str) -> Vec<u8> {
+    format!("kehu-event\0{seq}\0{project}").into_bytes()
+}
+
+/// Opens and parses one stored event.
+pub(crate) fn decode(keys: &Keys, row: &SealedRow) -> Result<Event, StoreError> {
+    let plain = keys
+        .open(row.key_id, &event_aad(row.seq, &row.project), &row.body)
+        .map_err(|e| corrupt(row.seq, e))?;
+    let e: Event = serde_json::from_slice(&plain).map_err(|err| corrupt(row.seq, err))?;
+    if e.seq != row.seq || e.project != row.project {
+        return Err(corrupt(row.seq, format!("body says seq {}", e.seq)));
+    }
+    Ok(e)
+}
+
+/// The index keys a record gets from an event: its phone's keys, and `h`-prefixed keys of a
+/// household member's phone. None for an invalid act.
+pub(crate) fn keys_of(e: &Event) -> Vec<String> {
+    let mut keys = Vec::new();
+    if e.verdict.outcome == Verdict::Invalid {
+        return keys;
+    }
+    if let Some(c) = e.act.customer() {
+        if let Some(Ok(p)) = c.parsed_phone() {
+            keys.extend(p.index_keys());
+        }
+        if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
+            keys.extend(h.index_keys().into_iter().map(|k| format!("h{k}")));
+        }
+    }
+    keys
+}
+
+fn household_probes(p: &Phone) -> Vec<String> {
+    p.probe_keys()
+        .into_iter()
+        .map(|k| format!("h{k}"))
+        .collect()
+}
+
+/// The probes nearly every decision of `cmd` makes: the customer's phone, household links naming
+/// it, the household member it names, the referrer.
+fn usual_probes(cmd: &Command) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(c) = cmd.act.customer() {
+        if let Some(Ok(phone)) = c.parsed_phone() {
+            keys.extend(phone.probe_keys());
+            keys.extend(household_probes(&phone));
+        }
+        if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
+            keys.extend(h.probe_keys());
+        }
+    }
+    if let Act::Visit {
+        referred_by: Some(rp),
+        ..
+    } = &cmd.act
+    {
+        if let Ok(p) = Phone::parse(rp) {
+            keys.extend(p.probe_keys());
+        }
+    }
+    keys
+}
+
+/// What the batch has read and what it will write.
+pub(crate) struct Cache {
+    keys: Arc<Keys>,
+    /// Keys probed in the database: their committed records.
+    probed: HashMap<(String, Blind), BTreeSet<i64>>,
+    /// Keys given by this batch's events.
+    pending_keys: HashMap<(String, Blind), BTreeSet<i64>>,
+    /// Records whose committed history has been loaded: committed and pending events, in order.
+    histories: HashMap<i64, Vec<Arc<Event>>>,
+    /// This batch's events per record (to merge into a history loaded later).
+    pending_events: HashMap<i64, Vec<Arc<Event>>>,
+    projects: HashMap<String, ProjectState>,
+    /// Holder changes made by this batch: record → (project, holder, rule).
+    holders: HashMap<i64, (String, String, String)>,
+    // What the batch writes.
+    next_seq: i64,
+    next_customer: i64,
+    new_customers: BTreeMap<i64, String>,
+    last_seq: BTreeMap<i64, i64>,
+    dirty_projects: BTreeSet<String>,
+    out: WriteSet,
+}
+
+impl Cache {
+    pub(crate) fn new(keys: Arc<Keys>, next_seq: i64, next_customer: i64) -> Cache {
+        Cache {
+            keys,
+            probed: HashMap::new(),
+            pending_keys: HashMap::new(),
+            histories: HashMap::new(),
+            pending_events: HashMap::new(),
+            projects: HashMap::new(),
+            holders: HashMap::new(),
+            next_seq,
+            next_customer,
+            new_customers: BTreeMap::new(),
+            last_seq: BTreeMap::new(),
+            dirty_projects: BTreeSet::new(),
+            out: WriteSet::default(),
+        }
+    }
+
+    /// Probes the database for every key of `keys` not probed yet, in one query.
+    pub(crate) async fn prefetch<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        let mut missing: Vec<Blind> = Vec::new();
+        for k in keys {
+            let b = self.keys.blind(k).to_vec();
+            if !self.probed.contains_key(&(project.to_string(), b.clone())) && !missing.contains(&b)
+            {
+                missing.push(b);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = r.customers_by_keys(project, &missing).await?;
+        for b in missing {
+            self.probed.entry((project.to_string(), b)).or_default();
+        }
+        let mut ids = Vec::new();
+        for (b, c) in found {
+            self.probed
+                .entry((project.to_string(), b))
+                .or_default()
+                .insert(c);
+            ids.push(c);
+        }
+        self.load(r, &ids).await
+    }
+
+    /// The records indexed under any of `keys` (committed and pending), histories loaded.
+    async fn probe<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        keys: &[String],
+    ) -> Result<BTreeSet<i64>, StoreError> {
+        self.prefetch(r, project, keys).await?;
+        let mut ids = BTreeSet::new();
+        for k in keys {
+            let key = (project.to_string(), self.keys.blind(k).to_vec());
+            if let Some(s) = self.probed.get(&key) {
+                ids.extend(s);
+            }
+            if let Some(s) = self.pending_keys.get(&key) {
+                ids.extend(s);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Loads the committed histories of `ids` not loaded yet, in one query.
+    async fn load<R: Read>(&mut self, r: &mut R, ids: &[i64]) -> Result<(), StoreError> {
+        let mut missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|c| !self.histories.contains_key(c))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let rows = r.events_of(&missing).await?;
+        let mut decoded: HashMap<i64, Event> = HashMap::new();
+        for c in &missing {
+            self.histories.insert(*c, Vec::new());
+        }
+        for (c, row) in rows {
+            let e = match decoded.get(&row.seq) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = decode(&self.keys, &row)?;
+                    decoded.insert(row.seq, e.clone());
+                    e
+                }
+            };
+            self.histories.entry(c).or_default().push(Arc::new(e));
+        }
+        for c in &missing {
+            if let Some(p) = self.pending_events.get(c) {
+                let h = self.histories.entry(*c).or_default();
+                h.extend(p.iter().cloned());
+            }
+        }
+        Ok(())
+    }
+
+    fn view(&self, ids: &[CustomerId]) -> View {
+        let mut events: Vec<Event> = Vec::new();
+        for id in ids {
+            if let Some(h) = self.histories.get(&id.0) {
+                events.extend(h.iter().map(|e| (**e).clone()));
+            }
+        }
+        events.sort_by_key(|e| e.seq);
+        events.dedup_by_key(|e| e.seq);
+        View::new(ids.to_vec(), events)
+    }
+
+    async fn views_by_keys<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        keys: &[String],
+    ) -> Result<Vec<View>, StoreError> {
+        let ids = self.probe(r, project, keys).await?;
+        Ok(ids.into_iter().map(|i| self.view(&[CustomerId(i)])).collect())
+    }
+
+    /// The project's records whose phones match `phone` (index probes, then the exact G-MATCH
+    /// phone test), one view each.
+    async fn views<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        phone: &Phone,
+    ) -> Result<Vec<View>, StoreError> {
+        let views = self.views_by_keys(r, project, &phone.probe_keys()).await?;
+        Ok(views
+            .into_iter()
+            .filter(|v| engine::record_phone(v).is_some_and(|p| p.matches(phone)))
+            .collect())
+    }
+
+    async fn project<R: Read>(
+        &mut self,
+        r: &mut R,
+        name: &str,
+    ) -> Result<ProjectState, StoreError> {
+        if let Some(p) = self.projects.get(name) {
+            return Ok(p.clone());
+        }
+        let state: ProjectState = match r.project_state(name).await? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| corrupt(0, format!("project {name}: {e}")))?,
+            None => ProjectState::default(),
+        };
+        self.projects.insert(name.to_string(), state.clone());
+        Ok(state)
+    }
+
+    async fn held_by<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        holder: &str,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut ids: BTreeSet<i64> = r
+            .held_by(project, holder)
+            .await?
+            .into_iter()
+            .filter(|c| !self.holders.contains_key(c))
+            .collect();
+        for (c, (p, h, _)) in &self.holders {
+            if p == project && h == holder {
+                ids.insert(*c);
+            }
+        }
+        Ok(ids.into_iter().collect())
+    }
+
+    /// Builds the context of one command and decides it.
+    pub(crate) async fn decide<R: Read>(
+        &mut self,
+        r: &mut R,
+        item: &Item,
+    ) -> Result<Decision, StoreError> {
+        let cmd = &item.command;
+        let project = self.project(r, &cmd.project).await?;
+        let mut ctx = Context {
+            directory: Some(&item.directory),
+            rulebook: Some(&item.rulebook),
+            project,
+            ..Context::default()
+        };
+        if let Some(c) = cmd.act.customer() {
+            if let Some(Ok(phone)) = c.parsed_phone() {
+                self.prefetch(r, &cmd.project, &usual_probes(cmd)).await?;
+                ctx.candidates = self.views(r, &cmd.project, &phone).await?;
+                // Household: the phone the act names, and links recorded on the customer's records.
+                let mut hh: Vec<Phone> = Vec::new();
+                if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
+                    hh.push(h);
+                }
+                let selected = engine::select(Some(c), &ctx.candidates);
+                if let Some(v) = &selected {
+                    for e in &v.events {
+                        let linked = e.act.customer().and_then(|x| x.household_of.as_deref());
+                        if let Some(Ok(h)) = linked.map(Phone::parse) {
+                            if !hh.contains(&h) {
+                                hh.push(h);
+                            }
+                        }
+                    }
+                }
+                let mut household: Vec<View> = Vec::new();
+                for h in &hh {
+                    for v in self.views(r, &cmd.project, h).await? {
+                        if !household.iter().any(|x| x.ids == v.ids) {
+                            household.push(v);
+                        }
+                    }
+                }
+                // Records that name this customer as their household member.
+                for v in self
+                    .views_by_keys(r, &cmd.project, &household_probes(&phone))
+                    .await?
+                {
+                    let named = v.events.iter().any(|e| {
+                        e.act
+                            .customer()
+                            .and_then(|x| x.household_of.as_deref())
+                            .and_then(|t| Phone::parse(t).ok())
+                            .is_some_and(|h| h.matches(&phone))
+                    });
+                    let own = selected
+                        .as_ref()
+                        .is_some_and(|s| s.ids.iter().any(|i| v.ids.contains(i)));
+                    if named && !own && !household.iter().any(|x| x.ids == v.ids) {
+                        household.push(v);
+                    }
+                }
+                ctx.household = household;
+            }
+        }
+        if let Act::Visit {
+            referred_by: Some(rp),
+            ..
+        } = &cmd.act
+        {
+            if let Ok(p) = Phone::parse(rp) {
+                let views = self.views(r, &cmd.project, &p).await?;
+                ctx.referrer = views
+                    .into_iter()
+                    .find(|v| engine::same_customer(&p, None, v));
+            }
+        }
+        if let Act::Reassign { from, .. } = &cmd.act {
+            let holder = party_key(&item.directory.party_of(from));
+            let ids = self.held_by(r, &cmd.project, &holder).await?;
+            self.load(r, &ids).await?;
+            for id in ids {
+                ctx.held_by.push(self.view(&[CustomerId(id)]));
+            }
+        }
+        Ok(engine::decide(&ctx, cmd, item.now)?)
+    }
+
+    /// Records a decided command as the batch's next event (nothing for a read).
+    pub(crate) fn append(
+        &mut self,
+        cmd: &Command,
+        d: &Decision,
+    ) -> Result<Option<i64>, StoreError> {
+        if matches!(cmd.act, Act::Query { .. }) {
+            return Ok(None);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let customers: Vec<CustomerId> = match &d.target {
+            Target::None => Vec::new(),
+            Target::Records(ids) => ids.clone(),
+            Target::New => {
+                let id = self.next_customer;
+                self.next_customer += 1;
+                self.new_customers.insert(id, cmd.project.clone());
+                self.histories.insert(id, Vec::new());
+                vec![CustomerId(id)]
+            }
+        };
+        let event = Event {
+            seq,
+            project: cmd.project.clone(),
+            at: cmd.at,
+            customers,
+            act: cmd.act.clone(),
+            verdict: d.verdict.clone(),
+            effects: d.effects.clone(),
+        };
+        let body = serde_json::to_vec(&event).map_err(|e| corrupt(seq, e))?;
+        let (key_id, sealed) = self.keys.seal(&event_aad(seq, &event.project), &body);
+        self.out.events.push((
+            seq,
+            event.project.clone(),
+            ms(event.at),
+            event.act.name().to_string(),
+            key_id,
+            sealed,
+        ));
+        self.project_event(event);
+        Ok(Some(seq))
+    }
+
+    /// Applies one event to the cached state and the batch's rows (what the check's fold does).
+    fn project_event(&mut self, e: Event) {
+        let e = Arc::new(e);
+        let keys = keys_of(&e);
+        for c in &e.customers {
+            self.out.links.push((c.0, e.seq));
+            self.last_seq.insert(c.0, e.seq);
+            if let Some(h) = self.histories.get_mut(&c.0) {
+                h.push(e.clone());
+            }
+            self.pending_events.entry(c.0).or_default().push(e.clone());
+            for k in &keys {
+                let b = self.keys.blind(k).to_vec();
+                let fresh = self
+                    .pending_keys
+                    .entry((e.project.clone(), b.clone()))
+                    .or_default()
+                    .insert(c.0);
+                let known = self
+                    .probed
+                    .get(&(e.project.clone(), b.clone()))
+                    .is_some_and(|s| s.contains(&c.0));
+                if fresh && !known {
+                    self.out.keys.push((e.project.clone(), b, c.0));
+                }
+            }
+        }
+        for eff in &e.effects {
+            match eff {
+                Effect::Holder { party, rule } => {
+                    for c in &e.customers {
+                        self.holders
+                            .insert(c.0, (e.project.clone(), party_key(party), rule.clone()));
+                    }
+                }
+                Effect::Reassigned { customer, party } => {
+                    self.holders.insert(
+                        customer.0,
+                        (e.project.clone(), party_key(party), e.verdict.rule.clone()),
+                    );
+                }
+                Effect::DisputeClosed => {
+                    for c in &e.customers {
+                        for (_, d) in self.out.disputes.iter_mut() {
+                            if d.1 == c.0 && d.4.is_none() {
+                                d.4 = Some(e.seq);
+                            }
+                        }
+                        self.out.closes.push((c.0, e.seq));
+                    }
+                }
+                Effect::Project(state) => {
+                    self.projects.insert(e.project.clone(), state.clone());
+                    self.dirty_projects.insert(e.project.clone());
+                }
+            }
+        }
+        if let (Some(d), Some(c)) = (&e.verdict.dispute, e.customers.first()) {
+            self.out.disputes.push((
+                e.seq,
+                (e.project.clone(), c.0, d.rule.clone(), ms(d.deadline), None),
+            ));
+        }
+        for (i, v) in e.verdict.violations.iter().enumerate() {
+            self.out.violations.push((
+                e.seq,
+                i as i64,
+                e.project.clone(),
+                party_key(&v.staff),
+                v.rule.clone(),
+                v.amount,
+                v.note.clone(),
+            ));
+        }
+        for (i, p) in e.verdict.notify.iter().enumerate() {
+            self.out
+                .notifications
+                .push((e.seq, i as i64, e.project.clone(), party_key(p)));
+        }
+    }
+
+    /// The batch's rows, ready to write.
+    pub(crate) fn finish(mut self) -> Result<WriteSet, StoreError> {
+        let mut out = std::mem::take(&mut self.out);
+        for (id, project) in &self.new_customers {
+            let last = self.last_seq.get(id).copied().unwrap_or_default();
+            let (holder, rule) = match self.holders.get(id) {
+                Some((_, h, r)) => (Some(h.clone()), Some(r.clone())),
+                None => (None, None),
+            };
+            out.new_customers
+                .push((*id, (project.clone(), holder, rule, last)));
+        }
+        let mut updated: BTreeMap<i64, CustomerUpdate> = BTreeMap::new();
+        for (id, last) in &self.last_seq {
+            if !self.new_customers.contains_key(id) {
+                updated.insert(*id, (Some(*last), None, None));
+            }
+        }
+        for (id, (_, h, r)) in &self.holders {
+            if !self.new_customers.contains_key(id) {
+                let u = updated.entry(*id).or_insert((None, None, None));
+                u.1 = Some(h.clone());
+                u.2 = Some(r.clone());
+            }
+        }
+        out.customer_updates = updated.into_iter().collect();
+        // A committed dispute closes at the first close of its record in the batch.
+        let mut first: BTreeMap<i64, i64> = BTreeMap::new();
+        for (c, s) in &out.closes {
+            first.entry(*c).or_insert(*s);
+        }
+        out.closes = first.into_iter().collect();
+        for p in &self.dirty_projects {
+            let state = &self.projects[p];
+            let json = serde_json::to_string(state).map_err(|e| corrupt(0, e))?;
+            out.projects.push((p.clone(), json));
+        }
+        Ok(out)
+    }
+}
+
+/// Decides and records a batch of items in one transaction; an item the engine refuses is that
+/// item's error, the others go on. Any storage error fails the whole batch (nothing committed).
+pub(crate) async fn run_batch<W: Write>(
+    mut tx: W,
+    keys: Arc<Keys>,
+    items: &[Item],
+) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    let (seq, customer) = tx.next_ids().await?;
+    let mut cache = Cache::new(keys, seq, customer);
+    // The batch's usual probes in one query per project: most acts then need no further read.
+    let mut probes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for item in items {
+        probes
+            .entry(&item.command.project)
+            .or_default()
+            .extend(usual_probes(&item.command));
+    }
+    for (project, keys) in probes {
+        cache.prefetch(&mut tx, project, &keys).await?;
+    }
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        match cache.decide(&mut tx, item).await {
+            Ok(d) => {
+                let seq = cache.append(&item.command, &d)?;
+                results.push(Ok(Outcome {
+                    verdict: d.verdict,
+                    seq,
+                }));
+            }
+            Err(StoreError::Engine(e)) => results.push(Err(StoreError::Engine(e))),
+            Err(e) => return Err(e),
+        }
+    }
+    let rows = cache.finish()?;
+    tx.flush(&rows).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Decides a read (a collision check) on a snapshot: nothing is written.
+pub(crate) async fn run_read<R: Read>(
+    mut r: R,
+    keys: Arc<Keys>,
+    item: &Item,
+) -> Result<Outcome, StoreError> {
+    let mut cache = Cache::new(keys, 0, 0);
+    let d = cache.decide(&mut r, item).await?;
+    Ok(Outcome {
+        verdict: d.verdict,
+        seq: None,
+    })
+}

@@ -1,0 +1,78 @@
+//! The schema's versions, embedded: SQL per backend, with a Rust step where SQL alone cannot do
+//! the work (sealing existing entries needs the key). `kehu migrate` and every start apply what a
+//! database lacks, one version per transaction; `kehu_schema` records what was applied.
+
+use crate::backend::Blind;
+use crate::batch::{event_aad, keys_of};
+use crate::keys::Keys;
+use crate::{corrupt, StoreError};
+use kehu_core::state::Event;
+
+/// What runs between a migration's two SQL parts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step {
+    None,
+    /// v2: seal every plaintext entry and rebuild the (now blind) index keys.
+    Seal,
+}
+
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    /// SQLite: before and after the step.
+    pub sqlite: (&'static str, &'static str),
+    /// PostgreSQL: before and after the step.
+    pub postgres: (&'static str, &'static str),
+    pub step: Step,
+}
+
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger",
+        sqlite: (include_str!("../migrations/sqlite/0001_ledger.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0001_ledger.sql"), ""),
+        step: Step::None,
+    },
+    Migration {
+        version: 2,
+        name: "sealed",
+        sqlite: (
+            include_str!("../migrations/sqlite/0002_sealed.sql"),
+            include_str!("../migrations/sqlite/0002_sealed_after.sql"),
+        ),
+        postgres: (
+            include_str!("../migrations/postgres/0002_sealed.sql"),
+            include_str!("../migrations/postgres/0002_sealed_after.sql"),
+        ),
+        step: Step::Seal,
+    },
+];
+
+/// The newest schema version this build knows.
+pub const LATEST: i64 = 2;
+
+/// Sealed rows `(seq, key id, body)` and blind index rows `(project, key, customer)` for v1's
+/// plaintext entries `(seq, project, body)`.
+#[allow(clippy::type_complexity)]
+pub(crate) fn seal_v1(
+    keys: &Keys,
+    plain: &[(i64, String, String)],
+) -> Result<(Vec<(i64, i64, Vec<u8>)>, Vec<(String, Blind, i64)>), StoreError> {
+    let mut sealed = Vec::with_capacity(plain.len());
+    let mut index = Vec::new();
+    for (seq, project, body) in plain {
+        let e: Event = serde_json::from_str(body).map_err(|err| corrupt(*seq, err))?;
+        if e.seq != *seq || &e.project != project {
+            return Err(corrupt(*seq, format!("body says seq {}", e.seq)));
+        }
+        let (k, s) = keys.seal(&event_aad(*seq, project), body.as_bytes());
+        sealed.push((*seq, k as i64, s));
+        for key in keys_of(&e) {
+            for c in &e.customers {
+                index.push((project.clone(), keys.blind(&key).to_vec(), c.0));
+            }
+        }
+    }
+    Ok((sealed, index))
+}

@@ -1,0 +1,208 @@
+//! `kehu import`: a registration book (报备登记簿) from paper or Excel, through the rule engine.
+//!
+//! The book is CSV with a header row. Columns: `at` (local time, `2026-11-01 10:00`), `by` (a staff
+//! handle of the setup file), `phone` (full or masked), and optionally `name`, `channel`, `kind`,
+//! `id_no`, `region`. Every row is checked before anything is imported; a bad row is an error that
+//! names the row and the column (exit 2). Rows are then decided in order, in the order of their
+//! times, and each row's verdict is printed as soon as its batch is committed: a printed row is
+//! on disk.
+
+use crate::scenario;
+use anyhow::{bail, Context as _};
+use kehu_core::model::{Act, Channel, Command, CustomerInput, RegKind, StaffId};
+use kehu_core::phone::Phone;
+use kehu_core::time::{format_local, parse_local, Instant};
+use kehu_store::Item;
+use std::collections::VecDeque;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The registration book (CSV, UTF-8, header row).
+    pub file: PathBuf,
+    /// Rulebook and staff: a TOML file with a scenario file's header (`rulebook`, `[overrides]`,
+    /// `[[staff]]`, `holidays`, …).
+    #[arg(long)]
+    pub setup: PathBuf,
+    /// The project the registrations belong to.
+    #[arg(long, default_value = "default")]
+    pub project: String,
+    /// Database URL; defaults to $KEHU_DATABASE_URL or sqlite:kehu.db.
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+const COLUMNS: &[&str] = &["at", "by", "phone", "name", "channel", "kind", "id_no", "region"];
+/// Rows per batch handed to the writer, and batches in flight.
+const CHUNK: usize = 512;
+const IN_FLIGHT: usize = 4;
+
+/// One checked row: its number in the file (header = row 1) and its command.
+struct Row {
+    line: u64,
+    command: Command,
+}
+
+fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row>> {
+    let file = args.file.display().to_string();
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(&args.file)
+        .with_context(|| format!("reading {file}"))?;
+    let header = rdr.headers().with_context(|| format!("{file}: header row"))?.clone();
+    let mut col = std::collections::HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        if !COLUMNS.contains(&h) {
+            bail!(
+                "{file}: row 1: unknown column {h:?}; columns: {}",
+                COLUMNS.join(", ")
+            );
+        }
+        col.insert(h.to_string(), i);
+    }
+    for required in ["at", "by", "phone"] {
+        if !col.contains_key(required) {
+            bail!("{file}: row 1: missing column {required:?}");
+        }
+    }
+    let mut rows = Vec::new();
+    let mut last: Option<Instant> = None;
+    for rec in rdr.records() {
+        let rec = rec.with_context(|| format!("{file}: malformed CSV"))?;
+        let line = rec.position().map(|p| p.line()).unwrap_or_default();
+        let err = |c: &str, m: String| anyhow::anyhow!("{file}: row {line}: column {c}: {m}");
+        let get = |c: &str| -> Option<&str> {
+            col.get(c).and_then(|i| rec.get(*i)).filter(|s| !s.is_empty())
+        };
+        let at_text = get("at").ok_or_else(|| err("at", "empty".into()))?;
+        let at = parse_local(at_text).map_err(|e| err("at", e.to_string()))?;
+        if let Some(l) = last {
+            if at < l {
+                return Err(err(
+                    "at",
+                    format!("{at_text} is before the row above ({}); sort the book by time", format_local(l)),
+                ));
+            }
+        }
+        last = Some(at);
+        let by_text = get("by").ok_or_else(|| err("by", "empty".into()))?;
+        let by = StaffId(by_text.to_string());
+        if setup.directory.get(&by).is_none() {
+            return Err(err("by", format!("unknown staff handle {by_text:?} (see the setup file)")));
+        }
+        let phone = get("phone").ok_or_else(|| err("phone", "empty".into()))?;
+        Phone::parse(phone).map_err(|e| err("phone", e.to_string()))?;
+        let channel = match get("channel") {
+            Some(c) => Channel::parse(c)
+                .ok_or_else(|| err("channel", format!("{c:?}; accepted: {}", Channel::NAMES)))?,
+            None => Channel::default(),
+        };
+        let kind = match get("kind") {
+            Some(k) => RegKind::parse(k)
+                .ok_or_else(|| err("kind", format!("{k:?}; accepted: {}", RegKind::NAMES)))?,
+            None => RegKind::default(),
+        };
+        for (c, v) in [("name", get("name")), ("id_no", get("id_no")), ("region", get("region"))] {
+            if let Some(v) = v {
+                if v.chars().count() > 64 || v.chars().any(char::is_control) {
+                    return Err(err(c, "at most 64 characters, no control characters".into()));
+                }
+            }
+        }
+        rows.push(Row {
+            line,
+            command: Command {
+                project: args.project.clone(),
+                at,
+                act: Act::Register {
+                    by,
+                    customer: CustomerInput {
+                        name: get("name").map(str::to_string),
+                        phone: Some(phone.to_string()),
+                        id_no: get("id_no").map(str::to_string),
+                        ..CustomerInput::default()
+                    },
+                    channel,
+                    kind,
+                    visit_at: None,
+                    inbound: false,
+                    region: get("region").map(str::to_string),
+                    signed: true,
+                },
+            },
+        });
+    }
+    Ok(rows)
+}
+
+pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
+    let setup = match scenario::load(&args.setup) {
+        Ok(s) if s.steps.is_empty() => s,
+        Ok(_) => bail!(
+            "{}: a setup file holds the header only (rulebook, staff), no [[step]]",
+            args.setup.display()
+        ),
+        Err(e) => bail!("setup: {e}"),
+    };
+    let rows = match parse_rows(&args, &setup) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kehu import: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let url = args.database.clone().unwrap_or_else(|| default_url.to_string());
+    let store = crate::open_store(&url).await?;
+    let rulebook = Arc::new(setup.rulebook.clone());
+    let directory = Arc::new(setup.directory.clone());
+    let stdout = std::io::stdout();
+    let mut tally = std::collections::BTreeMap::<String, usize>::new();
+    let mut pending = VecDeque::new();
+    let mut chunks = rows.chunks(CHUNK).peekable();
+    while chunks.peek().is_some() || !pending.is_empty() {
+        while pending.len() < IN_FLIGHT {
+            let Some(chunk) = chunks.next() else { break };
+            let items: Vec<Item> = chunk
+                .iter()
+                .map(|r| Item {
+                    rulebook: rulebook.clone(),
+                    directory: directory.clone(),
+                    command: r.command.clone(),
+                    now: r.command.at,
+                })
+                .collect();
+            let lines: Vec<u64> = chunk.iter().map(|r| r.line).collect();
+            pending.push_back((lines, store.enqueue(items)?));
+        }
+        let Some((lines, p)) = pending.pop_front() else { break };
+        let outcomes = p.wait().await?;
+        let mut out = stdout.lock();
+        for (line, o) in lines.iter().zip(outcomes) {
+            match o {
+                Ok(o) => {
+                    let v = &o.verdict;
+                    let owner = v.owner.as_ref().map(|p| p.to_string()).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "row {line}: seq {} {} {} owner {owner}",
+                        o.seq.unwrap_or_default(),
+                        v.outcome.name(),
+                        v.rule
+                    )?;
+                    *tally.entry(v.outcome.name().to_string()).or_default() += 1;
+                }
+                Err(e) => {
+                    writeln!(out, "row {line}: not recorded: {e}")?;
+                    *tally.entry("not recorded".into()).or_default() += 1;
+                }
+            }
+        }
+        out.flush()?;
+    }
+    let summary: Vec<String> = tally.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!("imported {} rows: {}", rows.len(), summary.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
