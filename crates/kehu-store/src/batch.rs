@@ -247,7 +247,10 @@ impl Cache {
         keys: &[String],
     ) -> Result<Vec<View>, StoreError> {
         let ids = self.probe(r, project, keys).await?;
-        Ok(ids.into_iter().map(|i| self.view(&[CustomerId(i)])).collect())
+        Ok(ids
+            .into_iter()
+            .map(|i| self.view(&[CustomerId(i)]))
+            .collect())
     }
 
     /// The project's records whose phones match `phone` (index probes, then the exact G-MATCH

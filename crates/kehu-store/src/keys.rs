@@ -226,8 +226,8 @@ impl Keys {
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
         let file: KeyFile = toml::from_str(&text).map_err(|e| fmt(e.to_string()))?;
-        let index = unhex32(&file.index)
-            .ok_or_else(|| fmt("`index` must be 64 hex digits".into()))?;
+        let index =
+            unhex32(&file.index).ok_or_else(|| fmt("`index` must be 64 hex digits".into()))?;
         let mut keys = Keys::with_index(index);
         for d in file.data {
             let k = unhex32(&d.key)

@@ -20,8 +20,8 @@ mod schema;
 mod sqlite;
 
 use backend::{Blind, CustomerRow, DisputeRow, NotificationRow, ViolationRow};
-use batch::{decode, keys_of};
 pub use batch::Item;
+use batch::{decode, keys_of};
 use kehu_core::engine;
 use kehu_core::model::{Act, Command, Directory, Party};
 use kehu_core::policy::Rulebook;
@@ -334,7 +334,9 @@ impl Store {
     /// Decides a read act (a collision check) on a committed snapshot, beside the writer.
     pub async fn read(&self, item: &Item) -> Result<Outcome, StoreError> {
         match &self.backend {
-            Backend::Sqlite(p) => batch::run_read(sqlite::read(p).await?, self.keys.clone(), item).await,
+            Backend::Sqlite(p) => {
+                batch::run_read(sqlite::read(p).await?, self.keys.clone(), item).await
+            }
             Backend::Postgres(p) => {
                 batch::run_read(postgres::read(p).await?, self.keys.clone(), item).await
             }
@@ -566,10 +568,7 @@ impl Projections {
     fn fold(events: &[Event], blind: &Keys) -> Projections {
         let mut p = Projections::default();
         for e in events {
-            let keys: Vec<Blind> = keys_of(e)
-                .iter()
-                .map(|k| blind.blind(k).to_vec())
-                .collect();
+            let keys: Vec<Blind> = keys_of(e).iter().map(|k| blind.blind(k).to_vec()).collect();
             for c in &e.customers {
                 let entry =
                     p.customers

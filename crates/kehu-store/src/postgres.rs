@@ -389,10 +389,9 @@ async fn version(tx: &mut Transaction<'static, Postgres>) -> Result<i64, StoreEr
     let v: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM kehu_schema")
         .fetch_one(&mut **tx)
         .await?;
-    let old_table: bool =
-        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-            .fetch_one(&mut **tx)
-            .await?;
+    let old_table: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut **tx)
+        .await?;
     if v == 0 && old_table {
         let old: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
@@ -445,8 +444,10 @@ pub(crate) async fn migrate(
                 let rows = sqlx::query("SELECT seq, project, body FROM events ORDER BY seq")
                     .fetch_all(&mut *tx)
                     .await?;
-                let plain: Vec<(i64, String, String)> =
-                    rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+                let plain: Vec<(i64, String, String)> = rows
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1), r.get(2)))
+                    .collect();
                 let (sealed, keyrows) = crate::schema::seal_v1(keys, &plain)?;
                 if !sealed.is_empty() {
                     sqlx::query(

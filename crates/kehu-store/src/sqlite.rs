@@ -321,7 +321,10 @@ pub(crate) async fn rows(pool: &SqlitePool) -> Result<Rows, StoreError> {
 
 // ---- Migrations ----------------------------------------------------------------------------
 
-async fn table_exists(tx: &mut Transaction<'static, Sqlite>, name: &str) -> Result<bool, StoreError> {
+async fn table_exists(
+    tx: &mut Transaction<'static, Sqlite>,
+    name: &str,
+) -> Result<bool, StoreError> {
     Ok(sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
     )
@@ -399,7 +402,11 @@ pub(crate) async fn migrate(
                     .await?;
                 let mut plain = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    plain.push((r.get::<i64, _>(0), r.get::<String, _>(1), r.get::<String, _>(2)));
+                    plain.push((
+                        r.get::<i64, _>(0),
+                        r.get::<String, _>(1),
+                        r.get::<String, _>(2),
+                    ));
                 }
                 let (sealed, keyrows) = crate::schema::seal_v1(keys, &plain)?;
                 sealed_existing = !sealed.is_empty();
@@ -445,7 +452,10 @@ pub(crate) async fn keyring(pool: &SqlitePool) -> Result<Vec<(String, i64, Vec<u
     let rows = sqlx::query("SELECT kind, id, fingerprint FROM keyring ORDER BY kind, id")
         .fetch_all(pool)
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
 }
 
 pub(crate) async fn add_keyring(
@@ -454,11 +464,13 @@ pub(crate) async fn add_keyring(
     id: i64,
     fp: &[u8],
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO keyring (kind, id, fingerprint) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-        .bind(kind)
-        .bind(id)
-        .bind(fp)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO keyring (kind, id, fingerprint) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(fp)
+    .execute(pool)
+    .await?;
     Ok(())
 }

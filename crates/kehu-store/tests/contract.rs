@@ -7,7 +7,7 @@ use kehu_core::model::{
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::{add_days, add_minutes, parse_local, Instant};
 use kehu_core::verdict::Outcome;
-use kehu_store::Store;
+use kehu_store::{Keys, Store, StoreError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -55,6 +55,7 @@ struct Backend {
     name: &'static str,
     a: Arc<Store>,
     b: Arc<Store>,
+    keys: Keys,
     cleanup: Option<(String, String)>,
     _dir: Option<std::path::PathBuf>,
 }
@@ -93,19 +94,31 @@ async fn backends() -> Vec<Backend> {
     let dir = std::env::temp_dir().join(format!("kehu-contract-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}", dir.join("k.db").display());
+    let keys = Keys::generate();
     let mut out = vec![Backend {
         name: "sqlite",
-        a: Arc::new(Store::open(&url).await.unwrap()),
-        b: Arc::new(Store::open(&url).await.unwrap()),
+        a: Arc::new(Store::open(&url, keys.clone()).await.unwrap()),
+        b: Arc::new(Store::open(&url, keys.clone()).await.unwrap()),
+        keys,
         cleanup: None,
         _dir: Some(dir),
     }];
     if let Ok(pg) = std::env::var("KEHU_TEST_PG") {
         let schema = format!("kehu_contract_{}_{n}", std::process::id());
+        let keys = Keys::generate();
         out.push(Backend {
             name: "postgres",
-            a: Arc::new(Store::open_postgres_schema(&pg, &schema).await.unwrap()),
-            b: Arc::new(Store::open_postgres_schema(&pg, &schema).await.unwrap()),
+            a: Arc::new(
+                Store::open_postgres_schema(&pg, &schema, keys.clone())
+                    .await
+                    .unwrap(),
+            ),
+            b: Arc::new(
+                Store::open_postgres_schema(&pg, &schema, keys.clone())
+                    .await
+                    .unwrap(),
+            ),
+            keys,
             cleanup: Some((pg, schema)),
             _dir: None,
         });
@@ -167,6 +180,21 @@ fn the_ledger_is_append_only_and_the_check_finds_tampering() {
             assert!(
                 diffs.iter().any(|d| d.table == "customers"),
                 "{}: {diffs:?}",
+                be.name
+            );
+            // The one update the ledger allows is a re-seal (a new key id). Without the key, a
+            // re-seal can only move bytes around, and the moved entry no longer opens.
+            exec(
+                "UPDATE events SET key_id = 7, body = (SELECT body FROM events WHERE seq = 2) \
+                 WHERE seq = 1",
+                store,
+            )
+            .await
+            .unwrap();
+            let e = store.check().await.unwrap_err();
+            assert!(
+                matches!(e, StoreError::Corrupt { seq: 1, .. }),
+                "{}: {e}",
                 be.name
             );
             be.done().await;
@@ -291,10 +319,14 @@ fn reopening_a_database_with_data_keeps_it() {
                 .unwrap();
             let before = be.a.events().await.unwrap();
             let again = match (&be.cleanup, be.a.sqlite_pool()) {
-                (Some((url, schema)), _) => Store::open_postgres_schema(url, schema).await.unwrap(),
+                (Some((url, schema)), _) => {
+                    Store::open_postgres_schema(url, schema, be.keys.clone())
+                        .await
+                        .unwrap()
+                }
                 (None, Some(_)) => {
                     let path = be._dir.as_ref().unwrap().join("k.db");
-                    Store::open(&format!("sqlite:{}", path.display()))
+                    Store::open(&format!("sqlite:{}", path.display()), be.keys.clone())
                         .await
                         .unwrap()
                 }
@@ -311,7 +343,10 @@ fn reopening_a_database_with_data_keeps_it() {
 #[test]
 fn an_unknown_url_scheme_is_an_error() {
     rt().block_on(async {
-        let e = Store::open("mysql://localhost/x").await.err().unwrap();
+        let e = Store::open("mysql://localhost/x", Keys::generate())
+            .await
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("unsupported database URL"), "{e}");
     });
 }

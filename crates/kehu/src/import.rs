@@ -35,7 +35,9 @@ pub struct Args {
     pub database: Option<String>,
 }
 
-const COLUMNS: &[&str] = &["at", "by", "phone", "name", "channel", "kind", "id_no", "region"];
+const COLUMNS: &[&str] = &[
+    "at", "by", "phone", "name", "channel", "kind", "id_no", "region",
+];
 /// Rows per batch handed to the writer, and batches in flight.
 const CHUNK: usize = 512;
 const IN_FLIGHT: usize = 4;
@@ -52,7 +54,10 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
         .trim(csv::Trim::All)
         .from_path(&args.file)
         .with_context(|| format!("reading {file}"))?;
-    let header = rdr.headers().with_context(|| format!("{file}: header row"))?.clone();
+    let header = rdr
+        .headers()
+        .with_context(|| format!("{file}: header row"))?
+        .clone();
     let mut col = std::collections::HashMap::new();
     for (i, h) in header.iter().enumerate() {
         if !COLUMNS.contains(&h) {
@@ -75,7 +80,9 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
         let line = rec.position().map(|p| p.line()).unwrap_or_default();
         let err = |c: &str, m: String| anyhow::anyhow!("{file}: row {line}: column {c}: {m}");
         let get = |c: &str| -> Option<&str> {
-            col.get(c).and_then(|i| rec.get(*i)).filter(|s| !s.is_empty())
+            col.get(c)
+                .and_then(|i| rec.get(*i))
+                .filter(|s| !s.is_empty())
         };
         let at_text = get("at").ok_or_else(|| err("at", "empty".into()))?;
         let at = parse_local(at_text).map_err(|e| err("at", e.to_string()))?;
@@ -83,7 +90,10 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
             if at < l {
                 return Err(err(
                     "at",
-                    format!("{at_text} is before the row above ({}); sort the book by time", format_local(l)),
+                    format!(
+                        "{at_text} is before the row above ({}); sort the book by time",
+                        format_local(l)
+                    ),
                 ));
             }
         }
@@ -91,7 +101,10 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
         let by_text = get("by").ok_or_else(|| err("by", "empty".into()))?;
         let by = StaffId(by_text.to_string());
         if setup.directory.get(&by).is_none() {
-            return Err(err("by", format!("unknown staff handle {by_text:?} (see the setup file)")));
+            return Err(err(
+                "by",
+                format!("unknown staff handle {by_text:?} (see the setup file)"),
+            ));
         }
         let phone = get("phone").ok_or_else(|| err("phone", "empty".into()))?;
         Phone::parse(phone).map_err(|e| err("phone", e.to_string()))?;
@@ -105,10 +118,17 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
                 .ok_or_else(|| err("kind", format!("{k:?}; accepted: {}", RegKind::NAMES)))?,
             None => RegKind::default(),
         };
-        for (c, v) in [("name", get("name")), ("id_no", get("id_no")), ("region", get("region"))] {
+        for (c, v) in [
+            ("name", get("name")),
+            ("id_no", get("id_no")),
+            ("region", get("region")),
+        ] {
             if let Some(v) = v {
                 if v.chars().count() > 64 || v.chars().any(char::is_control) {
-                    return Err(err(c, "at most 64 characters, no control characters".into()));
+                    return Err(err(
+                        c,
+                        "at most 64 characters, no control characters".into(),
+                    ));
                 }
             }
         }
@@ -154,7 +174,10 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let url = args.database.clone().unwrap_or_else(|| default_url.to_string());
+    let url = args
+        .database
+        .clone()
+        .unwrap_or_else(|| default_url.to_string());
     let store = crate::open_store(&url).await?;
     let rulebook = Arc::new(setup.rulebook.clone());
     let directory = Arc::new(setup.directory.clone());
@@ -177,7 +200,9 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
             let lines: Vec<u64> = chunk.iter().map(|r| r.line).collect();
             pending.push_back((lines, store.enqueue(items)?));
         }
-        let Some((lines, p)) = pending.pop_front() else { break };
+        let Some((lines, p)) = pending.pop_front() else {
+            break;
+        };
         let outcomes = p.wait().await?;
         let mut out = stdout.lock();
         for (line, o) in lines.iter().zip(outcomes) {

@@ -285,7 +285,11 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
                 println!("{} is up to date", redact(&url));
             } else {
                 let v: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
-                println!("migrated {}: applied version {}", redact(&url), v.join(", "));
+                println!(
+                    "migrated {}: applied version {}",
+                    redact(&url),
+                    v.join(", ")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -307,7 +311,10 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
             let n = store.reseal().await?;
             let diffs = store.check().await?;
             if !diffs.is_empty() {
-                bail!("after re-sealing, the ledger check found {} differences", diffs.len());
+                bail!(
+                    "after re-sealing, the ledger check found {} differences",
+                    diffs.len()
+                );
             }
             println!(
                 "key {id} is active in {}; {n} entries re-sealed; ledger check clean",

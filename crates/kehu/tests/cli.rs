@@ -7,9 +7,26 @@ use std::process::{Command, Output};
 fn kehu(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kehu"))
         .args(args)
+        .env("KEHU_KEY_FILE", key_file())
         .current_dir(root())
         .output()
         .expect("kehu runs")
+}
+
+/// One key file for this test process (made once, mode 0600), as an installation has one.
+fn key_file() -> PathBuf {
+    static ONCE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        let p = std::env::temp_dir().join(format!("kehu-cli-{}.key", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        kehu_store::Keys::load_or_create(&p).expect("key file");
+        p
+    })
+    .clone()
+}
+
+fn keys() -> kehu_store::Keys {
+    kehu_store::Keys::load(&key_file()).expect("key file")
 }
 
 fn root() -> PathBuf {
@@ -265,7 +282,7 @@ fn seed(url: &str) -> Vec<kehu_core::state::Event> {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = kehu_store::Store::open(url).await.unwrap();
+        let store = kehu_store::Store::open(url, keys()).await.unwrap();
         let dir = Directory {
             staff: ["A", "B"]
                 .iter()
@@ -320,7 +337,7 @@ fn events_of(url: &str) -> Vec<kehu_core::state::Event> {
         .build()
         .unwrap();
     rt.block_on(async {
-        kehu_store::Store::open(url)
+        kehu_store::Store::open(url, keys())
             .await
             .unwrap()
             .events()
