@@ -1,0 +1,393 @@
+//! Personal data at rest, keys and schema versions: on SQLite always, on PostgreSQL whenever
+//! `KEHU_TEST_PG` holds a URL (each test in its own schema, dropped afterwards).
+
+use kehu_core::model::{
+    Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
+};
+use kehu_core::policy::{Preset, Rulebook};
+use kehu_core::time::{add_minutes, parse_local};
+use kehu_store::{Keys, Store, StoreError};
+use sqlx::Row;
+use std::path::{Path, PathBuf};
+
+fn directory() -> Directory {
+    Directory {
+        staff: (0..4)
+            .map(|i| Staff {
+                id: StaffId(format!("S{i}")),
+                name: format!("销售{i}"),
+                role: Role::Sales,
+                team: None,
+                agency: None,
+                region: None,
+            })
+            .collect(),
+    }
+}
+
+/// Twenty customers: phone, name, ID number.
+fn people() -> Vec<(String, String, String)> {
+    (0..20)
+        .map(|i| {
+            (
+                format!("139{:08}", 12_345_678 + i * 7_919),
+                format!("欧阳{}", ["明", "芳", "伟", "娜"][i % 4]),
+                format!("11010119800101{:04}", 1000 + i),
+            )
+        })
+        .collect()
+}
+
+/// Registers every person (some with masked phones) and a collision, through the store.
+async fn fill(store: &Store) {
+    let rb = Rulebook::preset(Preset::B2bProtection);
+    let dir = directory();
+    let t0 = parse_local("2026-11-01 10:00").unwrap();
+    for (i, (phone, name, id_no)) in people().iter().enumerate() {
+        let shown = if i % 3 == 1 {
+            format!("{}****{}", &phone[..3], &phone[7..])
+        } else {
+            phone.clone()
+        };
+        for by in [i % 4, (i + 1) % 4] {
+            let at = add_minutes(t0, (2 * i + by) as i64);
+            let cmd = Command {
+                project: "default".into(),
+                at,
+                act: Act::Register {
+                    by: StaffId(format!("S{by}")),
+                    customer: CustomerInput {
+                        name: Some(name.clone()),
+                        phone: Some(shown.clone()),
+                        id_no: Some(id_no.clone()),
+                        ..CustomerInput::default()
+                    },
+                    channel: Channel::Site,
+                    kind: RegKind::Formal,
+                    visit_at: None,
+                    inbound: false,
+                    region: None,
+                    signed: true,
+                },
+            };
+            store.execute(&rb, &dir, &cmd, at).await.unwrap();
+        }
+    }
+}
+
+/// The phone numbers, their 7-digit prefixes and the ID numbers: none may appear in stored bytes.
+fn secrets() -> Vec<String> {
+    let mut s = Vec::new();
+    for (phone, _, id_no) in people() {
+        s.push(phone[..7].to_string());
+        s.push(phone.clone());
+        s.push(id_no);
+    }
+    s
+}
+
+fn find_secret(bytes: &[u8]) -> Option<String> {
+    secrets()
+        .into_iter()
+        .find(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
+}
+
+fn file_bytes(db: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        if let Ok(b) = std::fs::read(PathBuf::from(p)) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kehu-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A PostgreSQL schema for one test, dropped when the guard goes (also on a failed assertion).
+struct PgSchema {
+    url: String,
+    name: String,
+}
+
+impl PgSchema {
+    fn new(tag: &str) -> Option<PgSchema> {
+        let url = std::env::var("KEHU_TEST_PG").ok()?;
+        Some(PgSchema {
+            url,
+            name: format!("kehu_{tag}_{}", std::process::id()),
+        })
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                let _ = rt.block_on(Store::drop_postgres_schema(&url, &name));
+            }
+        })
+        .join();
+    }
+}
+
+#[test]
+fn the_sqlite_file_reveals_no_phone_or_id_number() {
+    let dir = temp_dir("sealed");
+    let db = dir.join("k.db");
+    rt().block_on(async {
+        let store = Store::open(&format!("sqlite:{}", db.display()), Keys::generate())
+            .await
+            .unwrap();
+        fill(&store).await;
+        assert!(store.check().await.unwrap().is_empty());
+        // What a decision sees is the plaintext.
+        let events = store.events().await.unwrap();
+        assert!(format!("{events:?}").contains(&people()[0].0));
+        let bytes = file_bytes(&db);
+        assert!(bytes.len() > 4096);
+        assert_eq!(find_secret(&bytes), None, "plaintext in the database file");
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn postgres_tables_reveal_no_phone_or_id_number() {
+    let Some(pg) = PgSchema::new("sealed") else {
+        return;
+    };
+    rt().block_on(async {
+        let store = Store::open_postgres_schema(&pg.url, &pg.name, Keys::generate())
+            .await
+            .unwrap();
+        fill(&store).await;
+        let pool = store.postgres_pool().unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert!(tables.len() >= 9, "{tables:?}");
+        for t in tables {
+            let text: Option<String> =
+                sqlx::query_scalar(&format!("SELECT string_agg(t::text, '') FROM {t} t"))
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+            let text = text.unwrap_or_default();
+            assert_eq!(find_secret(text.as_bytes()), None, "plaintext in {t}");
+        }
+    });
+}
+
+#[test]
+fn a_database_opens_only_with_its_key_file() {
+    let dir = temp_dir("keyfit");
+    let url = format!("sqlite:{}", dir.join("k.db").display());
+    rt().block_on(async {
+        let keys = Keys::generate();
+        let store = Store::open(&url, keys.clone()).await.unwrap();
+        fill(&store).await;
+        drop(store);
+        let e = Store::open(&url, Keys::generate()).await.err().unwrap();
+        assert!(matches!(e, StoreError::KeyMismatch(_)), "{e}");
+        Store::open(&url, keys).await.unwrap();
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `kehu key rotate`'s work: a new active key, every entry re-sealed with it, the ledger the same.
+#[test]
+fn rotation_reseals_every_entry_on_both_backends() {
+    let dir = temp_dir("rotate");
+    let url = format!("sqlite:{}", dir.join("k.db").display());
+    let pg = PgSchema::new("rotate");
+    rt().block_on(async {
+        let mut targets = vec![(url.clone(), None)];
+        if let Some(pg) = &pg {
+            targets.push((pg.url.clone(), Some(pg.name.clone())));
+        }
+        for (url, schema) in targets {
+            let open = |keys: Keys| {
+                let (url, schema) = (url.clone(), schema.clone());
+                async move {
+                    match schema {
+                        Some(s) => Store::open_postgres_schema(&url, &s, keys).await,
+                        None => Store::open(&url, keys).await,
+                    }
+                }
+            };
+            let keys = Keys::generate();
+            let store = open(keys.clone()).await.unwrap();
+            fill(&store).await;
+            let before = store.events().await.unwrap();
+            drop(store);
+            let mut rotated = keys.clone();
+            let id = rotated.rotate();
+            assert_eq!(id, 2);
+            let store = open(rotated.clone()).await.unwrap();
+            assert_eq!(store.reseal().await.unwrap(), before.len());
+            assert_eq!(store.reseal().await.unwrap(), 0);
+            assert_eq!(store.events().await.unwrap(), before);
+            assert!(store.check().await.unwrap().is_empty());
+            drop(store);
+            // The old key file alone no longer opens the database: its entries need key 2.
+            let e = open(keys).await.err().unwrap();
+            assert!(matches!(e, StoreError::KeyMismatch(_)), "{e}");
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.db")
+}
+
+/// The v1 fixture was written by the first release (plaintext entries, plain index keys). Opening
+/// it migrates it to v2: every entry sealed, the index blind, nothing lost, the check clean, and no
+/// phone number left anywhere in the file.
+#[test]
+fn a_v1_sqlite_database_with_data_is_migrated() {
+    let dir = temp_dir("v1sqlite");
+    let db = dir.join("v1.db");
+    std::fs::copy(fixture(), &db).unwrap();
+    assert!(find_plain(&std::fs::read(&db).unwrap()));
+    rt().block_on(async {
+        let url = format!("sqlite:{}", db.display());
+        let store = Store::open(&url, Keys::generate()).await.unwrap();
+        let events = store.events().await.unwrap();
+        assert_eq!(events.len(), 66);
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| &e.project)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            6
+        );
+        assert!(store.check().await.unwrap().is_empty());
+        let v: i64 = sqlx::query_scalar("SELECT MAX(version) FROM kehu_schema")
+            .fetch_one(store.sqlite_pool().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(v, kehu_store::SCHEMA_VERSION);
+    });
+    assert!(
+        !find_plain(&file_bytes(&db)),
+        "plaintext survived the migration"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A phone number the fixture holds in plaintext.
+fn find_plain(bytes: &[u8]) -> bool {
+    let s = b"13800138000";
+    bytes.windows(s.len()).any(|w| w == s)
+}
+
+/// The same on PostgreSQL: a schema at v1 is filled with the fixture's rows, then opened.
+#[test]
+fn a_v1_postgres_database_with_data_is_migrated() {
+    let Some(pg) = PgSchema::new("v1pg") else {
+        return;
+    };
+    rt().block_on(async {
+        let keys = Keys::generate();
+        let applied = kehu_store::migrate(&pg.url, Some(&pg.name), &keys, Some(1))
+            .await
+            .unwrap();
+        assert_eq!(applied, vec![1]);
+        let src = sqlx::sqlite::SqlitePoolOptions::new()
+            .connect(&format!("sqlite:{}?mode=ro", fixture().display()))
+            .await
+            .unwrap();
+        let dst = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&pg.url)
+            .await
+            .unwrap();
+        sqlx::query(&format!("SET search_path TO {}", pg.name))
+            .execute(&dst)
+            .await
+            .unwrap();
+        // Copy every v1 table, column by column (integers and text only in v1).
+        for (table, cols, ints) in [
+            ("events", "seq, project, at_ms, act, body", &[0, 2][..]),
+            (
+                "customers",
+                "id, project, holder, holder_rule, last_seq",
+                &[0, 4][..],
+            ),
+            ("event_customers", "customer, seq", &[0, 1][..]),
+            ("customer_keys", "project, key, customer", &[2][..]),
+            ("projects", "name, state", &[][..]),
+            (
+                "disputes",
+                "seq, project, customer, rule, deadline_ms, closed_seq",
+                &[0, 2, 4, 5][..],
+            ),
+            (
+                "violations",
+                "seq, idx, project, party, rule, amount, note",
+                &[0, 1, 5][..],
+            ),
+            ("notifications", "seq, idx, project, party", &[0, 1][..]),
+        ] {
+            let n = cols.split(',').count();
+            let rows = sqlx::query(&format!("SELECT {cols} FROM {table}"))
+                .fetch_all(&src)
+                .await
+                .unwrap();
+            for r in rows {
+                let params: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({cols}) VALUES ({})",
+                    params.join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for i in 0..n {
+                    q = if ints.contains(&i) {
+                        q.bind(r.get::<Option<i64>, _>(i))
+                    } else {
+                        q.bind(r.get::<Option<String>, _>(i))
+                    };
+                }
+                q.execute(&dst).await.unwrap();
+            }
+        }
+        dst.close().await;
+        let store = Store::open_postgres_schema(&pg.url, &pg.name, keys)
+            .await
+            .unwrap();
+        let events = store.events().await.unwrap();
+        assert_eq!(events.len(), 66);
+        assert!(store.check().await.unwrap().is_empty());
+        let plain: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM events WHERE position('13800138000'::bytea in body) > 0",
+        )
+        .fetch_one(store.postgres_pool().unwrap())
+        .await
+        .unwrap();
+        assert_eq!(plain, 0);
+    });
+}
