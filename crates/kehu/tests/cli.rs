@@ -422,3 +422,76 @@ fn backup_and_restore_round_trip_on_postgres() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn import_checks_every_row_first_and_names_row_and_column() {
+    let dir = std::env::temp_dir().join(format!("kehu-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let setup = dir.join("setup.toml");
+    std::fs::write(
+        &setup,
+        "rulebook = \"team-registration\"\n[[staff]]\nid = \"A\"\nname = \"张三\"\nrole = \"sales\"\n\
+         [[staff]]\nid = \"B\"\nname = \"李四\"\nrole = \"sales\"\n",
+    )
+    .unwrap();
+    let db = format!("sqlite:{}", dir.join("k.db").display());
+    let book = dir.join("book.csv");
+    let cases = [
+        (
+            "at,by,phone\n2026-11-01 10:00,A,1380013800\n",
+            "row 2: column phone",
+        ),
+        (
+            "at,by,phone\n2026-11-01 10:00,Z,13800138000\n",
+            "row 2: column by",
+        ),
+        (
+            "at,by,phone\n2026-11-02 10:00,A,13800138000\n2026-11-01 10:00,B,13900139000\n",
+            "row 3: column at",
+        ),
+        ("at,by,phone,email\n", "unknown column \"email\""),
+        ("at,phone\n", "missing column \"by\""),
+    ];
+    for (csv, expected) in cases {
+        std::fs::write(&book, csv).unwrap();
+        let o = kehu(&[
+            "import",
+            book.to_str().unwrap(),
+            "--setup",
+            setup.to_str().unwrap(),
+            "--database",
+            &db,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{csv}: {}", text(&o));
+        assert!(text(&o).contains(expected), "{csv}: {}", text(&o));
+    }
+    // Nothing was imported by the refused books.
+    let o = kehu(&["ledger", "check", "--database", &db]);
+    assert!(!text(&o).contains(" 1 events"), "{}", text(&o));
+    std::fs::write(
+        &book,
+        "at,by,name,phone\n2026-11-01 10:00,A,王先生,13800138000\n2026-11-01 11:00,B,王先生,138 0013 8000\n",
+    )
+    .unwrap();
+    let o = kehu(&[
+        "import",
+        book.to_str().unwrap(),
+        "--setup",
+        setup.to_str().unwrap(),
+        "--database",
+        &db,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("row 2: seq 1 accepted TR-PROTECT owner A"),
+        "{out}"
+    );
+    assert!(out.contains("row 3: seq 2 rejected"), "{out}");
+    assert!(
+        out.contains("imported 2 rows: 1 accepted, 1 rejected"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
