@@ -210,18 +210,23 @@ impl Phone {
     /// Keys under which a stored record of this phone is indexed (see [`Phone::probe_keys`]).
     /// Every pair of matching phones shares at least one key of the record's `index_keys` with the
     /// probe's `probe_keys`, so a collision check is a bounded set of index probes.
+    ///
+    /// Full numbers and masked forms are indexed in separate namespaces (`f…` and `m…`/`d…`/`e…`):
+    /// a full number never needs the records of *other* full numbers that share a prefix and a
+    /// suffix, so its probes find only its own number and the masked records it may match, and
+    /// their cost stays flat however many customers there are.
     pub fn index_keys(&self) -> Vec<String> {
-        let p3s4 = || format!("a:{}{}", self.part(0..3), self.part(7..11));
+        let p3s4 = |ns: &str| format!("{ns}:{}{}", self.part(0..3), self.part(7..11));
         match self.form {
             None => vec![
                 format!("f:{}", self.part(0..11)),
-                p3s4(),
-                format!("c:{}", self.part(0..7)),
+                p3s4("fa"),
+                format!("fc:{}", self.part(0..7)),
             ],
-            Some(MaskForm::P3S4) => vec![p3s4(), format!("d34:{}", self.part(0..3))],
-            Some(MaskForm::P4S5) => vec![p3s4(), format!("e45:{}", self.part(0..4))],
+            Some(MaskForm::P3S4) => vec![p3s4("ma"), format!("d34:{}", self.part(0..3))],
+            Some(MaskForm::P4S5) => vec![p3s4("ma"), format!("e45:{}", self.part(0..4))],
             Some(MaskForm::P7) => vec![
-                format!("c:{}", self.part(0..7)),
+                format!("mc:{}", self.part(0..7)),
                 format!("d7:{}", self.part(0..3)),
                 format!("e7:{}", self.part(0..4)),
             ],
@@ -230,17 +235,18 @@ impl Phone {
 
     /// Keys to look up to find every stored record whose phone may match this one.
     pub fn probe_keys(&self) -> Vec<String> {
-        let p3s4 = || format!("a:{}{}", self.part(0..3), self.part(7..11));
+        let p3s4 = |ns: &str| format!("{ns}:{}{}", self.part(0..3), self.part(7..11));
         match self.form {
             None => vec![
                 format!("f:{}", self.part(0..11)),
-                p3s4(),
-                format!("c:{}", self.part(0..7)),
+                p3s4("ma"),
+                format!("mc:{}", self.part(0..7)),
             ],
-            Some(MaskForm::P3S4) => vec![p3s4(), format!("d7:{}", self.part(0..3))],
-            Some(MaskForm::P4S5) => vec![p3s4(), format!("e7:{}", self.part(0..4))],
+            Some(MaskForm::P3S4) => vec![p3s4("fa"), p3s4("ma"), format!("d7:{}", self.part(0..3))],
+            Some(MaskForm::P4S5) => vec![p3s4("fa"), p3s4("ma"), format!("e7:{}", self.part(0..4))],
             Some(MaskForm::P7) => vec![
-                format!("c:{}", self.part(0..7)),
+                format!("fc:{}", self.part(0..7)),
+                format!("mc:{}", self.part(0..7)),
                 format!("d34:{}", self.part(0..3)),
                 format!("e45:{}", self.part(0..4)),
             ],
@@ -399,6 +405,15 @@ mod tests {
     }
 
     proptest! {
+        /// A full number's probes never load another full number's record: the collision check
+        /// of a full number costs the same at 100 thousand customers as at 10 million.
+        #[test]
+        fn different_full_numbers_share_no_key(a in full_phone(), b in full_phone()) {
+            prop_assume!(a != b);
+            let (a, b) = (Phone::parse(&a).unwrap(), Phone::parse(&b).unwrap());
+            prop_assert!(!shares_key(&a, &b));
+        }
+
         #[test]
         fn normalisation_is_idempotent(s in full_phone(), f in 0usize..4) {
             let text = if f == 3 { s.clone() } else { mask(&s, MaskForm::ALL[f]) };

@@ -9,7 +9,7 @@
 use crate::StoreError;
 
 /// A blind index value (HMAC of an index key).
-pub(crate) type Blind = Vec<u8>;
+pub(crate) type Blind = i64;
 
 /// A sealed ledger entry as stored.
 #[derive(Debug, Clone)]

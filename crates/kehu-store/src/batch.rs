@@ -98,10 +98,10 @@ fn usual_probes(cmd: &Command) -> Vec<String> {
 /// What the batch has read and what it will write.
 pub(crate) struct Cache {
     keys: Arc<Keys>,
-    /// Keys probed in the database: their committed records.
-    probed: HashMap<(String, Blind), BTreeSet<i64>>,
-    /// Keys given by this batch's events.
-    pending_keys: HashMap<(String, Blind), BTreeSet<i64>>,
+    /// Keys probed in the database, per project: their committed records.
+    probed: HashMap<String, HashMap<Blind, BTreeSet<i64>>>,
+    /// Keys given by this batch's events, per project.
+    pending_keys: HashMap<String, HashMap<Blind, BTreeSet<i64>>>,
     /// Records whose committed history has been loaded: committed and pending events, in order.
     histories: HashMap<i64, Vec<Arc<Event>>>,
     /// This batch's events per record (to merge into a history loaded later).
@@ -144,11 +144,12 @@ impl Cache {
         project: &str,
         keys: &[String],
     ) -> Result<(), StoreError> {
+        let probed = self.probed.entry(project.to_string()).or_default();
         let mut missing: Vec<Blind> = Vec::new();
         for k in keys {
-            let b = self.keys.blind(k).to_vec();
-            if !self.probed.contains_key(&(project.to_string(), b.clone())) && !missing.contains(&b)
-            {
+            let b = self.keys.blind(k);
+            if !probed.contains_key(&b) {
+                probed.insert(b, BTreeSet::new());
                 missing.push(b);
             }
         }
@@ -156,15 +157,9 @@ impl Cache {
             return Ok(());
         }
         let found = r.customers_by_keys(project, &missing).await?;
-        for b in missing {
-            self.probed.entry((project.to_string(), b)).or_default();
-        }
         let mut ids = Vec::new();
         for (b, c) in found {
-            self.probed
-                .entry((project.to_string(), b))
-                .or_default()
-                .insert(c);
+            probed.entry(b).or_default().insert(c);
             ids.push(c);
         }
         self.load(r, &ids).await
@@ -179,12 +174,14 @@ impl Cache {
     ) -> Result<BTreeSet<i64>, StoreError> {
         self.prefetch(r, project, keys).await?;
         let mut ids = BTreeSet::new();
+        let probed = self.probed.get(project);
+        let pending = self.pending_keys.get(project);
         for k in keys {
-            let key = (project.to_string(), self.keys.blind(k).to_vec());
-            if let Some(s) = self.probed.get(&key) {
+            let b = self.keys.blind(k);
+            if let Some(s) = probed.and_then(|m| m.get(&b)) {
                 ids.extend(s);
             }
-            if let Some(s) = self.pending_keys.get(&key) {
+            if let Some(s) = pending.and_then(|m| m.get(&b)) {
                 ids.extend(s);
             }
         }
@@ -440,7 +437,7 @@ impl Cache {
     /// Applies one event to the cached state and the batch's rows (what the check's fold does).
     fn project_event(&mut self, e: Event) {
         let e = Arc::new(e);
-        let keys = keys_of(&e);
+        let blinds: Vec<Blind> = keys_of(&e).iter().map(|k| self.keys.blind(k)).collect();
         for c in &e.customers {
             self.out.links.push((c.0, e.seq));
             self.last_seq.insert(c.0, e.seq);
@@ -448,19 +445,15 @@ impl Cache {
                 h.push(e.clone());
             }
             self.pending_events.entry(c.0).or_default().push(e.clone());
-            for k in &keys {
-                let b = self.keys.blind(k).to_vec();
-                let fresh = self
-                    .pending_keys
-                    .entry((e.project.clone(), b.clone()))
-                    .or_default()
-                    .insert(c.0);
-                let known = self
-                    .probed
-                    .get(&(e.project.clone(), b.clone()))
+            let pending = self.pending_keys.entry(e.project.clone()).or_default();
+            let probed = self.probed.get(&e.project);
+            for b in &blinds {
+                let fresh = pending.entry(*b).or_default().insert(c.0);
+                let known = probed
+                    .and_then(|m| m.get(b))
                     .is_some_and(|s| s.contains(&c.0));
                 if fresh && !known {
-                    self.out.keys.push((e.project.clone(), b, c.0));
+                    self.out.keys.push((e.project.clone(), *b, c.0));
                 }
             }
         }

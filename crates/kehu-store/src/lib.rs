@@ -107,6 +107,14 @@ pub struct Store {
     backend: Backend,
     keys: Arc<Keys>,
     jobs: mpsc::UnboundedSender<Job>,
+    /// Stops the background tasks other than the writer (which stops with `jobs`).
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The documented PostgreSQL backup line: a custom-format dump that `pg_restore` reads.
@@ -216,7 +224,11 @@ impl Store {
     /// scheme is an error), applies the migrations, checks that `keys` are the ones its entries
     /// were sealed with, and starts the writer.
     pub async fn open(url: &str, keys: Keys) -> Result<Store, StoreError> {
-        Store::start(connect(url, None).await?, keys).await
+        let store = Store::start(connect(url, None).await?, keys).await?;
+        if let (Backend::Sqlite(p), false) = (&store.backend, url.ends_with(":memory:")) {
+            sqlite::checkpointer(p.clone(), store.stop.clone());
+        }
+        Ok(store)
     }
 
     /// A PostgreSQL store inside its own schema (created if missing): one per test run.
@@ -238,6 +250,7 @@ impl Store {
             backend,
             keys,
             jobs,
+            stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
 
@@ -568,7 +581,7 @@ impl Projections {
     fn fold(events: &[Event], blind: &Keys) -> Projections {
         let mut p = Projections::default();
         for e in events {
-            let keys: Vec<Blind> = keys_of(e).iter().map(|k| blind.blind(k).to_vec()).collect();
+            let keys: Vec<Blind> = keys_of(e).iter().map(|k| blind.blind(k)).collect();
             for c in &e.customers {
                 let entry =
                     p.customers

@@ -85,7 +85,7 @@ impl Read for PgTx {
         keys: &[Blind],
     ) -> Result<Vec<(Blind, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT key, customer FROM customer_keys WHERE project = $1 AND key = ANY($2)",
+            "SELECT key, customer FROM customer_keys WHERE project = $1 AND key = ANY($2::bigint[])",
         )
         .bind(project)
         .bind(keys)
@@ -194,11 +194,11 @@ impl Write for PgTx {
         if !w.keys.is_empty() {
             sqlx::query(
                 "INSERT INTO customer_keys (project, key, customer) \
-                 SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) \
+                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) \
                  ON CONFLICT DO NOTHING",
             )
             .bind(col(&w.keys, |r| r.0.clone()))
-            .bind(col(&w.keys, |r| r.1.clone()))
+            .bind(col(&w.keys, |r| r.1))
             .bind(col(&w.keys, |r| r.2))
             .execute(&mut *c)
             .await?;
@@ -464,11 +464,11 @@ pub(crate) async fn migrate(
                 if !keyrows.is_empty() {
                     sqlx::query(
                         "INSERT INTO customer_keys (project, key, customer) \
-                         SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) \
+                         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) \
                          ON CONFLICT DO NOTHING",
                     )
                     .bind(col(&keyrows, |r| r.0.clone()))
-                    .bind(col(&keyrows, |r| r.1.clone()))
+                    .bind(col(&keyrows, |r| r.1))
                     .bind(col(&keyrows, |r| r.2))
                     .execute(&mut *tx)
                     .await?;

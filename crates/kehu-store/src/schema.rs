@@ -70,7 +70,7 @@ pub(crate) fn seal_v1(
         sealed.push((*seq, k as i64, s));
         for key in keys_of(&e) {
             for c in &e.customers {
-                index.push((project.clone(), keys.blind(&key).to_vec(), c.0));
+                index.push((project.clone(), keys.blind(&key), c.0));
             }
         }
     }

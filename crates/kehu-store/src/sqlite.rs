@@ -4,7 +4,6 @@
 //! prepared statement per table, whatever the batch size.
 
 use crate::backend::{Blind, Read, Rows, SealedRow, Write, WriteSet};
-use crate::keys::hex;
 use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
 use serde_json::{json, Value};
@@ -24,6 +23,9 @@ pub(crate) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a batch is on disk (the WAL is synced) before anyone hears of it.
             .synchronous(SqliteSynchronous::Full)
+            // The writer does not checkpoint after its commits; a background task does (see
+            // `checkpointer`), this is only the cap if it falls behind.
+            .pragma("wal_autocheckpoint", "16384")
     } else {
         return Err(StoreError::Url(url.to_string()));
     };
@@ -31,12 +33,27 @@ pub(crate) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
         .foreign_keys(true)
         // Freed pages are zeroed: a re-sealed or dropped value leaves no trace in the file.
         .pragma("secure_delete", "on")
+        // 64 MiB of page cache per connection: the index pages a probe touches stay in memory.
+        .pragma("cache_size", "-65536")
         .busy_timeout(Duration::from_secs(30));
     Ok(SqlitePoolOptions::new()
         // An in-memory database lives in one connection.
         .max_connections(if memory { 1 } else { 4 })
         .connect_with(opts)
         .await?)
+}
+
+/// Copies the WAL back into the database file every quarter second (a PASSIVE checkpoint runs
+/// beside readers and the writer), so that commits stay short. Stops when `stop` is set.
+pub(crate) fn checkpointer(pool: SqlitePool, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    tokio::spawn(async move {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let _ = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await;
+        }
+    });
 }
 
 pub(crate) struct SqliteTx(pub Transaction<'static, Sqlite>);
@@ -50,10 +67,6 @@ pub(crate) async fn begin(pool: &SqlitePool) -> Result<SqliteTx, StoreError> {
 /// A read snapshot (WAL readers never block the writer).
 pub(crate) async fn read(pool: &SqlitePool) -> Result<SqliteTx, StoreError> {
     Ok(SqliteTx(pool.begin().await?))
-}
-
-fn hexes(keys: &[Blind]) -> String {
-    Value::Array(keys.iter().map(|k| Value::String(hex(k))).collect()).to_string()
 }
 
 fn sealed_row(r: &sqlx::sqlite::SqliteRow, at: usize) -> SealedRow {
@@ -82,10 +95,10 @@ impl Read for SqliteTx {
     ) -> Result<Vec<(Blind, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT key, customer FROM customer_keys \
-             WHERE project = ? AND key IN (SELECT unhex(value) FROM json_each(?))",
+             WHERE project = ? AND key IN (SELECT value FROM json_each(?))",
         )
         .bind(project)
-        .bind(hexes(keys))
+        .bind(json!(keys).to_string())
         .fetch_all(&mut *self.0)
         .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -128,16 +141,24 @@ impl Write for SqliteTx {
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         let c = &mut *self.0;
         let run = |sql: &'static str, rows: Vec<Value>| (sql, Value::Array(rows).to_string());
+        // Sealed bodies are bound as blobs, 32 rows a statement.
+        for chunk in w.events.chunks(32) {
+            let mut sql =
+                String::from("INSERT INTO events (seq, project, at_ms, act, key_id, body) VALUES ");
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 {
+                    "(?,?,?,?,?,?)"
+                } else {
+                    ",(?,?,?,?,?,?)"
+                });
+            }
+            let mut q = sqlx::query(&sql);
+            for (s, p, at, a, k, b) in chunk {
+                q = q.bind(s).bind(p).bind(at).bind(a).bind(*k as i64).bind(b);
+            }
+            q.execute(&mut *c).await?;
+        }
         let statements = [
-            run(
-                "INSERT INTO events (seq, project, at_ms, act, key_id, body) \
-                 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, unhex(value->>5) \
-                 FROM json_each(?)",
-                w.events
-                    .iter()
-                    .map(|(s, p, at, a, k, b)| json!([s, p, at, a, k, hex(b)]))
-                    .collect(),
-            ),
             run(
                 "INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
                  SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)",
@@ -163,12 +184,9 @@ impl Write for SqliteTx {
             ),
             run(
                 "INSERT INTO customer_keys (project, key, customer) \
-                 SELECT value->>0, unhex(value->>1), value->>2 FROM json_each(?) WHERE true \
+                 SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true \
                  ON CONFLICT DO NOTHING",
-                w.keys
-                    .iter()
-                    .map(|(p, k, c)| json!([p, hex(k), c]))
-                    .collect(),
+                w.keys.iter().map(|(p, k, c)| json!([p, k, c])).collect(),
             ),
             run(
                 "INSERT INTO projects (name, state) \

@@ -1,5 +1,6 @@
 //! `kehu`: the command line of kehu (客户).
 
+mod bench;
 mod import;
 mod scenario;
 
@@ -71,6 +72,18 @@ enum Cmd {
     /// Import a registration book (CSV) through the rule engine, printing each row's verdict
     /// once it is committed.
     Import(import::Args),
+    /// Measure this machine: `kehu bench store`.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Seed customers and measure registrations/s, collision-check latency, bytes per customer,
+    /// peak RSS and the raw INSERT rate of the same database.
+    Store(bench::Args),
 }
 
 #[derive(Subcommand)]
@@ -323,6 +336,9 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Import(args) => import::run(args, &database_url(None)).await,
+        Cmd::Bench {
+            command: BenchCmd::Store(args),
+        } => bench::store(args).await,
     }
 }
 

@@ -14,7 +14,7 @@ ALTER TABLE events ADD COLUMN sealed BYTEA;
 DROP TABLE customer_keys;
 CREATE TABLE customer_keys (
     project  TEXT    NOT NULL,
-    key      BYTEA   NOT NULL,
+    key      BIGINT  NOT NULL,   -- first 64 bits of the HMAC
     customer BIGINT  NOT NULL REFERENCES customers(id),
     PRIMARY KEY (project, key, customer)
 );

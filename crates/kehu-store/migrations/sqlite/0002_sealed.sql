@@ -14,7 +14,7 @@ ALTER TABLE events ADD COLUMN sealed BLOB;
 DROP TABLE customer_keys;
 CREATE TABLE customer_keys (
     project  TEXT    NOT NULL,
-    key      BLOB    NOT NULL,
+    key      INTEGER NOT NULL,   -- first 64 bits of the HMAC
     customer INTEGER NOT NULL REFERENCES customers(id),
     PRIMARY KEY (project, key, customer)
 ) WITHOUT ROWID;

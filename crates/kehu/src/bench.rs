@@ -1,0 +1,541 @@
+//! `kehu bench store`: how the store performs on this machine, printed as a table.
+//!
+//! It seeds N customers (realistic Chinese names and mobile numbers from a seeded generator)
+//! through the real write path, measures the collision check (a read act on a snapshot) at 100k,
+//! 1M and 10M customers as the seed passes them, then registrations per second at concurrency 1
+//! and 16 (80% new customers, 20% collisions with seeded ones), the database's bytes per customer,
+//! the process's peak RSS, and the same database's raw single-row INSERT rate.
+
+use anyhow::Context as _;
+use kehu_core::model::{
+    Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
+};
+use kehu_core::policy::{Preset, Rulebook};
+use kehu_core::time::Instant;
+use kehu_store::{Item, Keys, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Database: a postgres:// URL (the bench works in a fresh schema there, dropped afterwards)
+    /// or sqlite:PATH of a file that does not exist yet. Default: a new SQLite file in the
+    /// system's temp directory, removed afterwards.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Customers to seed.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: u64,
+    /// Seed of the name and number generator.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Seconds of each throughput measurement.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Keep the database afterwards.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+const STAFF: usize = 200;
+const CHECKPOINTS: [u64; 3] = [100_000, 1_000_000, 10_000_000];
+const CHECKS: usize = 5_000;
+const PROJECT: &str = "bench";
+
+/// Mobile prefixes in use in mainland China (中国移动, 联通, 电信, 广电).
+const PREFIXES: &[u16] = &[
+    130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 145, 147, 150, 151, 152, 153, 155, 156, 157,
+    158, 159, 166, 170, 171, 173, 175, 176, 177, 178, 180, 181, 182, 183, 184, 185, 186, 187, 188,
+    189, 190, 191, 192, 193, 195, 196, 197, 198, 199,
+];
+/// Common surnames, most frequent first (weights fall off with the rank).
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "蒋", "蔡", "余", "杜", "叶", "程", "魏", "苏", "吕", "丁", "任",
+    "欧阳", "司马", "上官", "诸葛",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "华", "建国", "志强", "丹", "萍", "鑫", "婷", "宇",
+    "浩然", "子涵", "欣怡", "梓萱", "一诺", "俊杰", "雨桐", "晨", "琳", "凯",
+];
+
+/// The i-th customer of the generator: a unique mobile number (a permutation of the suffix space
+/// per prefix, so no set of used numbers is needed) and a name.
+struct Gen {
+    prefixes: Vec<u16>,
+    offset: u64,
+}
+
+impl Gen {
+    fn new(seed: u64) -> Gen {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut prefixes = PREFIXES.to_vec();
+        for i in (1..prefixes.len()).rev() {
+            prefixes.swap(i, rng.gen_range(0..=i));
+        }
+        Gen {
+            prefixes,
+            offset: rng.gen_range(0..100_000_000),
+        }
+    }
+
+    fn phone(&self, i: u64) -> String {
+        let p = self.prefixes.len() as u64;
+        let prefix = self.prefixes[(i % p) as usize];
+        // 12_345_677 is odd and not a multiple of 5: i ↦ i·k + c is a permutation mod 10^8.
+        let suffix = ((i / p) * 12_345_677 + self.offset) % 100_000_000;
+        format!("{prefix}{suffix:08}")
+    }
+
+    fn name(&self, i: u64) -> String {
+        let mut rng = StdRng::seed_from_u64(i ^ self.offset);
+        // Rank-weighted surname: the first ones are far more common.
+        let r: f64 = rng.gen();
+        let s = SURNAMES[((r * r * r) * SURNAMES.len() as f64) as usize % SURNAMES.len()];
+        match rng.gen_range(0..10) {
+            0 => format!("{s}先生"),
+            1 => format!("{s}女士"),
+            2..=5 => format!("{s}{}", GIVEN[rng.gen_range(0..GIVEN.len())]),
+            _ => format!(
+                "{s}{}{}",
+                GIVEN[rng.gen_range(0..GIVEN.len())],
+                GIVEN[rng.gen_range(0..GIVEN.len())]
+            ),
+        }
+    }
+}
+
+fn mask(phone: &str, form: u32) -> String {
+    match form {
+        0 => format!("{}****{}", &phone[..3], &phone[7..]),
+        1 => format!("{}**{}", &phone[..4], &phone[6..]),
+        _ => format!("{}****", &phone[..7]),
+    }
+}
+
+fn staff() -> Directory {
+    Directory {
+        staff: (0..STAFF)
+            .map(|i| Staff {
+                id: StaffId(format!("S{i}")),
+                name: format!("销售{i}"),
+                role: Role::Sales,
+                team: None,
+                agency: None,
+                region: None,
+            })
+            .collect(),
+    }
+}
+
+struct Ctx {
+    store: Store,
+    rulebook: Arc<Rulebook>,
+    directory: Arc<Directory>,
+    gen: Gen,
+    t0: Instant,
+}
+
+impl Ctx {
+    fn at(&self, ms: u64) -> Instant {
+        Instant::from_millisecond(self.t0.as_millisecond() + ms as i64).unwrap_or(self.t0)
+    }
+
+    fn register(&self, by: usize, name: String, phone: String, at: Instant) -> Item {
+        Item {
+            rulebook: self.rulebook.clone(),
+            directory: self.directory.clone(),
+            command: Command {
+                project: PROJECT.into(),
+                at,
+                act: Act::Register {
+                    by: StaffId(format!("S{by}")),
+                    customer: CustomerInput {
+                        name: Some(name),
+                        phone: Some(phone),
+                        ..CustomerInput::default()
+                    },
+                    channel: Channel::Site,
+                    kind: RegKind::Formal,
+                    visit_at: None,
+                    inbound: false,
+                    region: None,
+                    signed: true,
+                },
+            },
+            now: at,
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+/// Peak resident set size of this process (VmHWM), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Seeds customers `from..to` through the write path, batches of 1,024 with 4 in flight.
+async fn seed(c: &Ctx, from: u64, to: u64) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut pending = VecDeque::new();
+    let mut next = from;
+    let mut last_report = from;
+    while next < to || !pending.is_empty() {
+        while pending.len() < 4 && next < to {
+            let end = (next + 1024).min(to);
+            let items: Vec<Item> = (next..end)
+                .map(|i| {
+                    c.register(
+                        (i % STAFF as u64) as usize,
+                        c.gen.name(i),
+                        c.gen.phone(i),
+                        c.at(i * 50),
+                    )
+                })
+                .collect();
+            pending.push_back(c.store.enqueue(items)?);
+            next = end;
+        }
+        if let Some(p) = pending.pop_front() {
+            for r in p.wait().await? {
+                r?;
+            }
+        }
+        if next - last_report >= 250_000 || (next == to && pending.is_empty()) {
+            last_report = next;
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "  seeded {next} customers ({:.0}/s)",
+                (next - from) as f64 / secs.max(1e-9)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Collision checks on seeded customers (full and masked forms) and on new numbers, one at a
+/// time: p50 and p99 latency.
+async fn checks(c: &Ctx, seeded: u64, rng: &mut StdRng) -> anyhow::Result<(Duration, Duration)> {
+    let mut lat = Vec::with_capacity(CHECKS);
+    let now = c.at(seeded * 50 + 1);
+    for k in 0..CHECKS {
+        let phone = if k % 5 == 4 {
+            c.gen.phone(seeded + 10_000_000 + k as u64)
+        } else {
+            let p = c.gen.phone(rng.gen_range(0..seeded));
+            match rng.gen_range(0..10) {
+                0..=4 => p,
+                f => mask(&p, f % 3),
+            }
+        };
+        let item = Item {
+            rulebook: c.rulebook.clone(),
+            directory: c.directory.clone(),
+            command: Command {
+                project: PROJECT.into(),
+                at: now,
+                act: Act::Query {
+                    customer: CustomerInput {
+                        phone: Some(phone),
+                        ..CustomerInput::default()
+                    },
+                },
+            },
+            now,
+        };
+        let t = std::time::Instant::now();
+        c.store.read(&item).await?;
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    Ok((percentile(&lat, 0.5), percentile(&lat, 0.99)))
+}
+
+/// Registrations with collision check from `conc` concurrent clients for `secs` seconds: 80% new
+/// customers, 20% a seeded customer claimed by another party. Returns per second, p50, p99.
+async fn registrations(
+    c: &Arc<Ctx>,
+    seeded: u64,
+    conc: usize,
+    secs: u64,
+    next_new: &Arc<AtomicU64>,
+    clock: &Arc<AtomicU64>,
+) -> anyhow::Result<(f64, Duration, Duration)> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..conc {
+        let (c, next_new, clock) = (c.clone(), next_new.clone(), clock.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(w as u64 + 7);
+            let mut lat = Vec::new();
+            while std::time::Instant::now() < deadline {
+                let i = if rng.gen_range(0..5) == 0 {
+                    rng.gen_range(0..seeded)
+                } else {
+                    next_new.fetch_add(1, Ordering::Relaxed)
+                };
+                let at = c.at(clock.fetch_add(1, Ordering::Relaxed));
+                let by = rng.gen_range(0..STAFF);
+                let item = c.register(by, c.gen.name(i), c.gen.phone(i), at);
+                let t = std::time::Instant::now();
+                let mut r = c.store.submit(vec![item]).await?;
+                lat.push(t.elapsed());
+                if let Some(r) = r.pop() {
+                    r?;
+                }
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    lat.sort();
+    Ok((
+        lat.len() as f64 / elapsed,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+    ))
+}
+
+/// Single-row INSERTs, each its own transaction, from `conc` clients for `secs` seconds, into a
+/// scratch table of the same database (dropped afterwards): rows per second.
+async fn raw_inserts(store: &Store, conc: usize, secs: u64) -> anyhow::Result<f64> {
+    let body = vec![0x5au8; 700];
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let started = std::time::Instant::now();
+    let count = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    if let Some(p) = store.sqlite_pool() {
+        sqlx::query("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+            .execute(p)
+            .await?;
+        for _ in 0..conc {
+            let (p, body, count) = (p.clone(), body.clone(), count.clone());
+            tasks.push(tokio::spawn(async move {
+                while std::time::Instant::now() < deadline {
+                    sqlx::query("INSERT INTO bench_raw (body) VALUES (?)")
+                        .bind(&body)
+                        .execute(&p)
+                        .await?;
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+                anyhow::Ok(())
+            }));
+        }
+    } else if let Some(p) = store.postgres_pool() {
+        sqlx::query("CREATE TABLE bench_raw (id BIGSERIAL PRIMARY KEY, body BYTEA NOT NULL)")
+            .execute(p)
+            .await?;
+        for _ in 0..conc {
+            let (p, body, count) = (p.clone(), body.clone(), count.clone());
+            tasks.push(tokio::spawn(async move {
+                while std::time::Instant::now() < deadline {
+                    sqlx::query("INSERT INTO bench_raw (body) VALUES ($1)")
+                        .bind(&body)
+                        .execute(&p)
+                        .await?;
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+                anyhow::Ok(())
+            }));
+        }
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let rate = count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    if let Some(p) = store.sqlite_pool() {
+        sqlx::query("DROP TABLE bench_raw").execute(p).await?;
+    } else if let Some(p) = store.postgres_pool() {
+        sqlx::query("DROP TABLE bench_raw").execute(p).await?;
+    }
+    Ok(rate)
+}
+
+async fn database_bytes(store: &Store) -> anyhow::Result<u64> {
+    if let Some(p) = store.sqlite_pool() {
+        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(p)
+            .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        )
+        .fetch_one(p)
+        .await?;
+        Ok(n as u64)
+    } else if let Some(p) = store.postgres_pool() {
+        let n: Option<i64> = sqlx::query_scalar(
+            "SELECT SUM(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass))::bigint \
+             FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_one(p)
+        .await?;
+        Ok(n.unwrap_or_default() as u64)
+    } else {
+        Ok(0)
+    }
+}
+
+pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
+    let pid = std::process::id();
+    let keys = Keys::generate();
+    let (store, cleanup): (Store, Box<dyn Fn() -> Option<(String, String)>>) = match &args.database
+    {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let schema = format!("kehu_bench_{pid}");
+            let s = Store::open_postgres_schema(url, &schema, keys).await?;
+            let (u, keep) = (url.clone(), args.keep);
+            (
+                s,
+                Box::new(move || (!keep).then(|| (u.clone(), schema.clone()))),
+            )
+        }
+        Some(url) => {
+            let path = url
+                .strip_prefix("sqlite:")
+                .context("--database takes sqlite:PATH or postgres://…")?;
+            if std::path::Path::new(path).exists() {
+                anyhow::bail!("{path} exists: the bench needs a new database file");
+            }
+            (Store::open(url, keys).await?, Box::new(|| None))
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("kehu-bench-{pid}.db"));
+            let s = Store::open(&format!("sqlite:{}", path.display()), keys).await?;
+            (s, Box::new(|| None))
+        }
+    };
+    let default_file = std::env::temp_dir().join(format!("kehu-bench-{pid}.db"));
+    let result = run(store, &args).await;
+    if let Some((url, schema)) = cleanup() {
+        Store::drop_postgres_schema(&url, &schema).await?;
+    }
+    if args.database.is_none() && !args.keep {
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{s}", default_file.display()));
+        }
+    }
+    result
+}
+
+async fn run(store: Store, args: &Args) -> anyhow::Result<std::process::ExitCode> {
+    let backend = store.backend_name();
+    let n = args.customers.max(1000);
+    let c = Arc::new(Ctx {
+        store,
+        rulebook: Arc::new(Rulebook::preset(Preset::B2bProtection)),
+        directory: Arc::new(staff()),
+        gen: Gen::new(args.seed),
+        t0: kehu_core::time::parse_local("2026-11-01 09:00")?,
+    });
+    eprintln!(
+        "kehu bench store: {backend}, {n} customers, seed {}",
+        args.seed
+    );
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut points: Vec<u64> = CHECKPOINTS.iter().copied().filter(|p| *p <= n).collect();
+    if points.last() != Some(&n) {
+        points.push(n);
+    }
+    let mut check_rows = Vec::new();
+    let mut seeded = 0;
+    let seed_start = std::time::Instant::now();
+    for p in points {
+        seed(&c, seeded, p).await?;
+        seeded = p;
+        eprintln!("  collision checks at {p} customers");
+        check_rows.push((p, checks(&c, seeded, &mut rng).await?));
+    }
+    let seed_rate = n as f64 / seed_start.elapsed().as_secs_f64();
+    let next_new = Arc::new(AtomicU64::new(n));
+    let clock = Arc::new(AtomicU64::new(n * 50 + 1000));
+    eprintln!("  registrations, concurrency 1");
+    let c1 = registrations(&c, n, 1, args.seconds, &next_new, &clock).await?;
+    eprintln!("  registrations, concurrency 16");
+    let c16 = registrations(&c, n, 16, args.seconds, &next_new, &clock).await?;
+    let bytes = database_bytes(&c.store).await?;
+    let customers = next_new.load(Ordering::Relaxed);
+    eprintln!("  raw single-row INSERTs");
+    let raw1 = raw_inserts(&c.store, 1, args.seconds.div_ceil(2)).await?;
+    let raw16 = raw_inserts(&c.store, 16, args.seconds.div_ceil(2)).await?;
+    let diffs_note = if n <= 1_000_000 {
+        let d = c.store.check().await?;
+        if d.is_empty() {
+            "clean".to_string()
+        } else {
+            format!("{} differences", d.len())
+        }
+    } else {
+        "skipped above 1M customers".to_string()
+    };
+    println!(
+        "kehu bench store — {backend}, {n} customers seeded (seed {}), {} cores",
+        args.seed,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    println!();
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| seeding (batches of 1,024, 4 in flight) | {seed_rate:.0} customers/s |");
+    for (p, (p50, p99)) in &check_rows {
+        println!(
+            "| collision check at {p} customers, p50 / p99 | {} / {} |",
+            us(*p50),
+            us(*p99)
+        );
+    }
+    println!(
+        "| registrations/s, concurrency 1 (p50 / p99) | {:.0} ({} / {}) |",
+        c1.0,
+        us(c1.1),
+        us(c1.2)
+    );
+    println!(
+        "| registrations/s, concurrency 16 (p50 / p99) | {:.0} ({} / {}) |",
+        c16.0,
+        us(c16.1),
+        us(c16.2)
+    );
+    println!("| raw single-row INSERTs/s, concurrency 1 / 16 | {raw1:.0} / {raw16:.0} |");
+    println!(
+        "| kehu/raw at concurrency 16 | {:.2} |",
+        c16.0 / raw16.max(1e-9)
+    );
+    println!(
+        "| database bytes per customer | {:.0} ({:.1} MiB for {customers}) |",
+        bytes as f64 / customers as f64,
+        bytes as f64 / 1048576.0
+    );
+    match peak_rss_mib() {
+        Some(m) => println!("| peak RSS of this process | {m:.0} MiB |"),
+        None => println!("| peak RSS of this process | (no /proc/self/status) |"),
+    }
+    println!("| ledger check | {diffs_note} |");
+    Ok(std::process::ExitCode::SUCCESS)
+}
