@@ -148,8 +148,8 @@ impl Cache {
         let mut missing: Vec<Blind> = Vec::new();
         for k in keys {
             let b = self.keys.blind(k);
-            if !probed.contains_key(&b) {
-                probed.insert(b, BTreeSet::new());
+            if let std::collections::hash_map::Entry::Vacant(v) = probed.entry(b) {
+                v.insert(BTreeSet::new());
                 missing.push(b);
             }
         }

@@ -589,7 +589,7 @@ impl Projections {
                         .or_insert((e.project.clone(), None, None, e.seq));
                 entry.3 = e.seq;
                 for k in &keys {
-                    p.keys.insert((e.project.clone(), k.clone(), c.0));
+                    p.keys.insert((e.project.clone(), *k, c.0));
                 }
             }
             for eff in &e.effects {
