@@ -21,7 +21,7 @@ pub(crate) struct SealedRow {
 }
 
 /// The reads of a decision, inside a transaction (a write batch's, or a read-only snapshot).
-pub(crate) trait Read: Send {
+pub(crate) trait Read {
     /// The project's state projection (JSON), if any.
     async fn project_state(&mut self, project: &str) -> Result<Option<String>, StoreError>;
     /// `(key, customer)` for every record indexed under one of `keys` in `project`.

@@ -594,12 +594,12 @@ pub(crate) async fn run_batch<W: Write>(
 
 /// Decides a read (a collision check) on a snapshot: nothing is written.
 pub(crate) async fn run_read<R: Read>(
-    mut r: R,
+    r: &mut R,
     keys: Arc<Keys>,
     item: &Item,
 ) -> Result<Outcome, StoreError> {
     let mut cache = Cache::new(keys, 0, 0);
-    let d = cache.decide(&mut r, item).await?;
+    let d = cache.decide(r, item).await?;
     Ok(Outcome {
         verdict: d.verdict,
         seq: None,

@@ -30,7 +30,8 @@ use kehu_core::time::Instant;
 use kehu_core::verdict::Verdict;
 pub use keys::{KeyError, Keys};
 pub use schema::LATEST as SCHEMA_VERSION;
-use sqlx::{PgPool, SqlitePool};
+pub use sqlite::sync_level as sqlite_sync_level;
+use sqlx::PgPool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -39,6 +40,8 @@ use tokio::sync::{mpsc, oneshot};
 pub enum StoreError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("ledger entry {seq} cannot be read: {detail}")]
     Corrupt { seq: i64, detail: String },
     #[error("engine: {0}")]
@@ -77,7 +80,7 @@ pub struct Difference {
 /// The backend a store runs on, chosen once from the URL scheme.
 #[derive(Clone)]
 enum Backend {
-    Sqlite(SqlitePool),
+    Sqlite(sqlite::Db),
     Postgres(PgPool),
 }
 
@@ -181,7 +184,7 @@ async fn connect(url: &str, schema: Option<&str>) -> Result<Backend, StoreError>
     if is_postgres(url) {
         Ok(Backend::Postgres(postgres::connect(url, schema).await?))
     } else if url.starts_with("sqlite:") || url == ":memory:" {
-        Ok(Backend::Sqlite(sqlite::connect(url).await?))
+        Ok(Backend::Sqlite(sqlite::connect(url)?))
     } else {
         Err(StoreError::Url(url.to_string()))
     }
@@ -193,7 +196,10 @@ async fn migrate_backend(
     to: Option<i64>,
 ) -> Result<Vec<i64>, StoreError> {
     match b {
-        Backend::Sqlite(p) => sqlite::migrate(p, keys, to).await,
+        Backend::Sqlite(db) => {
+            let keys = keys.clone();
+            db.run(move |c| sqlite::migrate(c, &keys, to)).await
+        }
         Backend::Postgres(p) => postgres::migrate(p, keys, to).await,
     }
 }
@@ -214,7 +220,7 @@ pub async fn migrate(
 
 async fn close(b: Backend) {
     match b {
-        Backend::Sqlite(p) => p.close().await,
+        Backend::Sqlite(_) => {}
         Backend::Postgres(p) => p.close().await,
     }
 }
@@ -225,8 +231,8 @@ impl Store {
     /// were sealed with, and starts the writer.
     pub async fn open(url: &str, keys: Keys) -> Result<Store, StoreError> {
         let store = Store::start(connect(url, None).await?, keys).await?;
-        if let (Backend::Sqlite(p), false) = (&store.backend, url.ends_with(":memory:")) {
-            sqlite::checkpointer(p.clone(), store.stop.clone());
+        if let Backend::Sqlite(db) = &store.backend {
+            sqlite::checkpointer(db.clone(), store.stop.clone());
         }
         Ok(store)
     }
@@ -245,7 +251,18 @@ impl Store {
         verify_keyring(&backend, &keys).await?;
         let keys = Arc::new(keys);
         let (jobs, rx) = mpsc::unbounded_channel();
-        tokio::spawn(writer(backend.clone(), keys.clone(), rx));
+        match &backend {
+            Backend::Sqlite(db) => {
+                let (db, keys) = (db.clone(), keys.clone());
+                std::thread::Builder::new()
+                    .name("kehu-writer".into())
+                    .spawn(move || sqlite_writer(db, keys, rx))
+                    .map_err(|e| StoreError::Batch(format!("cannot start the writer: {e}")))?;
+            }
+            Backend::Postgres(pool) => {
+                tokio::spawn(pg_writer(pool.clone(), keys.clone(), rx));
+            }
+        }
         Ok(Store {
             backend,
             keys,
@@ -288,14 +305,6 @@ impl Store {
     /// The keys this store seals with.
     pub fn keys(&self) -> &Keys {
         &self.keys
-    }
-
-    /// The SQLite pool, when on SQLite (tests and maintenance commands).
-    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
-        match &self.backend {
-            Backend::Sqlite(p) => Some(p),
-            Backend::Postgres(_) => None,
-        }
     }
 
     /// The PostgreSQL pool, when on PostgreSQL.
@@ -347,11 +356,21 @@ impl Store {
     /// Decides a read act (a collision check) on a committed snapshot, beside the writer.
     pub async fn read(&self, item: &Item) -> Result<Outcome, StoreError> {
         match &self.backend {
-            Backend::Sqlite(p) => {
-                batch::run_read(sqlite::read(p).await?, self.keys.clone(), item).await
+            Backend::Sqlite(db) => {
+                let (keys, item) = (self.keys.clone(), item.clone());
+                db.run(move |c| {
+                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
+                    let out = ready(batch::run_read(&mut tx, keys, &item))??;
+                    tx.finish()?;
+                    Ok(out)
+                })
+                .await
             }
             Backend::Postgres(p) => {
-                batch::run_read(postgres::read(p).await?, self.keys.clone(), item).await
+                let mut tx = postgres::read(p).await?;
+                let out = batch::run_read(&mut tx, self.keys.clone(), item).await?;
+                tx.0.commit().await?;
+                Ok(out)
             }
         }
     }
@@ -360,7 +379,7 @@ impl Store {
     /// exist. PostgreSQL is backed up with `pg_dump` (see [`pg_dump_command`]). The copy is
     /// sealed like the database: keep the key file with it, apart.
     pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
-        let Some(pool) = self.sqlite_pool() else {
+        let Backend::Sqlite(db) = &self.backend else {
             return Err(StoreError::Url(
                 "backup_sqlite on a PostgreSQL store".into(),
             ));
@@ -373,18 +392,30 @@ impl Store {
         }
         let target = path
             .to_str()
-            .ok_or_else(|| StoreError::Backup(format!("{} is not a UTF-8 path", path.display())))?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(target)
-            .execute(pool)
-            .await?;
-        Ok(())
+            .ok_or_else(|| StoreError::Backup(format!("{} is not a UTF-8 path", path.display())))?
+            .to_string();
+        db.run(move |c| sqlite::vacuum_into(c, &target)).await
+    }
+
+    /// The database's size in bytes (SQLite: after a checkpoint; PostgreSQL: every table and
+    /// index of the store's schema).
+    pub async fn size_bytes(&self) -> Result<i64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.run(sqlite::size).await,
+            Backend::Postgres(p) => Ok(sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT SUM(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass))::bigint \
+                 FROM pg_tables WHERE schemaname = current_schema()",
+            )
+            .fetch_one(p)
+            .await?
+            .unwrap_or_default()),
+        }
     }
 
     /// Every event, in order, opened.
     pub async fn events(&self) -> Result<Vec<Event>, StoreError> {
         let rows = match &self.backend {
-            Backend::Sqlite(p) => sqlite::all_events(p).await?,
+            Backend::Sqlite(db) => db.run(sqlite::all_events).await?,
             Backend::Postgres(p) => postgres::all_events(p).await?,
         };
         rows.iter().map(|r| decode(&self.keys, r)).collect()
@@ -398,7 +429,10 @@ impl Store {
         let mut n = 0;
         loop {
             let rows = match &self.backend {
-                Backend::Sqlite(p) => sqlite::events_to_reseal(p, active, after, 2000).await?,
+                Backend::Sqlite(db) => {
+                    db.run(move |c| sqlite::events_to_reseal(c, active, after, 2000))
+                        .await?
+                }
                 Backend::Postgres(p) => postgres::events_to_reseal(p, active, after, 2000).await?,
             };
             let Some(last) = rows.last() else { break };
@@ -414,15 +448,22 @@ impl Store {
                 sealed.push((r.seq, k, s));
             }
             match &self.backend {
-                Backend::Sqlite(p) => sqlite::reseal(p, &sealed).await?,
+                Backend::Sqlite(db) => {
+                    let rows = sealed.clone();
+                    db.run(move |c| sqlite::reseal(c, &rows)).await?
+                }
                 Backend::Postgres(p) => postgres::reseal(p, &sealed).await?,
             }
             n += sealed.len();
         }
-        if let Backend::Sqlite(p) = &self.backend {
-            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(p)
-                .await?;
+        if let Backend::Sqlite(db) = &self.backend {
+            db.run(|c| {
+                if !c.path().is_some_and(|p| p.is_empty()) {
+                    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                }
+                Ok(())
+            })
+            .await?;
         }
         Ok(n)
     }
@@ -444,7 +485,7 @@ impl Store {
         }
         let expected = Projections::fold(&events, &self.keys);
         let rows = match &self.backend {
-            Backend::Sqlite(p) => sqlite::rows(p).await?,
+            Backend::Sqlite(db) => db.run(sqlite::rows).await?,
             Backend::Postgres(p) => postgres::rows(p).await?,
         };
         let actual = Projections::from_rows(rows)?;
@@ -457,7 +498,7 @@ impl Store {
 /// lacks. A data key the database knows may be missing from the file only if no entry uses it.
 async fn verify_keyring(b: &Backend, keys: &Keys) -> Result<(), StoreError> {
     let rows = match b {
-        Backend::Sqlite(p) => sqlite::keyring(p).await?,
+        Backend::Sqlite(db) => db.run(sqlite::keyring).await?,
         Backend::Postgres(p) => postgres::keyring(p).await?,
     };
     let mut known: BTreeSet<(String, i64)> = BTreeSet::new();
@@ -476,13 +517,9 @@ async fn verify_keyring(b: &Backend, keys: &Keys) -> Result<(), StoreError> {
             }
             None => {
                 let used = match b {
-                    Backend::Sqlite(p) => {
-                        sqlx::query_scalar::<_, bool>(
-                            "SELECT EXISTS (SELECT 1 FROM events WHERE key_id = ?)",
-                        )
-                        .bind(id)
-                        .fetch_one(p)
-                        .await?
+                    Backend::Sqlite(db) => {
+                        let id = *id;
+                        db.run(move |c| sqlite::key_in_use(c, id)).await?
                     }
                     Backend::Postgres(p) => {
                         sqlx::query_scalar::<_, bool>(
@@ -512,57 +549,88 @@ async fn verify_keyring(b: &Backend, keys: &Keys) -> Result<(), StoreError> {
             continue;
         }
         match b {
-            Backend::Sqlite(p) => sqlite::add_keyring(p, &kind, id, &fp).await?,
+            Backend::Sqlite(db) => {
+                db.run(move |c| sqlite::add_keyring(c, &kind, id, &fp))
+                    .await?
+            }
             Backend::Postgres(p) => postgres::add_keyring(p, &kind, id, &fp).await?,
         }
     }
     Ok(())
 }
 
-/// The single writer: takes every job waiting (up to [`MAX_BATCH`] acts), runs them in one
-/// transaction, answers each job after the commit.
-async fn writer(backend: Backend, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
+/// Takes `first` and every job waiting behind it, up to [`MAX_BATCH`] acts.
+fn gather(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> (Vec<Job>, Vec<usize>, Vec<Item>) {
+    let mut n = first.items.len();
+    let mut jobs = vec![first];
+    while n < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(j) => {
+                n += j.items.len();
+                jobs.push(j);
+            }
+            Err(_) => break,
+        }
+    }
+    let lens = jobs.iter().map(|j| j.items.len()).collect();
+    let items = jobs
+        .iter_mut()
+        .flat_map(|j| std::mem::take(&mut j.items))
+        .collect();
+    (jobs, lens, items)
+}
+
+/// Answers each job with its share of the batch's outcomes (or the batch's error).
+fn answer(jobs: Vec<Job>, lens: Vec<usize>, result: Results) {
+    match result {
+        Ok(outcomes) => {
+            let mut it = outcomes.into_iter();
+            for (j, k) in jobs.into_iter().zip(lens) {
+                let _ = j.reply.send(Ok(it.by_ref().take(k).collect()));
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            for j in jobs {
+                let _ = j.reply.send(Err(StoreError::Batch(msg.clone())));
+            }
+        }
+    }
+}
+
+/// Runs a future that never waits (the SQLite backend's methods are synchronous).
+fn ready<F: std::future::Future>(f: F) -> Result<F::Output, StoreError> {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Ok(v),
+        std::task::Poll::Pending => Err(StoreError::Batch("internal: a SQLite step waited".into())),
+    }
+}
+
+/// The SQLite writer: a thread of its own with the writer connection. Takes every job waiting,
+/// runs them in one transaction, answers each job after the commit.
+fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.blocking_recv() {
+        let (jobs, lens, items) = gather(first, &mut rx);
+        let result = db.with_writer(|c| {
+            let tx = sqlite::SqliteTx::begin(c, true)?;
+            ready(batch::run_batch(tx, keys.clone(), &items))?
+        });
+        answer(jobs, lens, result);
+    }
+}
+
+/// The PostgreSQL writer: a task that takes every job waiting, runs them in one transaction
+/// (under the writers' advisory lock), answers each job after the commit.
+async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.recv().await {
-        let mut n = first.items.len();
-        let mut jobs = vec![first];
-        while n < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => {
-                    n += j.items.len();
-                    jobs.push(j);
-                }
-                Err(_) => break,
-            }
-        }
-        let lens: Vec<usize> = jobs.iter().map(|j| j.items.len()).collect();
-        let items: Vec<Item> = jobs
-            .iter_mut()
-            .flat_map(|j| std::mem::take(&mut j.items))
-            .collect();
-        let result = match &backend {
-            Backend::Sqlite(p) => match sqlite::begin(p).await {
-                Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
-                Err(e) => Err(e),
-            },
-            Backend::Postgres(p) => match postgres::begin(p).await {
-                Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
-                Err(e) => Err(e),
-            },
+        let (jobs, lens, items) = gather(first, &mut rx);
+        let result = match postgres::begin(&pool).await {
+            Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
+            Err(e) => Err(e),
         };
-        match result {
-            Ok(outcomes) => {
-                let mut it = outcomes.into_iter();
-                for (j, k) in jobs.into_iter().zip(lens) {
-                    let _ = j.reply.send(Ok(it.by_ref().take(k).collect()));
-                }
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                for j in jobs {
-                    let _ = j.reply.send(Err(StoreError::Batch(msg.clone())));
-                }
-            }
-        }
+        answer(jobs, lens, result);
     }
 }
 

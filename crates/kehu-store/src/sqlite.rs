@@ -1,91 +1,215 @@
-//! The SQLite backend (the default: one file beside the config, or in memory).
+//! The SQLite backend (the default: one file beside the config, or in memory), on rusqlite.
 //!
-//! Bulk statements pass their rows as one JSON array (`json_each`), blobs as hex (`unhex`): one
-//! prepared statement per table, whatever the batch size.
+//! SQLite is an in-process library: a statement costs about a microsecond when called directly,
+//! so the backend is synchronous. The writer runs on its own thread with its own connection;
+//! collision checks and maintenance use a small set of other connections on tokio's blocking
+//! threads (WAL: readers never block the writer). An in-memory database is one connection, shared.
 
 use crate::backend::{Blind, Read, Rows, SealedRow, Write, WriteSet};
+use crate::keys::Keys;
 use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
-use serde_json::{json, Value};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
-use std::str::FromStr;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub(crate) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
-    let memory = url == "sqlite::memory:" || url == ":memory:";
-    let opts = if memory {
-        SqliteConnectOptions::from_str("sqlite::memory:")?
-    } else if let Some(path) = url.strip_prefix("sqlite:") {
-        SqliteConnectOptions::new()
-            .filename(path.trim_start_matches("//"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a batch is on disk (the WAL is synced) before anyone hears of it.
-            .synchronous(SqliteSynchronous::Full)
-            // The writer does not checkpoint after its commits; a background task does (see
-            // `checkpointer`), this is only the cap if it falls behind.
-            .pragma("wal_autocheckpoint", "16384")
+/// Connections to one SQLite database.
+#[derive(Clone)]
+pub(crate) struct Db {
+    /// None: in memory.
+    path: Option<PathBuf>,
+    /// The writer's connection (in memory: the only one).
+    writer: Arc<Mutex<Connection>>,
+    /// Idle connections for reads and maintenance (file databases).
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+/// Opens a connection; `cache_mib` is its page cache (the writer's is the large one).
+fn open_conn(path: &Option<PathBuf>, cache_mib: i64) -> Result<Connection, StoreError> {
+    let conn = match path {
+        None => Connection::open_in_memory()?,
+        Some(p) => Connection::open_with_flags(
+            p,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?,
+    };
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         -- Freed pages are zeroed: a re-sealed or dropped value leaves no trace in the file.
+         PRAGMA secure_delete = ON;",
+    )?;
+    // The index pages a probe touches stay in memory.
+    conn.execute_batch(&format!("PRAGMA cache_size = -{}", cache_mib * 1024))?;
+    if path.is_some() {
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = {};",
+            sync_level()
+        ))?;
+        conn.execute_batch(
+            "-- The writer does not checkpoint after its commits; a background task does (see
+             -- `checkpointer`), this is only the cap if it falls behind.
+             PRAGMA wal_autocheckpoint = 16384;",
+        )?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// How a commit reaches the disk: `KEHU_SQLITE_SYNC` = `full` (the default: the WAL is synced at
+/// every commit, so an acknowledged act survives a power cut) or `normal` (synced at checkpoints:
+/// an acknowledged act survives the process being killed, but a power cut or an OS crash may lose
+/// the last fraction of a second). Anything else is `full`.
+pub fn sync_level() -> &'static str {
+    match std::env::var("KEHU_SQLITE_SYNC").as_deref() {
+        Ok("normal") | Ok("NORMAL") => "NORMAL",
+        _ => "FULL",
+    }
+}
+
+/// Opens `sqlite:PATH` or `sqlite::memory:`.
+pub(crate) fn connect(url: &str) -> Result<Db, StoreError> {
+    let path = if url == "sqlite::memory:" || url == ":memory:" {
+        None
+    } else if let Some(p) = url.strip_prefix("sqlite:") {
+        let p = p.trim_start_matches("//");
+        let p = p.split('?').next().unwrap_or(p);
+        if p.is_empty() {
+            return Err(StoreError::Url(url.to_string()));
+        }
+        Some(PathBuf::from(p))
     } else {
         return Err(StoreError::Url(url.to_string()));
     };
-    let opts = opts
-        .foreign_keys(true)
-        // Freed pages are zeroed: a re-sealed or dropped value leaves no trace in the file.
-        .pragma("secure_delete", "on")
-        // 64 MiB of page cache per connection: the index pages a probe touches stay in memory.
-        .pragma("cache_size", "-65536")
-        .busy_timeout(Duration::from_secs(30));
-    Ok(SqlitePoolOptions::new()
-        // An in-memory database lives in one connection.
-        .max_connections(if memory { 1 } else { 4 })
-        .connect_with(opts)
-        .await?)
+    let writer = open_conn(&path, 64)?;
+    Ok(Db {
+        path,
+        writer: Arc::new(Mutex::new(writer)),
+        idle: Arc::new(Mutex::new(Vec::new())),
+    })
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Batch("a SQLite connection was left unusable by a panic".into())
+}
+
+impl Db {
+    pub(crate) fn is_memory(&self) -> bool {
+        self.path.is_none()
+    }
+
+    /// Runs `f` on the writer's connection (blocking).
+    pub(crate) fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut c = self.writer.lock().map_err(|_| poisoned())?;
+        f(&mut c)
+    }
+
+    /// Runs `f` on an idle connection (in memory: the one connection), blocking.
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.is_memory() {
+            return self.with_writer(f);
+        }
+        let taken = self.idle.lock().map_err(|_| poisoned())?.pop();
+        let mut conn = match taken {
+            Some(c) => c,
+            None => open_conn(&self.path, 16)?,
+        };
+        let r = f(&mut conn);
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < 4 {
+                idle.push(conn);
+            }
+        }
+        r
+    }
+
+    /// [`Db::with_conn`] on tokio's blocking threads.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.with_conn(f))
+            .await
+            .map_err(|e| StoreError::Batch(format!("a SQLite task failed: {e}")))?
+    }
 }
 
 /// Copies the WAL back into the database file every quarter second (a PASSIVE checkpoint runs
 /// beside readers and the writer), so that commits stay short. Stops when `stop` is set.
-pub(crate) fn checkpointer(pool: SqlitePool, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-    tokio::spawn(async move {
-        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            let _ = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await;
-        }
-    });
+pub(crate) fn checkpointer(db: Db, stop: Arc<std::sync::atomic::AtomicBool>) {
+    if db.is_memory() {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("kehu-checkpoint".into())
+        .spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                let _ = db.with_conn(|c| {
+                    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+                    Ok(())
+                });
+            }
+        });
+    // Without the thread, the writer's own autocheckpoint (the cap above) still runs.
+    drop(spawned);
 }
 
-pub(crate) struct SqliteTx(pub Transaction<'static, Sqlite>);
-
-/// A write transaction. IMMEDIATE takes the write lock up front, so that two writers (two
-/// processes on one file) never deadlock on an upgrade.
-pub(crate) async fn begin(pool: &SqlitePool) -> Result<SqliteTx, StoreError> {
-    Ok(SqliteTx(pool.begin_with("BEGIN IMMEDIATE").await?))
+/// One transaction on a connection: BEGIN IMMEDIATE for the writer (it takes the write lock up
+/// front, so two writers in two processes never deadlock on an upgrade), BEGIN for a read.
+pub(crate) struct SqliteTx<'c> {
+    conn: &'c mut Connection,
+    open: bool,
 }
 
-/// A read snapshot (WAL readers never block the writer).
-pub(crate) async fn read(pool: &SqlitePool) -> Result<SqliteTx, StoreError> {
-    Ok(SqliteTx(pool.begin().await?))
-}
+impl<'c> SqliteTx<'c> {
+    pub(crate) fn begin(conn: &'c mut Connection, write: bool) -> Result<Self, StoreError> {
+        conn.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
+        Ok(SqliteTx { conn, open: true })
+    }
 
-fn sealed_row(r: &sqlx::sqlite::SqliteRow, at: usize) -> SealedRow {
-    SealedRow {
-        seq: r.get(at),
-        project: r.get(at + 1),
-        key_id: r.get::<i64, _>(at + 2) as u32,
-        body: r.get(at + 3),
+    /// Ends a read snapshot.
+    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
+        self.open = false;
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
     }
 }
 
-impl Read for SqliteTx {
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+fn sealed_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SealedRow> {
+    Ok(SealedRow {
+        seq: r.get(at)?,
+        project: r.get(at + 1)?,
+        key_id: r.get::<_, i64>(at + 2)? as u32,
+        body: r.get(at + 3)?,
+    })
+}
+
+impl Read for SqliteTx<'_> {
     async fn project_state(&mut self, project: &str) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT state FROM projects WHERE name = ?")
-                .bind(project)
-                .fetch_optional(&mut *self.0)
-                .await?,
-        )
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT state FROM projects WHERE name = ?1")?;
+        Ok(st.query_row([project], |r| r.get(0)).optional()?)
     }
 
     async fn customers_by_keys(
@@ -93,311 +217,280 @@ impl Read for SqliteTx {
         project: &str,
         keys: &[Blind],
     ) -> Result<Vec<(Blind, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT key, customer FROM customer_keys \
-             WHERE project = ? AND key IN (SELECT value FROM json_each(?))",
-        )
-        .bind(project)
-        .bind(json!(keys).to_string())
-        .fetch_all(&mut *self.0)
-        .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        // 32 keys a statement (one prepared statement: a short chunk repeats its last key).
+        const N: usize = 32;
+        let sql = format!(
+            "SELECT key, customer FROM customer_keys WHERE project = ?1 AND key IN ({})",
+            (2..N + 2)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut out = Vec::new();
+        for chunk in keys.chunks(N) {
+            st.raw_bind_parameter(1, project)?;
+            for i in 0..N {
+                st.raw_bind_parameter(i + 2, chunk[i.min(chunk.len() - 1)])?;
+            }
+            let mut rows = st.raw_query();
+            while let Some(r) = rows.next()? {
+                out.push((r.get(0)?, r.get(1)?));
+            }
+        }
+        Ok(out)
     }
 
     async fn events_of(&mut self, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.customer, e.seq, e.project, e.key_id, e.body \
+        let mut st = self.conn.prepare_cached(
+            "SELECT e.seq, e.project, e.key_id, e.body \
              FROM event_customers c JOIN events e ON e.seq = c.seq \
-             WHERE c.customer IN (SELECT value FROM json_each(?)) ORDER BY c.customer, e.seq",
-        )
-        .bind(json!(customers).to_string())
-        .fetch_all(&mut *self.0)
-        .await?;
-        Ok(rows.iter().map(|r| (r.get(0), sealed_row(r, 1))).collect())
+             WHERE c.customer = ?1 ORDER BY e.seq",
+        )?;
+        let mut out = Vec::new();
+        for c in customers {
+            for r in st.query_map([c], |r| sealed_row(r, 0))? {
+                out.push((*c, r?));
+            }
+        }
+        Ok(out)
     }
 
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM customers WHERE project = ? AND holder = ?")
-                .bind(project)
-                .bind(holder)
-                .fetch_all(&mut *self.0)
-                .await?,
-        )
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id FROM customers WHERE project = ?1 AND holder = ?2")?;
+        let rows = st.query_map([project, holder], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
-impl Write for SqliteTx {
+impl Write for SqliteTx<'_> {
     async fn next_ids(&mut self) -> Result<(i64, i64), StoreError> {
-        let r = sqlx::query(
+        let mut st = self.conn.prepare_cached(
             "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), \
                     (SELECT COALESCE(MAX(id), 0) + 1 FROM customers)",
-        )
-        .fetch_one(&mut *self.0)
-        .await?;
-        Ok((r.get(0), r.get(1)))
+        )?;
+        Ok(st.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
-        let c = &mut *self.0;
-        let run = |sql: &'static str, rows: Vec<Value>| (sql, Value::Array(rows).to_string());
-        // Sealed bodies are bound as blobs, 32 rows a statement.
-        for chunk in w.events.chunks(32) {
-            let mut sql =
-                String::from("INSERT INTO events (seq, project, at_ms, act, key_id, body) VALUES ");
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 {
-                    "(?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?)"
-                });
-            }
-            let mut q = sqlx::query(&sql);
-            for (s, p, at, a, k, b) in chunk {
-                q = q.bind(s).bind(p).bind(at).bind(a).bind(*k as i64).bind(b);
-            }
-            q.execute(&mut *c).await?;
+        let c = &*self.conn;
+        let mut st = c.prepare_cached(
+            "INSERT INTO events (seq, project, at_ms, act, key_id, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (s, p, at, a, k, b) in &w.events {
+            st.execute(params![s, p, at, a, k, b])?;
         }
-        let statements = [
-            run(
-                "INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
-                 SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)",
-                w.new_customers
-                    .iter()
-                    .map(|(id, (p, h, r, s))| json!([id, p, h, r, s]))
-                    .collect(),
-            ),
-            run(
-                "INSERT INTO event_customers (customer, seq) \
-                 SELECT value->>0, value->>1 FROM json_each(?)",
-                w.links.iter().map(|(c, s)| json!([c, s])).collect(),
-            ),
-            run(
-                "UPDATE customers SET last_seq = COALESCE(j.value->>1, last_seq), \
-                   holder = COALESCE(j.value->>2, holder), \
-                   holder_rule = COALESCE(j.value->>3, holder_rule) \
-                 FROM json_each(?) AS j WHERE customers.id = j.value->>0",
-                w.customer_updates
-                    .iter()
-                    .map(|(id, (s, h, r))| json!([id, s, h, r]))
-                    .collect(),
-            ),
-            run(
-                "INSERT INTO customer_keys (project, key, customer) \
-                 SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true \
-                 ON CONFLICT DO NOTHING",
-                w.keys.iter().map(|(p, k, c)| json!([p, k, c])).collect(),
-            ),
-            run(
-                "INSERT INTO projects (name, state) \
-                 SELECT value->>0, value->>1 FROM json_each(?) WHERE true \
-                 ON CONFLICT (name) DO UPDATE SET state = excluded.state",
-                w.projects.iter().map(|(p, s)| json!([p, s])).collect(),
-            ),
-            run(
-                "UPDATE disputes SET closed_seq = j.value->>1 FROM json_each(?) AS j \
-                 WHERE disputes.customer = j.value->>0 AND disputes.closed_seq IS NULL \
-                   AND disputes.seq < j.value->>1",
-                w.closes.iter().map(|(c, s)| json!([c, s])).collect(),
-            ),
-            run(
-                "INSERT INTO disputes (seq, project, customer, rule, deadline_ms, closed_seq) \
-                 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 \
-                 FROM json_each(?)",
-                w.disputes
-                    .iter()
-                    .map(|(s, (p, c, r, d, x))| json!([s, p, c, r, d, x]))
-                    .collect(),
-            ),
-            run(
-                "INSERT INTO violations (seq, idx, project, party, rule, amount, note) \
-                 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, \
-                        value->>6 FROM json_each(?)",
-                w.violations
-                    .iter()
-                    .map(|(s, i, p, q, r, a, n)| json!([s, i, p, q, r, a, n]))
-                    .collect(),
-            ),
-            run(
-                "INSERT INTO notifications (seq, idx, project, party) \
-                 SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)",
-                w.notifications
-                    .iter()
-                    .map(|(s, i, p, q)| json!([s, i, p, q]))
-                    .collect(),
-            ),
-        ];
-        for (sql, rows) in statements {
-            if rows != "[]" {
-                sqlx::query(sql).bind(rows).execute(&mut *c).await?;
-            }
+        let mut st = c.prepare_cached(
+            "INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (id, (p, h, r, s)) in &w.new_customers {
+            st.execute(params![id, p, h, r, s])?;
+        }
+        let mut st =
+            c.prepare_cached("INSERT INTO event_customers (customer, seq) VALUES (?1, ?2)")?;
+        for (cu, s) in &w.links {
+            st.execute(params![cu, s])?;
+        }
+        let mut st = c.prepare_cached(
+            "UPDATE customers SET last_seq = COALESCE(?2, last_seq), \
+               holder = COALESCE(?3, holder), holder_rule = COALESCE(?4, holder_rule) \
+             WHERE id = ?1",
+        )?;
+        for (id, (s, h, r)) in &w.customer_updates {
+            st.execute(params![id, s, h, r])?;
+        }
+        let mut st = c.prepare_cached(
+            "INSERT INTO customer_keys (project, key, customer) VALUES (?1, ?2, ?3) \
+             ON CONFLICT DO NOTHING",
+        )?;
+        for (p, k, cu) in &w.keys {
+            st.execute(params![p, k, cu])?;
+        }
+        let mut st = c.prepare_cached(
+            "INSERT INTO projects (name, state) VALUES (?1, ?2) \
+             ON CONFLICT (name) DO UPDATE SET state = excluded.state",
+        )?;
+        for (p, s) in &w.projects {
+            st.execute(params![p, s])?;
+        }
+        let mut st = c.prepare_cached(
+            "UPDATE disputes SET closed_seq = ?2 \
+             WHERE customer = ?1 AND closed_seq IS NULL AND seq < ?2",
+        )?;
+        for (cu, s) in &w.closes {
+            st.execute(params![cu, s])?;
+        }
+        let mut st = c.prepare_cached(
+            "INSERT INTO disputes (seq, project, customer, rule, deadline_ms, closed_seq) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (s, (p, cu, r, d, x)) in &w.disputes {
+            st.execute(params![s, p, cu, r, d, x])?;
+        }
+        let mut st = c.prepare_cached(
+            "INSERT INTO violations (seq, idx, project, party, rule, amount, note) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (s, i, p, q, r, a, n) in &w.violations {
+            st.execute(params![s, i, p, q, r, a, n])?;
+        }
+        let mut st = c.prepare_cached(
+            "INSERT INTO notifications (seq, idx, project, party) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (s, i, p, q) in &w.notifications {
+            st.execute(params![s, i, p, q])?;
         }
         Ok(())
     }
 
-    async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+    async fn commit(mut self) -> Result<(), StoreError> {
+        self.open = false;
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
     }
 }
 
-pub(crate) async fn all_events(pool: &SqlitePool) -> Result<Vec<SealedRow>, StoreError> {
-    let rows = sqlx::query("SELECT seq, project, key_id, body FROM events ORDER BY seq")
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+pub(crate) fn all_events(c: &mut Connection) -> Result<Vec<SealedRow>, StoreError> {
+    let mut st = c.prepare("SELECT seq, project, key_id, body FROM events ORDER BY seq")?;
+    let rows = st.query_map([], |r| sealed_row(r, 0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Events `seq > after` sealed with another key than `key_id`, at most `limit`.
-pub(crate) async fn events_to_reseal(
-    pool: &SqlitePool,
+pub(crate) fn events_to_reseal(
+    c: &mut Connection,
     key_id: u32,
     after: i64,
     limit: i64,
 ) -> Result<Vec<SealedRow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT seq, project, key_id, body FROM events WHERE seq > ? AND key_id <> ? \
-         ORDER BY seq LIMIT ?",
-    )
-    .bind(after)
-    .bind(key_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+    let mut st = c.prepare(
+        "SELECT seq, project, key_id, body FROM events WHERE seq > ?1 AND key_id <> ?2 \
+         ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![after, key_id, limit], |r| sealed_row(r, 0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Re-seals entries: `(seq, key id, body)`.
-pub(crate) async fn reseal(
-    pool: &SqlitePool,
-    rows: &[(i64, u32, Vec<u8>)],
-) -> Result<(), StoreError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for (seq, k, body) in rows {
-        sqlx::query("UPDATE events SET key_id = ?, body = ? WHERE seq = ?")
-            .bind(k)
-            .bind(body)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+pub(crate) fn reseal(c: &mut Connection, rows: &[(i64, u32, Vec<u8>)]) -> Result<(), StoreError> {
+    let tx = SqliteTx::begin(c, true)?;
+    {
+        let mut st = tx
+            .conn
+            .prepare_cached("UPDATE events SET key_id = ?1, body = ?2 WHERE seq = ?3")?;
+        for (seq, k, body) in rows {
+            st.execute(params![k, body, seq])?;
+        }
     }
-    tx.commit().await?;
+    let mut tx = tx;
+    tx.open = false;
+    tx.conn.execute_batch("COMMIT")?;
     Ok(())
 }
 
-pub(crate) async fn rows(pool: &SqlitePool) -> Result<Rows, StoreError> {
+pub(crate) fn rows(c: &mut Connection) -> Result<Rows, StoreError> {
     let mut out = Rows::default();
-    for r in sqlx::query("SELECT id, project, holder, holder_rule, last_seq FROM customers")
-        .fetch_all(pool)
-        .await?
-    {
-        out.customers
-            .push((r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4))));
+    let mut st = c.prepare("SELECT id, project, holder, holder_rule, last_seq FROM customers")?;
+    for r in st.query_map([], |r| {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+    })? {
+        out.customers.push(r?);
     }
-    for r in sqlx::query("SELECT project, key, customer FROM customer_keys")
-        .fetch_all(pool)
-        .await?
-    {
-        out.keys.push((r.get(0), r.get(1), r.get(2)));
+    let mut st = c.prepare("SELECT project, key, customer FROM customer_keys")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+        out.keys.push(r?);
     }
-    for r in sqlx::query("SELECT name, state FROM projects")
-        .fetch_all(pool)
-        .await?
-    {
-        out.projects.push((r.get(0), r.get(1)));
+    let mut st = c.prepare("SELECT name, state FROM projects")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        out.projects.push(r?);
     }
-    for r in
-        sqlx::query("SELECT seq, project, customer, rule, deadline_ms, closed_seq FROM disputes")
-            .fetch_all(pool)
-            .await?
-    {
-        out.disputes
-            .push((r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))));
+    let mut st =
+        c.prepare("SELECT seq, project, customer, rule, deadline_ms, closed_seq FROM disputes")?;
+    for r in st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+        ))
+    })? {
+        out.disputes.push(r?);
     }
-    for r in sqlx::query("SELECT seq, idx, project, party, rule, amount, note FROM violations")
-        .fetch_all(pool)
-        .await?
-    {
-        out.violations.push((
-            r.get(0),
-            r.get(1),
-            r.get(2),
-            r.get(3),
-            r.get(4),
-            r.get(5),
-            r.get(6),
-        ));
+    let mut st =
+        c.prepare("SELECT seq, idx, project, party, rule, amount, note FROM violations")?;
+    for r in st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })? {
+        out.violations.push(r?);
     }
-    for r in sqlx::query("SELECT seq, idx, project, party FROM notifications")
-        .fetch_all(pool)
-        .await?
-    {
-        out.notifications
-            .push((r.get(0), r.get(1), r.get(2), r.get(3)));
+    let mut st = c.prepare("SELECT seq, idx, project, party FROM notifications")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))? {
+        out.notifications.push(r?);
     }
     Ok(out)
 }
 
 // ---- Migrations ----------------------------------------------------------------------------
 
-async fn table_exists(
-    tx: &mut Transaction<'static, Sqlite>,
-    name: &str,
-) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-    )
-    .bind(name)
-    .fetch_one(&mut **tx)
-    .await?
-        > 0)
+fn table_exists(c: &Connection, name: &str) -> Result<bool, StoreError> {
+    let n: i64 = c.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
 }
 
 /// The schema version, adopting a database made by the first release (sqlx's migration table).
-async fn version(tx: &mut Transaction<'static, Sqlite>) -> Result<i64, StoreError> {
-    sqlx::raw_sql(
+fn version(c: &Connection) -> Result<i64, StoreError> {
+    c.execute_batch(
         "CREATE TABLE IF NOT EXISTS kehu_schema (
             version    INTEGER PRIMARY KEY,
             name       TEXT    NOT NULL,
             applied_ms INTEGER NOT NULL)",
-    )
-    .execute(&mut **tx)
-    .await?;
-    let v: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM kehu_schema")
-        .fetch_one(&mut **tx)
-        .await?;
-    if v == 0 && table_exists(tx, "_sqlx_migrations").await? {
-        let old: i64 = sqlx::query_scalar(
+    )?;
+    let v: i64 = c.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM kehu_schema",
+        [],
+        |r| r.get(0),
+    )?;
+    if v == 0 && table_exists(c, "_sqlx_migrations")? {
+        let old: i64 = c.query_row(
             "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&mut **tx)
-        .await?;
+            [],
+            |r| r.get(0),
+        )?;
         for m in MIGRATIONS.iter().filter(|m| m.version <= old) {
-            record(tx, m.version, m.name).await?;
+            record(c, m.version, m.name)?;
         }
         return Ok(old);
     }
     Ok(v)
 }
 
-async fn record(
-    tx: &mut Transaction<'static, Sqlite>,
-    version: i64,
-    name: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO kehu_schema (version, name, applied_ms) VALUES (?, ?, ?)")
-        .bind(version)
-        .bind(name)
-        .bind(jiff::Timestamp::now().as_millisecond())
-        .execute(&mut **tx)
-        .await?;
+fn record(c: &Connection, version: i64, name: &str) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO kehu_schema (version, name, applied_ms) VALUES (?1, ?2, ?3)",
+        params![version, name, jiff::Timestamp::now().as_millisecond()],
+    )?;
     Ok(())
 }
 
 /// Applies the migrations above the database's version, each in its own transaction, up to
 /// `target` (all when None). Returns the versions applied.
-pub(crate) async fn migrate(
-    pool: &SqlitePool,
-    keys: &crate::keys::Keys,
+pub(crate) fn migrate(
+    c: &mut Connection,
+    keys: &Keys,
     target: Option<i64>,
 ) -> Result<Vec<i64>, StoreError> {
     let mut applied = Vec::new();
@@ -406,89 +499,97 @@ pub(crate) async fn migrate(
         if target.is_some_and(|t| m.version > t) {
             break;
         }
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        if version(&mut tx).await? >= m.version {
-            tx.commit().await?;
+        let mut tx = SqliteTx::begin(c, true)?;
+        if version(tx.conn)? >= m.version {
+            tx.open = false;
+            tx.conn.execute_batch("COMMIT")?;
             continue;
         }
-        sqlx::raw_sql(m.sqlite.0).execute(&mut *tx).await?;
+        tx.conn.execute_batch(m.sqlite.0)?;
         match m.step {
             Step::None => {}
             Step::Seal => {
-                let rows = sqlx::query("SELECT seq, project, body FROM events ORDER BY seq")
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut plain = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    plain.push((
-                        r.get::<i64, _>(0),
-                        r.get::<String, _>(1),
-                        r.get::<String, _>(2),
-                    ));
-                }
+                let plain: Vec<(i64, String, String)> = {
+                    let mut st = tx
+                        .conn
+                        .prepare("SELECT seq, project, body FROM events ORDER BY seq")?;
+                    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                    rows.collect::<Result<_, _>>()?
+                };
                 let (sealed, keyrows) = crate::schema::seal_v1(keys, &plain)?;
                 sealed_existing = !sealed.is_empty();
                 for (seq, k, body) in sealed {
-                    sqlx::query("UPDATE events SET key_id = ?, sealed = ? WHERE seq = ?")
-                        .bind(k)
-                        .bind(body)
-                        .bind(seq)
-                        .execute(&mut *tx)
-                        .await?;
+                    tx.conn.execute(
+                        "UPDATE events SET key_id = ?1, sealed = ?2 WHERE seq = ?3",
+                        params![k, body, seq],
+                    )?;
                 }
-                for (p, k, c) in keyrows {
-                    sqlx::query(
-                        "INSERT INTO customer_keys (project, key, customer) VALUES (?, ?, ?) \
+                for (p, k, cu) in keyrows {
+                    tx.conn.execute(
+                        "INSERT INTO customer_keys (project, key, customer) VALUES (?1, ?2, ?3) \
                          ON CONFLICT DO NOTHING",
-                    )
-                    .bind(p)
-                    .bind(k)
-                    .bind(c)
-                    .execute(&mut *tx)
-                    .await?;
+                        params![p, k, cu],
+                    )?;
                 }
             }
         }
-        sqlx::raw_sql(m.sqlite.1).execute(&mut *tx).await?;
-        record(&mut tx, m.version, m.name).await?;
-        tx.commit().await?;
+        tx.conn.execute_batch(m.sqlite.1)?;
+        record(tx.conn, m.version, m.name)?;
+        tx.open = false;
+        tx.conn.execute_batch("COMMIT")?;
         applied.push(m.version);
     }
     if sealed_existing {
         // The plaintext pages are free now; rewrite the file so that none survives, then empty
         // the WAL (which held the old pages too).
-        sqlx::raw_sql("VACUUM").execute(pool).await?;
-        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(pool)
-            .await?;
+        c.execute_batch("VACUUM")?;
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
     Ok(applied)
 }
 
 /// The keyring rows: `(kind, id, fingerprint)`.
-pub(crate) async fn keyring(pool: &SqlitePool) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError> {
-    let rows = sqlx::query("SELECT kind, id, fingerprint FROM keyring ORDER BY kind, id")
-        .fetch_all(pool)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect())
+pub(crate) fn keyring(c: &mut Connection) -> Result<Vec<(String, i64, Vec<u8>)>, StoreError> {
+    let mut st = c.prepare("SELECT kind, id, fingerprint FROM keyring ORDER BY kind, id")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(crate) async fn add_keyring(
-    pool: &SqlitePool,
+pub(crate) fn add_keyring(
+    c: &mut Connection,
     kind: &str,
     id: i64,
     fp: &[u8],
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO keyring (kind, id, fingerprint) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(kind)
-    .bind(id)
-    .bind(fp)
-    .execute(pool)
-    .await?;
+    c.execute(
+        "INSERT INTO keyring (kind, id, fingerprint) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        params![kind, id, fp],
+    )?;
     Ok(())
+}
+
+pub(crate) fn key_in_use(c: &mut Connection, id: i64) -> Result<bool, StoreError> {
+    Ok(c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE key_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+/// `VACUUM INTO`: a consistent copy of the database.
+pub(crate) fn vacuum_into(c: &mut Connection, target: &str) -> Result<(), StoreError> {
+    c.execute("VACUUM INTO ?1", [target])?;
+    Ok(())
+}
+
+/// The database's size in bytes (after a checkpoint).
+pub(crate) fn size(c: &mut Connection) -> Result<i64, StoreError> {
+    if c.path().is_some_and(|p| !p.is_empty()) {
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(c.query_row(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        [],
+        |r| r.get(0),
+    )?)
 }

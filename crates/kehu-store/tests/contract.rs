@@ -134,16 +134,21 @@ fn rt() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-async fn exec(sql: &str, store: &Store) -> Result<(), String> {
-    let r = if let Some(p) = store.sqlite_pool() {
-        sqlx::query(sql).execute(p).await.map(|_| ())
-    } else {
-        sqlx::query(sql)
-            .execute(store.postgres_pool().unwrap())
+/// Runs SQL on the backend's database directly, as someone with access to the files would.
+async fn exec(sql: &str, be: &Backend) -> Result<(), String> {
+    match &be._dir {
+        Some(dir) => {
+            let c = rusqlite::Connection::open(dir.join("k.db")).map_err(|e| e.to_string())?;
+            c.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(|e| e.to_string())?;
+            c.execute_batch(sql).map_err(|e| e.to_string())
+        }
+        None => sqlx::query(sql)
+            .execute(be.a.postgres_pool().unwrap())
             .await
             .map(|_| ())
-    };
-    r.map_err(|e| e.to_string())
+            .map_err(|e| e.to_string()),
+    }
 }
 
 #[test]
@@ -170,10 +175,10 @@ fn the_ledger_is_append_only_and_the_check_finds_tampering() {
                 "DELETE FROM events WHERE seq = 2",
                 "DELETE FROM event_customers",
             ] {
-                let e = exec(sql, store).await.unwrap_err();
+                let e = exec(sql, &be).await.unwrap_err();
                 assert!(e.contains("append-only"), "{}: {sql}: {e}", be.name);
             }
-            exec("UPDATE customers SET holder = 'S1'", store)
+            exec("UPDATE customers SET holder = 'S1'", &be)
                 .await
                 .unwrap();
             let diffs = store.check().await.unwrap();
@@ -187,7 +192,7 @@ fn the_ledger_is_append_only_and_the_check_finds_tampering() {
             exec(
                 "UPDATE events SET key_id = 7, body = (SELECT body FROM events WHERE seq = 2) \
                  WHERE seq = 1",
-                store,
+                &be,
             )
             .await
             .unwrap();
@@ -318,7 +323,7 @@ fn reopening_a_database_with_data_keeps_it() {
                 .await
                 .unwrap();
             let before = be.a.events().await.unwrap();
-            let again = match (&be.cleanup, be.a.sqlite_pool()) {
+            let again = match (&be.cleanup, be._dir.as_ref()) {
                 (Some((url, schema)), _) => {
                     Store::open_postgres_schema(url, schema, be.keys.clone())
                         .await

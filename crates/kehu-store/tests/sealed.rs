@@ -7,7 +7,6 @@ use kehu_core::model::{
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::{add_minutes, parse_local};
 use kehu_store::{Keys, Store, StoreError};
-use sqlx::Row;
 use std::path::{Path, PathBuf};
 
 fn directory() -> Directory {
@@ -286,9 +285,9 @@ fn a_v1_sqlite_database_with_data_is_migrated() {
             6
         );
         assert!(store.check().await.unwrap().is_empty());
-        let v: i64 = sqlx::query_scalar("SELECT MAX(version) FROM kehu_schema")
-            .fetch_one(store.sqlite_pool().unwrap())
-            .await
+        let v: i64 = rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT MAX(version) FROM kehu_schema", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, kehu_store::SCHEMA_VERSION);
     });
@@ -317,10 +316,11 @@ fn a_v1_postgres_database_with_data_is_migrated() {
             .await
             .unwrap();
         assert_eq!(applied, vec![1]);
-        let src = sqlx::sqlite::SqlitePoolOptions::new()
-            .connect(&format!("sqlite:{}?mode=ro", fixture().display()))
-            .await
-            .unwrap();
+        let src = rusqlite::Connection::open_with_flags(
+            fixture(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
         let dst = sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)
             .connect(&pg.url)
@@ -354,10 +354,24 @@ fn a_v1_postgres_database_with_data_is_migrated() {
             ("notifications", "seq, idx, project, party", &[0, 1][..]),
         ] {
             let n = cols.split(',').count();
-            let rows = sqlx::query(&format!("SELECT {cols} FROM {table}"))
-                .fetch_all(&src)
-                .await
-                .unwrap();
+            type Cell = (Option<i64>, Option<String>);
+            let rows: Vec<Vec<Cell>> = {
+                let mut st = src.prepare(&format!("SELECT {cols} FROM {table}")).unwrap();
+                let mapped = st
+                    .query_map([], |r| {
+                        (0..n)
+                            .map(|i| {
+                                Ok(if ints.contains(&i) {
+                                    (r.get::<_, Option<i64>>(i)?, None)
+                                } else {
+                                    (None, r.get::<_, Option<String>>(i)?)
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<Cell>>>()
+                    })
+                    .unwrap();
+                mapped.map(|r| r.unwrap()).collect()
+            };
             for r in rows {
                 let params: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
                 let sql = format!(
@@ -365,11 +379,11 @@ fn a_v1_postgres_database_with_data_is_migrated() {
                     params.join(", ")
                 );
                 let mut q = sqlx::query(&sql);
-                for i in 0..n {
+                for (i, cell) in r.into_iter().enumerate() {
                     q = if ints.contains(&i) {
-                        q.bind(r.get::<Option<i64>, _>(i))
+                        q.bind(cell.0)
                     } else {
-                        q.bind(r.get::<Option<String>, _>(i))
+                        q.bind(cell.1)
                     };
                 }
                 q.execute(&dst).await.unwrap();

@@ -322,34 +322,49 @@ async fn registrations(
 }
 
 /// Single-row INSERTs, each its own transaction, from `conc` clients for `secs` seconds, into a
-/// scratch table of the same database (dropped afterwards): rows per second.
-async fn raw_inserts(store: &Store, conc: usize, secs: u64) -> anyhow::Result<f64> {
+/// scratch table of the same database (dropped afterwards): rows per second. On SQLite each
+/// client is a thread with its own connection, with the store's durability settings.
+async fn raw_inserts(
+    store: &Store,
+    sqlite: Option<&std::path::Path>,
+    conc: usize,
+    secs: u64,
+) -> anyhow::Result<f64> {
     let body = vec![0x5au8; 700];
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     let started = std::time::Instant::now();
     let count = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    if let Some(p) = store.sqlite_pool() {
-        sqlx::query("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
-            .execute(p)
-            .await?;
-        for _ in 0..conc {
-            let (p, body, count) = (p.clone(), body.clone(), count.clone());
-            tasks.push(tokio::spawn(async move {
-                while std::time::Instant::now() < deadline {
-                    sqlx::query("INSERT INTO bench_raw (body) VALUES (?)")
-                        .bind(&body)
-                        .execute(&p)
-                        .await?;
-                    count.fetch_add(1, Ordering::Relaxed);
+    if let Some(path) = sqlite {
+        let setup = rusqlite::Connection::open(path)?;
+        setup
+            .execute_batch("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")?;
+        let path = path.to_path_buf();
+        let count2 = count.clone();
+        tokio::task::spawn_blocking(move || {
+            std::thread::scope(|s| {
+                for _ in 0..conc {
+                    let (path, body, count) = (&path, &body, &count2);
+                    s.spawn(move || -> anyhow::Result<()> {
+                        let c = rusqlite::Connection::open(path)?;
+                        c.busy_timeout(Duration::from_secs(30))?;
+                        c.execute_batch("PRAGMA synchronous = FULL")?;
+                        let mut st = c.prepare("INSERT INTO bench_raw (body) VALUES (?1)")?;
+                        while std::time::Instant::now() < deadline {
+                            st.execute([body])?;
+                            count.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(())
+                    });
                 }
-                anyhow::Ok(())
-            }));
-        }
+            })
+        })
+        .await?;
+        setup.execute_batch("DROP TABLE bench_raw")?;
     } else if let Some(p) = store.postgres_pool() {
         sqlx::query("CREATE TABLE bench_raw (id BIGSERIAL PRIMARY KEY, body BYTEA NOT NULL)")
             .execute(p)
             .await?;
+        let mut tasks = Vec::new();
         for _ in 0..conc {
             let (p, body, count) = (p.clone(), body.clone(), count.clone());
             tasks.push(tokio::spawn(async move {
@@ -363,56 +378,29 @@ async fn raw_inserts(store: &Store, conc: usize, secs: u64) -> anyhow::Result<f6
                 anyhow::Ok(())
             }));
         }
-    }
-    for t in tasks {
-        t.await??;
-    }
-    let rate = count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
-    if let Some(p) = store.sqlite_pool() {
-        sqlx::query("DROP TABLE bench_raw").execute(p).await?;
-    } else if let Some(p) = store.postgres_pool() {
+        for t in tasks {
+            t.await??;
+        }
         sqlx::query("DROP TABLE bench_raw").execute(p).await?;
     }
-    Ok(rate)
-}
-
-async fn database_bytes(store: &Store) -> anyhow::Result<u64> {
-    if let Some(p) = store.sqlite_pool() {
-        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(p)
-            .await?;
-        let n: i64 = sqlx::query_scalar(
-            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-        )
-        .fetch_one(p)
-        .await?;
-        Ok(n as u64)
-    } else if let Some(p) = store.postgres_pool() {
-        let n: Option<i64> = sqlx::query_scalar(
-            "SELECT SUM(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass))::bigint \
-             FROM pg_tables WHERE schemaname = current_schema()",
-        )
-        .fetch_one(p)
-        .await?;
-        Ok(n.unwrap_or_default() as u64)
-    } else {
-        Ok(0)
-    }
+    Ok(count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
 }
 
 pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
     let pid = std::process::id();
     let keys = Keys::generate();
-    let (store, cleanup): (Store, Box<dyn Fn() -> Option<(String, String)>>) = match &args.database
-    {
+    let mut drop_schema: Option<(String, String)> = None;
+    let mut remove_file: Option<std::path::PathBuf> = None;
+    let sqlite_path: Option<std::path::PathBuf>;
+    let store = match &args.database {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             let schema = format!("kehu_bench_{pid}");
             let s = Store::open_postgres_schema(url, &schema, keys).await?;
-            let (u, keep) = (url.clone(), args.keep);
-            (
-                s,
-                Box::new(move || (!keep).then(|| (u.clone(), schema.clone()))),
-            )
+            if !args.keep {
+                drop_schema = Some((url.clone(), schema));
+            }
+            sqlite_path = None;
+            s
         }
         Some(url) => {
             let path = url
@@ -421,28 +409,35 @@ pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
             if std::path::Path::new(path).exists() {
                 anyhow::bail!("{path} exists: the bench needs a new database file");
             }
-            (Store::open(url, keys).await?, Box::new(|| None))
+            sqlite_path = Some(path.into());
+            Store::open(url, keys).await?
         }
         None => {
             let path = std::env::temp_dir().join(format!("kehu-bench-{pid}.db"));
-            let s = Store::open(&format!("sqlite:{}", path.display()), keys).await?;
-            (s, Box::new(|| None))
+            if !args.keep {
+                remove_file = Some(path.clone());
+            }
+            sqlite_path = Some(path.clone());
+            Store::open(&format!("sqlite:{}", path.display()), keys).await?
         }
     };
-    let default_file = std::env::temp_dir().join(format!("kehu-bench-{pid}.db"));
-    let result = run(store, &args).await;
-    if let Some((url, schema)) = cleanup() {
+    let result = run(store, sqlite_path.as_deref(), &args).await;
+    if let Some((url, schema)) = drop_schema {
         Store::drop_postgres_schema(&url, &schema).await?;
     }
-    if args.database.is_none() && !args.keep {
+    if let Some(f) = remove_file {
         for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{s}", default_file.display()));
+            let _ = std::fs::remove_file(format!("{}{s}", f.display()));
         }
     }
     result
 }
 
-async fn run(store: Store, args: &Args) -> anyhow::Result<std::process::ExitCode> {
+async fn run(
+    store: Store,
+    sqlite: Option<&std::path::Path>,
+    args: &Args,
+) -> anyhow::Result<std::process::ExitCode> {
     let backend = store.backend_name();
     let n = args.customers.max(1000);
     let c = Arc::new(Ctx {
@@ -477,11 +472,12 @@ async fn run(store: Store, args: &Args) -> anyhow::Result<std::process::ExitCode
     let c1 = registrations(&c, n, 1, args.seconds, &next_new, &clock).await?;
     eprintln!("  registrations, concurrency 16");
     let c16 = registrations(&c, n, 16, args.seconds, &next_new, &clock).await?;
-    let bytes = database_bytes(&c.store).await?;
+    let bytes = c.store.size_bytes().await? as u64;
     let customers = next_new.load(Ordering::Relaxed);
     eprintln!("  raw single-row INSERTs");
-    let raw1 = raw_inserts(&c.store, 1, args.seconds.div_ceil(2)).await?;
-    let raw16 = raw_inserts(&c.store, 16, args.seconds.div_ceil(2)).await?;
+    let raw1 = raw_inserts(&c.store, sqlite, 1, args.seconds.div_ceil(2)).await?;
+    let raw16 = raw_inserts(&c.store, sqlite, 16, args.seconds.div_ceil(2)).await?;
+    let rss = peak_rss_mib();
     let diffs_note = if n <= 1_000_000 {
         let d = c.store.check().await?;
         if d.is_empty() {
@@ -493,7 +489,12 @@ async fn run(store: Store, args: &Args) -> anyhow::Result<std::process::ExitCode
         "skipped above 1M customers".to_string()
     };
     println!(
-        "kehu bench store — {backend}, {n} customers seeded (seed {}), {} cores",
+        "kehu bench store — {backend}{}, {n} customers seeded (seed {}), {} cores",
+        if backend == "sqlite" {
+            format!(" (synchronous = {})", kehu_store::sqlite_sync_level())
+        } else {
+            String::new()
+        },
         args.seed,
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -532,8 +533,8 @@ async fn run(store: Store, args: &Args) -> anyhow::Result<std::process::ExitCode
         bytes as f64 / customers as f64,
         bytes as f64 / 1048576.0
     );
-    match peak_rss_mib() {
-        Some(m) => println!("| peak RSS of this process | {m:.0} MiB |"),
+    match rss {
+        Some(m) => println!("| peak RSS of this process (before the ledger check) | {m:.0} MiB |"),
         None => println!("| peak RSS of this process | (no /proc/self/status) |"),
     }
     println!("| ledger check | {diffs_note} |");
