@@ -107,6 +107,8 @@ pub(crate) struct Cache {
     /// This batch's events per record (to merge into a history loaded later).
     pending_events: HashMap<i64, Vec<Arc<Event>>>,
     projects: HashMap<String, ProjectState>,
+    /// Blind values computed in this batch (an HMAC each, so computed once).
+    blinds: HashMap<String, Blind>,
     /// Holder changes made by this batch: record → (project, holder, rule).
     holders: HashMap<i64, (String, String, String)>,
     // What the batch writes.
@@ -127,6 +129,7 @@ impl Cache {
             histories: HashMap::new(),
             pending_events: HashMap::new(),
             projects: HashMap::new(),
+            blinds: HashMap::new(),
             holders: HashMap::new(),
             next_seq,
             next_customer,
@@ -147,7 +150,10 @@ impl Cache {
         let probed = self.probed.entry(project.to_string()).or_default();
         let mut missing: Vec<Blind> = Vec::new();
         for k in keys {
-            let b = self.keys.blind(k);
+            let b = *self
+                .blinds
+                .entry(k.clone())
+                .or_insert_with(|| self.keys.blind(k));
             if let std::collections::hash_map::Entry::Vacant(v) = probed.entry(b) {
                 v.insert(BTreeSet::new());
                 missing.push(b);
@@ -177,7 +183,10 @@ impl Cache {
         let probed = self.probed.get(project);
         let pending = self.pending_keys.get(project);
         for k in keys {
-            let b = self.keys.blind(k);
+            let b = match self.blinds.get(k) {
+                Some(b) => *b,
+                None => self.keys.blind(k),
+            };
             if let Some(s) = probed.and_then(|m| m.get(&b)) {
                 ids.extend(s);
             }
@@ -437,7 +446,13 @@ impl Cache {
     /// Applies one event to the cached state and the batch's rows (what the check's fold does).
     fn project_event(&mut self, e: Event) {
         let e = Arc::new(e);
-        let blinds: Vec<Blind> = keys_of(&e).iter().map(|k| self.keys.blind(k)).collect();
+        let blinds: Vec<Blind> = keys_of(&e)
+            .into_iter()
+            .map(|k| match self.blinds.get(&k) {
+                Some(b) => *b,
+                None => self.keys.blind(&k),
+            })
+            .collect();
         for c in &e.customers {
             self.out.links.push((c.0, e.seq));
             self.last_seq.insert(c.0, e.seq);
