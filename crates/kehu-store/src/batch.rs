@@ -5,7 +5,10 @@
 //! not yet written). At the end the batch's rows are written with one bulk statement per table and
 //! committed together; nobody hears of an act before its batch is durable.
 
-use crate::backend::{Blind, CustomerUpdate, Read, SealedRow, Write, WriteSet};
+use crate::backend::{
+    Blind, CustomerUpdate, DisputeRow, NotificationRow, Read, SealedRow, ViolationRow, Write,
+    WriteSet,
+};
 use crate::keys::Keys;
 use crate::{corrupt, ms, party_key, Outcome, StoreError};
 use kehu_core::engine::{self, Context, Decision, Target};
@@ -93,6 +96,50 @@ fn usual_probes(cmd: &Command) -> Vec<String> {
         }
     }
     keys
+}
+
+/// The rows an event adds to the dispute, violation and notification projections (shared by the
+/// writer and the ledger check's rebuild).
+#[allow(clippy::type_complexity)]
+pub(crate) fn event_rows(
+    e: &Event,
+) -> (
+    Option<(i64, DisputeRow)>,
+    Vec<ViolationRow>,
+    Vec<NotificationRow>,
+) {
+    let dispute = match (&e.verdict.dispute, e.customers.first()) {
+        (Some(d), Some(c)) => Some((
+            e.seq,
+            (e.project.clone(), c.0, d.rule.clone(), ms(d.deadline), None),
+        )),
+        _ => None,
+    };
+    let violations = e
+        .verdict
+        .violations
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            (
+                e.seq,
+                i as i64,
+                e.project.clone(),
+                party_key(&v.staff),
+                v.rule.clone(),
+                v.amount,
+                v.note.clone(),
+            )
+        })
+        .collect();
+    let notifications = e
+        .verdict
+        .notify
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (e.seq, i as i64, e.project.clone(), party_key(p)))
+        .collect();
+    (dispute, violations, notifications)
 }
 
 /// What the batch has read and what it will write.
@@ -502,28 +549,10 @@ impl Cache {
                 }
             }
         }
-        if let (Some(d), Some(c)) = (&e.verdict.dispute, e.customers.first()) {
-            self.out.disputes.push((
-                e.seq,
-                (e.project.clone(), c.0, d.rule.clone(), ms(d.deadline), None),
-            ));
-        }
-        for (i, v) in e.verdict.violations.iter().enumerate() {
-            self.out.violations.push((
-                e.seq,
-                i as i64,
-                e.project.clone(),
-                party_key(&v.staff),
-                v.rule.clone(),
-                v.amount,
-                v.note.clone(),
-            ));
-        }
-        for (i, p) in e.verdict.notify.iter().enumerate() {
-            self.out
-                .notifications
-                .push((e.seq, i as i64, e.project.clone(), party_key(p)));
-        }
+        let (dispute, violations, notifications) = event_rows(&e);
+        self.out.disputes.extend(dispute);
+        self.out.violations.extend(violations);
+        self.out.notifications.extend(notifications);
     }
 
     /// The batch's rows, ready to write.

@@ -397,6 +397,24 @@ impl Store {
         db.run(move |c| sqlite::vacuum_into(c, &target)).await
     }
 
+    /// Refreshes the planner's statistics after a bulk load (PostgreSQL `ANALYZE`; SQLite
+    /// `PRAGMA optimize`). Autovacuum does the same on PostgreSQL in time.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                db.run(|c| {
+                    c.execute_batch("PRAGMA optimize")?;
+                    Ok(())
+                })
+                .await
+            }
+            Backend::Postgres(p) => {
+                sqlx::raw_sql("ANALYZE").execute(p).await?;
+                Ok(())
+            }
+        }
+    }
+
     /// The database's size in bytes (SQLite: after a checkpoint; PostgreSQL: every table and
     /// index of the store's schema).
     pub async fn size_bytes(&self) -> Result<i64, StoreError> {
@@ -688,27 +706,10 @@ impl Projections {
                     }
                 }
             }
-            if let (Some(d), Some(c)) = (&e.verdict.dispute, e.customers.first()) {
-                p.disputes.insert(
-                    e.seq,
-                    (e.project.clone(), c.0, d.rule.clone(), ms(d.deadline), None),
-                );
-            }
-            for (i, v) in e.verdict.violations.iter().enumerate() {
-                p.violations.insert((
-                    e.seq,
-                    i as i64,
-                    e.project.clone(),
-                    party_key(&v.staff),
-                    v.rule.clone(),
-                    v.amount,
-                    v.note.clone(),
-                ));
-            }
-            for (i, n) in e.verdict.notify.iter().enumerate() {
-                p.notifications
-                    .insert((e.seq, i as i64, e.project.clone(), party_key(n)));
-            }
+            let (dispute, violations, notifications) = batch::event_rows(e);
+            p.disputes.extend(dispute);
+            p.violations.extend(violations);
+            p.notifications.extend(notifications);
         }
         p
     }

@@ -227,6 +227,8 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
         }
         out.flush()?;
     }
+    // A large book changes the tables' shape: refresh the planner's statistics.
+    store.analyze().await?;
     let summary: Vec<String> = tally.iter().map(|(k, n)| format!("{n} {k}")).collect();
     println!("imported {} rows: {}", rows.len(), summary.join(", "));
     Ok(ExitCode::SUCCESS)
