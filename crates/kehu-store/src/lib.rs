@@ -627,15 +627,64 @@ fn ready<F: std::future::Future>(f: F) -> Result<F::Output, StoreError> {
 }
 
 /// The SQLite writer: a thread of its own with the writer connection. Takes every job waiting,
-/// runs them in one transaction, answers each job after the commit.
+/// runs them in one transaction and, when the WAL must be synced before an answer, hands the
+/// committed jobs to a syncer thread and goes on with the next batch while the disk works.
 fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut syncer = None;
+    if let Some(wal) = sqlite::WalSync::for_db(&db) {
+        let (tx, committed) = std::sync::mpsc::channel::<Committed>();
+        let started = std::thread::Builder::new()
+            .name("kehu-sync".into())
+            .spawn(move || wal_syncer(wal, committed));
+        if let Err(e) = started {
+            // Without a syncer no act could be acknowledged durably: refuse them all.
+            while let Some(first) = rx.blocking_recv() {
+                let (jobs, lens, _) = gather(first, &mut rx);
+                let msg = format!("cannot start the WAL syncer: {e}");
+                answer(jobs, lens, Err(StoreError::Batch(msg)));
+            }
+            return;
+        }
+        syncer = Some(tx);
+    }
     while let Some(first) = rx.blocking_recv() {
         let (jobs, lens, items) = gather(first, &mut rx);
         let result = db.with_writer(|c| {
             let tx = sqlite::SqliteTx::begin(c, true)?;
             ready(batch::run_batch(tx, keys.clone(), &items))?
         });
-        answer(jobs, lens, result);
+        match (result, &syncer) {
+            (Ok(outcomes), Some(s)) => {
+                if let Err(std::sync::mpsc::SendError((jobs, lens, _))) =
+                    s.send((jobs, lens, outcomes))
+                {
+                    let e = StoreError::Batch("committed, but the WAL syncer has stopped".into());
+                    answer(jobs, lens, Err(e));
+                }
+            }
+            (result, _) => answer(jobs, lens, result),
+        }
+    }
+}
+
+/// Jobs whose batch is committed, with their outcomes, waiting for the WAL to reach the disk.
+type Committed = (Vec<Job>, Vec<usize>, Vec<Result<Outcome, StoreError>>);
+
+/// Syncs the WAL for every committed batch waiting (one sync covers them all), then answers them.
+fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Committed>) {
+    while let Ok(first) = committed.recv() {
+        let mut done = vec![first];
+        done.extend(committed.try_iter());
+        let synced = wal.sync();
+        for (jobs, lens, outcomes) in done {
+            let result = match &synced {
+                Ok(()) => Ok(outcomes),
+                Err(e) => Err(StoreError::Batch(format!(
+                    "committed, but the WAL could not be synced to the disk: {e}"
+                ))),
+            };
+            answer(jobs, lens, result);
+        }
     }
 }
 

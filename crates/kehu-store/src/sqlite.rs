@@ -25,8 +25,9 @@ pub(crate) struct Db {
     idle: Arc<Mutex<Vec<Connection>>>,
 }
 
-/// Opens a connection; `cache_mib` is its page cache (the writer's is the large one).
-fn open_conn(path: &Option<PathBuf>, cache_mib: i64) -> Result<Connection, StoreError> {
+/// Opens a connection; `cache_mib` is its page cache (the writer's is the large one), `sync` its
+/// `synchronous` level.
+fn open_conn(path: &Option<PathBuf>, cache_mib: i64, sync: &str) -> Result<Connection, StoreError> {
     let conn = match path {
         None => Connection::open_in_memory()?,
         Some(p) => Connection::open_with_flags(
@@ -47,8 +48,7 @@ fn open_conn(path: &Option<PathBuf>, cache_mib: i64) -> Result<Connection, Store
     if path.is_some() {
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = {};",
-            sync_level()
+             PRAGMA synchronous = {sync};"
         ))?;
         conn.execute_batch(
             "-- The writer does not checkpoint after its commits; a background task does (see
@@ -85,7 +85,9 @@ pub(crate) fn connect(url: &str) -> Result<Db, StoreError> {
     } else {
         return Err(StoreError::Url(url.to_string()));
     };
-    let writer = open_conn(&path, 64)?;
+    // The writer commits without waiting for the disk; when `sync_level` is FULL its acts are
+    // acknowledged only after a [`WalSync`] has flushed the WAL (see `sqlite_writer`).
+    let writer = open_conn(&path, 64, "NORMAL")?;
     Ok(Db {
         path,
         writer: Arc::new(Mutex::new(writer)),
@@ -122,7 +124,7 @@ impl Db {
         let taken = self.idle.lock().map_err(|_| poisoned())?.pop();
         let mut conn = match taken {
             Some(c) => c,
-            None => open_conn(&self.path, 16)?,
+            None => open_conn(&self.path, 16, sync_level())?,
         };
         let r = f(&mut conn);
         if let Ok(mut idle) = self.idle.lock() {
@@ -142,6 +144,56 @@ impl Db {
         tokio::task::spawn_blocking(move || db.with_conn(f))
             .await
             .map_err(|e| StoreError::Batch(format!("a SQLite task failed: {e}")))?
+    }
+}
+
+/// Flushes a database's WAL file to the disk. The writer commits with `synchronous = NORMAL`
+/// (SQLite writes the WAL frames but does not wait for the disk) and goes on with the next batch
+/// while this runs on another thread; an act is acknowledged only after a sync that began after
+/// its commit. The WAL is a log: frames are checksummed in a chain, so recovery keeps a prefix of
+/// the commits and nothing after a lost one. A checkpoint syncs the WAL before it copies it back
+/// and syncs the database after, so a commit already copied back is durable too.
+pub(crate) struct WalSync {
+    wal: PathBuf,
+    db: PathBuf,
+    /// The open WAL file and its inode (reopened if the file was replaced).
+    file: Option<(std::fs::File, u64)>,
+}
+
+impl WalSync {
+    /// For a file database whose acts must survive a power cut (`sync_level` FULL); none else.
+    pub(crate) fn for_db(db: &Db) -> Option<WalSync> {
+        let path = db.path.clone()?;
+        if sync_level() != "FULL" {
+            return None;
+        }
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        Some(WalSync {
+            wal: PathBuf::from(wal),
+            db: path,
+            file: None,
+        })
+    }
+
+    pub(crate) fn sync(&mut self) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let ino = match std::fs::metadata(&self.wal) {
+            Ok(m) => m.ino(),
+            // No WAL: the last connection checkpointed it into the database and removed it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.file = None;
+                return std::fs::File::open(&self.db)?.sync_all();
+            }
+            Err(e) => return Err(e),
+        };
+        if self.file.as_ref().map(|f| f.1) != Some(ino) {
+            self.file = Some((std::fs::File::open(&self.wal)?, ino));
+        }
+        match &self.file {
+            Some((f, _)) => f.sync_data(),
+            None => Ok(()),
+        }
     }
 }
 
