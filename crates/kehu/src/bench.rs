@@ -89,8 +89,11 @@ impl Gen {
     fn phone(&self, i: u64) -> String {
         let p = self.prefixes.len() as u64;
         let prefix = self.prefixes[(i % p) as usize];
-        // 12_345_677 is odd and not a multiple of 5: i ↦ i·k + c is a permutation mod 10^8.
-        let suffix = ((i / p) * 12_345_677 + self.offset) % 100_000_000;
+        // 61_803_399 is odd and not a multiple of 5: i ↦ i·k + c is a permutation mod 10^8. Near
+        // 10^8 times the golden ratio's fraction, it also spreads consecutive numbers evenly over
+        // the 7-digit segments (号段); a multiplier near a simple fraction (12_345_677 ≈ 10^8/8.1)
+        // piled a few segments full and left the rest empty.
+        let suffix = ((i / p) * 61_803_399 + self.offset) % 100_000_000;
         format!("{prefix}{suffix:08}")
     }
 
