@@ -5,12 +5,14 @@
 //! engine ([`engine`]) that turns (rulebook, history, command, now) into a [`verdict::Verdict`].
 //! Nothing here performs I/O or reads the clock.
 
+pub mod access;
 pub mod engine;
 pub mod model;
 pub mod name;
 pub mod phone;
 pub mod policy;
 pub mod rules;
+pub mod scenario;
 pub mod state;
 pub mod time;
 pub mod verdict;

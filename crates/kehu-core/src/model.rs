@@ -45,6 +45,19 @@ impl Role {
     pub const NAMES: &'static str =
         "sales, agent, front_desk, manager, vp, finance, designer, admin";
 
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Sales => "sales",
+            Role::Agent => "agent",
+            Role::FrontDesk => "front_desk",
+            Role::Manager => "manager",
+            Role::Vp => "vp",
+            Role::Finance => "finance",
+            Role::Designer => "designer",
+            Role::Admin => "admin",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Role> {
         Some(match s {
             "sales" => Role::Sales,

@@ -192,6 +192,17 @@ impl Keys {
         i64::from_le_bytes(b)
     }
 
+    /// A keyed digest (HMAC-SHA256 under the index key, domain-separated from blind values): the
+    /// audit chain's links, which nobody without the key file can recompute after an edit.
+    pub fn mac(&self, domain: &str, data: &[u8]) -> [u8; 32] {
+        let mut mac = self.index.clone();
+        mac.update(b"kehu-mac\0");
+        mac.update(domain.as_bytes());
+        mac.update(b"\0");
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+
     /// A check value that identifies a key without revealing it (stored in the database so that a
     /// wrong or missing key file is reported at start, not as unreadable entries later).
     pub fn fingerprint_index(&self) -> Vec<u8> {

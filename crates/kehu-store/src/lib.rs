@@ -12,13 +12,16 @@
 //! events and reports differences. The orchestration (`batch.rs`) is written once over the
 //! backend traits in `backend.rs`; `sqlite.rs` and `postgres.rs` hold the SQL.
 
+pub mod audit;
 mod backend;
 mod batch;
 pub mod keys;
 mod postgres;
 mod schema;
+pub mod sql;
 mod sqlite;
 
+pub use audit::{AuditBreak, AuditEntry, AuditRow};
 use backend::{Blind, CustomerRow, DisputeRow, NotificationRow, ViolationRow};
 pub use batch::Item;
 use batch::{decode, keys_of};
@@ -30,6 +33,7 @@ use kehu_core::time::Instant;
 use kehu_core::verdict::Verdict;
 pub use keys::{KeyError, Keys};
 pub use schema::LATEST as SCHEMA_VERSION;
+pub use sql::{SqlRow, Val};
 pub use sqlite::sync_level as sqlite_sync_level;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, BTreeSet};

@@ -47,10 +47,17 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ),
         step: Step::Seal,
     },
+    Migration {
+        version: 3,
+        name: "accounts",
+        sqlite: (include_str!("../migrations/sqlite/0003_accounts.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0003_accounts.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 3;
 
 /// Sealed rows `(seq, key id, body)` and blind index rows `(project, key, customer)` for v1's
 /// plaintext entries `(seq, project, body)`.

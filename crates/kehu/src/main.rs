@@ -3,6 +3,7 @@
 mod bench;
 mod import;
 mod scenario;
+mod serve;
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
@@ -72,10 +73,43 @@ enum Cmd {
     /// Import a registration book (CSV) through the rule engine, printing each row's verdict
     /// once it is committed.
     Import(import::Args),
+    /// Run the server: the JSON API and the pages, on the database and key file (created if
+    /// missing). Prints a one-time setup link while nobody has an account.
+    Serve(serve::ServeArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
+    /// Ask a running server whether it is healthy (exit 0 if so).
+    Healthcheck {
+        #[arg(long, env = "KEHU_BIND", default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// The audit log: `kehu audit verify` checks its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
+    },
     /// Measure this machine: `kehu bench store`.
     Bench {
         #[command(subcommand)]
         command: BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add an account; the password is read from standard input.
+    Add(serve::UserAddArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check that no audit entry was changed, removed or reordered.
+    Verify {
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -212,6 +246,14 @@ fn main() -> ExitCode {
 
 async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
     match cmd {
+        Cmd::Serve(a) => serve::serve(a).await,
+        Cmd::User {
+            command: UserCmd::Add(a),
+        } => serve::user_add(a).await,
+        Cmd::Healthcheck { addr } => serve::healthcheck(&addr),
+        Cmd::Audit {
+            command: AuditCmd::Verify { database },
+        } => serve::audit_verify(database).await,
         Cmd::Scenario {
             command: ScenarioCmd::Run { paths, postgres },
         } => {
@@ -494,8 +536,14 @@ async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> 
                 .execute(&admin)
                 .await?;
         }
-        for f in ["kehu_append_only", "kehu_reseal_only"] {
-            sqlx::query(&format!("DROP FUNCTION IF EXISTS {f}() CASCADE"))
+        let functions: Vec<String> = sqlx::query_scalar(
+            "SELECT proname::text FROM pg_proc \
+             WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'kehu\\_%'",
+        )
+        .fetch_all(&admin)
+        .await?;
+        for f in functions {
+            sqlx::query(&format!("DROP FUNCTION IF EXISTS \"{f}\"() CASCADE"))
                 .execute(&admin)
                 .await?;
         }

@@ -1,0 +1,1154 @@
+//! The JSON API (`/api/v1`), the setup page and the health check.
+
+use crate::auth::{self, Caller, User, Via, SESSION_COOKIE, SESSION_MS, USER_COLUMNS};
+use crate::error::ApiError;
+use crate::{now_ms, AppState};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use kehu_core::access;
+use kehu_core::model::{Act, Command, CustomerInput, Role};
+use kehu_core::phone::Phone;
+use kehu_core::policy::{Preset, Rulebook};
+use kehu_core::scenario::{act_fields, parse_act, ACTS, P};
+use kehu_core::verdict::Verdict;
+use kehu_store::{AuditEntry, Val};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/setup", get(setup_page))
+        .route("/api/v1/setup", post(setup))
+        .route("/api/v1/session", post(login).delete(logout))
+        .route("/api/v1/session/everywhere", post(logout_everywhere))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/password", post(change_password))
+        .route("/api/v1/users", get(list_users).post(add_user))
+        .route("/api/v1/users/{login}/leave", post(user_leaves))
+        .route("/api/v1/tokens", get(list_tokens).post(add_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/projects", get(list_projects).post(add_project))
+        .route("/api/v1/projects/{project}/acts", post(act))
+        .route("/api/v1/projects/{project}/customers", get(find_customer))
+        .fallback(not_found)
+}
+
+/// A JSON body whose rejection is a specific 4xx in our error shape.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(e) => Err(json_rejection(e)),
+        }
+    }
+}
+
+fn json_rejection(e: JsonRejection) -> ApiError {
+    match e {
+        JsonRejection::MissingJsonContentType(_) => ApiError::invalid(
+            "",
+            "请求体应为 JSON，Content-Type: application/json (send JSON with Content-Type: application/json)",
+        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::invalid("", format!("JSON 格式错误 (malformed JSON): {}", e.body_text()))
+        }
+        JsonRejection::JsonDataError(e) => {
+            ApiError::invalid("", format!("字段错误 (wrong field): {}", e.body_text()))
+        }
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::TooLarge(format!(
+                "请求体超过 {} KiB (the body is larger than {} KiB)",
+                crate::BODY_LIMIT / 1024,
+                crate::BODY_LIMIT / 1024
+            ))
+        }
+        JsonRejection::BytesRejection(e) => {
+            ApiError::invalid("", format!("请求体无法读取 (unreadable body): {}", e.body_text()))
+        }
+        e => ApiError::invalid("", e.body_text()),
+    }
+}
+
+/// Query-string parameters with our error shape.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Params(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::invalid(
+                "",
+                format!("查询参数错误 (bad query parameter): {}", e.body_text()),
+            )),
+            Err(e) => Err(ApiError::invalid("", e.body_text())),
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("没有这个地址 (no such address)".into())
+}
+
+async fn health(State(st): State<AppState>) -> Result<&'static str, ApiError> {
+    st.store.query("SELECT 1", vec![]).await?;
+    Ok("ok")
+}
+
+/// Text fields: trimmed, 1..=max characters, no control characters.
+fn text(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} 不能为空 ({field} is empty)"),
+        ));
+    }
+    if t.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} 最多 {max} 个字符 ({field} has at most {max} characters)"),
+        ));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} 含有控制字符 ({field} contains control characters)"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// A login (the staff handle): letters, digits, `_ . -`, 1 to 32 characters.
+fn login_name(v: &str) -> Result<String, ApiError> {
+    let ok = !v.is_empty()
+        && v.len() <= 32
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    if !ok {
+        return Err(ApiError::invalid(
+            "login",
+            "登录名为 1 到 32 个字母、数字或 _ . - (a login is 1 to 32 letters, digits, _ . -)",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// A project name: lower-case letters, digits, `_ -`, 1 to 64 characters.
+fn project_name(v: &str) -> Result<String, ApiError> {
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-".contains(&b));
+    if !ok {
+        return Err(ApiError::invalid(
+            "project",
+            "项目名为 1 到 64 个小写字母、数字或 _ - (a project name is 1 to 64 lower-case letters, digits, _ -)",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+async fn audit(
+    st: &AppState,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: String,
+) -> Result<(), ApiError> {
+    st.store
+        .audit(vec![AuditEntry {
+            at_ms: now_ms(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail,
+        }])
+        .await?;
+    Ok(())
+}
+
+// ---- setup -------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct SetupQuery {
+    token: Option<String>,
+}
+
+/// The one-time setup page: a form that creates the first admin with the token from the link.
+async fn setup_page(Params(q): Params<SetupQuery>) -> Html<String> {
+    let token = q.token.unwrap_or_default();
+    let token: String = token
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(64)
+        .collect();
+    Html(format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>kehu 初始设置 · setup</title></head>
+<body><main><h1>创建第一个管理员 <small lang="en">Create the first admin</small></h1>
+<form id="setup"><input type="hidden" name="token" value="{token}">
+<p><label for="login">登录名 (login)</label><br><input id="login" name="login" required maxlength="32" autocomplete="username"></p>
+<p><label for="name">姓名 (name)</label><br><input id="name" name="name" required maxlength="64"></p>
+<p><label for="password">密码 (password, 8+)</label><br><input id="password" name="password" type="password" required minlength="8" autocomplete="new-password"></p>
+<p><button type="submit">创建 (create)</button></p><p id="result" role="status"></p></form>
+<script>
+document.getElementById('setup').addEventListener('submit', async (e) => {{
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const r = await fetch('/api/v1/setup', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
+    body: JSON.stringify(Object.fromEntries(f))}});
+  const j = await r.json();
+  document.getElementById('result').textContent = r.ok ? '已创建 (created): ' + j.login : j.message;
+}});
+</script></main></body></html>"#
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetupBody {
+    token: String,
+    login: String,
+    name: String,
+    password: String,
+}
+
+async fn setup(State(st): State<AppState>, Body(b): Body<SetupBody>) -> Result<Response, ApiError> {
+    let login = login_name(&b.login)?;
+    let name = text("name", &b.name, 64)?;
+    auth::check_new_password(&b.password, "password")?;
+    let hash = auth::token_hash(b.token.trim());
+    // The token is consumed by the delete: two requests racing cannot both create an admin.
+    let consumed = st
+        .store
+        .exec(
+            "DELETE FROM settings WHERE name = 'setup_token' AND value = $1",
+            vec![Val::from(hash)],
+        )
+        .await?;
+    if consumed != 1 {
+        return Err(ApiError::Forbidden(
+            "设置链接无效或已用过 (the setup link is invalid or already used)".into(),
+        ));
+    }
+    let pw = hash_blocking(b.password).await?;
+    st.store
+        .exec(
+            "INSERT INTO users (login, name, role, password, active, created_ms) \
+             VALUES ($1, $2, 'admin', $3, 1, $4)",
+            vec![
+                login.clone().into(),
+                name.into(),
+                pw.into(),
+                Val::Int(now_ms()),
+            ],
+        )
+        .await?;
+    st.forget_directory();
+    audit(
+        &st,
+        &login,
+        "user.add",
+        &login,
+        "first admin, by the setup link".into(),
+    )
+    .await?;
+    Ok(created(json!({ "login": login, "role": "admin" })))
+}
+
+async fn hash_blocking(pw: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+// ---- sessions ----------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct Me {
+    login: String,
+    name: String,
+    role: String,
+    team: Option<String>,
+    agency: Option<String>,
+}
+
+fn me_of(u: &User) -> Me {
+    Me {
+        login: u.login.clone(),
+        name: u.name.clone(),
+        role: u.role.name().to_string(),
+        team: u.team.clone(),
+        agency: u.agency.clone(),
+    }
+}
+
+/// A hash to verify against when the login does not exist, so both cases cost the same.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$J0xl4yT2Qm2bGg5bqQ7e0H8v8yZpC0c0h9t8ZQm9m2w";
+
+async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<Response, ApiError> {
+    let now = now_ms();
+    let login = login_name(&b.login)?;
+    if b.password.len() > 1024 {
+        return Err(ApiError::invalid(
+            "password",
+            "密码过长 (password too long)",
+        ));
+    }
+    st.limiter.check(&login, now)?;
+    let rows = st
+        .store
+        .query(
+            &format!("SELECT {USER_COLUMNS}, u.password FROM users u WHERE u.login = $1 AND u.active = 1"),
+            vec![login.clone().into()],
+        )
+        .await?;
+    let stored = rows
+        .first()
+        .and_then(|r| r.get(8))
+        .and_then(Val::text)
+        .map(str::to_string);
+    let phc = stored.clone().unwrap_or_else(|| DUMMY_HASH.to_string());
+    let pw = b.password;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &phc))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (Some(row), true) = (rows.first(), ok && stored.is_some()) else {
+        st.limiter.failed(&login, now);
+        audit(&st, &login, "login.failed", &login, String::new()).await?;
+        return Err(ApiError::Forbidden(
+            "登录名或密码错误 (wrong login or password)".into(),
+        ));
+    };
+    st.limiter.succeeded(&login);
+    let user = auth::user_from_row(row)?;
+    let (token, hash) = auth::new_token();
+    st.store
+        .exec(
+            "INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
+            vec![hash.into(), Val::Int(user.id), Val::Int(now), Val::Int(now + SESSION_MS)],
+        )
+        .await?;
+    audit(&st, &login, "login", &login, String::new()).await?;
+    let mut cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_MS / 1000
+    );
+    if st.secure_cookies {
+        cookie.push_str("; Secure");
+    }
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok((h, Json(me_of(&user))).into_response())
+}
+
+fn clear_cookie() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("kehu_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    h
+}
+
+async fn logout(
+    State(st): State<AppState>,
+    c: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if c.via == Via::Session {
+        if let Some(t) = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().strip_prefix("kehu_session="))
+            .next()
+        {
+            st.store
+                .exec(
+                    "DELETE FROM sessions WHERE token_hash = $1",
+                    vec![auth::token_hash(t).into()],
+                )
+                .await?;
+        }
+    }
+    audit(&st, &c.user.login, "logout", &c.user.login, String::new()).await?;
+    Ok((clear_cookie(), StatusCode::NO_CONTENT).into_response())
+}
+
+async fn logout_everywhere(State(st): State<AppState>, c: Caller) -> Result<Response, ApiError> {
+    let n = st
+        .store
+        .exec(
+            "DELETE FROM sessions WHERE user_id = $1",
+            vec![Val::Int(c.user.id)],
+        )
+        .await?;
+    audit(
+        &st,
+        &c.user.login,
+        "logout.everywhere",
+        &c.user.login,
+        format!("{n} sessions"),
+    )
+    .await?;
+    Ok((clear_cookie(), Json(json!({ "sessions_ended": n }))).into_response())
+}
+
+async fn me(c: Caller) -> Json<Me> {
+    Json(me_of(&c.user))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    old: String,
+    new: String,
+}
+
+async fn change_password(
+    State(st): State<AppState>,
+    c: Caller,
+    Body(b): Body<PasswordBody>,
+) -> Result<Response, ApiError> {
+    auth::check_new_password(&b.new, "new")?;
+    let rows = st
+        .store
+        .query(
+            "SELECT password FROM users WHERE id = $1",
+            vec![Val::Int(c.user.id)],
+        )
+        .await?;
+    let phc = rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Val::text)
+        .unwrap_or_default()
+        .to_string();
+    let old = b.old;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&old, &phc))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !ok {
+        return Err(ApiError::Forbidden(
+            "原密码错误 (the old password is wrong)".into(),
+        ));
+    }
+    let pw = hash_blocking(b.new).await?;
+    st.store
+        .exec(
+            "UPDATE users SET password = $1 WHERE id = $2",
+            vec![pw.into(), Val::Int(c.user.id)],
+        )
+        .await?;
+    // Every other browser signs in again with the new password.
+    st.store
+        .exec(
+            "DELETE FROM sessions WHERE user_id = $1",
+            vec![Val::Int(c.user.id)],
+        )
+        .await?;
+    audit(
+        &st,
+        &c.user.login,
+        "password.change",
+        &c.user.login,
+        String::new(),
+    )
+    .await?;
+    Ok((clear_cookie(), StatusCode::NO_CONTENT).into_response())
+}
+
+// ---- users and tokens --------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+impl Page {
+    /// (limit, offset, page, per_page): pages count from 1, at most 200 items each.
+    fn window(&self) -> Result<(i64, i64, i64, i64), ApiError> {
+        let page = self.page.unwrap_or(1);
+        let per = self.per_page.unwrap_or(50);
+        if !(1..=1_000_000).contains(&page) {
+            return Err(ApiError::invalid(
+                "page",
+                "page 从 1 开始 (page counts from 1)",
+            ));
+        }
+        if !(1..=200).contains(&per) {
+            return Err(ApiError::invalid(
+                "per_page",
+                "per_page 为 1 到 200 (per_page is 1 to 200)",
+            ));
+        }
+        Ok((per + 1, (page - 1) * per, page, per))
+    }
+}
+
+fn created(v: Value) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+/// The rows of one page of `sql`, whose last two parameters are LIMIT and OFFSET.
+async fn page_rows(
+    st: &AppState,
+    p: &Page,
+    sql: &str,
+    mut params: Vec<Val>,
+) -> Result<(Vec<kehu_store::SqlRow>, i64, i64), ApiError> {
+    let (limit, offset, page, per) = p.window()?;
+    params.push(Val::Int(limit));
+    params.push(Val::Int(offset));
+    Ok((st.store.query(sql, params).await?, page, per))
+}
+
+/// A page of items: one more than asked was fetched to tell whether another page follows.
+fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Value {
+    let more = items.len() as i64 > per;
+    items.truncate(per as usize);
+    json!({ "items": items, "page": page, "per_page": per, "next_page": more.then_some(page + 1) })
+}
+
+async fn list_users(
+    State(st): State<AppState>,
+    c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    if !matches!(c.user.role, Role::Admin | Role::Vp | Role::Manager) {
+        return Err(ApiError::Forbidden(
+            "只有经理和管理员可以查看人员 (managers and admins only)".into(),
+        ));
+    }
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id LIMIT $1 OFFSET $2");
+    let (rows, page, per) = page_rows(&st, &p, &sql, vec![]).await?;
+    let mut items = Vec::new();
+    for r in &rows {
+        let u = auth::user_from_row(r)?;
+        let mut m =
+            serde_json::to_value(me_of(&u)).map_err(|e| ApiError::Internal(e.to_string()))?;
+        m["active"] = json!(u.active);
+        items.push(m);
+    }
+    Ok(Json(paged(items, page, per)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    login: String,
+    name: String,
+    role: String,
+    password: String,
+    team: Option<String>,
+    agency: Option<String>,
+    region: Option<String>,
+}
+
+async fn add_user(
+    State(st): State<AppState>,
+    c: Caller,
+    Body(b): Body<NewUser>,
+) -> Result<Response, ApiError> {
+    if !access::may_manage_users(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "只有管理员可以添加人员 (only an admin adds people)".into(),
+        ));
+    }
+    let login = login_name(&b.login)?;
+    let name = text("name", &b.name, 64)?;
+    let role = Role::parse(&b.role).ok_or_else(|| {
+        ApiError::invalid("role", format!("{:?}; accepted: {}", b.role, Role::NAMES))
+    })?;
+    let opt = |f: &str, v: &Option<String>| v.as_deref().map(|s| text(f, s, 64)).transpose();
+    let (team, agency, region) = (
+        opt("team", &b.team)?,
+        opt("agency", &b.agency)?,
+        opt("region", &b.region)?,
+    );
+    if role == Role::Agent && agency.is_none() {
+        return Err(ApiError::invalid(
+            "agency",
+            "分销经纪人须属于一个机构 (an agent belongs to an agency)",
+        ));
+    }
+    auth::check_new_password(&b.password, "password")?;
+    let exists = st
+        .store
+        .query(
+            "SELECT 1 FROM users WHERE login = $1",
+            vec![login.clone().into()],
+        )
+        .await?;
+    if !exists.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "登录名 {login} 已存在 (login {login} exists)"
+        )));
+    }
+    let pw = hash_blocking(b.password).await?;
+    st.store
+        .exec(
+            "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+            vec![
+                login.clone().into(),
+                name.into(),
+                role.name().into(),
+                team.into(),
+                agency.into(),
+                region.into(),
+                pw.into(),
+                Val::Int(now_ms()),
+            ],
+        )
+        .await?;
+    st.forget_directory();
+    audit(
+        &st,
+        &c.user.login,
+        "user.add",
+        &login,
+        format!("role {}", role.name()),
+    )
+    .await?;
+    Ok(created(json!({ "login": login, "role": role.name() })))
+}
+
+/// SEC-LEAVE: the person's sessions and tokens stop at once; their customers stay on the ledger
+/// for the manager's reassignment.
+async fn user_leaves(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(login): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if !access::may_mark_left(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "只有经理可以办理离职 (managers only)".into(),
+        ));
+    }
+    let login = login_name(&login)?;
+    let rows = st
+        .store
+        .query(
+            "SELECT id FROM users WHERE login = $1",
+            vec![login.clone().into()],
+        )
+        .await?;
+    let id = rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Val::int)
+        .ok_or_else(|| ApiError::NotFound(format!("没有 {login} 这个人 (no person {login})")))?;
+    st.store
+        .exec(
+            "UPDATE users SET active = 0 WHERE id = $1",
+            vec![Val::Int(id)],
+        )
+        .await?;
+    let sessions = st
+        .store
+        .exec(
+            "DELETE FROM sessions WHERE user_id = $1",
+            vec![Val::Int(id)],
+        )
+        .await?;
+    let tokens = st
+        .store
+        .exec(
+            "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
+            vec![Val::Int(now_ms()), Val::Int(id)],
+        )
+        .await?;
+    st.forget_directory();
+    audit(
+        &st,
+        &c.user.login,
+        "user.leave",
+        &login,
+        format!("{sessions} sessions, {tokens} tokens ended"),
+    )
+    .await?;
+    Ok(Json(
+        json!({ "login": login, "sessions_ended": sessions, "tokens_revoked": tokens }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    name: String,
+}
+
+async fn add_token(
+    State(st): State<AppState>,
+    c: Caller,
+    Body(b): Body<NewToken>,
+) -> Result<Response, ApiError> {
+    let name = text("name", &b.name, 64)?;
+    let (token, hash) = auth::new_token();
+    let rows = st
+        .store
+        .query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_ms, revoked_ms) \
+             VALUES ($1, $2, $3, $4, 0) RETURNING id",
+            vec![
+                Val::Int(c.user.id),
+                name.clone().into(),
+                hash.into(),
+                Val::Int(now_ms()),
+            ],
+        )
+        .await?;
+    let id = rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Val::int)
+        .unwrap_or(0);
+    audit(
+        &st,
+        &c.user.login,
+        "token.add",
+        &format!("token {id}"),
+        name.clone(),
+    )
+    .await?;
+    // The token itself is shown once and never stored.
+    Ok(created(json!({ "id": id, "name": name, "token": token })))
+}
+
+async fn list_tokens(
+    State(st): State<AppState>,
+    c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    let sql = "SELECT id, name, created_ms, revoked_ms FROM api_tokens WHERE user_id = $1 \
+               ORDER BY id LIMIT $2 OFFSET $3";
+    let (rows, page, per) = page_rows(&st, &p, sql, vec![Val::Int(c.user.id)]).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r[0].int(), "name": r[1].text(), "created_ms": r[2].int(),
+                "revoked": r[3].int() != Some(0),
+            })
+        })
+        .collect();
+    Ok(Json(paged(items, page, per)))
+}
+
+async fn revoke_token(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", "令牌编号应为整数 (a token id is an integer)"))?;
+    let n = st
+        .store
+        .exec(
+            "UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND user_id = $3 AND revoked_ms = 0",
+            vec![Val::Int(now_ms()), Val::Int(id), Val::Int(c.user.id)],
+        )
+        .await?;
+    if n == 0 {
+        return Err(ApiError::NotFound(
+            "没有这个有效令牌 (no such live token)".into(),
+        ));
+    }
+    audit(
+        &st,
+        &c.user.login,
+        "token.revoke",
+        &format!("token {id}"),
+        String::new(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- projects ----------------------------------------------------------------------------------
+
+/// A rulebook from its stored form: a preset name and overrides as TOML.
+pub fn rulebook_from(preset: &str, overrides: &str) -> Result<Rulebook, String> {
+    let preset = Preset::parse(preset).map_err(|e| e.to_string())?;
+    let table: toml::Table = overrides
+        .parse()
+        .map_err(|e: toml::de::Error| e.to_string())?;
+    let map: BTreeMap<String, toml::Value> = table.into_iter().collect();
+    Rulebook::with_overrides(preset, &map).map_err(|e| e.to_string())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProject {
+    name: String,
+    rulebook: String,
+    #[serde(default)]
+    overrides: serde_json::Map<String, Value>,
+}
+
+async fn add_project(
+    State(st): State<AppState>,
+    c: Caller,
+    Body(b): Body<NewProject>,
+) -> Result<Response, ApiError> {
+    if !access::may_manage_projects(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "只有营销副总和管理员可以建项目 (VP and admin only)".into(),
+        ));
+    }
+    let name = project_name(&b.name)?;
+    let mut table = toml::Table::new();
+    for (k, v) in &b.overrides {
+        table.insert(k.clone(), to_toml(&format!("overrides.{k}"), v)?);
+    }
+    let overrides =
+        toml::to_string(&table).map_err(|e| ApiError::invalid("overrides", e.to_string()))?;
+    rulebook_from(&b.rulebook, &overrides).map_err(|e| {
+        let field = if Preset::parse(&b.rulebook).is_err() {
+            "rulebook"
+        } else {
+            "overrides"
+        };
+        ApiError::invalid(field, e)
+    })?;
+    let exists = st
+        .store
+        .query(
+            "SELECT 1 FROM project_rulebooks WHERE name = $1",
+            vec![name.clone().into()],
+        )
+        .await?;
+    if !exists.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "项目 {name} 已存在 (project {name} exists)"
+        )));
+    }
+    st.store
+        .exec(
+            "INSERT INTO project_rulebooks (name, preset, overrides, created_ms) VALUES ($1, $2, $3, $4)",
+            vec![name.clone().into(), b.rulebook.clone().into(), overrides.clone().into(), Val::Int(now_ms())],
+        )
+        .await?;
+    audit(
+        &st,
+        &c.user.login,
+        "project.add",
+        &name,
+        format!("{} {}", b.rulebook, overrides.trim()),
+    )
+    .await?;
+    Ok(created(json!({ "name": name, "rulebook": b.rulebook })))
+}
+
+async fn list_projects(
+    State(st): State<AppState>,
+    _c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    let sql =
+        "SELECT name, preset, overrides FROM project_rulebooks ORDER BY name LIMIT $1 OFFSET $2";
+    let (rows, page, per) = page_rows(&st, &p, sql, vec![]).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({ "name": r[0].text(), "rulebook": r[1].text(), "overrides": r[2].text() }))
+        .collect();
+    Ok(Json(paged(items, page, per)))
+}
+
+// ---- acts --------------------------------------------------------------------------------------
+
+/// A JSON value as the TOML value the scenario grammar reads (JSON null has no TOML form).
+fn to_toml(field: &str, v: &Value) -> Result<toml::Value, ApiError> {
+    Ok(match v {
+        Value::Null => {
+            return Err(ApiError::invalid(
+                field,
+                format!("{field} 不能为 null (leave {field} out instead of null)"),
+            ))
+        }
+        Value::Bool(b) => toml::Value::Boolean(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => toml::Value::Integer(i),
+            None => {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{field} 应为整数 ({field} must be an integer)"),
+                ))
+            }
+        },
+        Value::String(s) => {
+            if s.chars().count() > 500 {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{field} 过长 ({field} is too long)"),
+                ));
+            }
+            if s.chars().any(char::is_control) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{field} 含有控制字符 ({field} contains control characters)"),
+                ));
+            }
+            toml::Value::String(s.clone())
+        }
+        Value::Array(a) => {
+            if a.len() > 50 {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{field} 最多 50 项 ({field} has at most 50 items)"),
+                ));
+            }
+            toml::Value::Array(
+                a.iter()
+                    .map(|x| to_toml(field, x))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        Value::Object(o) => {
+            let mut t = toml::Table::new();
+            for (k, x) in o {
+                t.insert(k.clone(), to_toml(&format!("{field}.{k}"), x)?);
+            }
+            toml::Value::Table(t)
+        }
+    })
+}
+
+/// The verdict as the caller may see it: in full for managers and for the party it concerns,
+/// otherwise only what a registrant is told (G-CLAIM, CL-SILENT).
+fn shown(
+    v: &Verdict,
+    caller: &User,
+    dir: &kehu_core::model::Directory,
+    rb: &Rulebook,
+    seq: Option<i64>,
+) -> Value {
+    let me = dir.party_of(&kehu_core::model::StaffId(caller.login.clone()));
+    let mine = v.owner.as_ref() == Some(&me);
+    let silent = rb.preset == Preset::ChannelLaunch;
+    if access::sees_full_verdict(caller.role, mine) {
+        json!({
+            "outcome": v.outcome.name(),
+            "message": v.outcome.zh(),
+            "seq": seq,
+            "verdict": v,
+        })
+    } else if v.outcome == kehu_core::verdict::Outcome::Invalid {
+        // Why an act is invalid concerns nobody else's customer: say it in full.
+        json!({
+            "outcome": v.outcome.name(),
+            "message": v.outcome.zh(),
+            "rule": v.rule,
+            "reason": v.reason,
+            "seq": seq,
+        })
+    } else {
+        json!({
+            "outcome": v.outcome.name(),
+            "message": v.to_registrant(silent),
+            "seq": seq,
+        })
+    }
+}
+
+/// A project's rulebook and the directory of everyone with an account.
+async fn project_context(
+    st: &AppState,
+    project: &str,
+) -> Result<
+    (
+        std::sync::Arc<Rulebook>,
+        std::sync::Arc<kehu_core::model::Directory>,
+    ),
+    ApiError,
+> {
+    let rulebook = st
+        .rulebook(project)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("没有项目 {project} (no project {project})")))?;
+    Ok((rulebook, st.directory().await?))
+}
+
+async fn act(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Body(body): Body<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let project = project_name(&project)?;
+    let Value::Object(mut obj) = body else {
+        return Err(ApiError::invalid(
+            "",
+            "请求体应为 JSON 对象 (the body is a JSON object)",
+        ));
+    };
+    let name = match obj.remove("act") {
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "act",
+                format!("act 应为字符串 (act is a string); accepted: {ACTS}"),
+            ))
+        }
+        None => {
+            return Err(ApiError::invalid(
+                "act",
+                format!("缺少 act (missing act); accepted: {ACTS}"),
+            ))
+        }
+    };
+    let fields = act_fields(&name).ok_or_else(|| {
+        ApiError::invalid("act", format!("unknown act {name:?}; accepted: {ACTS}"))
+    })?;
+    for k in obj.keys() {
+        if k == "at" || k == "project" {
+            return Err(ApiError::invalid(
+                k,
+                format!("{k} 由服务器确定 ({k} is set by the server)"),
+            ));
+        }
+        if !fields.contains(&k.as_str()) {
+            return Err(ApiError::invalid(
+                k,
+                format!(
+                    "unknown field for act {name}; accepted: act, {}",
+                    fields.join(", ")
+                ),
+            ));
+        }
+    }
+    if !access::may_act(c.user.role, &name) {
+        return Err(ApiError::Forbidden(format!(
+            "你的角色不能执行 {name} (your role may not {name})"
+        )));
+    }
+    // The actor is the caller unless a manager names someone.
+    for actor_field in ["by", "staff"] {
+        if !fields.contains(&actor_field) {
+            continue;
+        }
+        match obj.get(actor_field) {
+            None => {
+                obj.insert(actor_field.into(), Value::String(c.user.login.clone()));
+            }
+            Some(Value::String(s)) if *s == c.user.login => {}
+            Some(_) if access::may_act_for_others(c.user.role, &name) => {}
+            Some(_) => {
+                return Err(ApiError::Forbidden(format!(
+                    "只能以自己的名义 {name} (you may {name} only as yourself)"
+                )))
+            }
+        }
+    }
+    let (rulebook, dir) = project_context(&st, &project).await?;
+    let mut table = toml::Table::new();
+    for (k, v) in &obj {
+        table.insert(k.clone(), to_toml(k, v)?);
+    }
+    let p = P {
+        file: "request",
+        step: 1,
+    };
+    let seed = now_ms() as u64;
+    let act = parse_act(&p, &name, &table, &dir, &mut Vec::new(), seed)
+        .map_err(|e| ApiError::invalid(e.field, e.detail))?;
+    let now = jiff::Timestamp::now();
+    let cmd = Command {
+        project: project.clone(),
+        at: now,
+        act,
+    };
+    let out = st.store.execute(&rulebook, &dir, &cmd, now).await?;
+    let subject = match out.seq {
+        Some(s) => format!("{project}/seq {s}"),
+        None => project.clone(),
+    };
+    audit(
+        &st,
+        &c.user.login,
+        &format!("act.{name}"),
+        &subject,
+        format!("{} {}", out.verdict.outcome.name(), out.verdict.rule),
+    )
+    .await?;
+    Ok(Json(shown(&out.verdict, &c.user, &dir, &rulebook, out.seq)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FindCustomer {
+    phone: String,
+}
+
+/// A collision check (撞单查询) by full or masked phone: the current verdict for that customer.
+async fn find_customer(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(q): Params<FindCustomer>,
+) -> Result<Json<Value>, ApiError> {
+    let project = project_name(&project)?;
+    if !access::may_act(c.user.role, "query") {
+        return Err(ApiError::Forbidden(
+            "你的角色不能查询客户 (your role may not look up customers)".into(),
+        ));
+    }
+    let phone = Phone::parse(&q.phone).map_err(|e| ApiError::invalid("phone", e.to_string()))?;
+    let (rulebook, dir) = project_context(&st, &project).await?;
+    let now = jiff::Timestamp::now();
+    let cmd = Command {
+        project: project.clone(),
+        at: now,
+        act: Act::Query {
+            customer: CustomerInput {
+                phone: Some(q.phone.clone()),
+                ..CustomerInput::default()
+            },
+        },
+    };
+    let out = st.store.execute(&rulebook, &dir, &cmd, now).await?;
+    // SEC-AUDIT: the read is logged under the masked number only.
+    audit(
+        &st,
+        &c.user.login,
+        "customer.read",
+        &format!("{project}/{}", phone.masked_display()),
+        out.verdict.outcome.name().into(),
+    )
+    .await?;
+    let mut v = shown(&out.verdict, &c.user, &dir, &rulebook, None);
+    v["phone"] = json!(phone.masked_display());
+    Ok(Json(v))
+}

@@ -1,0 +1,159 @@
+//! kehu-server: the HTTP face of kehu (客户). `serve(listener, state, shutdown)` is what both
+//! `kehu serve` and the integration tests call (on port 0).
+//!
+//! Every act of the rulebook is `POST /api/v1/projects/{project}/acts` with a SCENARIOS.md step as
+//! its JSON body (the same grammar and the same errors as a scenario file); the server stamps the
+//! time, fills in the caller as the actor, checks the caller's role, runs the act through the store
+//! and answers with the verdict as far as the caller may see it (G-CLAIM). Accounts, sessions,
+//! tokens and the audit chain are in [`auth`] and the store.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+
+use axum::Router;
+use kehu_core::model::Directory;
+use kehu_core::policy::Rulebook;
+use kehu_store::{Store, Val};
+use std::collections::HashMap;
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::{Arc, RwLock};
+
+/// The largest request body accepted (a registration is a few hundred bytes).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub limiter: auth::Limiter,
+    /// Mark cookies `Secure` (the server is behind TLS).
+    pub secure_cookies: bool,
+    directory: RwLock<Option<Arc<Directory>>>,
+    rulebooks: RwLock<HashMap<String, Arc<Rulebook>>>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, secure_cookies: bool) -> AppState {
+        AppState(Arc::new(Inner {
+            store,
+            limiter: auth::Limiter::default(),
+            secure_cookies,
+            directory: RwLock::new(None),
+            rulebooks: RwLock::new(HashMap::new()),
+        }))
+    }
+
+    /// Everyone with an account, as the engine's directory (cached; dropped on account changes).
+    pub async fn directory(&self) -> Result<Arc<Directory>, error::ApiError> {
+        if let Some(d) = self.directory.read().ok().and_then(|d| d.clone()) {
+            return Ok(d);
+        }
+        let rows = self
+            .store
+            .query(
+                &format!("SELECT {} FROM users u ORDER BY u.id", auth::USER_COLUMNS),
+                vec![],
+            )
+            .await?;
+        let mut dir = Directory::default();
+        for r in &rows {
+            dir.staff.push(auth::user_from_row(r)?.staff());
+        }
+        let dir = Arc::new(dir);
+        if let Ok(mut d) = self.directory.write() {
+            *d = Some(dir.clone());
+        }
+        Ok(dir)
+    }
+
+    pub fn forget_directory(&self) {
+        if let Ok(mut d) = self.directory.write() {
+            *d = None;
+        }
+    }
+
+    /// A project's rulebook, or None for an unknown project.
+    pub async fn rulebook(&self, project: &str) -> Result<Option<Arc<Rulebook>>, error::ApiError> {
+        if let Some(r) = self
+            .rulebooks
+            .read()
+            .ok()
+            .and_then(|m| m.get(project).cloned())
+        {
+            return Ok(Some(r));
+        }
+        let rows = self
+            .store
+            .query(
+                "SELECT preset, overrides FROM project_rulebooks WHERE name = $1",
+                vec![Val::from(project)],
+            )
+            .await?;
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        let preset = r.first().and_then(Val::text).unwrap_or_default();
+        let overrides = r.get(1).and_then(Val::text).unwrap_or_default();
+        let rb = Arc::new(api::rulebook_from(preset, overrides).map_err(|e| {
+            error::ApiError::Internal(format!("stored rulebook of {project}: {e}"))
+        })?);
+        if let Ok(mut m) = self.rulebooks.write() {
+            m.insert(project.to_string(), rb.clone());
+        }
+        Ok(Some(rb))
+    }
+}
+
+/// Milliseconds since the epoch, from the wall clock (the edge is the only place that reads it).
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The whole application: API, setup page, health check.
+pub fn router(state: AppState) -> Router {
+    api::routes()
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// If nobody has an account yet, a fresh one-time setup token (its hash replaces any earlier one);
+/// the first admin is created with it at `/setup?token=…`.
+pub async fn setup_token(store: &Store) -> Result<Option<String>, kehu_store::StoreError> {
+    let users = store.query("SELECT COUNT(*) FROM users", vec![]).await?;
+    if users.first().and_then(|r| r.first()).and_then(Val::int) != Some(0) {
+        return Ok(None);
+    }
+    let (token, hash) = auth::new_token();
+    store
+        .exec("DELETE FROM settings WHERE name = 'setup_token'", vec![])
+        .await?;
+    store
+        .exec(
+            "INSERT INTO settings (name, value) VALUES ('setup_token', $1)",
+            vec![Val::from(hash)],
+        )
+        .await?;
+    Ok(Some(token))
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

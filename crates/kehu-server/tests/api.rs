@@ -1,0 +1,683 @@
+//! The API over real HTTP: the real router on port 0, on SQLite (a file) and, when KEHU_TEST_PG
+//! holds a URL, on PostgreSQL (a fresh schema, dropped afterwards).
+
+use kehu_core::access;
+use kehu_core::model::Role;
+use kehu_server::{serve, setup_token, AppState};
+use kehu_store::{Keys, Store};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+/// A running server and how to reach it.
+struct Server {
+    addr: SocketAddr,
+    store_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pg_schema: Option<(String, String)>,
+    keys: Keys,
+}
+
+impl Server {
+    async fn start(backend: &str) -> (Server, String) {
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let keys = Keys::generate();
+        let kept = keys.clone();
+        let (store, url, pg_schema) = if backend == "pg" {
+            let url = std::env::var("KEHU_TEST_PG").expect("KEHU_TEST_PG");
+            let schema = format!("kehu_api_{}_{n}", std::process::id());
+            let s = Store::open_postgres_schema(&url, &schema, keys)
+                .await
+                .unwrap();
+            (s, url.clone(), Some((url, schema)))
+        } else {
+            let path = std::env::temp_dir().join(format!("kehu-api-{}-{n}.db", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            let url = format!("sqlite:{}", path.display());
+            (Store::open(&url, keys).await.unwrap(), url, None)
+        };
+        let token = setup_token(&store).await.unwrap().expect("no accounts yet");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(listener, AppState::new(store, false), async move {
+            let _ = rx.await;
+        }));
+        (
+            Server {
+                addr,
+                store_url: url,
+                stop: Some(tx),
+                pg_schema,
+                keys: kept,
+            },
+            token,
+        )
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if let Some((url, schema)) = self.pg_schema.take() {
+            Store::drop_postgres_schema(&url, &schema).await.unwrap();
+        } else if let Some(p) = self.store_url.strip_prefix("sqlite:") {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{p}{suffix}"));
+            }
+        }
+    }
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: (status, headers, body).
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: &Auth,
+    body: Option<&str>,
+) -> (u16, String, String) {
+    let req = {
+        let mut r = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        match auth {
+            Auth::None => {}
+            Auth::Cookie(c) => r.push_str(&format!("Cookie: kehu_session={c}\r\n")),
+            Auth::Bearer(t) => r.push_str(&format!("Authorization: Bearer {t}\r\n")),
+        }
+        if let Some(b) = body {
+            r.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
+                b.len()
+            ));
+        } else {
+            r.push_str("\r\n");
+        }
+        r
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(req.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status: u16 = head[9..12].parse().unwrap();
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        (status, head.to_string(), body)
+    })
+    .await
+    .unwrap()
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((len, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(len.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+#[derive(Clone)]
+enum Auth {
+    None,
+    Cookie(String),
+    Bearer(String),
+}
+
+async fn call(s: &Server, method: &str, path: &str, auth: &Auth, body: Value) -> (u16, Value) {
+    let b = if body.is_null() {
+        None
+    } else {
+        Some(body.to_string())
+    };
+    let (st, _, text) = http(s.addr, method, path, auth, b.as_deref()).await;
+    (
+        st,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn login(s: &Server, login: &str) -> Auth {
+    let body = json!({ "login": login, "password": "secret-123" }).to_string();
+    let (st, head, text) = http(s.addr, "POST", "/api/v1/session", &Auth::None, Some(&body)).await;
+    assert_eq!(st, 200, "{text}");
+    assert!(
+        head.contains("HttpOnly") && head.contains("SameSite=Strict"),
+        "{head}"
+    );
+    let c = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: kehu_session="))
+        .expect("session cookie");
+    Auth::Cookie(c.split(';').next().unwrap().to_string())
+}
+
+/// An admin, project p1 (team-registration), and one account per role (agents: two agencies).
+async fn world(backend: &str) -> (Server, Auth) {
+    let (s, token) = Server::start(backend).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/setup",
+        &Auth::None,
+        json!({ "token": token, "login": "root", "name": "管理员", "password": "secret-123" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let admin = login(&s, "root").await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "p1", "rulebook": "team-registration" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    for (login, role, agency) in [
+        ("a", "sales", None),
+        ("b", "sales", None),
+        ("fd", "front_desk", None),
+        ("m", "manager", None),
+        ("vp", "vp", None),
+        ("fin", "finance", None),
+        ("des", "designer", None),
+        ("ag1", "agent", Some("链家")),
+        ("ag2", "agent", Some("我爱我家")),
+    ] {
+        let mut u = json!({ "login": login, "name": login, "role": role, "team": "T1", "password": "secret-123" });
+        if let Some(a) = agency {
+            u["agency"] = json!(a);
+        }
+        let (st, v) = call(&s, "POST", "/api/v1/users", &admin, u).await;
+        assert_eq!(st, 201, "{v}");
+    }
+    (s, admin)
+}
+
+fn register(phone: &str) -> Value {
+    json!({ "act": "register", "customer": { "name": "王先生", "phone": phone } })
+}
+
+async fn setup_and_sessions(backend: &str) {
+    let (s, token) = Server::start(backend).await;
+    let bad =
+        json!({ "token": "00".repeat(32), "login": "root", "name": "x", "password": "secret-123" });
+    assert_eq!(
+        call(&s, "POST", "/api/v1/setup", &Auth::None, bad).await.0,
+        403
+    );
+    let weak = json!({ "token": token, "login": "root", "name": "x", "password": "12345678" });
+    assert_eq!(
+        call(&s, "POST", "/api/v1/setup", &Auth::None, weak).await.0,
+        422
+    );
+    let good = json!({ "token": token, "login": "root", "name": "x", "password": "secret-123" });
+    assert_eq!(
+        call(&s, "POST", "/api/v1/setup", &Auth::None, good.clone())
+            .await
+            .0,
+        201
+    );
+    // The link works once.
+    assert_eq!(
+        call(&s, "POST", "/api/v1/setup", &Auth::None, good).await.0,
+        403
+    );
+    assert_eq!(
+        call(&s, "GET", "/api/v1/me", &Auth::None, Value::Null)
+            .await
+            .0,
+        401
+    );
+    let admin = login(&s, "root").await;
+    let (st, me) = call(&s, "GET", "/api/v1/me", &admin, Value::Null).await;
+    assert_eq!((st, me["role"].as_str()), (200, Some("admin")));
+    // Five wrong passwords lock the login, also for the right one.
+    for _ in 0..5 {
+        let wrong = json!({ "login": "root", "password": "wrong-pass-1" });
+        assert_eq!(
+            call(&s, "POST", "/api/v1/session", &Auth::None, wrong)
+                .await
+                .0,
+            403
+        );
+    }
+    let right = json!({ "login": "root", "password": "secret-123" });
+    assert_eq!(
+        call(&s, "POST", "/api/v1/session", &Auth::None, right)
+            .await
+            .0,
+        429
+    );
+    // API tokens: shown once, work as Bearer, stop when revoked.
+    let (st, t) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        &admin,
+        json!({ "name": "crm" }),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let bearer = Auth::Bearer(t["token"].as_str().unwrap().to_string());
+    assert_eq!(
+        call(&s, "GET", "/api/v1/me", &bearer, Value::Null).await.0,
+        200
+    );
+    let (_, list) = call(&s, "GET", "/api/v1/tokens", &admin, Value::Null).await;
+    assert!(
+        !list.to_string().contains(t["token"].as_str().unwrap()),
+        "tokens are never listed"
+    );
+    let id = t["id"].as_i64().unwrap();
+    assert_eq!(
+        call(
+            &s,
+            "DELETE",
+            &format!("/api/v1/tokens/{id}"),
+            &admin,
+            Value::Null
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        call(&s, "GET", "/api/v1/me", &bearer, Value::Null).await.0,
+        401
+    );
+    // Sign out everywhere ends the session.
+    assert_eq!(
+        call(
+            &s,
+            "POST",
+            "/api/v1/session/everywhere",
+            &admin,
+            Value::Null
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(&s, "GET", "/api/v1/me", &admin, Value::Null).await.0,
+        401
+    );
+    s.stop().await;
+}
+
+async fn collisions_and_scopes(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let a = login(&s, "a").await;
+    let b = login(&s, "b").await;
+    let ag1 = login(&s, "ag1").await;
+    let ag2 = login(&s, "ag2").await;
+    let m = login(&s, "m").await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &a,
+        register("13800138000"),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["outcome"], "accepted");
+    assert_eq!(
+        v["verdict"]["owner"]["name"], "a",
+        "the owner sees the verdict in full"
+    );
+    // B collides: told only that the customer is protected, and until when (G-CLAIM).
+    let (_, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &b,
+        register("13800138000"),
+    )
+    .await;
+    assert_eq!(v["outcome"], "rejected");
+    assert!(v.get("verdict").is_none(), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("already protected until"),
+        "{v}"
+    );
+    // The manager sees whose customer it is.
+    let (_, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers?phone=13800138000",
+        &m,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(v["verdict"]["owner"]["name"], "a");
+    assert_eq!(v["phone"], "138****8000", "phones are masked");
+    // An agency registers its customer; the other agency learns nothing about it.
+    let (_, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &ag1,
+        register("13900139000"),
+    )
+    .await;
+    assert_eq!(v["outcome"], "accepted", "{v}");
+    let (_, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &ag2,
+        register("13900139000"),
+    )
+    .await;
+    assert_eq!(v["outcome"], "rejected");
+    let (_, q) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers?phone=13900139000",
+        &ag2,
+        Value::Null,
+    )
+    .await;
+    for leak in [&v, &q] {
+        let t = leak.to_string();
+        assert!(
+            !t.contains("链家") && !t.contains("13900139000") && !t.contains("王先生"),
+            "{t}"
+        );
+    }
+    // An agent acts only as itself and only registers or asks.
+    let (st, _) = call(&s, "POST", "/api/v1/projects/p1/acts", &ag2,
+        json!({ "act": "register", "by": "ag1", "customer": { "name": "x", "phone": "13700137000" } })).await;
+    assert_eq!(st, 403);
+    let (st, _) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &ag2,
+        json!({ "act": "deal", "customer": "13900139000", "amount": 1 }),
+    )
+    .await;
+    assert_eq!(st, 403);
+    s.stop().await;
+}
+
+async fn leavers_stop_at_once(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let a = login(&s, "a").await;
+    let (_, t) = call(&s, "POST", "/api/v1/tokens", &a, json!({ "name": "phone" })).await;
+    let bearer = Auth::Bearer(t["token"].as_str().unwrap().to_string());
+    let m = login(&s, "m").await;
+    let (st, v) = call(&s, "POST", "/api/v1/users/a/leave", &m, Value::Null).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["sessions_ended"], 1);
+    assert_eq!(call(&s, "GET", "/api/v1/me", &a, Value::Null).await.0, 401);
+    assert_eq!(
+        call(&s, "GET", "/api/v1/me", &bearer, Value::Null).await.0,
+        401
+    );
+    let again = json!({ "login": "a", "password": "secret-123" });
+    assert_eq!(
+        call(&s, "POST", "/api/v1/session", &Auth::None, again)
+            .await
+            .0,
+        403
+    );
+    // A salesperson cannot mark anyone as left.
+    let b = login(&s, "b").await;
+    assert_eq!(
+        call(&s, "POST", "/api/v1/users/m/leave", &b, Value::Null)
+            .await
+            .0,
+        403
+    );
+    s.stop().await;
+}
+
+async fn bad_input(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let a = login(&s, "a").await;
+    let acts = "/api/v1/projects/p1/acts";
+    let cases: Vec<(&str, String, u16)> = vec![
+        ("malformed", "{\"act\": \"register\",".into(), 422),
+        ("not an object", "[1,2]".into(), 422),
+        ("wrong type", json!({ "act": 5 }).to_string(), 422),
+        ("unknown act", json!({ "act": "steal" }).to_string(), 422),
+        ("unknown field", json!({ "act": "register", "customer": { "phone": "13800138000" }, "colour": "red" }).to_string(), 422),
+        ("unknown customer field", json!({ "act": "register", "customer": { "phone": "13800138000", "age": 3 } }).to_string(), 422),
+        ("null", json!({ "act": "register", "customer": null }).to_string(), 422),
+        ("huge string", json!({ "act": "register", "customer": { "name": "王".repeat(10_000), "phone": "13800138000" } }).to_string(), 422),
+        ("control characters", json!({ "act": "register", "customer": { "name": "a\u{0007}b", "phone": "13800138000" } }).to_string(), 422),
+        ("the client sets the time", json!({ "act": "register", "at": "2020-01-01 00:00", "customer": { "phone": "13800138000" } }).to_string(), 422),
+        ("float", json!({ "act": "deposit", "customer": "13800138000", "amount": 1.5 }).to_string(), 422),
+        ("too large", format!("{{\"act\": \"register\", \"x\": \"{}\"}}", "a".repeat(70_000)), 413),
+    ];
+    for (what, body, want) in cases {
+        let (st, _, text) = http(s.addr, "POST", acts, &a, Some(&body)).await;
+        assert_eq!(st, want, "{what}: {text}");
+        let v: Value =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("{what}: not JSON: {text}"));
+        assert!(
+            v["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}: {text}"
+        );
+    }
+    // SQL-looking text is just text.
+    let (st, v) = call(&s, "POST", acts, &a,
+        json!({ "act": "register", "customer": { "name": "'; DROP TABLE events; --", "phone": "13800138001" } })).await;
+    assert_eq!((st, v["outcome"].as_str()), (200, Some("accepted")), "{v}");
+    // An invalid phone says why.
+    let (_, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers?phone=12345",
+        &a,
+        Value::Null,
+    )
+    .await;
+    assert!(v["message"].as_str().unwrap().contains("11"), "{v}");
+    let (st, _) = call(&s, "GET", "/api/v1/users?page=0", &_admin, Value::Null).await;
+    assert_eq!(st, 422);
+    assert_eq!(
+        call(&s, "GET", "/api/v1/nowhere", &a, Value::Null).await.0,
+        404
+    );
+    s.stop().await;
+}
+
+/// Every role against every act and every administrative endpoint: allowed or forbidden exactly
+/// as `kehu_core::access` says.
+async fn authorization_matrix(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let acts = [
+        "register", "visit", "walk_in", "confirm", "contact", "deposit", "deal", "claim",
+        "consent", "status", "resolve", "query", "extend", "duty", "event", "reassign",
+    ];
+    let roles = [
+        ("a", Role::Sales),
+        ("ag1", Role::Agent),
+        ("fd", Role::FrontDesk),
+        ("m", Role::Manager),
+        ("vp", Role::Vp),
+        ("fin", Role::Finance),
+        ("des", Role::Designer),
+        ("root", Role::Admin),
+    ];
+    for (who, role) in roles {
+        let auth = login(&s, who).await;
+        for act in acts {
+            // A body with only the act: a permitted role gets past the door (then a 422 for
+            // the missing fields or a verdict), a forbidden one is stopped at it.
+            let (st, v) = call(
+                &s,
+                "POST",
+                "/api/v1/projects/p1/acts",
+                &auth,
+                json!({ "act": act }),
+            )
+            .await;
+            assert_eq!(
+                st == 403,
+                !access::may_act(role, act),
+                "{who} {act}: {st} {v}"
+            );
+        }
+        let user = json!({ "login": format!("new-{who}"), "name": "n", "role": "sales", "password": "secret-123" });
+        let (st, _) = call(&s, "POST", "/api/v1/users", &auth, user).await;
+        assert_eq!(st == 403, !access::may_manage_users(role), "{who} add user");
+        let project = json!({ "name": format!("p-{who}"), "rulebook": "team-registration" });
+        let (st, _) = call(&s, "POST", "/api/v1/projects", &auth, project).await;
+        assert_eq!(
+            st == 403,
+            !access::may_manage_projects(role),
+            "{who} add project"
+        );
+        let (st, _) = call(&s, "GET", "/api/v1/users", &auth, Value::Null).await;
+        assert_eq!(
+            st == 403,
+            !matches!(role, Role::Admin | Role::Vp | Role::Manager),
+            "{who} list users"
+        );
+        let (st, _) = call(&s, "GET", "/api/v1/projects", &auth, Value::Null).await;
+        assert_eq!(st, 200, "{who} list projects");
+    }
+    s.stop().await;
+}
+
+/// Every act and read is in the chain; an entry changed, removed or reordered behind the server's
+/// back (here: straight in the database file, triggers dropped) is found by the verification.
+async fn audit_chain(backend: &str) {
+    if backend != "sqlite" {
+        // The chain code is the same on both backends; the file is what this test edits.
+        return;
+    }
+    let (s, _admin) = world(backend).await;
+    let a = login(&s, "a").await;
+    call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &a,
+        register("13800138000"),
+    )
+    .await;
+    call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers?phone=13800138000",
+        &a,
+        Value::Null,
+    )
+    .await;
+    let url = s.store_url.clone();
+    let keys = s.keys.clone();
+    let path = url.strip_prefix("sqlite:").unwrap().to_string();
+    let verify = |keys: Keys| {
+        let url = url.clone();
+        async move {
+            let store = Store::open(&url, keys).await.unwrap();
+            let r = store.audit_verify().await.unwrap();
+            let rows = store.audit_rows().await.unwrap();
+            (r, rows)
+        }
+    };
+    let (ok, rows) = verify(keys.clone()).await;
+    assert_eq!(ok, Ok(rows.len()));
+    let actions: Vec<&str> = rows.iter().map(|r| r.entry.action.as_str()).collect();
+    for want in [
+        "user.add",
+        "login",
+        "project.add",
+        "act.register",
+        "customer.read",
+    ] {
+        assert!(actions.contains(&want), "{want} missing from {actions:?}");
+    }
+    assert!(
+        !rows
+            .iter()
+            .any(|r| format!("{:?}", r.entry).contains("13800138000")),
+        "the audit log names customers by masked phone only"
+    );
+    // Each tampering on its own consistent copy of the database.
+    let tampered = |name: &str, sql: &str| {
+        let copy = format!("{path}.{name}");
+        let _ = std::fs::remove_file(&copy);
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(&format!("VACUUM INTO '{copy}'")).unwrap();
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        c.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
+            .unwrap();
+        c.execute_batch(sql).unwrap();
+        copy
+    };
+    for (name, sql, broken_at) in [
+        (
+            "changed",
+            "UPDATE audit SET detail = 'nothing to see' WHERE seq = 3",
+            3,
+        ),
+        ("removed", "DELETE FROM audit WHERE seq = 2", 3),
+        (
+            "reordered",
+            "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; \
+             UPDATE audit SET seq = 3 WHERE seq = -1;",
+            2,
+        ),
+    ] {
+        let copy = tampered(name, sql);
+        let store = Store::open(&format!("sqlite:{copy}"), keys.clone())
+            .await
+            .unwrap();
+        let r = store.audit_verify().await.unwrap();
+        assert_eq!(r.map_err(|b| b.seq), Err(broken_at), "{name}");
+        drop(store);
+        let _ = std::fs::remove_file(&copy);
+    }
+    s.stop().await;
+}
+
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name("sqlite").await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if std::env::var("KEHU_TEST_PG").is_ok() {
+                    super::$name("pg").await;
+                }
+            }
+        }
+    };
+}
+
+both!(setup_and_sessions);
+both!(collisions_and_scopes);
+both!(leavers_stop_at_once);
+both!(bad_input);
+both!(authorization_matrix);
+both!(audit_chain);

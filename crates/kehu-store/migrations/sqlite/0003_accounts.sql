@@ -1,0 +1,62 @@
+-- Accounts (SEC-ROLES): the people who sign in. The login is the staff handle the engine uses.
+CREATE TABLE users (
+    id         INTEGER PRIMARY KEY,
+    login      TEXT    NOT NULL UNIQUE,
+    name       TEXT    NOT NULL,
+    role       TEXT    NOT NULL,
+    team       TEXT,
+    agency     TEXT,
+    region     TEXT,
+    password   TEXT    NOT NULL,  -- argon2id, PHC string
+    active     INTEGER NOT NULL,  -- 0 once the person has left (SEC-LEAVE)
+    created_ms INTEGER NOT NULL
+);
+
+-- Signed-in browsers: only a hash of the cookie's token is kept.
+CREATE TABLE sessions (
+    token_hash TEXT    PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+-- API tokens for agencies and integrations: hashed at rest, revocable.
+CREATE TABLE api_tokens (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    name       TEXT    NOT NULL,
+    token_hash TEXT    NOT NULL UNIQUE,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER NOT NULL  -- 0 while valid
+);
+
+-- Each project's rulebook: a preset of RULES.md §3 and its documented overrides (TOML).
+CREATE TABLE project_rulebooks (
+    name       TEXT    PRIMARY KEY,
+    preset     TEXT    NOT NULL,
+    overrides  TEXT    NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+
+-- Server settings, e.g. the hash of the one-time setup token.
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- The audit log (SEC-AUDIT): every read of a customer, every change and every export. Each entry's
+-- hash covers the previous entry's hash, so a changed, removed or reordered entry breaks the chain.
+CREATE TABLE audit (
+    seq     INTEGER PRIMARY KEY,
+    at_ms   INTEGER NOT NULL,
+    actor   TEXT    NOT NULL,
+    action  TEXT    NOT NULL,
+    subject TEXT    NOT NULL,
+    detail  TEXT    NOT NULL,
+    hash    TEXT    NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
