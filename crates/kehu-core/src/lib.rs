@@ -13,6 +13,7 @@ pub mod phone;
 pub mod policy;
 pub mod rules;
 pub mod scenario;
+pub mod sms;
 pub mod state;
 pub mod time;
 pub mod verdict;

@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/projects", get(list_projects).post(add_project))
         .route("/api/v1/projects/{project}/acts", post(act))
+        .route(
+            "/api/v1/projects/{project}/registrations/text",
+            post(text_registration),
+        )
         .route("/api/v1/projects/{project}/customers", get(find_customer))
         .fallback(not_found)
 }
@@ -1007,7 +1011,45 @@ async fn act(
     Path(project): Path<String>,
     Body(body): Body<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let project = project_name(&project)?;
+    run_act(&st, &c, &project, body).await.map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextBody {
+    text: String,
+}
+
+/// A registration as agencies send it by SMS, QQ or WeChat (CS-LEAD, CL-PRE): parsed into a
+/// `register` act by the caller, then decided like any other.
+async fn text_registration(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Body(b): Body<TextBody>,
+) -> Result<Json<Value>, ApiError> {
+    let r = kehu_core::sms::parse(&b.text, jiff::Timestamp::now())
+        .map_err(|e| ApiError::invalid("text", format!("{}: {}", e.part, e.message)))?;
+    let mut body = json!({
+        "act": "register",
+        "customer": { "name": r.customer, "phone": r.phone },
+        "channel": "sms",
+        "kind": if r.pre { "pre" } else { "formal" },
+    });
+    if let Some(v) = &r.visit_at {
+        body["visit_at"] = json!(v);
+    }
+    let mut v = run_act(&st, &c, &project, body).await?;
+    v["parsed"] = json!({
+        "project": r.project, "kind": r.kind, "customer": r.customer,
+        "phone": r.phone, "sender": r.sender, "visit_at": r.visit_at, "pre": r.pre,
+    });
+    Ok(Json(v))
+}
+
+/// Checks, decides and records one act for the caller; the verdict as the caller may see it.
+async fn run_act(st: &AppState, c: &Caller, project: &str, body: Value) -> Result<Value, ApiError> {
+    let project = project_name(project)?;
     let Value::Object(mut obj) = body else {
         return Err(ApiError::invalid(
             "",
@@ -1103,7 +1145,7 @@ async fn act(
         format!("{} {}", out.verdict.outcome.name(), out.verdict.rule),
     )
     .await?;
-    Ok(Json(shown(&out.verdict, &c.user, &dir, &rulebook, out.seq)))
+    Ok(shown(&out.verdict, &c.user, &dir, &rulebook, out.seq))
 }
 
 #[derive(Deserialize)]

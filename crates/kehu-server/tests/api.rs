@@ -658,6 +658,56 @@ async fn audit_chain(backend: &str) {
     s.stop().await;
 }
 
+/// An agent pastes the SMS it sends (CS-LEAD); a wrong phone shape is named precisely.
+async fn text_registrations(backend: &str) {
+    let (s, admin) = world(backend).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "sms", "rulebook": "channel-sms" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let ag1 = login(&s, "ag1").await;
+    let tomorrow =
+        kehu_core::time::format_local(kehu_core::time::add_days(jiff::Timestamp::now(), 1));
+    let day = &tomorrow[..10];
+    let text =
+        format!("报备《翡翠湾》住宅，客户王先生，电话：138****8000，链家张三，到访：{day} 15:00");
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/sms/registrations/text",
+        &ag1,
+        json!({ "text": text }),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["outcome"], "accepted", "{v}");
+    assert_eq!(v["parsed"]["customer"], "王先生");
+    let bad = "报备《翡翠湾》住宅,客户王先生,电话:1380013****,链家张三";
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/sms/registrations/text",
+        &ag1,
+        json!({ "text": bad }),
+    )
+    .await;
+    assert_eq!(st, 422);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("电话格式应为前三后四，如 138****8000"),
+        "{v}"
+    );
+    assert_eq!(v["field"], "text");
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -681,3 +731,4 @@ both!(leavers_stop_at_once);
 both!(bad_input);
 both!(authorization_matrix);
 both!(audit_chain);
+both!(text_registrations);
