@@ -1114,7 +1114,7 @@ async fn run_act(st: &AppState, c: &Caller, project: &str, body: Value) -> Resul
             }
         }
     }
-    let (rulebook, dir) = project_context(&st, &project).await?;
+    let (rulebook, dir) = project_context(st, &project).await?;
     let mut table = toml::Table::new();
     for (k, v) in &obj {
         table.insert(k.clone(), to_toml(k, v)?);
@@ -1138,7 +1138,7 @@ async fn run_act(st: &AppState, c: &Caller, project: &str, body: Value) -> Resul
         None => project.clone(),
     };
     audit(
-        &st,
+        st,
         &c.user.login,
         &format!("act.{name}"),
         &subject,
