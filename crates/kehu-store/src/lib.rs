@@ -674,34 +674,64 @@ fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
 /// Jobs whose batch is committed, with their outcomes, waiting for the WAL to reach the disk.
 type Committed = (Vec<Job>, Vec<usize>, Vec<Result<Outcome, StoreError>>);
 
+/// Answers committed batches once their sync is done (or failed: then their fate on the disk is
+/// unknown, and the callers are told so).
+fn answer_synced(done: Vec<Committed>, synced: Result<(), String>) {
+    for (jobs, lens, outcomes) in done {
+        let result = match &synced {
+            Ok(()) => Ok(outcomes),
+            Err(e) => Err(StoreError::Batch(format!(
+                "committed, but the WAL could not be synced to the disk: {e}"
+            ))),
+        };
+        answer(jobs, lens, result);
+    }
+}
+
 /// Syncs the WAL for every committed batch waiting (one sync covers them all), then answers them.
 fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Committed>) {
     while let Ok(first) = committed.recv() {
         let mut done = vec![first];
         done.extend(committed.try_iter());
-        let synced = wal.sync();
-        for (jobs, lens, outcomes) in done {
-            let result = match &synced {
-                Ok(()) => Ok(outcomes),
-                Err(e) => Err(StoreError::Batch(format!(
-                    "committed, but the WAL could not be synced to the disk: {e}"
-                ))),
-            };
-            answer(jobs, lens, result);
+        answer_synced(done, wal.sync().map_err(|e| e.to_string()));
+    }
+}
+
+/// The PostgreSQL writer: a task that takes every job waiting and runs them in one transaction
+/// (under the writers' advisory lock) that commits without waiting for the disk; a syncer task
+/// then flushes the WAL and answers, while the writer goes on with the next batch.
+async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let (to_sync, committed) = mpsc::unbounded_channel::<Committed>();
+    tokio::spawn(pg_syncer(pool.clone(), committed));
+    while let Some(first) = rx.recv().await {
+        let (jobs, lens, items) = gather(first, &mut rx);
+        let result = match postgres::begin_batch(&pool).await {
+            Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(outcomes) => {
+                if let Err(mpsc::error::SendError((jobs, lens, _))) =
+                    to_sync.send((jobs, lens, outcomes))
+                {
+                    let e = StoreError::Batch("committed, but the WAL syncer has stopped".into());
+                    answer(jobs, lens, Err(e));
+                }
+            }
+            Err(e) => answer(jobs, lens, Err(e)),
         }
     }
 }
 
-/// The PostgreSQL writer: a task that takes every job waiting, runs them in one transaction
-/// (under the writers' advisory lock), answers each job after the commit.
-async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
-    while let Some(first) = rx.recv().await {
-        let (jobs, lens, items) = gather(first, &mut rx);
-        let result = match postgres::begin(&pool).await {
-            Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
-            Err(e) => Err(e),
-        };
-        answer(jobs, lens, result);
+/// Flushes the WAL once for every committed batch waiting, then answers them.
+async fn pg_syncer(pool: PgPool, mut committed: mpsc::UnboundedReceiver<Committed>) {
+    while let Some(first) = committed.recv().await {
+        let mut done = vec![first];
+        while let Ok(more) = committed.try_recv() {
+            done.push(more);
+        }
+        let flushed = postgres::flush_wal(&pool).await.map_err(|e| e.to_string());
+        answer_synced(done, flushed);
     }
 }
 

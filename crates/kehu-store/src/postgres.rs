@@ -54,6 +54,31 @@ pub(crate) async fn begin(pool: &PgPool) -> Result<PgTx, StoreError> {
     Ok(PgTx(tx))
 }
 
+/// A writer's batch: [`begin`] with `synchronous_commit = off`, so that the commit does not wait
+/// for the WAL to reach the disk; the batch is acknowledged only after [`flush_wal`] (see the
+/// store's `pg_writer`).
+pub(crate) async fn begin_batch(pool: &PgPool) -> Result<PgTx, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)")
+        .bind(WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(PgTx(tx))
+}
+
+/// Waits until every commit made before the call is on the disk: a transaction that writes and
+/// commits with `synchronous_commit = on` flushes the WAL up to its own commit record, and the WAL
+/// is flushed in order, so every earlier commit record is flushed with it.
+pub(crate) async fn flush_wal(pool: &PgPool) -> Result<(), StoreError> {
+    sqlx::raw_sql(
+        "BEGIN; SET LOCAL synchronous_commit = on; \
+         UPDATE wal_flush SET n = n + 1 WHERE id = 1; COMMIT",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// A read snapshot (REPEATABLE READ: every query of one decision sees the same commits).
 pub(crate) async fn read(pool: &PgPool) -> Result<PgTx, StoreError> {
     let mut tx = pool.begin().await?;
@@ -137,47 +162,47 @@ impl Write for PgTx {
 
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         let c = &mut *self.0;
-        if !w.events.is_empty() {
-            let e = &w.events;
-            sqlx::query(
-                "INSERT INTO events (seq, project, at_ms, act, key_id, body) \
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], \
-                                      $5::int[], $6::bytea[])",
-            )
-            .bind(col(e, |r| r.0))
-            .bind(col(e, |r| r.1.clone()))
-            .bind(col(e, |r| r.2))
-            .bind(col(e, |r| r.3.clone()))
-            .bind(col(e, |r| r.4 as i32))
-            .bind(col(e, |r| r.5.clone()))
-            .execute(&mut *c)
-            .await?;
-        }
-        if !w.new_customers.is_empty() {
-            let n = &w.new_customers;
-            sqlx::query(
-                "INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], \
-                                      $5::bigint[])",
-            )
-            .bind(col(n, |r| r.0))
-            .bind(col(n, |r| r.1 .0.clone()))
-            .bind(col(n, |r| r.1 .1.clone()))
-            .bind(col(n, |r| r.1 .2.clone()))
-            .bind(col(n, |r| r.1 .3))
-            .execute(&mut *c)
-            .await?;
-        }
-        if !w.links.is_empty() {
-            sqlx::query(
-                "INSERT INTO event_customers (customer, seq) \
-                 SELECT * FROM unnest($1::bigint[], $2::bigint[])",
-            )
-            .bind(col(&w.links, |r| r.0))
-            .bind(col(&w.links, |r| r.1))
-            .execute(&mut *c)
-            .await?;
-        }
+        // The rows every batch writes, in one statement (one round trip; the batch holds the
+        // writers' lock, so round trips are the writer's time). Foreign keys are checked at the
+        // end of the statement, when all of them are in.
+        let (e, n) = (&w.events, &w.new_customers);
+        sqlx::query(
+            "WITH e AS (INSERT INTO events (seq, project, at_ms, act, key_id, body) \
+               SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], \
+                                    $5::int[], $6::bytea[])), \
+             c AS (INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
+               SELECT * FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], \
+                                    $11::bigint[])), \
+             l AS (INSERT INTO event_customers (customer, seq) \
+               SELECT * FROM unnest($12::bigint[], $13::bigint[])), \
+             k AS (INSERT INTO customer_keys (project, key, customer) \
+               SELECT * FROM unnest($14::text[], $15::bigint[], $16::bigint[]) \
+               ON CONFLICT DO NOTHING), \
+             p AS (INSERT INTO projects (name, state) \
+               SELECT * FROM unnest($17::text[], $18::text[]) \
+               ON CONFLICT (name) DO UPDATE SET state = excluded.state) \
+             SELECT 1",
+        )
+        .bind(col(e, |r| r.0))
+        .bind(col(e, |r| r.1.clone()))
+        .bind(col(e, |r| r.2))
+        .bind(col(e, |r| r.3.clone()))
+        .bind(col(e, |r| r.4 as i32))
+        .bind(col(e, |r| r.5.clone()))
+        .bind(col(n, |r| r.0))
+        .bind(col(n, |r| r.1 .0.clone()))
+        .bind(col(n, |r| r.1 .1.clone()))
+        .bind(col(n, |r| r.1 .2.clone()))
+        .bind(col(n, |r| r.1 .3))
+        .bind(col(&w.links, |r| r.0))
+        .bind(col(&w.links, |r| r.1))
+        .bind(col(&w.keys, |r| r.0.clone()))
+        .bind(col(&w.keys, |r| r.1))
+        .bind(col(&w.keys, |r| r.2))
+        .bind(col(&w.projects, |r| r.0.clone()))
+        .bind(col(&w.projects, |r| r.1.clone()))
+        .execute(&mut *c)
+        .await?;
         if !w.customer_updates.is_empty() {
             let u = &w.customer_updates;
             sqlx::query(
@@ -191,28 +216,6 @@ impl Write for PgTx {
             .bind(col(u, |r| r.1 .0))
             .bind(col(u, |r| r.1 .1.clone()))
             .bind(col(u, |r| r.1 .2.clone()))
-            .execute(&mut *c)
-            .await?;
-        }
-        if !w.keys.is_empty() {
-            sqlx::query(
-                "INSERT INTO customer_keys (project, key, customer) \
-                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(col(&w.keys, |r| r.0.clone()))
-            .bind(col(&w.keys, |r| r.1))
-            .bind(col(&w.keys, |r| r.2))
-            .execute(&mut *c)
-            .await?;
-        }
-        if !w.projects.is_empty() {
-            sqlx::query(
-                "INSERT INTO projects (name, state) SELECT * FROM unnest($1::text[], $2::text[]) \
-                 ON CONFLICT (name) DO UPDATE SET state = excluded.state",
-            )
-            .bind(col(&w.projects, |r| r.0.clone()))
-            .bind(col(&w.projects, |r| r.1.clone()))
             .execute(&mut *c)
             .await?;
         }

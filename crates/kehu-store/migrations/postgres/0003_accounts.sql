@@ -62,3 +62,12 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
 FOR EACH ROW EXECUTE FUNCTION kehu_audit_append_only();
+
+-- One row the writer's syncer updates with synchronous_commit = on: its commit flushes the WAL
+-- over every batch committed before it (batches commit with synchronous_commit = off and are
+-- acknowledged only after that flush). SQLite syncs its WAL file directly and has no such table.
+CREATE TABLE wal_flush (
+    id INTEGER PRIMARY KEY,
+    n  BIGINT  NOT NULL
+);
+INSERT INTO wal_flush (id, n) VALUES (1, 0);
