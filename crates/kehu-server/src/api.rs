@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
             post(text_registration),
         )
         .route("/api/v1/projects/{project}/customers", get(find_customer))
+        .merge(crate::archive::routes())
         .fallback(not_found)
 }
 
@@ -115,7 +116,7 @@ async fn health(State(st): State<AppState>) -> Result<&'static str, ApiError> {
 }
 
 /// Text fields: trimmed, 1..=max characters, no control characters.
-fn text(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
+pub(crate) fn text(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
     let t = v.trim();
     if t.is_empty() {
         return Err(ApiError::invalid(
@@ -520,12 +521,12 @@ impl Page {
     }
 }
 
-fn created(v: Value) -> Response {
+pub(crate) fn created(v: Value) -> Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
 
 /// The rows of one page of `sql`, whose last two parameters are LIMIT and OFFSET.
-async fn page_rows(
+pub(crate) async fn page_rows(
     st: &AppState,
     p: &Page,
     sql: &str,
@@ -538,7 +539,7 @@ async fn page_rows(
 }
 
 /// A page of items: one more than asked was fetched to tell whether another page follows.
-fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Value {
+pub(crate) fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Value {
     let more = items.len() as i64 > per;
     items.truncate(per as usize);
     json!({ "items": items, "page": page, "per_page": per, "next_page": more.then_some(page + 1) })
@@ -988,7 +989,7 @@ fn shown(
 }
 
 /// A project's rulebook and the directory of everyone with an account.
-async fn project_context(
+pub(crate) async fn project_context(
     st: &AppState,
     project: &str,
 ) -> Result<

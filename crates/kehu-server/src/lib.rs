@@ -8,6 +8,7 @@
 //! tokens and the audit chain are in [`auth`] and the store.
 
 pub mod api;
+pub mod archive;
 pub mod auth;
 pub mod error;
 

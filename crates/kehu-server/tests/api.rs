@@ -708,6 +708,125 @@ async fn text_registrations(backend: &str) {
     s.stop().await;
 }
 
+/// SEC-MASK and SEC-APPROVE: the owner reads the timeline masked, unmasks it with a logged call;
+/// another salesperson is refused (and the attempt logged) until the department manager and then
+/// the VP approve a request.
+async fn archive_and_approvals(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let (a, b, m, vp, ag1) = (
+        login(&s, "a").await,
+        login(&s, "b").await,
+        login(&s, "m").await,
+        login(&s, "vp").await,
+        login(&s, "ag1").await,
+    );
+    let reg = json!({ "act": "register",
+        "customer": { "name": "王先生", "phone": "13800138000", "id_no": "110101199001011234" } });
+    let (_, v) = call(&s, "POST", "/api/v1/projects/p1/acts", &a, reg).await;
+    assert_eq!(v["outcome"], "accepted", "{v}");
+    let tl = "/api/v1/projects/p1/timeline?phone=13800138000";
+    let (st, v) = call(&s, "GET", tl, &a, Value::Null).await;
+    assert_eq!(st, 200, "{v}");
+    let t = v.to_string();
+    assert!(
+        t.contains("138****8000") && !t.contains("13800138000"),
+        "masked by default: {t}"
+    );
+    assert!(
+        !t.contains("110101199001011234") && t.contains("1234"),
+        "{t}"
+    );
+    let (st, v) = call(&s, "GET", &format!("{tl}&unmasked=true"), &a, Value::Null).await;
+    assert_eq!(st, 200);
+    assert!(v.to_string().contains("13800138000"), "{v}");
+    assert_eq!(
+        call(&s, "GET", &format!("{tl}&unmasked=true"), &ag1, Value::Null)
+            .await
+            .0,
+        403
+    );
+    // Outside B's scope: refused until both signatures.
+    assert_eq!(call(&s, "GET", tl, &b, Value::Null).await.0, 403);
+    let (st, r) = call(
+        &s,
+        "POST",
+        "/api/v1/approvals",
+        &b,
+        json!({ "project": "p1", "phone": "13800138000", "reason": "客户来电咨询" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    // The VP cannot sign first; B cannot sign at all.
+    assert_eq!(
+        call(
+            &s,
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            &vp,
+            Value::Null
+        )
+        .await
+        .0,
+        409
+    );
+    assert_eq!(
+        call(
+            &s,
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            &b,
+            Value::Null
+        )
+        .await
+        .0,
+        403
+    );
+    let (_, pending) = call(&s, "GET", "/api/v1/approvals", &m, Value::Null).await;
+    assert!(
+        pending["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id),
+        "{pending}"
+    );
+    assert_eq!(
+        call(
+            &s,
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            &m,
+            Value::Null
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(&s, "GET", tl, &b, Value::Null).await.0,
+        403,
+        "the VP has not signed yet"
+    );
+    assert_eq!(
+        call(
+            &s,
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            &vp,
+            Value::Null
+        )
+        .await
+        .0,
+        200
+    );
+    let (st, v) = call(&s, "GET", tl, &b, Value::Null).await;
+    assert_eq!(st, 200, "{v}");
+    // The manager reads the team's customers without a request.
+    assert_eq!(call(&s, "GET", tl, &m, Value::Null).await.0, 200);
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -732,3 +851,4 @@ both!(bad_input);
 both!(authorization_matrix);
 both!(audit_chain);
 both!(text_registrations);
+both!(archive_and_approvals);

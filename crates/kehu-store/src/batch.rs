@@ -636,6 +636,17 @@ pub(crate) async fn run_batch<W: Write>(
     Ok(results)
 }
 
+/// The records whose phone matches `phone` in `project`, each with its whole history (a read).
+pub(crate) async fn run_history<R: Read>(
+    r: &mut R,
+    keys: Arc<Keys>,
+    project: &str,
+    phone: &kehu_core::phone::Phone,
+) -> Result<Vec<kehu_core::state::View>, StoreError> {
+    let mut cache = Cache::new(keys, 0, 0);
+    cache.views(r, project, phone).await
+}
+
 /// Decides a read (a collision check) on a snapshot: nothing is written.
 pub(crate) async fn run_read<R: Read>(
     r: &mut R,

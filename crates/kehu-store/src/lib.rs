@@ -379,6 +379,33 @@ impl Store {
         }
     }
 
+    /// A customer's records: every record in `project` whose phone matches `phone` (a masked
+    /// form may match several), each with its events in order. Read on a snapshot.
+    pub async fn history(
+        &self,
+        project: &str,
+        phone: &kehu_core::phone::Phone,
+    ) -> Result<Vec<kehu_core::state::View>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                let (keys, project, phone) = (self.keys.clone(), project.to_string(), *phone);
+                db.run(move |c| {
+                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
+                    let out = ready(batch::run_history(&mut tx, keys, &project, &phone))??;
+                    tx.finish()?;
+                    Ok(out)
+                })
+                .await
+            }
+            Backend::Postgres(p) => {
+                let mut tx = postgres::read(p).await?;
+                let out = batch::run_history(&mut tx, self.keys.clone(), project, phone).await?;
+                tx.0.commit().await?;
+                Ok(out)
+            }
+        }
+    }
+
     /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`); the file must not
     /// exist. PostgreSQL is backed up with `pg_dump` (see [`pg_dump_command`]). The copy is
     /// sealed like the database: keep the key file with it, apart.

@@ -117,9 +117,16 @@ async fn pg_query(
         let mut row = Vec::with_capacity(r.len());
         for (i, col) in r.columns().iter().enumerate() {
             row.push(match col.type_info().name() {
-                "INT8" | "INT4" | "INT2" => {
-                    r.try_get::<Option<i64>, _>(i)?.map_or(Val::Null, Val::Int)
-                }
+                "INT8" => r.try_get::<Option<i64>, _>(i)?.map_or(Val::Null, Val::Int),
+                "INT4" => r
+                    .try_get::<Option<i32>, _>(i)?
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
+                "INT2" => r
+                    .try_get::<Option<i16>, _>(i)?
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
+                "BOOL" => r
+                    .try_get::<Option<bool>, _>(i)?
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
                 _ => r
                     .try_get::<Option<String>, _>(i)?
                     .map_or(Val::Null, Val::Text),

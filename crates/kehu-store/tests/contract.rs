@@ -355,3 +355,42 @@ fn an_unknown_url_scheme_is_an_error() {
         assert!(e.to_string().contains("unsupported database URL"), "{e}");
     });
 }
+
+/// The server's plain SQL reads the same values from both backends, whatever the integer width.
+#[test]
+fn plain_sql_values_agree() {
+    use kehu_store::Val;
+    rt().block_on(async {
+        for be in backends().await {
+            let rows =
+                be.a.query(
+                    "SELECT 1, CAST(2 AS BIGINT), 'x', CAST(NULL AS TEXT), $1, $2",
+                    vec![Val::Int(-7), Val::from("王")],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                rows,
+                vec![vec![
+                    Val::Int(1),
+                    Val::Int(2),
+                    Val::from("x"),
+                    Val::Null,
+                    Val::Int(-7),
+                    Val::from("王")
+                ]],
+                "{}",
+                be.name
+            );
+            let n =
+                be.a.exec(
+                    "INSERT INTO settings (name, value) VALUES ($1, $2)",
+                    vec![Val::from("k"), Val::from("v")],
+                )
+                .await
+                .unwrap();
+            assert_eq!(n, 1, "{}", be.name);
+            be.done().await;
+        }
+    });
+}

@@ -71,3 +71,20 @@ CREATE TABLE wal_flush (
     n  BIGINT  NOT NULL
 );
 INSERT INTO wal_flush (id, n) VALUES (1, 0);
+
+-- Requests to read an archive outside one's scope (SEC-APPROVE, 查阅档案审批表): the department
+-- manager approves, then the VP; the approval is valid until valid_until_ms (0 until approved).
+CREATE TABLE approvals (
+    id             BIGSERIAL PRIMARY KEY,
+    requester      TEXT    NOT NULL,
+    project        TEXT    NOT NULL,
+    subject        BIGINT  NOT NULL,  -- blind value of the customer's phone (no phone is stored)
+    shown          TEXT    NOT NULL,  -- the masked phone, for the approvers
+    reason         TEXT    NOT NULL,
+    state          TEXT    NOT NULL,  -- pending, manager_approved, approved, rejected
+    manager        TEXT,
+    vp             TEXT,
+    created_ms     BIGINT  NOT NULL,
+    valid_until_ms BIGINT  NOT NULL
+);
+CREATE INDEX approvals_requester ON approvals(requester, project, subject);

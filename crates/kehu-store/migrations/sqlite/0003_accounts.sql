@@ -60,3 +60,20 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+-- Requests to read an archive outside one's scope (SEC-APPROVE, 查阅档案审批表): the department
+-- manager approves, then the VP; the approval is valid until valid_until_ms (0 until approved).
+CREATE TABLE approvals (
+    id             INTEGER PRIMARY KEY,
+    requester      TEXT    NOT NULL,
+    project        TEXT    NOT NULL,
+    subject        INTEGER NOT NULL,  -- blind value of the customer's phone (no phone is stored)
+    shown          TEXT    NOT NULL,  -- the masked phone, for the approvers
+    reason         TEXT    NOT NULL,
+    state          TEXT    NOT NULL,  -- pending, manager_approved, approved, rejected
+    manager        TEXT,
+    vp             TEXT,
+    created_ms     INTEGER NOT NULL,
+    valid_until_ms INTEGER NOT NULL
+);
+CREATE INDEX approvals_requester ON approvals(requester, project, subject);

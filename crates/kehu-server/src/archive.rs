@@ -1,0 +1,397 @@
+//! The customer archive (SEC-ROLES, SEC-MASK, SEC-APPROVE): a customer's timeline, masked by
+//! default, read only within one's scope or with an approval (查阅档案审批表) that the department
+//! manager and then the VP granted. Every read, unmasking and refusal is in the audit chain.
+
+use crate::api::{page_rows, Body, Page, Params};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::{now_ms, AppState};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kehu_core::access::{self, Scope};
+use kehu_core::model::{Act, Command, CustomerInput, Party, Role, StaffId};
+use kehu_core::phone::Phone;
+use kehu_store::{AuditEntry, Val};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// An approval is good for a day after the VP signs it.
+pub const APPROVAL_MS: i64 = 24 * 3600 * 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/projects/{project}/timeline", get(timeline))
+        .route(
+            "/api/v1/approvals",
+            get(list_approvals).post(request_approval),
+        )
+        .route("/api/v1/approvals/{id}/approve", post(approve))
+        .route("/api/v1/approvals/{id}/reject", post(reject))
+}
+
+async fn audit(
+    st: &AppState,
+    actor: &str,
+    action: &str,
+    subject: String,
+    detail: String,
+) -> Result<(), ApiError> {
+    st.store
+        .audit(vec![AuditEntry {
+            at_ms: now_ms(),
+            actor: actor.into(),
+            action: action.into(),
+            subject,
+            detail,
+        }])
+        .await?;
+    Ok(())
+}
+
+/// The blind value an approval is filed under: the customer's phone as given, keyed.
+fn subject(st: &AppState, project: &str, phone: &Phone) -> i64 {
+    st.store
+        .keys()
+        .blind(&format!("approval:{project}:{}", phone.canonical()))
+}
+
+fn parse_phone(s: &str) -> Result<Phone, ApiError> {
+    Phone::parse(s).map_err(|e| ApiError::invalid("phone", e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimelineQuery {
+    phone: String,
+    #[serde(default)]
+    unmasked: bool,
+}
+
+/// Whether the caller reads this customer's archive without an approval (SEC-ROLES): the holder
+/// is the caller (or the caller's agency), or in the department manager's team, or the caller
+/// reads every archive.
+fn in_scope(c: &Caller, holder: Option<&Party>, dir: &kehu_core::model::Directory) -> bool {
+    let me = dir.party_of(&StaffId(c.user.login.clone()));
+    match access::scope(c.user.role) {
+        Scope::All => true,
+        Scope::Own => holder == Some(&me),
+        Scope::Team => match holder {
+            Some(Party::Staff(s)) => {
+                holder == Some(&me)
+                    || (c.user.team.is_some()
+                        && dir.get(s).and_then(|x| x.team.as_ref()) == c.user.team.as_ref())
+            }
+            Some(Party::Team(t)) => c.user.team.as_ref() == Some(t),
+            _ => false,
+        },
+    }
+}
+
+async fn approved(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    phone: &Phone,
+) -> Result<bool, ApiError> {
+    let rows = st
+        .store
+        .query(
+            "SELECT 1 FROM approvals WHERE requester = $1 AND project = $2 AND subject = $3 \
+             AND state = 'approved' AND valid_until_ms > $4",
+            vec![
+                c.user.login.clone().into(),
+                project.into(),
+                Val::Int(subject(st, project, phone)),
+                Val::Int(now_ms()),
+            ],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// A customer's records and their events, masked unless `unmasked=true` (itself logged).
+async fn timeline(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(q): Params<TimelineQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let phone = parse_phone(&q.phone)?;
+    let (rulebook, dir) = crate::api::project_context(&st, &project).await?;
+    if q.unmasked && !access::may_unmask(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "你的角色不能查看完整号码 (your role may not unmask)".into(),
+        ));
+    }
+    let now = jiff::Timestamp::now();
+    let cmd = Command {
+        project: project.clone(),
+        at: now,
+        act: Act::Query {
+            customer: CustomerInput {
+                phone: Some(q.phone.clone()),
+                ..CustomerInput::default()
+            },
+        },
+    };
+    let standing = st.store.execute(&rulebook, &dir, &cmd, now).await?;
+    let holder = standing.verdict.owner.clone();
+    let shown = format!("{project}/{}", phone.masked_display());
+    if !in_scope(&c, holder.as_ref(), &dir) && !approved(&st, &c, &project, &phone).await? {
+        // SEC-APPROVE: impossible without an approval, and the attempt is logged.
+        audit(
+            &st,
+            &c.user.login,
+            "customer.read.denied",
+            shown,
+            String::new(),
+        )
+        .await?;
+        return Err(ApiError::Forbidden(
+            "该客户不在你的查阅范围内，请先申请查阅审批 (outside your scope: request an approval first)".into(),
+        ));
+    }
+    let records = st.store.history(&project, &phone).await?;
+    let action = if q.unmasked {
+        "customer.unmask"
+    } else {
+        "customer.read"
+    };
+    audit(
+        &st,
+        &c.user.login,
+        action,
+        shown,
+        format!("{} records", records.len()),
+    )
+    .await?;
+    let show = |p: &Option<String>| -> Value {
+        match p.as_deref().map(Phone::parse) {
+            Some(Ok(p)) if q.unmasked => json!(p.canonical()),
+            Some(Ok(p)) => json!(p.masked_display()),
+            _ => Value::Null,
+        }
+    };
+    let mask_id = |s: &Option<String>| -> Value {
+        match s {
+            Some(id) if q.unmasked => json!(id),
+            Some(id) => {
+                let n = id.chars().count();
+                let tail: String = id.chars().skip(n.saturating_sub(4)).collect();
+                json!(format!("{}{tail}", "*".repeat(n.saturating_sub(4))))
+            }
+            None => Value::Null,
+        }
+    };
+    let items: Vec<Value> = records
+        .iter()
+        .map(|v| {
+            let events: Vec<Value> = v
+                .events
+                .iter()
+                .map(|e| {
+                    let cust = e.act.customer();
+                    json!({
+                        "seq": e.seq,
+                        "at": kehu_core::time::format_local(e.at),
+                        "act": e.act.name(),
+                        "name": cust.and_then(|x| x.name.clone()),
+                        "phone": cust.map(|x| show(&x.phone)).unwrap_or(Value::Null),
+                        "id_no": cust.map(|x| mask_id(&x.id_no)).unwrap_or(Value::Null),
+                        "outcome": e.verdict.outcome.name(),
+                        "rule": e.verdict.rule,
+                        "owner": e.verdict.owner,
+                        "reason": e.verdict.reason,
+                    })
+                })
+                .collect();
+            json!({ "customer_ids": v.ids.iter().map(|i| i.0).collect::<Vec<_>>(), "events": events })
+        })
+        .collect();
+    Ok(Json(json!({
+        "phone": phone.masked_display(),
+        "standing": standing.verdict,
+        "records": items,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewApproval {
+    project: String,
+    phone: String,
+    reason: String,
+}
+
+async fn request_approval(
+    State(st): State<AppState>,
+    c: Caller,
+    Body(b): Body<NewApproval>,
+) -> Result<Response, ApiError> {
+    if c.user.role == Role::Agent {
+        return Err(ApiError::Forbidden(
+            "分销经纪人不能查阅公司档案 (agents never read the archive)".into(),
+        ));
+    }
+    let phone = parse_phone(&b.phone)?;
+    crate::api::project_context(&st, &b.project).await?;
+    let reason = crate::api::text("reason", &b.reason, 200)?;
+    let rows = st
+        .store
+        .query(
+            "INSERT INTO approvals (requester, project, subject, shown, reason, state, created_ms, valid_until_ms) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, 0) RETURNING id",
+            vec![
+                c.user.login.clone().into(),
+                b.project.clone().into(),
+                Val::Int(subject(&st, &b.project, &phone)),
+                phone.masked_display().into(),
+                reason.clone().into(),
+                Val::Int(now_ms()),
+            ],
+        )
+        .await?;
+    let id = rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Val::int)
+        .unwrap_or(0);
+    audit(
+        &st,
+        &c.user.login,
+        "approval.request",
+        format!("approval {id}"),
+        reason,
+    )
+    .await?;
+    Ok(crate::api::created(json!({ "id": id, "state": "pending" })))
+}
+
+async fn list_approvals(
+    State(st): State<AppState>,
+    c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    // Managers see what waits for them, the VP what the managers passed, everyone their own.
+    let (sql, params) = match c.user.role {
+        Role::Manager => (
+            "state = 'pending' OR requester = $1",
+            vec![c.user.login.clone().into()],
+        ),
+        Role::Vp | Role::Admin => (
+            "state = 'manager_approved' OR requester = $1",
+            vec![c.user.login.clone().into()],
+        ),
+        _ => ("requester = $1", vec![c.user.login.clone().into()]),
+    };
+    let sql = format!(
+        "SELECT id, requester, project, shown, reason, state, manager, vp, valid_until_ms \
+         FROM approvals WHERE {sql} ORDER BY id LIMIT $2 OFFSET $3"
+    );
+    let (rows, page, per) = page_rows(&st, &p, &sql, params).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r[0].int(), "requester": r[1].text(), "project": r[2].text(),
+                "phone": r[3].text(), "reason": r[4].text(), "state": r[5].text(),
+                "manager": r[6].text(), "vp": r[7].text(), "valid_until_ms": r[8].int(),
+            })
+        })
+        .collect();
+    Ok(Json(crate::api::paged(items, page, per)))
+}
+
+fn approval_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::invalid("id", "审批编号应为整数 (an approval id is an integer)"))
+}
+
+/// The department manager's signature, then the VP's (who sets the validity).
+async fn approve(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = approval_id(&id)?;
+    let now = now_ms();
+    let login: Val = c.user.login.clone().into();
+    let (n, state) =
+        match c.user.role {
+            Role::Manager => (
+                st.store
+                    .exec(
+                        "UPDATE approvals SET state = 'manager_approved', manager = $1 \
+                     WHERE id = $2 AND state = 'pending' AND requester <> $1",
+                        vec![login, Val::Int(id)],
+                    )
+                    .await?,
+                "manager_approved",
+            ),
+            Role::Vp => (
+                st.store
+                    .exec(
+                        "UPDATE approvals SET state = 'approved', vp = $1, valid_until_ms = $2 \
+                     WHERE id = $3 AND state = 'manager_approved' AND requester <> $1",
+                        vec![login, Val::Int(now + APPROVAL_MS), Val::Int(id)],
+                    )
+                    .await?,
+                "approved",
+            ),
+            _ => return Err(ApiError::Forbidden(
+                "只有部门经理和营销副总审批 (only the department manager, then the VP, approve)"
+                    .into(),
+            )),
+        };
+    if n == 0 {
+        return Err(ApiError::Conflict(
+            "没有等待你审批的这项申请 (no such request waiting for you; nobody approves their own)"
+                .into(),
+        ));
+    }
+    audit(
+        &st,
+        &c.user.login,
+        "approval.approve",
+        format!("approval {id}"),
+        state.into(),
+    )
+    .await?;
+    Ok(Json(json!({ "id": id, "state": state })))
+}
+
+async fn reject(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = approval_id(&id)?;
+    if !matches!(c.user.role, Role::Manager | Role::Vp) {
+        return Err(ApiError::Forbidden(
+            "只有部门经理和营销副总审批 (only the department manager and the VP decide)".into(),
+        ));
+    }
+    let n = st
+        .store
+        .exec(
+            "UPDATE approvals SET state = 'rejected' WHERE id = $1 AND state IN ('pending', 'manager_approved')",
+            vec![Val::Int(id)],
+        )
+        .await?;
+    if n == 0 {
+        return Err(ApiError::Conflict(
+            "这项申请已处理 (the request is already decided)".into(),
+        ));
+    }
+    audit(
+        &st,
+        &c.user.login,
+        "approval.reject",
+        format!("approval {id}"),
+        String::new(),
+    )
+    .await?;
+    Ok(Json(json!({ "id": id, "state": "rejected" })))
+}
