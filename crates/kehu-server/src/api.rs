@@ -24,6 +24,14 @@ use std::collections::BTreeMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(crate::openapi::document()) }),
+        )
+        .route(
+            "/api/v1/docs",
+            get(|| async { Html(crate::openapi::docs_page()) }),
+        )
         .route("/setup", get(setup_page))
         .route("/api/v1/setup", post(setup))
         .route("/api/v1/session", post(login).delete(logout))

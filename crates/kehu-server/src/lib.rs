@@ -11,6 +11,7 @@ pub mod api;
 pub mod archive;
 pub mod auth;
 pub mod error;
+pub mod openapi;
 
 use axum::Router;
 use kehu_core::model::Directory;

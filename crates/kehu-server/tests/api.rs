@@ -827,6 +827,62 @@ async fn archive_and_approvals(backend: &str) {
     s.stop().await;
 }
 
+/// The OpenAPI document lists exactly routed operations (none answers with the fallback), and the
+/// docs page renders it.
+async fn openapi_matches_the_router(backend: &str) {
+    let (s, admin) = world(backend).await;
+    let (_, t) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        &admin,
+        json!({ "name": "doc" }),
+    )
+    .await;
+    let bearer = Auth::Bearer(t["token"].as_str().unwrap().to_string());
+    let (st, doc) = call(&s, "GET", "/api/v1/openapi.json", &Auth::None, Value::Null).await;
+    assert_eq!(st, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(
+        paths
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum::<usize>(),
+        kehu_server::openapi::OPS.len()
+    );
+    for op in kehu_server::openapi::OPS {
+        assert!(
+            paths[op.path][op.method].is_object(),
+            "{} {}",
+            op.method,
+            op.path
+        );
+        let path = op
+            .path
+            .replace("{project}", "p1")
+            .replace("{login}", "nobody")
+            .replace("{id}", "99");
+        let (st, _, text) = http(
+            s.addr,
+            &op.method.to_uppercase(),
+            &path,
+            &bearer,
+            Some("{}"),
+        )
+        .await;
+        assert!(
+            st != 405 && !text.contains("no such address"),
+            "{} {path}: {st} {text}",
+            op.method
+        );
+        assert!(st < 500, "{} {path}: {st} {text}", op.method);
+    }
+    let (st, _, page) = http(s.addr, "GET", "/api/v1/docs", &Auth::None, None).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("/api/v1/projects/{project}/acts"));
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -852,3 +908,4 @@ both!(authorization_matrix);
 both!(audit_chain);
 both!(text_registrations);
 both!(archive_and_approvals);
+both!(openapi_matches_the_router);
