@@ -1141,19 +1141,27 @@ async fn run_act(st: &AppState, c: &Caller, project: &str, body: Value) -> Resul
         at: now,
         act,
     };
-    let out = st.store.execute(&rulebook, &dir, &cmd, now).await?;
-    let subject = match out.seq {
-        Some(s) => format!("{project}/seq {s}"),
-        None => project.clone(),
+    // SEC-AUDIT: the entry commits with the act; the customer is named by masked phone only.
+    let masked = cmd
+        .act
+        .customer()
+        .and_then(|x| x.parsed_phone())
+        .and_then(Result::ok)
+        .map(|p| p.masked_display());
+    let entry = AuditEntry {
+        at_ms: now.as_millisecond(),
+        actor: c.user.login.clone(),
+        action: format!("act.{name}"),
+        subject: match masked {
+            Some(m) => format!("{project}/{m}"),
+            None => project.clone(),
+        },
+        detail: String::new(),
     };
-    audit(
-        st,
-        &c.user.login,
-        &format!("act.{name}"),
-        &subject,
-        format!("{} {}", out.verdict.outcome.name(), out.verdict.rule),
-    )
-    .await?;
+    let out = st
+        .store
+        .execute_audited(&rulebook, &dir, &cmd, now, entry)
+        .await?;
     Ok(shown(&out.verdict, &c.user, &dir, &rulebook, out.seq))
 }
 
@@ -1189,16 +1197,18 @@ async fn find_customer(
             },
         },
     };
-    let out = st.store.execute(&rulebook, &dir, &cmd, now).await?;
     // SEC-AUDIT: the read is logged under the masked number only.
-    audit(
-        &st,
-        &c.user.login,
-        "customer.read",
-        &format!("{project}/{}", phone.masked_display()),
-        out.verdict.outcome.name().into(),
-    )
-    .await?;
+    let entry = AuditEntry {
+        at_ms: now.as_millisecond(),
+        actor: c.user.login.clone(),
+        action: "customer.read".into(),
+        subject: format!("{project}/{}", phone.masked_display()),
+        detail: String::new(),
+    };
+    let out = st
+        .store
+        .execute_audited(&rulebook, &dir, &cmd, now, entry)
+        .await?;
     let mut v = shown(&out.verdict, &c.user, &dir, &rulebook, None);
     v["phone"] = json!(phone.masked_display());
     Ok(Json(v))

@@ -4,8 +4,7 @@
 //! removed, inserted or reordered entry, and nobody holding only the database can forge a chain.
 
 use crate::keys::Keys;
-use crate::{Backend, Store, StoreError};
-use rusqlite::OptionalExtension;
+use crate::{Store, StoreError};
 
 /// What is recorded: who did what to which record, when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +82,11 @@ pub fn verify_chain(keys: &Keys, rows: &[AuditRow]) -> Result<usize, AuditBreak>
     Ok(rows.len())
 }
 
-fn chain(keys: &Keys, last: Option<(i64, String)>, entries: &[AuditEntry]) -> Vec<AuditRow> {
+pub(crate) fn chain(
+    keys: &Keys,
+    last: Option<(i64, String)>,
+    entries: &[AuditEntry],
+) -> Vec<AuditRow> {
     let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_string()));
     entries
         .iter()
@@ -100,70 +103,27 @@ fn chain(keys: &Keys, last: Option<(i64, String)>, entries: &[AuditEntry]) -> Ve
         .collect()
 }
 
-const INSERT: &str = "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, hash) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7)";
-const LAST: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+pub(crate) const INSERT: &str =
+    "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, hash) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(crate) const LAST: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 const ALL: &str = "SELECT seq, at_ms, actor, action, subject, detail, hash FROM audit ORDER BY seq";
 
-/// Serialises PostgreSQL appenders across processes (SQLite: BEGIN IMMEDIATE does).
-const AUDIT_LOCK: i64 = 0x6b65_6875_6175;
-
 impl Store {
-    /// Appends entries to the chain in one transaction.
+    /// Appends entries to the chain (through the writer, in its next transaction); returns once
+    /// they are committed.
     pub async fn audit(&self, entries: Vec<AuditEntry>) -> Result<(), StoreError> {
         if entries.is_empty() {
             return Ok(());
         }
-        let keys = self.keys.clone();
-        match &self.backend {
-            Backend::Sqlite(db) => {
-                db.run(move |c| {
-                    let tx =
-                        c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                    let last = tx
-                        .query_row(LAST, [], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()?;
-                    {
-                        let mut st = tx.prepare_cached(INSERT)?;
-                        for r in chain(&keys, last, &entries) {
-                            let e = &r.entry;
-                            st.execute(rusqlite::params![
-                                r.seq, e.at_ms, e.actor, e.action, e.subject, e.detail, r.hash
-                            ])?;
-                        }
-                    }
-                    tx.commit()?;
-                    Ok(())
-                })
-                .await
-            }
-            Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(AUDIT_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                let last: Option<(i64, String)> =
-                    sqlx::query_as(LAST).fetch_optional(&mut *tx).await?;
-                for r in chain(&keys, last, &entries) {
-                    let e = &r.entry;
-                    sqlx::query(INSERT)
-                        .bind(r.seq)
-                        .bind(e.at_ms)
-                        .bind(&e.actor)
-                        .bind(&e.action)
-                        .bind(&e.subject)
-                        .bind(&e.detail)
-                        .bind(&r.hash)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-        }
+        self.enqueue_with(Vec::new(), entries.into_iter().map(|e| (None, e)).collect())?
+            .wait()
+            .await?;
+        Ok(())
     }
+}
 
+impl Store {
     /// The whole chain in order.
     pub async fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
         let rows = self.query(ALL, vec![]).await?;

@@ -40,6 +40,8 @@ pub(crate) trait Read {
 pub(crate) trait Write: Read {
     /// The next ledger sequence number and the next customer record id.
     async fn next_ids(&mut self) -> Result<(i64, i64), StoreError>;
+    /// The audit chain's last entry: its sequence number and link.
+    async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError>;
     /// Writes a batch's rows.
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError>;
     async fn commit(self) -> Result<(), StoreError>;
@@ -77,6 +79,8 @@ pub(crate) struct WriteSet {
     pub closes: Vec<(i64, i64)>,
     pub violations: Vec<ViolationRow>,
     pub notifications: Vec<NotificationRow>,
+    /// Audit entries appended with the batch (SEC-AUDIT): an act and its entry commit together.
+    pub audit: Vec<crate::audit::AuditRow>,
 }
 
 /// The projections' rows as plain values (stored ones for the check).

@@ -598,13 +598,30 @@ impl Cache {
 
 /// Decides and records a batch of items in one transaction; an item the engine refuses is that
 /// item's error, the others go on. Any storage error fails the whole batch (nothing committed).
+/// An act's audit detail: what the caller wrote, then the outcome, the rule and the seq.
+pub(crate) fn audit_detail(base: &str, r: &Result<Outcome, StoreError>) -> String {
+    let sep = if base.is_empty() { "" } else { " " };
+    match r {
+        Ok(o) => {
+            let seq = o.seq.map(|s| format!(" seq {s}")).unwrap_or_default();
+            format!(
+                "{base}{sep}{} {}{seq}",
+                o.verdict.outcome.name(),
+                o.verdict.rule
+            )
+        }
+        Err(e) => format!("{base}{sep}refused: {e}"),
+    }
+}
+
 pub(crate) async fn run_batch<W: Write>(
     mut tx: W,
     keys: Arc<Keys>,
     items: &[Item],
+    audits: &[(Option<usize>, crate::audit::AuditEntry)],
 ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
     let (seq, customer) = tx.next_ids().await?;
-    let mut cache = Cache::new(keys, seq, customer);
+    let mut cache = Cache::new(keys.clone(), seq, customer);
     // The batch's usual probes in one query per project: most acts then need no further read.
     let mut probes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for item in items {
@@ -630,7 +647,21 @@ pub(crate) async fn run_batch<W: Write>(
             Err(e) => return Err(e),
         }
     }
-    let rows = cache.finish()?;
+    let mut rows = cache.finish()?;
+    if !audits.is_empty() {
+        let entries: Vec<crate::audit::AuditEntry> = audits
+            .iter()
+            .map(|(i, e)| {
+                let mut e = e.clone();
+                if let Some(r) = i.and_then(|i| results.get(i)) {
+                    e.detail = audit_detail(&e.detail, r);
+                }
+                e
+            })
+            .collect();
+        let last = tx.audit_last().await?;
+        rows.audit = crate::audit::chain(&keys, last, &entries);
+    }
     tx.flush(&rows).await?;
     tx.commit().await?;
     Ok(results)

@@ -93,6 +93,9 @@ type Results = Result<Vec<Result<Outcome, StoreError>>, StoreError>;
 /// Acts waiting for the writer, with where to send their results.
 struct Job {
     items: Vec<Item>,
+    /// Audit entries to append in the same transaction; `Some(i)`: about item `i` of this job,
+    /// completed with its outcome.
+    audits: Vec<(Option<usize>, AuditEntry)>,
     reply: oneshot::Sender<Results>,
 }
 
@@ -350,11 +353,53 @@ impl Store {
     /// Hands `items` to the writer now, in order after everything enqueued before; the outcomes
     /// come from [`Pending::wait`] once committed. Several batches may be in flight.
     pub fn enqueue(&self, items: Vec<Item>) -> Result<Pending, StoreError> {
+        self.enqueue_with(items, Vec::new())
+    }
+
+    fn enqueue_with(
+        &self,
+        items: Vec<Item>,
+        audits: Vec<(Option<usize>, AuditEntry)>,
+    ) -> Result<Pending, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.jobs
-            .send(Job { items, reply })
+            .send(Job {
+                items,
+                audits,
+                reply,
+            })
             .map_err(|_| StoreError::Stopped)?;
         Ok(Pending(rx))
+    }
+
+    /// [`Store::execute`] with an audit entry that commits with the act, completed with its
+    /// outcome, deciding rule and sequence number (SEC-AUDIT).
+    pub async fn execute_audited(
+        &self,
+        rulebook: &Rulebook,
+        directory: &Directory,
+        cmd: &Command,
+        now: Instant,
+        audit: AuditEntry,
+    ) -> Result<Outcome, StoreError> {
+        let item = Item {
+            rulebook: Arc::new(rulebook.clone()),
+            directory: Arc::new(directory.clone()),
+            command: cmd.clone(),
+            now,
+        };
+        if matches!(cmd.act, Act::Query { .. }) {
+            let out = self.read(&item).await?;
+            let mut e = audit;
+            e.detail = batch::audit_detail(&e.detail, &Ok(out.clone()));
+            self.audit(vec![e]).await?;
+            return Ok(out);
+        }
+        let mut r = self
+            .enqueue_with(vec![item], vec![(Some(0), audit)])?
+            .wait()
+            .await?;
+        r.pop().unwrap_or(Err(StoreError::Stopped))
     }
 
     /// Decides a read act (a collision check) on a committed snapshot, beside the writer.
@@ -609,24 +654,40 @@ async fn verify_keyring(b: &Backend, keys: &Keys) -> Result<(), StoreError> {
 }
 
 /// Takes `first` and every job waiting behind it, up to [`MAX_BATCH`] acts.
-fn gather(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> (Vec<Job>, Vec<usize>, Vec<Item>) {
-    let mut n = first.items.len();
+#[allow(clippy::type_complexity)]
+fn gather(
+    first: Job,
+    rx: &mut mpsc::UnboundedReceiver<Job>,
+) -> (
+    Vec<Job>,
+    Vec<usize>,
+    Vec<Item>,
+    Vec<(Option<usize>, AuditEntry)>,
+) {
+    let mut n = first.items.len() + first.audits.len();
     let mut jobs = vec![first];
     while n < MAX_BATCH {
         match rx.try_recv() {
             Ok(j) => {
-                n += j.items.len();
+                n += j.items.len() + j.audits.len();
                 jobs.push(j);
             }
             Err(_) => break,
         }
     }
     let lens = jobs.iter().map(|j| j.items.len()).collect();
-    let items = jobs
-        .iter_mut()
-        .flat_map(|j| std::mem::take(&mut j.items))
-        .collect();
-    (jobs, lens, items)
+    let mut items = Vec::new();
+    let mut audits = Vec::new();
+    for j in jobs.iter_mut() {
+        let offset = items.len();
+        audits.extend(
+            std::mem::take(&mut j.audits)
+                .into_iter()
+                .map(|(i, e)| (i.map(|i| i + offset), e)),
+        );
+        items.extend(std::mem::take(&mut j.items));
+    }
+    (jobs, lens, items, audits)
 }
 
 /// Answers each job with its share of the batch's outcomes (or the batch's error).
@@ -670,7 +731,7 @@ fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
         if let Err(e) = started {
             // Without a syncer no act could be acknowledged durably: refuse them all.
             while let Some(first) = rx.blocking_recv() {
-                let (jobs, lens, _) = gather(first, &mut rx);
+                let (jobs, lens, _, _) = gather(first, &mut rx);
                 let msg = format!("cannot start the WAL syncer: {e}");
                 answer(jobs, lens, Err(StoreError::Batch(msg)));
             }
@@ -679,10 +740,10 @@ fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
         syncer = Some(tx);
     }
     while let Some(first) = rx.blocking_recv() {
-        let (jobs, lens, items) = gather(first, &mut rx);
+        let (jobs, lens, items, audits) = gather(first, &mut rx);
         let result = db.with_writer(|c| {
             let tx = sqlite::SqliteTx::begin(c, true)?;
-            ready(batch::run_batch(tx, keys.clone(), &items))?
+            ready(batch::run_batch(tx, keys.clone(), &items, &audits))?
         });
         match (result, &syncer) {
             (Ok(outcomes), Some(s)) => {
@@ -731,9 +792,9 @@ async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
     let (to_sync, committed) = mpsc::unbounded_channel::<Committed>();
     tokio::spawn(pg_syncer(pool.clone(), committed));
     while let Some(first) = rx.recv().await {
-        let (jobs, lens, items) = gather(first, &mut rx);
+        let (jobs, lens, items, audits) = gather(first, &mut rx);
         let result = match postgres::begin_batch(&pool).await {
-            Ok(tx) => batch::run_batch(tx, keys.clone(), &items).await,
+            Ok(tx) => batch::run_batch(tx, keys.clone(), &items, &audits).await,
             Err(e) => Err(e),
         };
         match result {

@@ -160,8 +160,31 @@ impl Write for PgTx {
         Ok((r.get(0), r.get(1)))
     }
 
+    async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as(crate::audit::LAST)
+            .fetch_optional(&mut *self.0)
+            .await?)
+    }
+
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         let c = &mut *self.0;
+        if !w.audit.is_empty() {
+            let a = &w.audit;
+            sqlx::query(
+                "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, hash) \
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+                                      $5::text[], $6::text[], $7::text[])",
+            )
+            .bind(col(a, |r| r.seq))
+            .bind(col(a, |r| r.entry.at_ms))
+            .bind(col(a, |r| r.entry.actor.clone()))
+            .bind(col(a, |r| r.entry.action.clone()))
+            .bind(col(a, |r| r.entry.subject.clone()))
+            .bind(col(a, |r| r.entry.detail.clone()))
+            .bind(col(a, |r| r.hash.clone()))
+            .execute(&mut *c)
+            .await?;
+        }
         // The rows every batch writes, in one statement (one round trip; the batch holds the
         // writers' lock, so round trips are the writer's time). Foreign keys are checked at the
         // end of the statement, when all of them are in.

@@ -326,8 +326,22 @@ impl Write for SqliteTx<'_> {
         Ok(st.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
+    async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(crate::audit::LAST, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         let c = &*self.conn;
+        let mut st = c.prepare_cached(crate::audit::INSERT)?;
+        for r in &w.audit {
+            let e = &r.entry;
+            st.execute(params![
+                r.seq, e.at_ms, e.actor, e.action, e.subject, e.detail, r.hash
+            ])?;
+        }
         let mut st = c.prepare_cached(
             "INSERT INTO events (seq, project, at_ms, act, key_id, body) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

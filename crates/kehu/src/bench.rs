@@ -68,13 +68,13 @@ const GIVEN: &[&str] = &[
 
 /// The i-th customer of the generator: a unique mobile number (a permutation of the suffix space
 /// per prefix, so no set of used numbers is needed) and a name.
-struct Gen {
+pub(crate) struct Gen {
     prefixes: Vec<u16>,
     offset: u64,
 }
 
 impl Gen {
-    fn new(seed: u64) -> Gen {
+    pub(crate) fn new(seed: u64) -> Gen {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut prefixes = PREFIXES.to_vec();
         for i in (1..prefixes.len()).rev() {
@@ -86,7 +86,7 @@ impl Gen {
         }
     }
 
-    fn phone(&self, i: u64) -> String {
+    pub(crate) fn phone(&self, i: u64) -> String {
         let p = self.prefixes.len() as u64;
         let prefix = self.prefixes[(i % p) as usize];
         // 61_803_399 is odd and not a multiple of 5: i ↦ i·k + c is a permutation mod 10^8. Near
@@ -97,7 +97,7 @@ impl Gen {
         format!("{prefix}{suffix:08}")
     }
 
-    fn name(&self, i: u64) -> String {
+    pub(crate) fn name(&self, i: u64) -> String {
         let mut rng = StdRng::seed_from_u64(i ^ self.offset);
         // Rank-weighted surname: the first ones are far more common.
         let r: f64 = rng.gen();
@@ -178,7 +178,7 @@ impl Ctx {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -186,12 +186,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn us(d: Duration) -> String {
+pub(crate) fn us(d: Duration) -> String {
     format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }
 
 /// Peak resident set size of this process (VmHWM), in MiB.
-fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

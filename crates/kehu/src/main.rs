@@ -1,6 +1,7 @@
 //! `kehu`: the command line of kehu (客户).
 
 mod bench;
+mod bench_api;
 mod import;
 mod scenario;
 mod serve;
@@ -118,6 +119,9 @@ enum BenchCmd {
     /// Seed customers and measure registrations/s, collision-check latency, bytes per customer,
     /// peak RSS and the raw INSERT rate of the same database.
     Store(bench::Args),
+    /// Registrations with collision checks over real HTTP from N concurrent clients, against a
+    /// server this command starts: requests/s, p50/p99, errors, peak RSS.
+    Api(bench_api::Args),
 }
 
 #[derive(Subcommand)]
@@ -381,6 +385,9 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
         Cmd::Bench {
             command: BenchCmd::Store(args),
         } => bench::store(args).await,
+        Cmd::Bench {
+            command: BenchCmd::Api(args),
+        } => bench_api::run(args).await,
     }
 }
 
