@@ -62,6 +62,14 @@ pub fn sees_full_verdict(role: Role, caller_is_owner: bool) -> bool {
     matches!(role, Role::Admin | Role::Vp | Role::Manager) || caller_is_owner
 }
 
+/// Whether the caller is told who receives a visitor or walk-in (the front desk hands them over).
+pub fn sees_receiver(role: Role) -> bool {
+    matches!(
+        role,
+        Role::FrontDesk | Role::Admin | Role::Vp | Role::Manager
+    )
+}
+
 /// Account administration: adding people, roles.
 pub fn may_manage_users(role: Role) -> bool {
     role == Role::Admin

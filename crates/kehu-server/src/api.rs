@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/projects/{project}/customers", get(find_customer))
         .merge(crate::archive::routes())
+        .merge(crate::board::routes())
         .fallback(not_found)
 }
 
@@ -509,6 +510,10 @@ pub struct Page {
 }
 
 impl Page {
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Page {
+        Page { page, per_page }
+    }
+
     /// (limit, offset, page, per_page): pages count from 1, at most 200 items each.
     fn window(&self) -> Result<(i64, i64, i64, i64), ApiError> {
         let page = self.page.unwrap_or(1);
@@ -988,11 +993,17 @@ fn shown(
             "seq": seq,
         })
     } else {
-        json!({
+        let mut out = json!({
             "outcome": v.outcome.name(),
             "message": v.to_registrant(silent),
             "seq": seq,
-        })
+        });
+        if access::sees_receiver(caller.role) {
+            // The front desk hands the customer over: it needs who receives, nothing more.
+            out["receiver"] = json!(v.receiver.as_ref().map(|r| &r.0));
+            out["turn"] = json!(v.turn);
+        }
+        out
     }
 }
 

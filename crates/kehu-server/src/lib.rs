@@ -10,6 +10,7 @@
 pub mod api;
 pub mod archive;
 pub mod auth;
+pub mod board;
 pub mod error;
 pub mod openapi;
 

@@ -883,6 +883,70 @@ async fn openapi_matches_the_router(backend: &str) {
     s.stop().await;
 }
 
+/// The front desk's board follows the walk-ins; disputes are for managers; violations are listed.
+async fn boards(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let (fd, m, a, ag1) = (
+        login(&s, "fd").await,
+        login(&s, "m").await,
+        login(&s, "a").await,
+        login(&s, "ag1").await,
+    );
+    let (st, before) = call(&s, "GET", "/api/v1/projects/p1/rotation", &fd, Value::Null).await;
+    assert_eq!(st, 200, "{before}");
+    assert_eq!(before["next"], "a", "{before}");
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &fd,
+        json!({ "act": "walk_in" }),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["receiver"], "a", "{v}");
+    let (_, after) = call(&s, "GET", "/api/v1/projects/p1/rotation", &fd, Value::Null).await;
+    assert_eq!(after["next"], "b", "{after}");
+    assert_eq!(after["staff"][0]["turns"], 1, "{after}");
+    assert_eq!(
+        call(&s, "GET", "/api/v1/projects/p1/rotation", &ag1, Value::Null)
+            .await
+            .0,
+        403
+    );
+    let (st, d) = call(&s, "GET", "/api/v1/projects/p1/disputes", &m, Value::Null).await;
+    assert_eq!(
+        (st, d["items"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{d}"
+    );
+    assert_eq!(
+        call(&s, "GET", "/api/v1/projects/p1/disputes", &a, Value::Null)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        call(&s, "GET", "/api/v1/projects/p1/violations", &a, Value::Null)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/projects/p1/violations?per_page=500",
+            &m,
+            Value::Null
+        )
+        .await
+        .0,
+        422
+    );
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -909,3 +973,4 @@ both!(audit_chain);
 both!(text_registrations);
 both!(archive_and_approvals);
 both!(openapi_matches_the_router);
+both!(boards);

@@ -1,0 +1,170 @@
+//! What the front desk and the managers watch: the rotation board (轮流接待), the disputes with
+//! their answer deadlines (G-DISPUTE, 24 hours) and the violation entries (G-VIOLATION).
+
+use crate::api::{page_rows, paged, project_context, Page, Params};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use kehu_core::model::{Role, StaffId};
+use kehu_core::state::ProjectState;
+use kehu_store::Val;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/projects/{project}/rotation", get(rotation))
+        .route("/api/v1/projects/{project}/disputes", get(disputes))
+        .route("/api/v1/projects/{project}/violations", get(violations))
+}
+
+fn managerial(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::Vp | Role::Manager)
+}
+
+/// The rotation order with each salesperson's presence, turns taken, owed and lost, and who is
+/// next (ROT-ORDER, ROT-BUSY, ROT-AWAY). Agents never see it.
+async fn rotation(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if c.user.role == Role::Agent {
+        return Err(ApiError::Forbidden(
+            "分销经纪人看不到接待轮次 (agents do not see the rotation)".into(),
+        ));
+    }
+    let (_, dir) = project_context(&st, &project).await?;
+    let rows = st
+        .store
+        .query(
+            "SELECT state FROM projects WHERE name = $1",
+            vec![project.clone().into()],
+        )
+        .await?;
+    let state: ProjectState = match rows.first().and_then(|r| r.first()).and_then(Val::text) {
+        Some(j) => serde_json::from_str(j)
+            .map_err(|e| ApiError::Internal(format!("project state: {e}")))?,
+        None => ProjectState::default(),
+    };
+    let order = dir.rotation();
+    let next = order
+        .get(state.board.position % order.len().max(1))
+        .cloned();
+    let owed = |s: &StaffId| state.board.owed.iter().filter(|o| &o.staff == s).count();
+    let staff: Vec<Value> = order
+        .iter()
+        .map(|s| {
+            let name = dir.get(s).map(|x| x.name.clone()).unwrap_or_default();
+            json!({
+                "login": s.0,
+                "name": name,
+                "presence": state.presence(s),
+                "turns": state.board.counts.get(s).copied().unwrap_or(0),
+                "owed": owed(s),
+                "lost": state.board.lost.get(s).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "project": project,
+        "next": next.map(|s| s.0),
+        "last_receiver": state.board.last_receiver.map(|s| s.0),
+        "owed_turns": state.board.owed,
+        "staff": staff,
+    })))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputeQuery {
+    #[serde(default)]
+    closed: bool,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// Disputes (待定确认单) sorted by deadline, open ones by default: managers only.
+async fn disputes(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(q): Params<DisputeQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if !managerial(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "只有经理处理争议 (managers only)".into(),
+        ));
+    }
+    project_context(&st, &project).await?;
+    let page = Page::new(q.page, q.per_page);
+    let cond = if q.closed {
+        "closed_seq IS NOT NULL"
+    } else {
+        "closed_seq IS NULL"
+    };
+    let sql = format!(
+        "SELECT seq, customer, rule, deadline_ms, closed_seq FROM disputes \
+         WHERE project = $1 AND {cond} ORDER BY deadline_ms, seq LIMIT $2 OFFSET $3"
+    );
+    let (rows, p, per) = page_rows(&st, &page, &sql, vec![project.into()]).await?;
+    let now = crate::now_ms();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let deadline = r[3].int().unwrap_or(0);
+            json!({
+                "seq": r[0].int(),
+                "customer_id": r[1].int(),
+                "rule": r[2].text(),
+                "deadline": jiff::Timestamp::from_millisecond(deadline).ok().map(kehu_core::time::format_local),
+                "overdue": r[4] == Val::Null && deadline <= now,
+                "closed_seq": r[4].int(),
+            })
+        })
+        .collect();
+    Ok(Json(paged(items, p, per)))
+}
+
+/// Violation entries (recorded, never deducted): managers see all, others their own.
+async fn violations(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, dir) = project_context(&st, &project).await?;
+    let (cond, mut params) = if managerial(c.user.role) {
+        ("project = $1", vec![Val::from(project.as_str())])
+    } else {
+        let me = dir.party_of(&StaffId(c.user.login.clone()));
+        // Stored as the party's display form (a login, an agency's name).
+        (
+            "project = $1 AND party = $2",
+            vec![Val::from(project.as_str()), Val::from(me.to_string())],
+        )
+    };
+    let n = params.len();
+    let sql = format!(
+        "SELECT seq, party, rule, amount, note FROM violations WHERE {cond} \
+         ORDER BY seq DESC, idx LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let (rows, page, per) = page_rows(&st, &p, &sql, std::mem::take(&mut params)).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "seq": r[0].int(),
+                "party": r[1].text(),
+                "rule": r[2].text(),
+                "amount": r[3].int(),
+                "note": r[4].text(),
+            })
+        })
+        .collect();
+    Ok(Json(paged(items, page, per)))
+}
