@@ -85,6 +85,11 @@ pub fn may_manage_projects(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Vp)
 }
 
+/// Bulk export (SEC-EXPORT): the VP and the admin hold the export permission.
+pub fn may_export(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Vp)
+}
+
 /// Reading the audit log.
 pub fn may_read_audit(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Vp)

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/projects/{project}/rotation", get(rotation))
         .route("/api/v1/projects/{project}/disputes", get(disputes))
         .route("/api/v1/projects/{project}/violations", get(violations))
+        .route("/api/v1/projects/{project}/export.csv", get(export))
 }
 
 fn managerial(r: Role) -> bool {
@@ -167,4 +168,79 @@ async fn violations(
         })
         .collect();
     Ok(Json(paged(items, page, per)))
+}
+
+/// SEC-EXPORT: the project's customer records (id, holder, deciding rule, last entry) as CSV, for
+/// those with the export permission; logged, and watermarked in a header and on every row with who
+/// exported it and when.
+async fn export(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    if !kehu_core::access::may_export(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "没有导出权限 (no export permission)".into(),
+        ));
+    }
+    project_context(&st, &project).await?;
+    let now = jiff::Timestamp::now();
+    let when = kehu_core::time::format_local(now);
+    let rows = st
+        .store
+        .query(
+            "SELECT id, holder, holder_rule, last_seq FROM customers WHERE project = $1 ORDER BY id",
+            vec![project.clone().into()],
+        )
+        .await?;
+    st.store
+        .audit(vec![kehu_store::AuditEntry {
+            at_ms: now.as_millisecond(),
+            actor: c.user.login.clone(),
+            action: "export".into(),
+            subject: project.clone(),
+            detail: format!("{} customer records", rows.len()),
+        }])
+        .await?;
+    let mark = format!("{}@{when}", c.user.login);
+    let mut out = format!(
+        "# kehu 导出 (export) · 项目 {project} · 导出人 {} {} · {when} (Asia/Shanghai) · 仅限内部使用 (internal use only)\n\
+         customer_id,holder,holder_rule,last_seq,watermark\n",
+        c.user.login, c.user.name
+    );
+    let field = |v: &Val| -> String {
+        let t = match v {
+            Val::Int(i) => i.to_string(),
+            Val::Text(t) => t.clone(),
+            Val::Null => String::new(),
+        };
+        // Quote what a spreadsheet could read as a formula or a separator.
+        if t.contains([',', '"', '\n']) || t.starts_with(['=', '+', '-', '@']) {
+            format!("\"{}\"", t.replace('"', "\"\""))
+        } else {
+            t
+        }
+    };
+    for r in &rows {
+        let cells: Vec<String> = r.iter().map(field).collect();
+        out.push_str(&cells.join(","));
+        out.push(',');
+        out.push_str(&mark);
+        out.push('\n');
+    }
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"kehu-{project}-export.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }
