@@ -43,6 +43,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens", get(list_tokens).post(add_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/projects", get(list_projects).post(add_project))
+        .route("/api/v1/projects/{project}", get(show_project))
+        .route("/api/v1/teams", get(list_teams))
+        .route("/api/v1/agencies", get(list_agencies))
         .route("/api/v1/projects/{project}/acts", post(act))
         .route(
             "/api/v1/projects/{project}/registrations/text",
@@ -903,6 +906,61 @@ async fn list_projects(
         .map(|r| json!({ "name": r[0].text(), "rulebook": r[1].text(), "overrides": r[2].text() }))
         .collect();
     Ok(Json(paged(items, page, per)))
+}
+
+/// A project's effective rulebook: each parameter, its value and the rule IDs it governs.
+async fn show_project(
+    State(st): State<AppState>,
+    _c: Caller,
+    Path(project): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let project = project_name(&project)?;
+    let (rb, _) = project_context(&st, &project).await?;
+    let params: Vec<Value> = rb
+        .entries()
+        .into_iter()
+        .map(|(info, value)| {
+            json!({ "key": info.key, "value": value, "governs": info.governs, "doc": info.doc })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "name": project, "rulebook": rb.preset.name(), "parameters": params }),
+    ))
+}
+
+/// Teams or agencies with their members (from the accounts; an agent's party is its agency).
+async fn groups(st: &AppState, c: &Caller, column: &str, p: &Page) -> Result<Value, ApiError> {
+    if c.user.role == Role::Agent {
+        return Err(ApiError::Forbidden(
+            "分销经纪人看不到公司的组织 (agents do not see the organisation)".into(),
+        ));
+    }
+    let sql = format!(
+        "SELECT {column}, COUNT(*) FROM users WHERE {column} IS NOT NULL AND active = 1 \
+         GROUP BY {column} ORDER BY {column} LIMIT $1 OFFSET $2"
+    );
+    let (rows, page, per) = page_rows(st, p, &sql, vec![]).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({ "name": r[0].text(), "members": r[1].int() }))
+        .collect();
+    Ok(paged(items, page, per))
+}
+
+async fn list_teams(
+    State(st): State<AppState>,
+    c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    groups(&st, &c, "team", &p).await.map(Json)
+}
+
+async fn list_agencies(
+    State(st): State<AppState>,
+    c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    groups(&st, &c, "agency", &p).await.map(Json)
 }
 
 // ---- acts --------------------------------------------------------------------------------------
