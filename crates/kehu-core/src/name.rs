@@ -127,3 +127,23 @@ mod tests {
         assert_eq!(gender_from_title("先生"), None);
     }
 }
+
+/// The index key of a customer's name for search (客户姓名查询): the name as written, without
+/// spaces; None for an empty or overlong one. A title-only name (王先生) is a key like any other:
+/// searching it finds every 王先生.
+pub fn search_key(name: &str) -> Option<String> {
+    let n: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    (!n.is_empty() && n.chars().count() <= 40).then(|| format!("n:{n}"))
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::search_key;
+
+    #[test]
+    fn search_keys_ignore_spaces() {
+        assert_eq!(search_key(" 王 先生 "), Some("n:王先生".into()));
+        assert_eq!(search_key("王　先生"), search_key("王先生"));
+        assert_eq!(search_key("  "), None);
+    }
+}

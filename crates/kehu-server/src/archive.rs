@@ -23,6 +23,7 @@ pub const APPROVAL_MS: i64 = 24 * 3600 * 1000;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/projects/{project}/timeline", get(timeline))
+        .route("/api/v1/projects/{project}/customers/by-name", get(by_name))
         .route(
             "/api/v1/approvals",
             get(list_approvals).post(request_approval),
@@ -72,7 +73,11 @@ struct TimelineQuery {
 /// Whether the caller reads this customer's archive without an approval (SEC-ROLES): the holder
 /// is the caller (or the caller's agency), or in the department manager's team, or the caller
 /// reads every archive.
-fn in_scope(c: &Caller, holder: Option<&Party>, dir: &kehu_core::model::Directory) -> bool {
+pub(crate) fn in_scope(
+    c: &Caller,
+    holder: Option<&Party>,
+    dir: &kehu_core::model::Directory,
+) -> bool {
     let me = dir.party_of(&StaffId(c.user.login.clone()));
     match access::scope(c.user.role) {
         Scope::All => true,
@@ -394,4 +399,85 @@ async fn reject(
     )
     .await?;
     Ok(Json(json!({ "id": id, "state": "rejected" })))
+}
+
+/// A holder as stored in the projection (the party's display form) back to the party.
+fn party_from_key(key: &str, dir: &kehu_core::model::Directory) -> Party {
+    match key {
+        "pool" => Party::Pool,
+        "company" => Party::Company,
+        "department" => Party::Department,
+        k if k.starts_with("team:") => Party::Team(k[5..].to_string()),
+        k if dir.get(&StaffId(k.to_string())).is_some() => Party::Staff(StaffId(k.to_string())),
+        k => Party::Agency(k.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameQuery {
+    name: String,
+}
+
+/// Customer search by name (客户姓名查询), within the caller's scope: each match with its masked
+/// phone. Names are found through a blind index; the audit entry names nobody.
+async fn by_name(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(q): Params<NameQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let name = crate::api::text("name", &q.name, 40)?;
+    let (_, dir) = crate::api::project_context(&st, &project).await?;
+    if !access::may_act(c.user.role, "query") {
+        return Err(ApiError::Forbidden(
+            "你的角色不能查询客户 (your role may not look up customers)".into(),
+        ));
+    }
+    let views = st.store.by_name(&project, &name).await?;
+    let mut items = Vec::new();
+    for v in views.iter().take(200) {
+        let Some(id) = v.ids.first() else { continue };
+        let rows = st
+            .store
+            .query(
+                "SELECT holder FROM customers WHERE id = $1",
+                vec![Val::Int(id.0)],
+            )
+            .await?;
+        let holder = rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Val::text)
+            .map(|h| party_from_key(h, &dir));
+        if !in_scope(&c, holder.as_ref(), &dir) {
+            continue;
+        }
+        let phone = v.events.iter().rev().find_map(|e| {
+            e.act
+                .customer()
+                .and_then(|x| x.parsed_phone())
+                .and_then(Result::ok)
+        });
+        let shown_name = v
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| e.act.customer().and_then(|x| x.name.clone()));
+        items.push(json!({
+            "phone": phone.map(|p| p.masked_display()),
+            "name": shown_name,
+            "holder": holder.map(|h| h.to_string()),
+            "records": v.ids.len(),
+        }));
+    }
+    audit(
+        &st,
+        &c.user.login,
+        "customer.search",
+        format!("{project}/name"),
+        format!("{} shown", items.len()),
+    )
+    .await?;
+    Ok(Json(json!({ "items": items })))
 }

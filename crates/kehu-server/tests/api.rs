@@ -745,6 +745,26 @@ async fn archive_and_approvals(backend: &str) {
             .0,
         403
     );
+    // Search by name: the owner finds the customer (masked); another salesperson finds nothing.
+    let (st, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers/by-name?name=%E7%8E%8B%E5%85%88%E7%94%9F",
+        &a,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["items"][0]["phone"], "138****8000", "{v}");
+    let (_, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers/by-name?name=%E7%8E%8B%E5%85%88%E7%94%9F",
+        &b,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(0), "{v}");
     // Outside B's scope: refused until both signatures.
     assert_eq!(call(&s, "GET", tl, &b, Value::Null).await.0, 403);
     let (st, r) = call(

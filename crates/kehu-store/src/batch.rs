@@ -62,6 +62,9 @@ pub(crate) fn keys_of(e: &Event) -> Vec<String> {
         if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
             keys.extend(h.index_keys().into_iter().map(|k| format!("h{k}")));
         }
+        if let Some(k) = c.name.as_deref().and_then(kehu_core::name::search_key) {
+            keys.push(k);
+        }
     }
     keys
 }
@@ -676,6 +679,20 @@ pub(crate) async fn run_history<R: Read>(
 ) -> Result<Vec<kehu_core::state::View>, StoreError> {
     let mut cache = Cache::new(keys, 0, 0);
     cache.views(r, project, phone).await
+}
+
+/// The records filed under a name in `project`, each with its whole history (a read).
+pub(crate) async fn run_by_name<R: Read>(
+    r: &mut R,
+    keys: Arc<Keys>,
+    project: &str,
+    name: &str,
+) -> Result<Vec<kehu_core::state::View>, StoreError> {
+    let Some(key) = kehu_core::name::search_key(name) else {
+        return Ok(Vec::new());
+    };
+    let mut cache = Cache::new(keys, 0, 0);
+    cache.views_by_keys(r, project, &[key]).await
 }
 
 /// Decides a read (a collision check) on a snapshot: nothing is written.

@@ -451,6 +451,34 @@ impl Store {
         }
     }
 
+    /// The records filed under a customer's name in `project` (客户姓名查询), each with its
+    /// events. Read on a snapshot, through the blind name index (never a scan).
+    pub async fn by_name(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> Result<Vec<kehu_core::state::View>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                let (keys, project, name) =
+                    (self.keys.clone(), project.to_string(), name.to_string());
+                db.run(move |c| {
+                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
+                    let out = ready(batch::run_by_name(&mut tx, keys, &project, &name))??;
+                    tx.finish()?;
+                    Ok(out)
+                })
+                .await
+            }
+            Backend::Postgres(p) => {
+                let mut tx = postgres::read(p).await?;
+                let out = batch::run_by_name(&mut tx, self.keys.clone(), project, name).await?;
+                tx.0.commit().await?;
+                Ok(out)
+            }
+        }
+    }
+
     /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`); the file must not
     /// exist. PostgreSQL is backed up with `pg_dump` (see [`pg_dump_command`]). The copy is
     /// sealed like the database: keep the key file with it, apart.

@@ -490,18 +490,15 @@ pub(crate) async fn migrate(
                     .execute(&mut *tx)
                     .await?;
                 }
-                if !keyrows.is_empty() {
-                    sqlx::query(
-                        "INSERT INTO customer_keys (project, key, customer) \
-                         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(col(&keyrows, |r| r.0.clone()))
-                    .bind(col(&keyrows, |r| r.1))
-                    .bind(col(&keyrows, |r| r.2))
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                insert_keys(&mut tx, &keyrows).await?;
+            }
+            Step::Reindex => {
+                let rows =
+                    sqlx::query("SELECT seq, project, key_id, body FROM events ORDER BY seq")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let rows: Vec<SealedRow> = rows.iter().map(|r| sealed_row(r, 0)).collect();
+                insert_keys(&mut tx, &crate::schema::reindex(keys, &rows)?).await?;
             }
         }
         sqlx::raw_sql(m.postgres.1).execute(&mut *tx).await?;
@@ -510,6 +507,26 @@ pub(crate) async fn migrate(
         applied.push(m.version);
     }
     Ok(applied)
+}
+
+async fn insert_keys(
+    tx: &mut Transaction<'static, Postgres>,
+    rows: &[(String, Blind, i64)],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO customer_keys (project, key, customer) \
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(col(rows, |r| r.0.clone()))
+    .bind(col(rows, |r| r.1))
+    .bind(col(rows, |r| r.2))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The keyring rows: `(kind, id, fingerprint)`.

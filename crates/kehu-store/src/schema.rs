@@ -14,6 +14,8 @@ pub(crate) enum Step {
     None,
     /// v2: seal every plaintext entry and rebuild the (now blind) index keys.
     Seal,
+    /// v3: add the index keys of every entry that a version before did not write (names).
+    Reindex,
 }
 
 pub(crate) struct Migration {
@@ -52,7 +54,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sqlite: (include_str!("../migrations/sqlite/0003_accounts.sql"), ""),
         postgres: (include_str!("../migrations/postgres/0003_accounts.sql"), ""),
-        step: Step::None,
+        step: Step::Reindex,
     },
 ];
 
@@ -82,4 +84,22 @@ pub(crate) fn seal_v1(
         }
     }
     Ok((sealed, index))
+}
+
+/// Blind index rows `(project, key, customer)` of sealed entries (every key an entry has today;
+/// the caller inserts them with ON CONFLICT DO NOTHING).
+pub(crate) fn reindex(
+    keys: &Keys,
+    rows: &[crate::backend::SealedRow],
+) -> Result<Vec<(String, Blind, i64)>, StoreError> {
+    let mut index = Vec::new();
+    for row in rows {
+        let e = crate::batch::decode(keys, row)?;
+        for key in keys_of(&e) {
+            for c in &e.customers {
+                index.push((row.project.clone(), keys.blind(&key), c.0));
+            }
+        }
+    }
+    Ok(index)
 }

@@ -590,13 +590,11 @@ pub(crate) fn migrate(
                         params![k, body, seq],
                     )?;
                 }
-                for (p, k, cu) in keyrows {
-                    tx.conn.execute(
-                        "INSERT INTO customer_keys (project, key, customer) VALUES (?1, ?2, ?3) \
-                         ON CONFLICT DO NOTHING",
-                        params![p, k, cu],
-                    )?;
-                }
+                insert_keys(tx.conn, &keyrows)?;
+            }
+            Step::Reindex => {
+                let rows = all_events(tx.conn)?;
+                insert_keys(tx.conn, &crate::schema::reindex(keys, &rows)?)?;
             }
         }
         tx.conn.execute_batch(m.sqlite.1)?;
@@ -612,6 +610,17 @@ pub(crate) fn migrate(
         c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
     Ok(applied)
+}
+
+fn insert_keys(c: &Connection, rows: &[(String, Blind, i64)]) -> Result<(), StoreError> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO customer_keys (project, key, customer) VALUES (?1, ?2, ?3) \
+         ON CONFLICT DO NOTHING",
+    )?;
+    for (p, k, cu) in rows {
+        st.execute(params![p, k, cu])?;
+    }
+    Ok(())
 }
 
 /// The keyring rows: `(kind, id, fingerprint)`.
