@@ -513,6 +513,12 @@ pub struct Page {
 }
 
 impl Page {
+    /// (offset, limit, page, per_page) for lists paged in memory.
+    pub fn offset_limit(&self) -> Result<(usize, usize, i64, i64), ApiError> {
+        let (_, offset, page, per) = self.window()?;
+        Ok((offset as usize, per as usize, page, per))
+    }
+
     pub fn new(page: Option<i64>, per_page: Option<i64>) -> Page {
         Page { page, per_page }
     }

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/projects/{project}/timeline", get(timeline))
         .route("/api/v1/projects/{project}/customers/by-name", get(by_name))
+        .route("/api/v1/projects/{project}/customers/mine", get(mine))
         .route(
             "/api/v1/approvals",
             get(list_approvals).post(request_approval),
@@ -480,4 +481,59 @@ async fn by_name(
     )
     .await?;
     Ok(Json(json!({ "items": items })))
+}
+
+/// My customers (我的客户): the records the caller's party holds, with the protection the latest
+/// verdict gave and the last act. An agent sees its agency's registrations, nobody else's.
+async fn mine(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, dir) = crate::api::project_context(&st, &project).await?;
+    let me = dir.party_of(&StaffId(c.user.login.clone()));
+    let (offset, limit, page, per) = p.offset_limit()?;
+    let (views, total) = st
+        .store
+        .held(&project, &me.to_string(), offset, limit)
+        .await?;
+    let items: Vec<Value> = views
+        .iter()
+        .map(|v| {
+            let last = v.events.last();
+            let phone = v
+                .events
+                .iter()
+                .rev()
+                .find_map(|e| e.act.customer().and_then(|x| x.parsed_phone()).and_then(Result::ok));
+            let protected = v
+                .events
+                .iter()
+                .rev()
+                .find_map(|e| e.verdict.protected_until)
+                .map(|u| u.display());
+            json!({
+                "customer_id": v.ids.first().map(|i| i.0),
+                "phone": phone.map(|p| p.masked_display()),
+                "name": v.events.iter().rev().find_map(|e| e.act.customer().and_then(|x| x.name.clone())),
+                "protected_until": protected,
+                "last_act": last.map(|e| e.act.name()),
+                "last_at": last.map(|e| kehu_core::time::format_local(e.at)),
+            })
+        })
+        .collect();
+    audit(
+        &st,
+        &c.user.login,
+        "customer.list",
+        format!("{project}/mine"),
+        format!("{} shown", items.len()),
+    )
+    .await?;
+    let more = offset + items.len() < total;
+    Ok(Json(
+        json!({ "items": items, "page": page, "per_page": per, "total": total,
+        "next_page": more.then_some(page + 1) }),
+    ))
 }

@@ -407,6 +407,35 @@ async fn collisions_and_scopes(backend: &str) {
             "{t}"
         );
     }
+    // Each sees only their own customers.
+    let (_, mine) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers/mine",
+        &ag1,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(mine["total"], 1, "{mine}");
+    assert_eq!(mine["items"][0]["phone"], "139****9000", "{mine}");
+    let (_, theirs) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers/mine",
+        &ag2,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(theirs["total"], 0, "{theirs}");
+    let (_, own) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers/mine",
+        &a,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(own["total"], 1, "{own}");
     // An agent acts only as itself and only registers or asks.
     let (st, _) = call(&s, "POST", "/api/v1/projects/p1/acts", &ag2,
         json!({ "act": "register", "by": "ag1", "customer": { "name": "x", "phone": "13700137000" } })).await;

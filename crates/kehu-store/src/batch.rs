@@ -681,6 +681,28 @@ pub(crate) async fn run_history<R: Read>(
     cache.views(r, project, phone).await
 }
 
+/// One page of the records `holder` holds in `project` (by record id), each with its history, and
+/// how many it holds in all (a read).
+pub(crate) async fn run_held<R: Read>(
+    r: &mut R,
+    keys: Arc<Keys>,
+    project: &str,
+    holder: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<kehu_core::state::View>, usize), StoreError> {
+    let mut ids = r.held_by(project, holder).await?;
+    ids.sort_unstable();
+    let total = ids.len();
+    let page: Vec<i64> = ids.into_iter().skip(offset).take(limit).collect();
+    let mut cache = Cache::new(keys, 0, 0);
+    cache.load(r, &page).await?;
+    Ok((
+        page.iter().map(|i| cache.view(&[CustomerId(*i)])).collect(),
+        total,
+    ))
+}
+
 /// The records filed under a name in `project`, each with its whole history (a read).
 pub(crate) async fn run_by_name<R: Read>(
     r: &mut R,

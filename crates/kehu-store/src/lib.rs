@@ -451,6 +451,40 @@ impl Store {
         }
     }
 
+    /// One page of the customer records a party holds in `project` (`holder` in its display
+    /// form), each with its events, and the number it holds in all. Read on a snapshot.
+    pub async fn held(
+        &self,
+        project: &str,
+        holder: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<kehu_core::state::View>, usize), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                let (keys, project, holder) =
+                    (self.keys.clone(), project.to_string(), holder.to_string());
+                db.run(move |c| {
+                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
+                    let out = ready(batch::run_held(
+                        &mut tx, keys, &project, &holder, offset, limit,
+                    ))??;
+                    tx.finish()?;
+                    Ok(out)
+                })
+                .await
+            }
+            Backend::Postgres(p) => {
+                let mut tx = postgres::read(p).await?;
+                let out =
+                    batch::run_held(&mut tx, self.keys.clone(), project, holder, offset, limit)
+                        .await?;
+                tx.0.commit().await?;
+                Ok(out)
+            }
+        }
+    }
+
     /// The records filed under a customer's name in `project` (客户姓名查询), each with its
     /// events. Read on a snapshot, through the blind name index (never a scan).
     pub async fn by_name(
