@@ -996,6 +996,148 @@ async fn boards(backend: &str) {
     s.stop().await;
 }
 
+/// Every role × every operation of the OpenAPI document: the exact status each role gets, with
+/// requests that are otherwise valid (so a refusal can only be the role's).
+async fn every_role_every_endpoint(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let roles = [
+        ("a", Role::Sales),
+        ("ag1", Role::Agent),
+        ("fd", Role::FrontDesk),
+        ("m", Role::Manager),
+        ("vp", Role::Vp),
+        ("fin", Role::Finance),
+        ("des", Role::Designer),
+        ("root", Role::Admin),
+    ];
+    let managerial = |r: Role| matches!(r, Role::Admin | Role::Vp | Role::Manager);
+    for (who, role) in roles {
+        // A bearer token: signing out (a session) does not end it.
+        let cookie = login(&s, who).await;
+        let (_, t) = call(
+            &s,
+            "POST",
+            "/api/v1/tokens",
+            &cookie,
+            json!({ "name": "matrix" }),
+        )
+        .await;
+        let auth = Auth::Bearer(t["token"].as_str().unwrap().to_string());
+        for op in kehu_server::openapi::OPS {
+            let (method, path) = (op.method.to_uppercase(), op.path);
+            let ok = |yes: bool, code: u16| if yes { code } else { 403 };
+            let (url, body, want): (String, Value, u16) = match (method.as_str(), path) {
+                ("POST", "/api/v1/setup") | ("POST", "/api/v1/session") => continue,
+                ("GET", "/healthz") => (path.into(), Value::Null, 200),
+                ("DELETE", "/api/v1/session") => (path.into(), Value::Null, 204),
+                ("POST", "/api/v1/session/everywhere") => (path.into(), Value::Null, 200),
+                ("GET", "/api/v1/me") => (path.into(), Value::Null, 200),
+                ("POST", "/api/v1/password") => {
+                    (path.into(), json!({ "old": "x", "new": "short" }), 422)
+                }
+                ("GET", "/api/v1/users") => (path.into(), Value::Null, ok(managerial(role), 200)),
+                ("POST", "/api/v1/users") => (
+                    path.into(),
+                    json!({ "login": format!("x-{who}"), "name": "x", "role": "sales", "password": "secret-123" }),
+                    ok(access::may_manage_users(role), 201),
+                ),
+                ("POST", "/api/v1/users/{login}/leave") => (
+                    "/api/v1/users/nobody/leave".into(),
+                    Value::Null,
+                    ok(access::may_mark_left(role), 404),
+                ),
+                ("GET", "/api/v1/tokens") => (path.into(), Value::Null, 200),
+                ("POST", "/api/v1/tokens") => (path.into(), json!({ "name": "m2" }), 201),
+                ("DELETE", "/api/v1/tokens/{id}") => {
+                    ("/api/v1/tokens/99999".into(), Value::Null, 404)
+                }
+                ("GET", "/api/v1/projects") => (path.into(), Value::Null, 200),
+                ("POST", "/api/v1/projects") => (
+                    path.into(),
+                    json!({ "name": format!("q-{who}"), "rulebook": "team-registration" }),
+                    ok(access::may_manage_projects(role), 201),
+                ),
+                ("GET", "/api/v1/projects/{project}") => {
+                    ("/api/v1/projects/p1".into(), Value::Null, 200)
+                }
+                ("GET", "/api/v1/teams") | ("GET", "/api/v1/agencies") => {
+                    (path.into(), Value::Null, ok(role != Role::Agent, 200))
+                }
+                ("POST", "/api/v1/projects/{project}/acts") => (
+                    "/api/v1/projects/p1/acts".into(),
+                    json!({ "act": "query", "customer": { "phone": "13700137000" } }),
+                    ok(access::may_act(role, "query"), 200),
+                ),
+                ("POST", "/api/v1/projects/{project}/registrations/text") => (
+                    "/api/v1/projects/p1/registrations/text".into(),
+                    json!({ "text": "报备《p1》住宅,客户赵先生,电话:136****6000,链家张三" }),
+                    ok(access::may_act(role, "register"), 200),
+                ),
+                ("GET", "/api/v1/projects/{project}/customers") => (
+                    "/api/v1/projects/p1/customers?phone=13700137000".into(),
+                    Value::Null,
+                    ok(access::may_act(role, "query"), 200),
+                ),
+                ("GET", "/api/v1/projects/{project}/customers/by-name") => (
+                    "/api/v1/projects/p1/customers/by-name?name=x".into(),
+                    Value::Null,
+                    ok(access::may_act(role, "query"), 200),
+                ),
+                ("GET", "/api/v1/projects/{project}/customers/mine") => (
+                    "/api/v1/projects/p1/customers/mine".into(),
+                    Value::Null,
+                    200,
+                ),
+                // Nobody holds this number: only the roles that read every archive may open it.
+                ("GET", "/api/v1/projects/{project}/timeline") => (
+                    "/api/v1/projects/p1/timeline?phone=13700137000".into(),
+                    Value::Null,
+                    ok(access::scope(role) == access::Scope::All, 200),
+                ),
+                ("GET", "/api/v1/projects/{project}/rotation") => (
+                    "/api/v1/projects/p1/rotation".into(),
+                    Value::Null,
+                    ok(role != Role::Agent, 200),
+                ),
+                ("GET", "/api/v1/projects/{project}/disputes") => (
+                    "/api/v1/projects/p1/disputes".into(),
+                    Value::Null,
+                    ok(managerial(role), 200),
+                ),
+                ("GET", "/api/v1/projects/{project}/violations") => {
+                    ("/api/v1/projects/p1/violations".into(), Value::Null, 200)
+                }
+                ("GET", "/api/v1/projects/{project}/export.csv") => (
+                    "/api/v1/projects/p1/export.csv".into(),
+                    Value::Null,
+                    ok(access::may_export(role), 200),
+                ),
+                ("GET", "/api/v1/approvals") => (path.into(), Value::Null, 200),
+                ("POST", "/api/v1/approvals") => (
+                    path.into(),
+                    json!({ "project": "p1", "phone": "13700137000", "reason": "matrix" }),
+                    ok(role != Role::Agent, 201),
+                ),
+                ("POST", "/api/v1/approvals/{id}/approve")
+                | ("POST", "/api/v1/approvals/{id}/reject") => (
+                    path.replace("{id}", "99999"),
+                    Value::Null,
+                    ok(matches!(role, Role::Manager | Role::Vp), 409),
+                ),
+                (m, p) => panic!("the matrix has no row for {m} {p}"),
+            };
+            let b = if body.is_null() {
+                None
+            } else {
+                Some(body.to_string())
+            };
+            let (st, _, text) = http(s.addr, &method, &url, &auth, b.as_deref()).await;
+            assert_eq!(st, want, "{who} ({role:?}) {method} {url}: {text}");
+        }
+    }
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -1023,3 +1165,4 @@ both!(text_registrations);
 both!(archive_and_approvals);
 both!(openapi_matches_the_router);
 both!(boards);
+both!(every_role_every_endpoint);
