@@ -682,7 +682,9 @@ async fn audit_chain(backend: &str) {
         let r = store.audit_verify().await.unwrap();
         assert_eq!(r.map_err(|b| b.seq), Err(broken_at), "{name}");
         drop(store);
-        let _ = std::fs::remove_file(&copy);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{copy}{suffix}"));
+        }
     }
     s.stop().await;
 }
