@@ -126,6 +126,19 @@ impl Ctx<'_> {
             target: target.clone(),
         };
 
+        // SEC-LEAVE: a departed person's access ends at once; they claim nobody any more.
+        if self.presence(by) == Presence::Left {
+            let rule = if self.preset == Preset::B2bProtection {
+                rules::BP_LEFT
+            } else {
+                rules::SEC_LEAVE
+            };
+            return done(
+                self.reject(&st, rule, "a departed salesperson cannot register customers"),
+                vec![],
+            );
+        }
+
         // Rules about the registration's own form and timing.
         match self.preset {
             Preset::TeamRegistration if *channel != Channel::Site || *kind == RegKind::Pre => {
