@@ -717,6 +717,37 @@ async fn user_leaves(
         )
         .await?;
     st.forget_directory();
+    // The ledger learns it too, in every project: the rulebooks then refuse the leaver's acts
+    // (SEC-LEAVE) and let the manager reassign their customers (SR-LEAVE, TR-LEFT, BP-LEFT).
+    let projects = st
+        .store
+        .query("SELECT name FROM project_rulebooks ORDER BY name", vec![])
+        .await?;
+    for p in projects
+        .iter()
+        .filter_map(|r| r.first().and_then(Val::text))
+    {
+        let (rulebook, dir) = project_context(&st, p).await?;
+        let now = jiff::Timestamp::now();
+        let cmd = Command {
+            project: p.to_string(),
+            at: now,
+            act: Act::Status {
+                staff: kehu_core::model::StaffId(login.clone()),
+                state: kehu_core::model::Presence::Left,
+            },
+        };
+        let entry = AuditEntry {
+            at_ms: now.as_millisecond(),
+            actor: c.user.login.clone(),
+            action: "act.status".into(),
+            subject: format!("{p}/{login}"),
+            detail: "left".into(),
+        };
+        st.store
+            .execute_audited(&rulebook, &dir, &cmd, now, entry)
+            .await?;
+    }
     audit(
         &st,
         &c.user.login,

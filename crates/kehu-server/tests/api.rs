@@ -473,6 +473,15 @@ async fn leavers_stop_at_once(backend: &str) {
             .0,
         403
     );
+    // Nobody registers in the leaver's name any more: the ledger knows they left (SEC-LEAVE).
+    let (st, v) = call(&s, "POST", "/api/v1/projects/p1/acts", &m,
+        json!({ "act": "register", "by": "a", "customer": { "name": "x", "phone": "13700137000" } })).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (v["outcome"].as_str(), v["verdict"]["rule"].as_str()),
+        (Some("rejected"), Some("SEC-LEAVE")),
+        "{v}"
+    );
     // A salesperson cannot mark anyone as left.
     let b = login(&s, "b").await;
     assert_eq!(

@@ -134,7 +134,11 @@ impl Ctx<'_> {
                 rules::SEC_LEAVE
             };
             return done(
-                self.reject(&st, rule, "a departed salesperson cannot register customers"),
+                self.reject(
+                    &st,
+                    rule,
+                    "a departed salesperson cannot register customers",
+                ),
                 vec![],
             );
         }
