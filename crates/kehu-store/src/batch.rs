@@ -688,8 +688,7 @@ pub(crate) async fn run_held<R: Read>(
     keys: Arc<Keys>,
     project: &str,
     holder: &str,
-    offset: usize,
-    limit: usize,
+    &(offset, limit): &(usize, usize),
 ) -> Result<(Vec<kehu_core::state::View>, usize), StoreError> {
     let mut ids = r.held_by(project, holder).await?;
     ids.sort_unstable();

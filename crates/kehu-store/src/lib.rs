@@ -112,6 +112,33 @@ impl Pending {
 /// At most this many acts go into one transaction.
 const MAX_BATCH: usize = 1024;
 
+/// Runs a read of `batch` (`$f(&mut snapshot, keys, &args…)`) on a committed snapshot of either
+/// backend: SQLite on a reader connection (blocking thread), PostgreSQL in a REPEATABLE READ
+/// transaction.
+macro_rules! on_snapshot {
+    ($store:ident, $f:path, $($arg:ident),*) => {
+        match &$store.backend {
+            Backend::Sqlite(db) => {
+                let keys = $store.keys.clone();
+                $(let $arg = $arg.to_owned();)*
+                db.run(move |c| {
+                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
+                    let out = ready($f(&mut tx, keys, $(&$arg),*))??;
+                    tx.finish()?;
+                    Ok(out)
+                })
+                .await
+            }
+            Backend::Postgres(p) => {
+                let mut tx = postgres::read(p).await?;
+                let out = $f(&mut tx, $store.keys.clone(), $(&$arg),*).await?;
+                tx.0.commit().await?;
+                Ok(out)
+            }
+        }
+    };
+}
+
 /// The ledger and its projections.
 pub struct Store {
     backend: Backend,
@@ -404,24 +431,7 @@ impl Store {
 
     /// Decides a read act (a collision check) on a committed snapshot, beside the writer.
     pub async fn read(&self, item: &Item) -> Result<Outcome, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => {
-                let (keys, item) = (self.keys.clone(), item.clone());
-                db.run(move |c| {
-                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
-                    let out = ready(batch::run_read(&mut tx, keys, &item))??;
-                    tx.finish()?;
-                    Ok(out)
-                })
-                .await
-            }
-            Backend::Postgres(p) => {
-                let mut tx = postgres::read(p).await?;
-                let out = batch::run_read(&mut tx, self.keys.clone(), item).await?;
-                tx.0.commit().await?;
-                Ok(out)
-            }
-        }
+        on_snapshot!(self, batch::run_read, item)
     }
 
     /// A customer's records: every record in `project` whose phone matches `phone` (a masked
@@ -431,24 +441,7 @@ impl Store {
         project: &str,
         phone: &kehu_core::phone::Phone,
     ) -> Result<Vec<kehu_core::state::View>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => {
-                let (keys, project, phone) = (self.keys.clone(), project.to_string(), *phone);
-                db.run(move |c| {
-                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
-                    let out = ready(batch::run_history(&mut tx, keys, &project, &phone))??;
-                    tx.finish()?;
-                    Ok(out)
-                })
-                .await
-            }
-            Backend::Postgres(p) => {
-                let mut tx = postgres::read(p).await?;
-                let out = batch::run_history(&mut tx, self.keys.clone(), project, phone).await?;
-                tx.0.commit().await?;
-                Ok(out)
-            }
-        }
+        on_snapshot!(self, batch::run_history, project, phone)
     }
 
     /// One page of the customer records a party holds in `project` (`holder` in its display
@@ -460,29 +453,8 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<kehu_core::state::View>, usize), StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => {
-                let (keys, project, holder) =
-                    (self.keys.clone(), project.to_string(), holder.to_string());
-                db.run(move |c| {
-                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
-                    let out = ready(batch::run_held(
-                        &mut tx, keys, &project, &holder, offset, limit,
-                    ))??;
-                    tx.finish()?;
-                    Ok(out)
-                })
-                .await
-            }
-            Backend::Postgres(p) => {
-                let mut tx = postgres::read(p).await?;
-                let out =
-                    batch::run_held(&mut tx, self.keys.clone(), project, holder, offset, limit)
-                        .await?;
-                tx.0.commit().await?;
-                Ok(out)
-            }
-        }
+        let window = (offset, limit);
+        on_snapshot!(self, batch::run_held, project, holder, window)
     }
 
     /// The records filed under a customer's name in `project` (客户姓名查询), each with its
@@ -492,25 +464,7 @@ impl Store {
         project: &str,
         name: &str,
     ) -> Result<Vec<kehu_core::state::View>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(db) => {
-                let (keys, project, name) =
-                    (self.keys.clone(), project.to_string(), name.to_string());
-                db.run(move |c| {
-                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
-                    let out = ready(batch::run_by_name(&mut tx, keys, &project, &name))??;
-                    tx.finish()?;
-                    Ok(out)
-                })
-                .await
-            }
-            Backend::Postgres(p) => {
-                let mut tx = postgres::read(p).await?;
-                let out = batch::run_by_name(&mut tx, self.keys.clone(), project, name).await?;
-                tx.0.commit().await?;
-                Ok(out)
-            }
-        }
+        on_snapshot!(self, batch::run_by_name, project, name)
     }
 
     /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`); the file must not
