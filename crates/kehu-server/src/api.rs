@@ -181,20 +181,21 @@ fn project_name(v: &str) -> Result<String, ApiError> {
     Ok(v.to_string())
 }
 
-async fn audit(
+/// Appends one audit entry (SEC-AUDIT) stamped now; returns once it is committed.
+pub(crate) async fn audit(
     st: &AppState,
     actor: &str,
     action: &str,
-    subject: &str,
-    detail: String,
+    subject: impl Into<String>,
+    detail: impl Into<String>,
 ) -> Result<(), ApiError> {
     st.store
         .audit(vec![AuditEntry {
             at_ms: now_ms(),
             actor: actor.to_string(),
             action: action.to_string(),
-            subject: subject.to_string(),
-            detail,
+            subject: subject.into(),
+            detail: detail.into(),
         }])
         .await?;
     Ok(())
@@ -283,7 +284,7 @@ async fn setup(State(st): State<AppState>, Body(b): Body<SetupBody>) -> Result<R
         &login,
         "user.add",
         &login,
-        "first admin, by the setup link".into(),
+        "first admin, by the setup link",
     )
     .await?;
     Ok(created(json!({ "login": login, "role": "admin" })))
@@ -463,9 +464,7 @@ async fn change_password(
             vec![Val::Int(c.user.id)],
         )
         .await?;
-    let phc = rows
-        .first()
-        .and_then(|r| r.first())
+    let phc = kehu_store::scalar(&rows)
         .and_then(Val::text)
         .unwrap_or_default()
         .to_string();
@@ -691,9 +690,7 @@ async fn user_leaves(
             vec![login.clone().into()],
         )
         .await?;
-    let id = rows
-        .first()
-        .and_then(|r| r.first())
+    let id = kehu_store::scalar(&rows)
         .and_then(Val::int)
         .ok_or_else(|| ApiError::NotFound(format!("没有 {login} 这个人 (no person {login})")))?;
     st.store
@@ -787,11 +784,7 @@ async fn add_token(
             ],
         )
         .await?;
-    let id = rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Val::int)
-        .unwrap_or(0);
+    let id = kehu_store::scalar(&rows).and_then(Val::int).unwrap_or(0);
     audit(
         &st,
         &c.user.login,

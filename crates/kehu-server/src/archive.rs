@@ -2,7 +2,7 @@
 //! default, read only within one's scope or with an approval (查阅档案审批表) that the department
 //! manager and then the VP granted. Every read, unmasking and refusal is in the audit chain.
 
-use crate::api::{page_rows, Body, Page, Params};
+use crate::api::{audit, page_rows, Body, Page, Params};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::{now_ms, AppState};
@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use kehu_core::access::{self, Scope};
 use kehu_core::model::{Act, Command, CustomerInput, Party, Role, StaffId};
 use kehu_core::phone::Phone;
-use kehu_store::{AuditEntry, Val};
+use kehu_store::Val;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -31,25 +31,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/approvals/{id}/approve", post(approve))
         .route("/api/v1/approvals/{id}/reject", post(reject))
-}
-
-async fn audit(
-    st: &AppState,
-    actor: &str,
-    action: &str,
-    subject: String,
-    detail: String,
-) -> Result<(), ApiError> {
-    st.store
-        .audit(vec![AuditEntry {
-            at_ms: now_ms(),
-            actor: actor.into(),
-            action: action.into(),
-            subject,
-            detail,
-        }])
-        .await?;
-    Ok(())
 }
 
 /// The blind value an approval is filed under: the customer's phone as given, keyed.
@@ -259,11 +240,7 @@ async fn request_approval(
             ],
         )
         .await?;
-    let id = rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Val::int)
-        .unwrap_or(0);
+    let id = kehu_store::scalar(&rows).and_then(Val::int).unwrap_or(0);
     audit(
         &st,
         &c.user.login,
@@ -362,7 +339,7 @@ async fn approve(
         &c.user.login,
         "approval.approve",
         format!("approval {id}"),
-        state.into(),
+        state,
     )
     .await?;
     Ok(Json(json!({ "id": id, "state": state })))
@@ -446,9 +423,7 @@ async fn by_name(
                 vec![Val::Int(id.0)],
             )
             .await?;
-        let holder = rows
-            .first()
-            .and_then(|r| r.first())
+        let holder = kehu_store::scalar(&rows)
             .and_then(Val::text)
             .map(|h| party_from_key(h, &dir));
         if !in_scope(&c, holder.as_ref(), &dir) {

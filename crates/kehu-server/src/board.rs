@@ -45,7 +45,7 @@ async fn rotation(
             vec![project.clone().into()],
         )
         .await?;
-    let state: ProjectState = match rows.first().and_then(|r| r.first()).and_then(Val::text) {
+    let state: ProjectState = match kehu_store::scalar(&rows).and_then(Val::text) {
         Some(j) => serde_json::from_str(j)
             .map_err(|e| ApiError::Internal(format!("project state: {e}")))?,
         None => ProjectState::default(),
@@ -194,15 +194,14 @@ async fn export(
             vec![project.clone().into()],
         )
         .await?;
-    st.store
-        .audit(vec![kehu_store::AuditEntry {
-            at_ms: now.as_millisecond(),
-            actor: c.user.login.clone(),
-            action: "export".into(),
-            subject: project.clone(),
-            detail: format!("{} customer records", rows.len()),
-        }])
-        .await?;
+    crate::api::audit(
+        &st,
+        &c.user.login,
+        "export",
+        project.clone(),
+        format!("{} customer records", rows.len()),
+    )
+    .await?;
     let mark = format!("{}@{when}", c.user.login);
     let mut out = format!(
         "# kehu 导出 (export) · 项目 {project} · 导出人 {} {} · {when} (Asia/Shanghai) · 仅限内部使用 (internal use only)\n\

@@ -134,7 +134,7 @@ pub fn router(state: AppState) -> Router {
 /// the first admin is created with it at `/setup?token=…`.
 pub async fn setup_token(store: &Store) -> Result<Option<String>, kehu_store::StoreError> {
     let users = store.query("SELECT COUNT(*) FROM users", vec![]).await?;
-    if users.first().and_then(|r| r.first()).and_then(Val::int) != Some(0) {
+    if kehu_store::scalar(&users).and_then(Val::int) != Some(0) {
         return Ok(None);
     }
     let (token, hash) = auth::new_token();

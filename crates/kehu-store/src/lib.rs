@@ -33,7 +33,7 @@ use kehu_core::time::Instant;
 use kehu_core::verdict::Verdict;
 pub use keys::{KeyError, Keys};
 pub use schema::LATEST as SCHEMA_VERSION;
-pub use sql::{SqlRow, Val};
+pub use sql::{scalar, SqlRow, Val};
 pub use sqlite::sync_level as sqlite_sync_level;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, BTreeSet};

@@ -55,6 +55,11 @@ impl From<Option<String>> for Val {
 
 pub type SqlRow = Vec<Val>;
 
+/// The first column of the first row: a query's single value.
+pub fn scalar(rows: &[SqlRow]) -> Option<&Val> {
+    rows.first().and_then(|r| r.first())
+}
+
 fn sqlite_rows(
     c: &mut rusqlite::Connection,
     sql: &str,
