@@ -12,6 +12,7 @@ pub mod name;
 pub mod phone;
 pub mod policy;
 pub mod rules;
+pub mod rules_zh;
 pub mod scenario;
 pub mod sms;
 pub mod state;

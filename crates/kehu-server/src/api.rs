@@ -566,11 +566,7 @@ pub(crate) fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Val
     json!({ "items": items, "page": page, "per_page": per, "next_page": more.then_some(page + 1) })
 }
 
-async fn list_users(
-    State(st): State<AppState>,
-    c: Caller,
-    Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn users_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
     if !matches!(c.user.role, Role::Admin | Role::Vp | Role::Manager) {
         return Err(ApiError::Forbidden(
             "只有经理和管理员可以查看人员 (managers and admins only)".into(),
@@ -586,7 +582,15 @@ async fn list_users(
         m["active"] = json!(u.active);
         items.push(m);
     }
-    Ok(Json(paged(items, page, per)))
+    Ok(paged(items, page, per))
+}
+
+async fn list_users(
+    State(st): State<AppState>,
+    c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    users_of(&st, &c, &p).await.map(Json)
 }
 
 #[derive(Deserialize)]
@@ -672,11 +676,7 @@ async fn add_user(
 
 /// SEC-LEAVE: the person's sessions and tokens stop at once; their customers stay on the ledger
 /// for the manager's reassignment.
-async fn user_leaves(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(login): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<Value, ApiError> {
     if !access::may_mark_left(c.user.role) {
         return Err(ApiError::Forbidden(
             "只有经理可以办理离职 (managers only)".into(),
@@ -753,9 +753,15 @@ async fn user_leaves(
         format!("{sessions} sessions, {tokens} tokens ended"),
     )
     .await?;
-    Ok(Json(
-        json!({ "login": login, "sessions_ended": sessions, "tokens_revoked": tokens }),
-    ))
+    Ok(json!({ "login": login, "sessions_ended": sessions, "tokens_revoked": tokens }))
+}
+
+async fn user_leaves(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(login): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    leave_of(&st, &c, &login).await.map(Json)
 }
 
 #[derive(Deserialize)]
@@ -923,11 +929,7 @@ async fn add_project(
     Ok(created(json!({ "name": name, "rulebook": b.rulebook })))
 }
 
-async fn list_projects(
-    State(st): State<AppState>,
-    _c: Caller,
-    Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn projects_of(st: &AppState, p: &Page) -> Result<Value, ApiError> {
     let sql =
         "SELECT name, preset, overrides FROM project_rulebooks ORDER BY name LIMIT $1 OFFSET $2";
     let (rows, page, per) = page_rows(&st, &p, sql, vec![]).await?;
@@ -935,15 +937,19 @@ async fn list_projects(
         .iter()
         .map(|r| json!({ "name": r[0].text(), "rulebook": r[1].text(), "overrides": r[2].text() }))
         .collect();
-    Ok(Json(paged(items, page, per)))
+    Ok(paged(items, page, per))
+}
+
+async fn list_projects(
+    State(st): State<AppState>,
+    _c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    projects_of(&st, &p).await.map(Json)
 }
 
 /// A project's effective rulebook: each parameter, its value and the rule IDs it governs.
-async fn show_project(
-    State(st): State<AppState>,
-    _c: Caller,
-    Path(project): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn project_of(st: &AppState, project: &str) -> Result<Value, ApiError> {
     let project = project_name(&project)?;
     let (rb, _) = project_context(&st, &project).await?;
     let params: Vec<Value> = rb
@@ -953,9 +959,15 @@ async fn show_project(
             json!({ "key": info.key, "value": value, "governs": info.governs, "doc": info.doc })
         })
         .collect();
-    Ok(Json(
-        json!({ "name": project, "rulebook": rb.preset.name(), "parameters": params }),
-    ))
+    Ok(json!({ "name": project, "rulebook": rb.preset.name(), "parameters": params }))
+}
+
+async fn show_project(
+    State(st): State<AppState>,
+    _c: Caller,
+    Path(project): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    project_of(&st, &project).await.map(Json)
 }
 
 /// Teams or agencies with their members (from the accounts; an agent's party is its agency).
@@ -1130,13 +1142,13 @@ struct TextBody {
 
 /// A registration as agencies send it by SMS, QQ or WeChat (CS-LEAD, CL-PRE): parsed into a
 /// `register` act by the caller, then decided like any other.
-async fn text_registration(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(project): Path<String>,
-    Body(b): Body<TextBody>,
-) -> Result<Json<Value>, ApiError> {
-    let r = kehu_core::sms::parse(&b.text, jiff::Timestamp::now())
+pub(crate) async fn text_act(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    text: &str,
+) -> Result<Value, ApiError> {
+    let r = kehu_core::sms::parse(text, jiff::Timestamp::now())
         .map_err(|e| ApiError::invalid("text", format!("{}: {}", e.part, e.message)))?;
     let mut body = json!({
         "act": "register",
@@ -1152,11 +1164,25 @@ async fn text_registration(
         "project": r.project, "kind": r.kind, "customer": r.customer,
         "phone": r.phone, "sender": r.sender, "visit_at": r.visit_at, "pre": r.pre,
     });
-    Ok(Json(v))
+    Ok(v)
+}
+
+async fn text_registration(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Body(b): Body<TextBody>,
+) -> Result<Json<Value>, ApiError> {
+    text_act(&st, &c, &project, &b.text).await.map(Json)
 }
 
 /// Checks, decides and records one act for the caller; the verdict as the caller may see it.
-async fn run_act(st: &AppState, c: &Caller, project: &str, body: Value) -> Result<Value, ApiError> {
+pub(crate) async fn run_act(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    body: Value,
+) -> Result<Value, ApiError> {
     let project = project_name(project)?;
     let Value::Object(mut obj) = body else {
         return Err(ApiError::invalid(

@@ -46,7 +46,7 @@ fn parse_phone(s: &str) -> Result<Phone, ApiError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TimelineQuery {
+pub(crate) struct TimelineQuery {
     phone: String,
     #[serde(default)]
     unmasked: bool,
@@ -99,12 +99,13 @@ async fn approved(
 }
 
 /// A customer's records and their events, masked unless `unmasked=true` (itself logged).
-async fn timeline(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(project): Path<String>,
-    Params(q): Params<TimelineQuery>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn timeline_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    q: &TimelineQuery,
+) -> Result<Value, ApiError> {
+    let project = project.to_string();
     let phone = parse_phone(&q.phone)?;
     let (rulebook, dir) = crate::api::project_context(&st, &project).await?;
     if q.unmasked && !access::may_unmask(c.user.role) {
@@ -197,11 +198,20 @@ async fn timeline(
             json!({ "customer_ids": v.ids.iter().map(|i| i.0).collect::<Vec<_>>(), "events": events })
         })
         .collect();
-    Ok(Json(json!({
+    Ok(json!({
         "phone": phone.masked_display(),
         "standing": standing.verdict,
         "records": items,
-    })))
+    }))
+}
+
+async fn timeline(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(q): Params<TimelineQuery>,
+) -> Result<Json<Value>, ApiError> {
+    timeline_of(&st, &c, &project, &q).await.map(Json)
 }
 
 #[derive(Deserialize)]
@@ -252,11 +262,7 @@ async fn request_approval(
     Ok(crate::api::created(json!({ "id": id, "state": "pending" })))
 }
 
-async fn list_approvals(
-    State(st): State<AppState>,
-    c: Caller,
-    Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn approvals_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
     // Managers see what waits for them, the VP what the managers passed, everyone their own.
     let (sql, params) = match c.user.role {
         Role::Manager => (
@@ -284,7 +290,15 @@ async fn list_approvals(
             })
         })
         .collect();
-    Ok(Json(crate::api::paged(items, page, per)))
+    Ok(crate::api::paged(items, page, per))
+}
+
+async fn list_approvals(
+    State(st): State<AppState>,
+    c: Caller,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    approvals_of(&st, &c, &p).await.map(Json)
 }
 
 fn approval_id(id: &str) -> Result<i64, ApiError> {
@@ -293,11 +307,7 @@ fn approval_id(id: &str) -> Result<i64, ApiError> {
 }
 
 /// The department manager's signature, then the VP's (who sets the validity).
-async fn approve(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
     let id = approval_id(&id)?;
     let now = now_ms();
     let login: Val = c.user.login.clone().into();
@@ -342,14 +352,18 @@ async fn approve(
         state,
     )
     .await?;
-    Ok(Json(json!({ "id": id, "state": state })))
+    Ok(json!({ "id": id, "state": state }))
 }
 
-async fn reject(
+async fn approve(
     State(st): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    approve_of(&st, &c, &id).await.map(Json)
+}
+
+pub(crate) async fn reject_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
     let id = approval_id(&id)?;
     if !matches!(c.user.role, Role::Manager | Role::Vp) {
         return Err(ApiError::Forbidden(
@@ -376,7 +390,15 @@ async fn reject(
         String::new(),
     )
     .await?;
-    Ok(Json(json!({ "id": id, "state": "rejected" })))
+    Ok(json!({ "id": id, "state": "rejected" }))
+}
+
+async fn reject(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    reject_of(&st, &c, &id).await.map(Json)
 }
 
 /// A holder as stored in the projection (the party's display form) back to the party.
@@ -460,12 +482,13 @@ async fn by_name(
 
 /// My customers (我的客户): the records the caller's party holds, with the protection the latest
 /// verdict gave and the last act. An agent sees its agency's registrations, nobody else's.
-async fn mine(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(project): Path<String>,
-    Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn mine_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    p: &Page,
+) -> Result<Value, ApiError> {
+    let project = project.to_string();
     let (_, dir) = crate::api::project_context(&st, &project).await?;
     let me = dir.party_of(&StaffId(c.user.login.clone()));
     let (offset, limit, page, per) = p.offset_limit()?;
@@ -507,8 +530,17 @@ async fn mine(
     )
     .await?;
     let more = offset + items.len() < total;
-    Ok(Json(
+    Ok(
         json!({ "items": items, "page": page, "per_page": per, "total": total,
         "next_page": more.then_some(page + 1) }),
-    ))
+    )
+}
+
+async fn mine(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    mine_of(&st, &c, &project, &p).await.map(Json)
 }

@@ -27,11 +27,12 @@ fn managerial(r: Role) -> bool {
 
 /// The rotation order with each salesperson's presence, turns taken, owed and lost, and who is
 /// next (ROT-ORDER, ROT-BUSY, ROT-AWAY). Agents never see it.
-async fn rotation(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(project): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn rotation_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+) -> Result<Value, ApiError> {
+    let project = project.to_string();
     if c.user.role == Role::Agent {
         return Err(ApiError::Forbidden(
             "分销经纪人看不到接待轮次 (agents do not see the rotation)".into(),
@@ -69,18 +70,26 @@ async fn rotation(
             })
         })
         .collect();
-    Ok(Json(json!({
+    Ok(json!({
         "project": project,
         "next": next.map(|s| s.0),
         "last_receiver": state.board.last_receiver.map(|s| s.0),
         "owed_turns": state.board.owed,
         "staff": staff,
-    })))
+    }))
+}
+
+async fn rotation(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    rotation_of(&st, &c, &project).await.map(Json)
 }
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DisputeQuery {
+pub(crate) struct DisputeQuery {
     #[serde(default)]
     closed: bool,
     page: Option<i64>,
@@ -88,12 +97,13 @@ struct DisputeQuery {
 }
 
 /// Disputes (待定确认单) sorted by deadline, open ones by default: managers only.
-async fn disputes(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(project): Path<String>,
-    Params(q): Params<DisputeQuery>,
-) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn disputes_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    q: &DisputeQuery,
+) -> Result<Value, ApiError> {
+    let project = project.to_string();
     if !managerial(c.user.role) {
         return Err(ApiError::Forbidden(
             "只有经理处理争议 (managers only)".into(),
@@ -126,16 +136,26 @@ async fn disputes(
             })
         })
         .collect();
-    Ok(Json(paged(items, p, per)))
+    Ok(paged(items, p, per))
 }
 
-/// Violation entries (recorded, never deducted): managers see all, others their own.
-async fn violations(
+async fn disputes(
     State(st): State<AppState>,
     c: Caller,
     Path(project): Path<String>,
-    Params(p): Params<Page>,
+    Params(q): Params<DisputeQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    disputes_of(&st, &c, &project, &q).await.map(Json)
+}
+
+/// Violation entries (recorded, never deducted): managers see all, others their own.
+pub(crate) async fn violations_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    p: &Page,
+) -> Result<Value, ApiError> {
+    let project = project.to_string();
     let (_, dir) = project_context(&st, &project).await?;
     let (cond, mut params) = if managerial(c.user.role) {
         ("project = $1", vec![Val::from(project.as_str())])
@@ -167,7 +187,16 @@ async fn violations(
             })
         })
         .collect();
-    Ok(Json(paged(items, page, per)))
+    Ok(paged(items, page, per))
+}
+
+async fn violations(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Params(p): Params<Page>,
+) -> Result<Json<Value>, ApiError> {
+    violations_of(&st, &c, &project, &p).await.map(Json)
 }
 
 /// SEC-EXPORT: the project's customer records (id, holder, deciding rule, last entry) as CSV, for

@@ -531,6 +531,24 @@ impl Store {
         rows.iter().map(|r| decode(&self.keys, r)).collect()
     }
 
+    /// A project's events in a time range (for the reports, at most `range`'s limit), or one event
+    /// by its number; opened.
+    pub async fn project_events(
+        &self,
+        project: &str,
+        range: EventRange,
+    ) -> Result<Vec<Event>, StoreError> {
+        let project = project.to_string();
+        let rows = match &self.backend {
+            Backend::Sqlite(db) => {
+                db.run(move |c| sqlite::events_of(c, &project, range))
+                    .await?
+            }
+            Backend::Postgres(p) => postgres::events_of(p, &project, range).await?,
+        };
+        rows.iter().map(|r| decode(&self.keys, r)).collect()
+    }
+
     /// Re-seals every entry not sealed with the active key (`kehu key rotate`, after the new key
     /// was added to the key file). Returns the number of entries re-sealed.
     pub async fn reseal(&self) -> Result<usize, StoreError> {
@@ -980,5 +998,43 @@ impl Projections {
             &actual.notifications,
             out,
         );
+    }
+}
+
+/// Which of a project's events [`Store::project_events`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum EventRange {
+    /// `from_ms <= at_ms < until_ms`, the first `limit` in order.
+    Between {
+        from_ms: i64,
+        until_ms: i64,
+        limit: i64,
+    },
+    /// The event numbered `seq`.
+    Seq(i64),
+}
+
+impl EventRange {
+    /// The query (parameters: project, two bounds, limit) with its bound values.
+    fn sql(self) -> (String, i64, i64, i64) {
+        let cols = "SELECT seq, project, key_id, body FROM events WHERE project = $1";
+        match self {
+            EventRange::Between {
+                from_ms,
+                until_ms,
+                limit,
+            } => (
+                format!("{cols} AND at_ms >= $2 AND at_ms < $3 ORDER BY at_ms, seq LIMIT $4"),
+                from_ms,
+                until_ms,
+                limit,
+            ),
+            EventRange::Seq(seq) => (
+                format!("{cols} AND seq >= $2 AND seq <= $3 LIMIT $4"),
+                seq,
+                seq,
+                1,
+            ),
+        }
     }
 }

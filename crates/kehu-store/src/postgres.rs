@@ -314,6 +314,23 @@ pub(crate) async fn all_events(pool: &PgPool) -> Result<Vec<SealedRow>, StoreErr
     Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
 }
 
+/// A project's events in a time range, or one by number (see [`crate::EventRange`]).
+pub(crate) async fn events_of(
+    pool: &PgPool,
+    project: &str,
+    range: crate::EventRange,
+) -> Result<Vec<SealedRow>, StoreError> {
+    let (sql, a, b, limit) = range.sql();
+    let rows = sqlx::query(&sql)
+        .bind(project)
+        .bind(a)
+        .bind(b)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+}
+
 /// Events `seq > after` sealed with another key than `key_id`, at most `limit`.
 pub(crate) async fn events_to_reseal(
     pool: &PgPool,

@@ -56,6 +56,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: (include_str!("../migrations/postgres/0003_accounts.sql"), ""),
         step: Step::Reindex,
     },
+    Migration {
+        version: 4,
+        name: "reports",
+        sqlite: (include_str!("../migrations/sqlite/0004_reports.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0004_reports.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

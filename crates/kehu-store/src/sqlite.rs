@@ -426,6 +426,19 @@ pub(crate) fn all_events(c: &mut Connection) -> Result<Vec<SealedRow>, StoreErro
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// A project's events with `from_ms <= at_ms < until_ms`, or the one numbered `seq`, in order,
+/// at most `limit`.
+pub(crate) fn events_of(
+    c: &mut Connection,
+    project: &str,
+    range: crate::EventRange,
+) -> Result<Vec<SealedRow>, StoreError> {
+    let (sql, a, b, limit) = range.sql();
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st.query_map(params![project, a, b, limit], |r| sealed_row(r, 0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Events `seq > after` sealed with another key than `key_id`, at most `limit`.
 pub(crate) fn events_to_reseal(
     c: &mut Connection,
