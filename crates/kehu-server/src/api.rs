@@ -167,7 +167,7 @@ fn login_name(v: &str) -> Result<String, ApiError> {
 }
 
 /// A project name: lower-case letters, digits, `_ -`, 1 to 64 characters.
-fn project_name(v: &str) -> Result<String, ApiError> {
+pub(crate) fn project_name(v: &str) -> Result<String, ApiError> {
     let ok = !v.is_empty()
         && v.len() <= 64
         && v.bytes()
@@ -328,9 +328,20 @@ fn me_of(u: &User) -> Me {
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$J0xl4yT2Qm2bGg5bqQ7e0H8v8yZpC0c0h9t8ZQm9m2w";
 
 async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<Response, ApiError> {
+    let (h, user) = sign_in(&st, &b.login, b.password).await?;
+    Ok((h, Json(me_of(&user))).into_response())
+}
+
+/// Checks a login and password (rate-limited, audited) and opens a session: the cookie to set and
+/// the account.
+pub(crate) async fn sign_in(
+    st: &AppState,
+    login: &str,
+    password: String,
+) -> Result<(HeaderMap, User), ApiError> {
     let now = now_ms();
-    let login = login_name(&b.login)?;
-    if b.password.len() > 1024 {
+    let login = login_name(login)?;
+    if password.len() > 1024 {
         return Err(ApiError::invalid(
             "password",
             "密码过长 (password too long)",
@@ -350,13 +361,13 @@ async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<R
         .and_then(Val::text)
         .map(str::to_string);
     let phc = stored.clone().unwrap_or_else(|| DUMMY_HASH.to_string());
-    let pw = b.password;
+    let pw = password;
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &phc))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let (Some(row), true) = (rows.first(), ok && stored.is_some()) else {
         st.limiter.failed(&login, now);
-        audit(&st, &login, "login.failed", &login, String::new()).await?;
+        audit(st, &login, "login.failed", &login, String::new()).await?;
         return Err(ApiError::Forbidden(
             "登录名或密码错误 (wrong login or password)".into(),
         ));
@@ -370,7 +381,7 @@ async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<R
             vec![hash.into(), Val::Int(user.id), Val::Int(now), Val::Int(now + SESSION_MS)],
         )
         .await?;
-    audit(&st, &login, "login", &login, String::new()).await?;
+    audit(st, &login, "login", &login, String::new()).await?;
     let mut cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         SESSION_MS / 1000
@@ -383,10 +394,10 @@ async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<R
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
     );
-    Ok((h, Json(me_of(&user))).into_response())
+    Ok((h, user))
 }
 
-fn clear_cookie() -> HeaderMap {
+pub(crate) fn clear_cookie() -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert(
         header::SET_COOKIE,
@@ -400,6 +411,16 @@ async fn logout(
     c: Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    sign_out(&st, &c, &headers).await?;
+    Ok((clear_cookie(), StatusCode::NO_CONTENT).into_response())
+}
+
+/// Ends the session the request came with (audited).
+pub(crate) async fn sign_out(
+    st: &AppState,
+    c: &Caller,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
     if c.via == Via::Session {
         if let Some(t) = headers
             .get_all(header::COOKIE)
@@ -417,8 +438,7 @@ async fn logout(
                 .await?;
         }
     }
-    audit(&st, &c.user.login, "logout", &c.user.login, String::new()).await?;
-    Ok((clear_cookie(), StatusCode::NO_CONTENT).into_response())
+    audit(st, &c.user.login, "logout", &c.user.login, String::new()).await
 }
 
 async fn logout_everywhere(State(st): State<AppState>, c: Caller) -> Result<Response, ApiError> {
@@ -573,7 +593,7 @@ pub(crate) async fn users_of(st: &AppState, c: &Caller, p: &Page) -> Result<Valu
         ));
     }
     let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id LIMIT $1 OFFSET $2");
-    let (rows, page, per) = page_rows(&st, &p, &sql, vec![]).await?;
+    let (rows, page, per) = page_rows(st, p, &sql, vec![]).await?;
     let mut items = Vec::new();
     for r in &rows {
         let u = auth::user_from_row(r)?;
@@ -682,7 +702,7 @@ pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<V
             "只有经理可以办理离职 (managers only)".into(),
         ));
     }
-    let login = login_name(&login)?;
+    let login = login_name(login)?;
     let rows = st
         .store
         .query(
@@ -724,7 +744,7 @@ pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<V
         .iter()
         .filter_map(|r| r.first().and_then(Val::text))
     {
-        let (rulebook, dir) = project_context(&st, p).await?;
+        let (rulebook, dir) = project_context(st, p).await?;
         let now = jiff::Timestamp::now();
         let cmd = Command {
             project: p.to_string(),
@@ -746,7 +766,7 @@ pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<V
             .await?;
     }
     audit(
-        &st,
+        st,
         &c.user.login,
         "user.leave",
         &login,
@@ -932,7 +952,7 @@ async fn add_project(
 pub(crate) async fn projects_of(st: &AppState, p: &Page) -> Result<Value, ApiError> {
     let sql =
         "SELECT name, preset, overrides FROM project_rulebooks ORDER BY name LIMIT $1 OFFSET $2";
-    let (rows, page, per) = page_rows(&st, &p, sql, vec![]).await?;
+    let (rows, page, per) = page_rows(st, p, sql, vec![]).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| json!({ "name": r[0].text(), "rulebook": r[1].text(), "overrides": r[2].text() }))
@@ -950,8 +970,8 @@ async fn list_projects(
 
 /// A project's effective rulebook: each parameter, its value and the rule IDs it governs.
 pub(crate) async fn project_of(st: &AppState, project: &str) -> Result<Value, ApiError> {
-    let project = project_name(&project)?;
-    let (rb, _) = project_context(&st, &project).await?;
+    let project = project_name(project)?;
+    let (rb, _) = project_context(st, &project).await?;
     let params: Vec<Value> = rb
         .entries()
         .into_iter()
@@ -1098,6 +1118,14 @@ fn shown(
             "message": v.to_registrant(silent),
             "seq": seq,
         });
+        if !silent {
+            // What the message says, as data: the deciding rule and the end of the protection
+            // that stands in the way (never whose it is).
+            out["rule"] = json!(v.rule);
+            if let Some(u) = &v.protected_until {
+                out["protected_until"] = json!(u);
+            }
+        }
         if access::sees_receiver(caller.role) {
             // The front desk hands the customer over: it needs who receives, nothing more.
             out["receiver"] = json!(v.receiver.as_ref().map(|r| &r.0));
@@ -1159,7 +1187,7 @@ pub(crate) async fn text_act(
     if let Some(v) = &r.visit_at {
         body["visit_at"] = json!(v);
     }
-    let mut v = run_act(&st, &c, &project, body).await?;
+    let mut v = run_act(st, c, project, body).await?;
     v["parsed"] = json!({
         "project": r.project, "kind": r.kind, "customer": r.customer,
         "phone": r.phone, "sender": r.sender, "visit_at": r.visit_at, "pre": r.pre,

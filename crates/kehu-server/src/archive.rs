@@ -47,9 +47,9 @@ fn parse_phone(s: &str) -> Result<Phone, ApiError> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TimelineQuery {
-    phone: String,
+    pub(crate) phone: String,
     #[serde(default)]
-    unmasked: bool,
+    pub(crate) unmasked: bool,
 }
 
 /// Whether the caller reads this customer's archive without an approval (SEC-ROLES): the holder
@@ -107,7 +107,7 @@ pub(crate) async fn timeline_of(
 ) -> Result<Value, ApiError> {
     let project = project.to_string();
     let phone = parse_phone(&q.phone)?;
-    let (rulebook, dir) = crate::api::project_context(&st, &project).await?;
+    let (rulebook, dir) = crate::api::project_context(st, &project).await?;
     if q.unmasked && !access::may_unmask(c.user.role) {
         return Err(ApiError::Forbidden(
             "你的角色不能查看完整号码 (your role may not unmask)".into(),
@@ -127,10 +127,10 @@ pub(crate) async fn timeline_of(
     let standing = st.store.execute(&rulebook, &dir, &cmd, now).await?;
     let holder = standing.verdict.owner.clone();
     let shown = format!("{project}/{}", phone.masked_display());
-    if !in_scope(&c, holder.as_ref(), &dir) && !approved(&st, &c, &project, &phone).await? {
+    if !in_scope(c, holder.as_ref(), &dir) && !approved(st, c, &project, &phone).await? {
         // SEC-APPROVE: impossible without an approval, and the attempt is logged.
         audit(
-            &st,
+            st,
             &c.user.login,
             "customer.read.denied",
             shown,
@@ -148,7 +148,7 @@ pub(crate) async fn timeline_of(
         "customer.read"
     };
     audit(
-        &st,
+        st,
         &c.user.login,
         action,
         shown,
@@ -227,14 +227,26 @@ async fn request_approval(
     c: Caller,
     Body(b): Body<NewApproval>,
 ) -> Result<Response, ApiError> {
+    let id = request_of(&st, &c, &b.project, &b.phone, &b.reason).await?;
+    Ok(crate::api::created(json!({ "id": id, "state": "pending" })))
+}
+
+/// Files a request to read one customer's archive (查阅档案审批表); its number.
+pub(crate) async fn request_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    phone: &str,
+    reason: &str,
+) -> Result<i64, ApiError> {
     if c.user.role == Role::Agent {
         return Err(ApiError::Forbidden(
             "分销经纪人不能查阅公司档案 (agents never read the archive)".into(),
         ));
     }
-    let phone = parse_phone(&b.phone)?;
-    crate::api::project_context(&st, &b.project).await?;
-    let reason = crate::api::text("reason", &b.reason, 200)?;
+    let phone = parse_phone(phone)?;
+    crate::api::project_context(st, project).await?;
+    let reason = crate::api::text("reason", reason, 200)?;
     let rows = st
         .store
         .query(
@@ -242,8 +254,8 @@ async fn request_approval(
              VALUES ($1, $2, $3, $4, $5, 'pending', $6, 0) RETURNING id",
             vec![
                 c.user.login.clone().into(),
-                b.project.clone().into(),
-                Val::Int(subject(&st, &b.project, &phone)),
+                project.into(),
+                Val::Int(subject(st, project, &phone)),
                 phone.masked_display().into(),
                 reason.clone().into(),
                 Val::Int(now_ms()),
@@ -252,14 +264,14 @@ async fn request_approval(
         .await?;
     let id = kehu_store::scalar(&rows).and_then(Val::int).unwrap_or(0);
     audit(
-        &st,
+        st,
         &c.user.login,
         "approval.request",
         format!("approval {id}"),
         reason,
     )
     .await?;
-    Ok(crate::api::created(json!({ "id": id, "state": "pending" })))
+    Ok(id)
 }
 
 pub(crate) async fn approvals_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
@@ -279,7 +291,7 @@ pub(crate) async fn approvals_of(st: &AppState, c: &Caller, p: &Page) -> Result<
         "SELECT id, requester, project, shown, reason, state, manager, vp, valid_until_ms \
          FROM approvals WHERE {sql} ORDER BY id LIMIT $2 OFFSET $3"
     );
-    let (rows, page, per) = page_rows(&st, &p, &sql, params).await?;
+    let (rows, page, per) = page_rows(st, p, &sql, params).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -308,7 +320,7 @@ fn approval_id(id: &str) -> Result<i64, ApiError> {
 
 /// The department manager's signature, then the VP's (who sets the validity).
 pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
-    let id = approval_id(&id)?;
+    let id = approval_id(id)?;
     let now = now_ms();
     let login: Val = c.user.login.clone().into();
     let (n, state) =
@@ -345,7 +357,7 @@ pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Va
         ));
     }
     audit(
-        &st,
+        st,
         &c.user.login,
         "approval.approve",
         format!("approval {id}"),
@@ -364,7 +376,7 @@ async fn approve(
 }
 
 pub(crate) async fn reject_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
-    let id = approval_id(&id)?;
+    let id = approval_id(id)?;
     if !matches!(c.user.role, Role::Manager | Role::Vp) {
         return Err(ApiError::Forbidden(
             "只有部门经理和营销副总审批 (only the department manager and the VP decide)".into(),
@@ -383,7 +395,7 @@ pub(crate) async fn reject_of(st: &AppState, c: &Caller, id: &str) -> Result<Val
         ));
     }
     audit(
-        &st,
+        st,
         &c.user.login,
         "approval.reject",
         format!("approval {id}"),
@@ -402,7 +414,7 @@ async fn reject(
 }
 
 /// A holder as stored in the projection (the party's display form) back to the party.
-fn party_from_key(key: &str, dir: &kehu_core::model::Directory) -> Party {
+pub(crate) fn party_from_key(key: &str, dir: &kehu_core::model::Directory) -> Party {
     match key {
         "pool" => Party::Pool,
         "company" => Party::Company,
@@ -489,7 +501,7 @@ pub(crate) async fn mine_of(
     p: &Page,
 ) -> Result<Value, ApiError> {
     let project = project.to_string();
-    let (_, dir) = crate::api::project_context(&st, &project).await?;
+    let (_, dir) = crate::api::project_context(st, &project).await?;
     let me = dir.party_of(&StaffId(c.user.login.clone()));
     let (offset, limit, page, per) = p.offset_limit()?;
     let (views, total) = st
@@ -522,7 +534,7 @@ pub(crate) async fn mine_of(
         })
         .collect();
     audit(
-        &st,
+        st,
         &c.user.login,
         "customer.list",
         format!("{project}/mine"),

@@ -174,7 +174,7 @@ pub struct Caller {
     pub via: Via,
 }
 
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
+pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(axum::http::header::COOKIE)

@@ -38,7 +38,7 @@ pub(crate) async fn rotation_of(
             "分销经纪人看不到接待轮次 (agents do not see the rotation)".into(),
         ));
     }
-    let (_, dir) = project_context(&st, &project).await?;
+    let (_, dir) = project_context(st, &project).await?;
     let rows = st
         .store
         .query(
@@ -96,6 +96,17 @@ pub(crate) struct DisputeQuery {
     per_page: Option<i64>,
 }
 
+impl DisputeQuery {
+    /// The open disputes, the first 200 by deadline.
+    pub(crate) fn open() -> DisputeQuery {
+        DisputeQuery {
+            closed: false,
+            page: Some(1),
+            per_page: Some(200),
+        }
+    }
+}
+
 /// Disputes (待定确认单) sorted by deadline, open ones by default: managers only.
 pub(crate) async fn disputes_of(
     st: &AppState,
@@ -109,7 +120,7 @@ pub(crate) async fn disputes_of(
             "只有经理处理争议 (managers only)".into(),
         ));
     }
-    project_context(&st, &project).await?;
+    project_context(st, &project).await?;
     let page = Page::new(q.page, q.per_page);
     let cond = if q.closed {
         "closed_seq IS NOT NULL"
@@ -120,7 +131,7 @@ pub(crate) async fn disputes_of(
         "SELECT seq, customer, rule, deadline_ms, closed_seq FROM disputes \
          WHERE project = $1 AND {cond} ORDER BY deadline_ms, seq LIMIT $2 OFFSET $3"
     );
-    let (rows, p, per) = page_rows(&st, &page, &sql, vec![project.into()]).await?;
+    let (rows, p, per) = page_rows(st, &page, &sql, vec![project.into()]).await?;
     let now = crate::now_ms();
     let items: Vec<Value> = rows
         .iter()
@@ -156,7 +167,7 @@ pub(crate) async fn violations_of(
     p: &Page,
 ) -> Result<Value, ApiError> {
     let project = project.to_string();
-    let (_, dir) = project_context(&st, &project).await?;
+    let (_, dir) = project_context(st, &project).await?;
     let (cond, mut params) = if managerial(c.user.role) {
         ("project = $1", vec![Val::from(project.as_str())])
     } else {
@@ -174,7 +185,7 @@ pub(crate) async fn violations_of(
         n + 1,
         n + 2
     );
-    let (rows, page, per) = page_rows(&st, &p, &sql, std::mem::take(&mut params)).await?;
+    let (rows, page, per) = page_rows(st, p, &sql, std::mem::take(&mut params)).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod board;
 pub mod error;
 pub mod openapi;
+pub mod web;
 
 use axum::Router;
 use kehu_core::model::Directory;
@@ -126,6 +127,7 @@ pub fn now_ms() -> i64 {
 /// The whole application: API, setup page, health check.
 pub fn router(state: AppState) -> Router {
     api::routes()
+        .merge(web::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

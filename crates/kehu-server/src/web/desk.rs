@@ -1,0 +1,205 @@
+//! The front desk (前台): the reception board (轮流接待: who is next, turns taken, owed 累计 and
+//! lost 轮空, everyone's presence with one-tap changes), the walk-in button that names the
+//! receiver, and today's visitor and call registers (来人/来电登记).
+
+use super::{context, explain, Flash, Form, Viewer};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use kehu_core::access;
+use kehu_core::model::{Act, Channel};
+use kehu_store::EventRange;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/p/{project}/desk", get(show))
+        .route("/p/{project}/desk/status", post(status))
+        .route("/p/{project}/desk/walk-in", post(walk_in))
+}
+
+/// The presences the board offers (departures are recorded by a manager, not here).
+const STATES: [&str; 5] = ["available", "busy", "away", "out", "leave"];
+
+fn symbol(presence: &str) -> &'static str {
+    match presence {
+        "available" => "●",
+        "busy" => "◐",
+        "away" => "○",
+        "out" => "↗",
+        "leave" => "✈",
+        _ => "✖",
+    }
+}
+
+async fn show(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
+    view(&st, &v, &project, None).await
+}
+
+pub(super) async fn view(
+    st: &AppState,
+    v: &Viewer,
+    project: &str,
+    flash: Option<Flash>,
+) -> Response {
+    let (_, dir) = match context(st, v, project).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let board = match crate::board::rotation_of(st, &v.c, project).await {
+        Ok(b) => b,
+        Err(e) => return v.error(&e),
+    };
+    let me = v.c.user.login.as_str();
+    let for_others = access::may_act_for_others(v.role(), "status");
+    let may_status = access::may_act(v.role(), "status");
+    let next = board["next"].as_str();
+    let staff: Vec<Value> = board["staff"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    let login = s["login"].as_str().unwrap_or_default();
+                    let presence = s["presence"].as_str().unwrap_or("available");
+                    json!({
+                        "login": login, "name": s["name"], "presence": presence,
+                        "symbol": symbol(presence),
+                        "turns": s["turns"], "owed": s["owed"], "lost": s["lost"],
+                        "next": Some(login) == next,
+                        "can_change": may_status && (for_others || login == me),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Today's registers, from the ledger (local day, Asia/Shanghai).
+    let now = jiff::Timestamp::now();
+    let start = kehu_core::time::start_of_day(kehu_core::time::date_of(now));
+    let range = EventRange::Between {
+        from_ms: start.as_millisecond(),
+        until_ms: now.as_millisecond() + 1,
+        limit: 5000,
+    };
+    let events = match st.store.project_events(project, range).await {
+        Ok(e) => e,
+        Err(e) => return v.error(&e.into()),
+    };
+    let shown_customer = |c: Option<&kehu_core::model::CustomerInput>| -> String {
+        let Some(c) = c else { return String::new() };
+        let phone = c
+            .parsed_phone()
+            .and_then(Result::ok)
+            .map(|p| p.masked_display())
+            .unwrap_or_default();
+        format!("{} {phone}", c.name.clone().unwrap_or_default())
+            .trim()
+            .to_string()
+    };
+    let mut visitors = Vec::new();
+    let mut calls = Vec::new();
+    for e in events.iter().rev() {
+        let at = kehu_core::time::local(e.at).strftime("%H:%M").to_string();
+        match &e.act {
+            Act::WalkIn { customer, .. } => visitors.push(json!({
+                "at": at, "act": "walk_in", "customer": shown_customer(customer.as_ref()),
+                "receiver": e.verdict.receiver.as_ref().map(|r| super::person(&dir, &r.0)).unwrap_or_default(),
+                "turn": e.verdict.turn == Some(true),
+            })),
+            Act::Visit { customer, .. } => visitors.push(json!({
+                "at": at, "act": "visit", "customer": shown_customer(Some(customer)),
+                "receiver": e.verdict.receiver.as_ref().map(|r| super::person(&dir, &r.0)).unwrap_or_default(),
+                "turn": e.verdict.turn == Some(true),
+            })),
+            Act::Register {
+                by,
+                customer,
+                channel: Channel::Phone,
+                ..
+            } => calls.push(json!({
+                "at": at, "customer": shown_customer(Some(customer)),
+                "by": super::person(&dir, &by.0), "outcome": e.verdict.outcome.name(),
+            })),
+            _ => {}
+        }
+    }
+    v.page(
+        "desk.html",
+        Some(project),
+        "nav.desk",
+        flash,
+        json!({
+            "board": { "next_name": next.map(|n| super::person(&dir, n)), "staff": staff },
+            "states": STATES,
+            "can_walk_in": access::may_act(v.role(), "walk_in"),
+            "visitors": visitors,
+            "calls": calls,
+        }),
+    )
+}
+
+/// One tap on the board: someone's presence changes (ROT-BUSY, ROT-AWAY, ROT-OUT).
+async fn status(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        let staff = form.need("staff")?;
+        let state = form.need("state")?;
+        if !STATES.contains(&state) {
+            return Err(crate::error::ApiError::invalid(
+                "state",
+                format!("unknown state {state:?}; accepted: {}", STATES.join(", ")),
+            ));
+        }
+        let body = json!({ "act": "status", "staff": staff, "state": state });
+        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
+        let dir = st.directory().await?;
+        let mut f = explain::verdict(v.lang, &dir, &shown, crate::now_ms());
+        if f.kind == "ok" {
+            f.title = format!(
+                "{} → {}",
+                super::person(&dir, staff),
+                super::i18n::tr(v.lang, &format!("presence.{state}"))
+            );
+        }
+        Ok(f)
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    view(&st, &v, &project, Some(flash)).await
+}
+
+/// A new walk-in (新客到访): the engine names the receiver; with the customer's details, the
+/// reception is also the receiver's visitor-register entry.
+async fn walk_in(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        let mut body = json!({ "act": "walk_in" });
+        match (form.text("name"), form.text("phone")) {
+            (None, None) => {}
+            (name, Some(phone)) => body["customer"] = json!({ "name": name, "phone": phone }),
+            (Some(_), None) => {
+                return Err(crate::error::ApiError::invalid(
+                    "phone",
+                    "登记客户请填写电话 (to register the customer, give a phone)",
+                ))
+            }
+        }
+        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
+        let dir = st.directory().await?;
+        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    view(&st, &v, &project, Some(flash)).await
+}

@@ -1,0 +1,430 @@
+//! The pages' words: every message by key, in Chinese (first) and English. Templates call
+//! `t("key")`; a key missing from the table fails the page (and the template test).
+
+/// The language a page is shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// One language's half of a bilingual message "中文 (English)"; other messages as they are.
+    pub fn pick(self, msg: &str) -> String {
+        let msg = msg.trim();
+        if let (Some(open), true) = (msg.find(" ("), msg.ends_with(')')) {
+            let (zh, en) = (&msg[..open], &msg[open + 2..msg.len() - 1]);
+            if zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                return match self {
+                    Lang::Zh => zh.to_string(),
+                    Lang::En => en.to_string(),
+                };
+            }
+        }
+        msg.to_string()
+    }
+}
+
+/// (key, 中文, English)
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("skip", "跳到正文", "Skip to content"),
+    ("nav", "主导航", "Main navigation"),
+    ("project", "项目", "Project"),
+    ("logout", "退出", "Sign out"),
+    ("yes", "是", "yes"),
+    ("no", "否", "no"),
+    ("unnamed", "（未留姓名）", "(no name)"),
+    ("overdue", "已超时", "overdue"),
+    ("approve", "同意", "Approve"),
+    ("reject", "驳回", "Reject"),
+    ("pager", "翻页", "Pages"),
+    ("pager.newer", "较新", "Newer"),
+    ("pager.older", "较早", "Older"),
+    ("nav.projects", "项目", "Projects"),
+    ("nav.desk", "前台接待", "Front desk"),
+    ("nav.sales", "我的客户", "My customers"),
+    ("nav.agent", "分销报备", "Agent portal"),
+    ("nav.manage", "经理台", "Manager"),
+    ("nav.staff", "人员与项目", "Staff & projects"),
+    ("nav.reports", "报表", "Reports"),
+    ("nav.audit", "审计日志", "Audit log"),
+    ("login.title", "登录 kehu 客户管理", "Sign in to kehu"),
+    ("login.login", "登录名", "Login"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    ("home.title", "选择项目", "Choose a project"),
+    ("home.none", "还没有项目。请营销副总或管理员先建立项目。", "No projects yet. The VP or an admin creates them first."),
+    ("error.title", "无法完成", "That did not work"),
+    ("error.home", "回到首页", "Back to the start"),
+    // Roles
+    ("role.sales", "销售顾问", "salesperson"),
+    ("role.agent", "分销经纪人", "agent"),
+    ("role.front_desk", "前台", "front desk"),
+    ("role.manager", "经理", "manager"),
+    ("role.vp", "营销副总", "VP"),
+    ("role.finance", "财务", "finance"),
+    ("role.designer", "设计师", "designer"),
+    ("role.admin", "管理员", "admin"),
+    // Presence
+    ("presence.available", "空闲", "available"),
+    ("presence.busy", "忙碌", "busy"),
+    ("presence.away", "离开", "away"),
+    ("presence.out", "外出", "out"),
+    ("presence.leave", "请假", "on leave"),
+    ("presence.left", "已离职", "left"),
+    // Outcomes (G-EXPLAIN)
+    ("outcome.accepted", "已受理", "Accepted"),
+    ("outcome.rejected", "不予受理", "Rejected"),
+    ("outcome.pending", "待定（经理裁定）", "Pending (a manager decides)"),
+    ("outcome.invalid", "无效", "Invalid"),
+    ("outcome.confirmed", "已确认", "Confirmed"),
+    // Acts
+    ("act.register", "报备", "registration"),
+    ("act.visit", "来访", "visit"),
+    ("act.walk_in", "新客到访", "walk-in"),
+    ("act.confirm", "来访确认", "visit confirmation"),
+    ("act.contact", "跟进", "follow-up"),
+    ("act.deposit", "定金", "deposit"),
+    ("act.deal", "成交", "deal"),
+    ("act.claim", "申诉", "claim"),
+    ("act.consent", "同意转让", "consent"),
+    ("act.status", "状态", "status"),
+    ("act.resolve", "经理裁定", "ruling"),
+    ("act.query", "查询", "check"),
+    ("act.extend", "延期", "extension"),
+    ("act.duty", "值班", "duty"),
+    ("act.event", "活动", "event"),
+    ("act.reassign", "重新分配", "reassignment"),
+    // Channels, contact and deposit kinds
+    ("channel.site", "现场（来人登记）", "on site (visitor register)"),
+    ("channel.phone", "电话（来电登记）", "phone (call register)"),
+    ("channel.online", "网络", "online"),
+    ("channel.wechat", "微信", "WeChat"),
+    ("channel.qq", "QQ", "QQ"),
+    ("channel.sms", "短信", "SMS"),
+    ("channel.email", "邮件", "email"),
+    ("contact.call", "电话", "call"),
+    ("contact.visit", "来访", "visit"),
+    ("contact.message", "短信/微信", "message"),
+    ("contact.invite", "邀约", "invitation"),
+    ("contact.home_visit", "上门拜访", "home visit"),
+    ("deposit.small", "小定", "small deposit"),
+    ("deposit.large", "大定", "large deposit"),
+    ("deposit.deposit", "定金", "deposit"),
+    // Presets (RULES.md §3)
+    ("preset.site-rotation", "案场首访与轮流接待", "site rotation"),
+    ("preset.site-first-reception", "案场首次接待", "site first reception"),
+    ("preset.team-registration", "团队报备与业务仲裁", "team registration"),
+    ("preset.store-registration", "门店报备（定金延保）", "store registration"),
+    ("preset.channel-sms", "分销短信报备", "channel SMS"),
+    ("preset.channel-distribution", "分销报备与来访确认", "channel distribution"),
+    ("preset.channel-launch", "开盘前后报备", "channel launch"),
+    ("preset.b2b-protection", "B2B 拜访保护", "B2B protection"),
+    ("preset.direct-sales", "直销客户备案", "direct sales"),
+    // Parties
+    ("party.team", "团队", "team"),
+    ("party.pool", "公海", "the pool"),
+    ("party.company", "公司", "the company"),
+    ("party.department", "部门", "the department"),
+    // Verdict explanations
+    ("explain.rule", "依据规则", "Rule"),
+    ("explain.owner", "客户归属", "Owner"),
+    ("explain.until", "保护期至", "Protected until"),
+    ("explain.until.none", "保护期：长期有效（至成交、离职或经理裁定）", "Protected with no end date (until a sale, a departure or a manager's ruling)"),
+    ("explain.credited", "业绩归属", "Credited to"),
+    ("explain.shares", "分成", "Shares"),
+    ("explain.dispute", "已转经理裁定，答复期限", "Sent to a manager; answer due by"),
+    ("explain.violation", "记录违规", "Violation recorded"),
+    ("explain.relied", "所依据的记录", "Based on entries"),
+    ("explain.receiver", "请接待", "Receiver"),
+    ("explain.turn", "计入轮次", "This uses a rotation turn"),
+    ("explain.noturn", "不计轮次", "No rotation turn used"),
+    ("left.over", "已到期", "expired"),
+    ("until.none", "长期", "no end"),
+    // Columns
+    ("col.time", "时间", "Time"),
+    ("col.day", "日期", "Day"),
+    ("col.week", "周", "Week"),
+    ("col.kind", "类型", "Kind"),
+    ("col.customer", "客户", "Customer"),
+    ("col.receiver", "接待人", "Received by"),
+    ("col.turn", "计轮次", "Turn used"),
+    ("col.taken_by", "接听人", "Taken by"),
+    ("col.outcome", "结果", "Outcome"),
+    ("col.protected_until", "保护期至", "Protected until"),
+    ("col.left", "剩余", "Left"),
+    ("col.last", "最近一次", "Last entry"),
+    ("col.followup", "跟进", "Follow-up"),
+    ("col.act", "事项", "Entry"),
+    ("col.rule", "规则", "Rule"),
+    ("col.owner", "归属", "Owner"),
+    ("col.by", "报备人", "Filed by"),
+    ("col.status", "状态", "Status"),
+    ("col.deadline", "答复期限", "Answer due"),
+    ("col.resolve", "裁定", "Ruling"),
+    ("col.requester", "申请人", "Requested by"),
+    ("col.reason", "理由", "Reason"),
+    ("col.decide", "审批", "Decision"),
+    ("col.party", "报备方", "Party"),
+    ("col.amount", "金额（元）", "Amount (yuan)"),
+    ("col.note", "说明", "Note"),
+    ("col.login", "登录名", "Login"),
+    ("col.name", "姓名", "Name"),
+    ("col.role", "角色", "Role"),
+    ("col.team", "团队/机构", "Team / agency"),
+    ("col.action", "操作", "Action"),
+    ("col.parameter", "参数", "Parameter"),
+    ("col.value", "取值", "Value"),
+    ("col.rules", "相关规则", "Rules"),
+    ("col.doc", "说明", "What it does"),
+    ("col.actor", "操作人", "Actor"),
+    ("col.subject", "对象", "Subject"),
+    ("col.detail", "详情", "Detail"),
+    // Fields
+    ("field.customer_name", "客户姓名", "Customer's name"),
+    ("field.phone", "客户电话", "Customer's phone"),
+    ("field.phone.hint", "完整号码，或隐号如 138****8000、1380013****", "The full number, or a masked one such as 138****8000"),
+    ("field.channel", "来源", "Channel"),
+    ("field.contact_kind", "跟进方式", "How"),
+    ("field.amount", "金额（元）", "Amount (yuan)"),
+    ("field.deposit_kind", "定金类型", "Deposit kind"),
+    ("field.closed_by", "成交人", "Closed by"),
+    ("field.closed_by.company", "客户直接向公司购买", "Bought from the company directly"),
+    ("field.visit_at", "预计到访时间（可不填）", "Expected visit (optional)"),
+    ("field.reason", "查阅理由", "Why you need to read it"),
+    ("followup.due", "需跟进", "follow up"),
+    // Front desk
+    ("desk.title", "前台接待", "Front desk"),
+    ("desk.walkin", "新客到访", "New walk-in"),
+    ("desk.next", "下一位接待", "Next to receive"),
+    ("desk.nobody", "暂无可接待人员", "nobody available"),
+    ("desk.walkin.details", "登记客户信息（可不填）", "Customer details (optional)"),
+    ("desk.walkin.button", "新客到访 · 分配接待", "New walk-in · assign"),
+    ("desk.board", "接待轮次", "Reception rotation"),
+    ("desk.board.caption", "按轮次顺序；累计＝忙碌时保留的轮次，轮空＝离开时失去的轮次", "In rotation order; owed = turns kept while busy, lost = turns missed while away"),
+    ("desk.order", "顺序", "Order"),
+    ("desk.person", "置业顾问", "Salesperson"),
+    ("desk.status", "状态", "Status"),
+    ("desk.turns", "已接待", "Received"),
+    ("desk.owed", "累计", "Owed"),
+    ("desk.lost", "轮空", "Lost"),
+    ("desk.change", "更改状态", "Change status"),
+    ("desk.next.badge", "下一位", "next"),
+    ("desk.visitors", "今日来人登记", "Today's visitor register"),
+    ("desk.visitors.none", "今天还没有来访。", "No visitors yet today."),
+    ("desk.calls", "今日来电登记", "Today's call register"),
+    ("desk.calls.hint", "来电由接听的置业顾问在“我的客户”页以“电话（来电登记）”报备。", "Calls are registered by the salesperson who answered, on My customers, with channel “phone”."),
+    ("desk.calls.none", "今天还没有来电登记。", "No calls registered yet today."),
+    // Salesperson
+    ("sales.title", "我的客户", "My customers"),
+    ("sales.register", "客户报备", "Register a customer"),
+    ("sales.register.submit", "提交报备", "Register"),
+    ("sales.find", "查找客户", "Find a customer"),
+    ("sales.find.submit", "查看档案", "Open the record"),
+    ("sales.mine", "我名下的客户", "Customers I hold"),
+    ("sales.mine.none", "你名下还没有客户。", "You hold no customers yet."),
+    ("customer.title", "客户档案", "Customer record"),
+    ("customer.standing", "当前归属", "Standing now"),
+    ("customer.log", "登记跟进、定金、成交", "Log a follow-up, deposit or deal"),
+    ("customer.log.contact", "登记跟进", "Log follow-up"),
+    ("customer.log.deposit", "登记定金", "Log deposit"),
+    ("customer.log.deal", "登记成交", "Log deal"),
+    ("customer.timeline", "时间线", "Timeline"),
+    ("customer.record", "客户记录", "Record"),
+    ("customer.none", "没有找到这个客户的记录。", "No record of this customer."),
+    ("approval.ask", "申请查阅（部门经理、营销副总审批）", "Ask to read it (the department manager, then the VP approve)"),
+    ("approval.ask.submit", "提交申请", "Ask"),
+    ("approval.sent", "已提交查阅申请", "Request sent"),
+    ("approval.sent.hint", "部门经理同意后再由营销副总审批，批准后 24 小时内可查阅。", "The department manager, then the VP decide; an approval is good for 24 hours."),
+    ("approval.pending", "待部门经理审批", "waiting for the manager"),
+    ("approval.manager_approved", "待营销副总审批", "waiting for the VP"),
+    ("approval.approved", "已批准", "approved"),
+    ("approval.rejected", "已驳回", "rejected"),
+    // Agent
+    ("agent.title", "分销报备", "Agent portal"),
+    ("agent.form", "填表报备", "Register by form"),
+    ("agent.form.submit", "提交报备", "Register"),
+    ("agent.sms", "粘贴短信报备", "Register by pasting the SMS"),
+    ("agent.sms.label", "短信内容", "The SMS text"),
+    ("agent.sms.hint", "例如：报备 阳光城 张先生 13800138000 明天下午3点到访 中介王五", "For example: 报备 阳光城 张先生 13800138000 …"),
+    ("agent.sms.submit", "识别并报备", "Read and register"),
+    ("agent.sms.parsed", "识别结果", "Read as"),
+    ("agent.mine", "我们的报备", "Our registrations"),
+    ("agent.mine.none", "还没有报备。", "No registrations yet."),
+    ("status.protected", "保护中", "protected"),
+    ("status.confirmed", "已确认到访", "visit confirmed"),
+    ("status.expired", "已失效", "expired"),
+    ("status.rejected", "未受理", "rejected"),
+    ("status.pending", "待定", "pending"),
+    // Manager
+    ("manage.title", "经理台", "Manager"),
+    ("manage.disputes", "待裁定争议（按答复期限）", "Disputes by answer deadline"),
+    ("manage.disputes.none", "没有待裁定的争议。", "No open disputes."),
+    ("manage.award", "判给", "Award to"),
+    ("manage.split", "各半分成", "Split half and half"),
+    ("manage.approvals", "查阅审批", "Archive approvals"),
+    ("manage.approvals.none", "没有待审批的申请。", "Nothing to approve."),
+    ("manage.violations", "违规记录", "Violations"),
+    ("manage.violations.none", "没有违规记录。", "No violations recorded."),
+    ("manage.reassign", "离职/请假人员客户重新分配", "Reassign a leaver's customers"),
+    ("manage.reassign.hint", "随机、平均分给其他销售人员；随机种子会记录并显示，可复核。", "Random and even among the other salespeople; the seed is recorded and shown so the draw can be checked."),
+    ("manage.reassign.from", "原负责人", "From"),
+    ("manage.reassign.submit", "重新分配", "Reassign"),
+    ("manage.reassign.none", "目前没有离职或请假的人员。", "Nobody has left or is on leave."),
+    ("manage.seed", "随机种子", "Seed"),
+    ("manage.split.result", "分配结果（位）", "Customers each"),
+    ("staff.title", "人员与项目", "Staff and projects"),
+    ("staff.people", "人员", "People"),
+    ("staff.projects", "项目与规则", "Projects and their rulebooks"),
+    ("staff.active", "在职", "active"),
+    ("staff.leave", "办理离职", "Mark as left"),
+    ("staff.left", "已办理离职", "has left"),
+    ("staff.left.sessions", "个登录会话已结束", "sessions ended"),
+    ("audit.title", "审计日志", "Audit log"),
+    ("audit.caption", "每条操作都记入防篡改的审计链，最新的在前", "Every action is in the tamper-evident audit chain, newest first"),
+    ("audit.ok", "审计链完整", "The chain is intact"),
+    ("audit.broken", "审计链断裂于", "The chain breaks at"),
+    ("audit.unverified", "未校验（在地址后加 ?verify=1 校验整条审计链）", "Not verified (add ?verify=1 to check the whole chain)"),
+    // Reports
+    ("reports.title", "报表", "Reports"),
+    ("reports.period", "统计周期", "Period"),
+    ("reports.daily", "按日（近 14 天）", "Daily (14 days)"),
+    ("reports.weekly", "按周（近 8 周）", "Weekly (8 weeks)"),
+    ("reports.csv", "下载 CSV", "Download CSV"),
+    ("reports.empty", "该时段没有数据", "No data in this period"),
+    ("reports.week_of", " 起", " week"),
+    ("reports.visits", "来人来电统计", "Visitors and calls"),
+    ("reports.visits.caption", "来人＝新客到访与来访接待；来电＝电话渠道的报备", "Visitors = walk-ins and visits received; calls = registrations by phone"),
+    ("reports.visitors", "来人", "Visitors"),
+    ("reports.calls", "来电", "Calls"),
+    ("reports.regs", "各报备方报备结果", "Registrations per party"),
+    ("reports.regs.caption", "受理、不予受理（撞单等）与待定的报备数", "Accepted, rejected (collisions and others) and pending registrations"),
+    ("reports.deals", "成交与分成", "Deals and shares"),
+    ("reports.deals.caption", "业绩归属的成交额，及按分成比例计的金额（元）", "Deal amounts credited, and amounts by share (yuan)"),
+    ("reports.deals.count", "成交套数", "Deals"),
+    ("reports.deals.amount", "业绩金额", "Credited amount"),
+    ("reports.deals.shares", "分成金额", "Share amount"),
+];
+
+/// A message in `lang`, or the key itself if the table lacks it (the test below makes sure no
+/// page asks for such a key).
+pub fn tr(lang: Lang, key: &str) -> &str {
+    match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        Some((_, zh, en)) => match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        },
+        None => key,
+    }
+}
+
+/// `t("key")` in templates: the message in the page's language (`lang` of the context).
+pub fn template_t(state: &minijinja::State, key: &str) -> Result<String, minijinja::Error> {
+    let lang = match state.lookup("lang").as_ref().and_then(|v| v.as_str()) {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    };
+    match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        Some(_) => Ok(tr(lang, key).to_string()),
+        None => Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("no message {key:?}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_are_filled() {
+        let mut seen = BTreeSet::new();
+        for (k, zh, en) in MESSAGES {
+            assert!(seen.insert(k), "{k} twice");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+    }
+
+    #[test]
+    fn every_literal_key_of_the_templates_and_pages_is_in_the_table() {
+        let sources = [
+            include_str!("../../templates/base.html"),
+            include_str!("../../templates/login.html"),
+            include_str!("../../templates/home.html"),
+            include_str!("../../templates/error.html"),
+            include_str!("../../templates/desk.html"),
+            include_str!("../../templates/sales.html"),
+            include_str!("../../templates/customer.html"),
+            include_str!("../../templates/agent.html"),
+            include_str!("../../templates/manage.html"),
+            include_str!("../../templates/staff.html"),
+            include_str!("../../templates/audit.html"),
+            include_str!("../../templates/reports.html"),
+            include_str!("desk.rs"),
+            include_str!("sales.rs"),
+            include_str!("agent.rs"),
+            include_str!("manage.rs"),
+            include_str!("reports.rs"),
+            include_str!("explain.rs"),
+            include_str!("mod.rs"),
+        ];
+        let mut missing = Vec::new();
+        for src in sources {
+            for pat in ["t(\"", "lang, \"", "v.lang, \""] {
+                for part in src.split(pat).skip(1) {
+                    let key = part.split('"').next().unwrap_or_default();
+                    // A key ending in '.' is a prefix completed at run time (checked below).
+                    if key.ends_with('.') {
+                        continue;
+                    }
+                    if (key.contains('.') || MESSAGES.iter().any(|(k, _, _)| *k == key))
+                        && !MESSAGES.iter().any(|(k, _, _)| *k == key)
+                    {
+                        missing.push(key.to_string());
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "missing messages: {missing:?}");
+    }
+
+    #[test]
+    fn every_value_a_key_is_built_from_has_a_message() {
+        use kehu_core::model::Role;
+        for r in Role::NAMES.split(", ") {
+            assert_ne!(tr(Lang::Zh, &format!("role.{r}")), format!("role.{r}"));
+        }
+        for p in kehu_core::policy::Preset::ALL {
+            let k = format!("preset.{}", p.name());
+            assert_ne!(tr(Lang::En, &k), k);
+        }
+        for o in ["accepted", "rejected", "pending", "invalid", "confirmed"] {
+            assert_ne!(
+                tr(Lang::Zh, &format!("outcome.{o}")),
+                format!("outcome.{o}")
+            );
+        }
+        for a in kehu_core::scenario::ACTS.split(", ") {
+            assert_ne!(tr(Lang::Zh, &format!("act.{a}")), format!("act.{a}"));
+        }
+    }
+
+    #[test]
+    fn bilingual_messages_split_by_language() {
+        let m = "该客户已受保护 (already protected)";
+        assert_eq!(Lang::Zh.pick(m), "该客户已受保护");
+        assert_eq!(Lang::En.pick(m), "already protected");
+        assert_eq!(Lang::En.pick("plain (words)"), "plain (words)");
+    }
+}

@@ -1,0 +1,464 @@
+//! The manager's pages (经理): disputes by deadline with their resolve actions (G-DISPUTE),
+//! archive approvals (SEC-APPROVE), violation entries (G-VIOLATION), reassignment of a leaver's
+//! customers (DIST-RANDOM, with its seed shown), staff and projects with their rulebooks, and the
+//! audit log (SEC-AUDIT).
+
+use super::{context, explain, managerial, Flash, Form, Viewer};
+use crate::api::Page;
+use crate::board::DisputeQuery;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use kehu_core::access;
+use kehu_core::model::{Act, Party, Role};
+use kehu_core::state::{Effect, Event};
+use kehu_store::{EventRange, Val};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/p/{project}/manage", get(show))
+        .route("/p/{project}/disputes/{seq}/resolve", post(resolve))
+        .route("/p/{project}/approvals/{id}", post(decide))
+        .route("/p/{project}/reassign", post(reassign))
+        .route("/p/{project}/staff", get(staff))
+        .route("/p/{project}/staff/{login}/leave", post(leave))
+}
+
+fn managers_only(v: &Viewer) -> Result<(), ApiError> {
+    if managerial(v.role()) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "只有经理可以使用 (managers only)".into(),
+        ))
+    }
+}
+
+async fn show(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
+    view(&st, &v, &project, None).await
+}
+
+/// One ledger entry of a project, by number.
+async fn event(st: &AppState, project: &str, seq: i64) -> Result<Event, ApiError> {
+    st.store
+        .project_events(project, EventRange::Seq(seq))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::NotFound(format!("没有第 {seq} 条记录 (no entry {seq})")))
+}
+
+async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) -> Response {
+    if let Err(e) = managers_only(v) {
+        return v.error(&e);
+    }
+    let (_, dir) = match context(st, v, project).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let now = crate::now_ms();
+    let page = Page::new(Some(1), Some(200));
+    let q = DisputeQuery::open();
+    let loaded = async {
+        let disputes = crate::board::disputes_of(st, &v.c, project, &q).await?;
+        let approvals = crate::archive::approvals_of(st, &v.c, &page).await?;
+        let violations = crate::board::violations_of(st, &v.c, project, &page).await?;
+        let board = crate::board::rotation_of(st, &v.c, project).await?;
+        Ok::<_, ApiError>((disputes, approvals, violations, board))
+    }
+    .await;
+    let (disputes, approvals, violations, board) = match loaded {
+        Ok(x) => x,
+        Err(e) => return v.error(&e),
+    };
+    let mut ds = Vec::new();
+    for d in disputes["items"].as_array().into_iter().flatten() {
+        let seq = d["seq"].as_i64().unwrap_or_default();
+        let opened = match event(st, project, seq).await {
+            Ok(e) => e,
+            Err(e) => return v.error(&e),
+        };
+        let customer = opened
+            .act
+            .customer()
+            .map(|c| {
+                let phone = c
+                    .parsed_phone()
+                    .and_then(Result::ok)
+                    .map(|p| p.masked_display());
+                format!(
+                    "{} {}",
+                    c.name.clone().unwrap_or_default(),
+                    phone.unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        let parties: Vec<Value> = opened
+            .verdict
+            .dispute
+            .as_ref()
+            .map(|x| x.parties.clone())
+            .unwrap_or_default()
+            .iter()
+            .map(|p| json!({ "key": p.to_string(), "name": explain::party(lang, &dir, p) }))
+            .collect();
+        let deadline_ms = opened
+            .verdict
+            .dispute
+            .as_ref()
+            .map(|x| x.deadline.as_millisecond())
+            .unwrap_or_default();
+        let rule = d["rule"].as_str().unwrap_or_default();
+        ds.push(json!({
+            "seq": seq, "deadline": d["deadline"], "overdue": d["overdue"],
+            "left": explain::left(lang, deadline_ms, now),
+            "customer": customer.trim(), "rule": rule, "rule_title": explain::rule_title(lang, rule),
+            "parties": parties,
+        }));
+    }
+    let me = v.c.user.login.as_str();
+    let role = v.role();
+    let aps: Vec<Value> = approvals["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let state = a["state"].as_str().unwrap_or_default();
+            let mine = a["requester"].as_str() == Some(me);
+            let can = !mine
+                && ((role == Role::Manager && state == "pending")
+                    || (role == Role::Vp && state == "manager_approved"));
+            let mut a = a.clone();
+            a["can_decide"] = json!(can);
+            a["requester"] = json!(super::person(
+                &dir,
+                a["requester"].as_str().unwrap_or_default()
+            ));
+            a
+        })
+        .collect();
+    let vs: Vec<Value> = violations["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            let rule = x["rule"].as_str().unwrap_or_default();
+            let party = x["party"].as_str().unwrap_or_default();
+            json!({
+                "seq": x["seq"], "party": explain::party(lang, &dir, &crate::archive::party_from_key(party, &dir)),
+                "rule": rule, "rule_title": explain::rule_title(lang, rule),
+                "amount": x["amount"], "note": x["note"],
+            })
+        })
+        .collect();
+    // Whose customers may be reassigned: those who left (SEC-LEAVE) and those on leave.
+    let leavers: Vec<Value> = board["staff"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| matches!(s["presence"].as_str(), Some("left" | "leave")))
+        .map(|s| json!({ "login": s["login"], "name": s["name"], "presence": s["presence"] }))
+        .collect();
+    v.page(
+        "manage.html",
+        Some(project),
+        "nav.manage",
+        flash,
+        json!({ "disputes": ds, "approvals": aps, "violations": vs, "leavers": leavers }),
+    )
+}
+
+/// A manager settles a dispute: all to one party, or half each between two.
+async fn resolve(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path((project, seq)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        managers_only(&v)?;
+        let seq: i64 = seq.parse().map_err(|_| {
+            ApiError::invalid("seq", "记录编号应为整数 (an entry number is an integer)")
+        })?;
+        let opened = event(&st, &project, seq).await?;
+        let phone = opened
+            .act
+            .customer()
+            .and_then(|c| c.phone.clone())
+            .ok_or_else(|| {
+                ApiError::invalid("seq", "该记录没有客户 (the entry names no customer)")
+            })?;
+        let parties: Vec<String> = opened
+            .verdict
+            .dispute
+            .as_ref()
+            .map(|d| d.parties.iter().map(Party::to_string).collect())
+            .unwrap_or_default();
+        let mut body = json!({ "act": "resolve", "customer": { "phone": phone } });
+        if form.text("split").is_some() && parties.len() == 2 {
+            body["shares"] = json!({ parties[0].clone(): 50, parties[1].clone(): 50 });
+        } else {
+            let owner = form.need("owner")?;
+            if !parties.iter().any(|p| p == owner) {
+                return Err(ApiError::invalid(
+                    "owner",
+                    "只能判给争议的一方 (award it to a party of the dispute)",
+                ));
+            }
+            body["owner"] = json!(owner);
+        }
+        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
+        let dir = st.directory().await?;
+        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    view(&st, &v, &project, Some(flash)).await
+}
+
+async fn decide(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path((project, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        let r = match form.need("decision")? {
+            "approve" => crate::archive::approve_of(&st, &v.c, &id).await?,
+            "reject" => crate::archive::reject_of(&st, &v.c, &id).await?,
+            other => {
+                return Err(ApiError::invalid(
+                    "decision",
+                    format!("unknown decision {other:?}; accepted: approve, reject"),
+                ))
+            }
+        };
+        let state = r["state"].as_str().unwrap_or_default();
+        Ok(Flash::ok(
+            format!(
+                "#{id} {}",
+                super::i18n::tr(v.lang, &format!("approval.{state}"))
+            ),
+            Vec::new(),
+        ))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    view(&st, &v, &project, Some(flash)).await
+}
+
+/// Redistributes a leaver's customers at random, evenly; the seed is shown so that anyone can
+/// replay the draw (DIST-RANDOM).
+async fn reassign(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        let from = form.need("from")?;
+        let shown = crate::api::run_act(
+            &st,
+            &v.c,
+            &project,
+            json!({ "act": "reassign", "from": from }),
+        )
+        .await?;
+        let dir = st.directory().await?;
+        let mut f = explain::verdict(v.lang, &dir, &shown, crate::now_ms());
+        if let Some(seq) = shown["seq"].as_i64() {
+            let e = event(&st, &project, seq).await?;
+            if let Act::Reassign { seed, .. } = &e.act {
+                f.lines.insert(
+                    0,
+                    format!("{}：{seed}", super::i18n::tr(v.lang, "manage.seed")),
+                );
+            }
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for x in &e.effects {
+                if let Effect::Reassigned { party, .. } = x {
+                    *counts
+                        .entry(explain::party(v.lang, &dir, party))
+                        .or_default() += 1;
+                }
+            }
+            let split: Vec<String> = counts.iter().map(|(p, n)| format!("{p} {n}")).collect();
+            f.lines.insert(
+                1.min(f.lines.len()),
+                format!(
+                    "{}：{}",
+                    super::i18n::tr(v.lang, "manage.split.result"),
+                    if split.is_empty() {
+                        "—".into()
+                    } else {
+                        split.join("，")
+                    }
+                ),
+            );
+        }
+        Ok(f)
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    view(&st, &v, &project, Some(flash)).await
+}
+
+async fn staff(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
+    staff_view(&st, &v, &project, None).await
+}
+
+async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) -> Response {
+    if let Err(e) = managers_only(v) {
+        return v.error(&e);
+    }
+    if let Err(r) = context(st, v, project).await {
+        return r;
+    }
+    let page = Page::new(Some(1), Some(200));
+    let loaded = async {
+        let users = crate::api::users_of(st, &v.c, &page).await?;
+        let list = crate::api::projects_of(st, &page).await?;
+        let mut projects = Vec::new();
+        for p in list["items"].as_array().into_iter().flatten() {
+            let name = p["name"].as_str().unwrap_or_default();
+            let mut full = crate::api::project_of(st, name).await?;
+            for x in full["parameters"].as_array_mut().into_iter().flatten() {
+                x["value"] = json!(match &x["value"] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+            }
+            projects.push(full);
+        }
+        Ok::<_, ApiError>((users, projects))
+    }
+    .await;
+    let (users, projects) = match loaded {
+        Ok(x) => x,
+        Err(e) => return v.error(&e),
+    };
+    v.page(
+        "staff.html",
+        Some(project),
+        "nav.staff",
+        flash,
+        json!({
+            "users": users["items"], "projects": projects,
+            "can_mark_left": access::may_mark_left(v.role()),
+        }),
+    )
+}
+
+/// SEC-LEAVE: the person's access ends at once; their customers wait for reassignment.
+async fn leave(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path((project, login)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        let r = crate::api::leave_of(&st, &v.c, &login).await?;
+        let dir = st.directory().await?;
+        Ok(Flash::ok(
+            format!(
+                "{} {}",
+                super::person(&dir, &login),
+                super::i18n::tr(v.lang, "staff.left")
+            ),
+            vec![format!(
+                "{} {}",
+                r["sessions_ended"],
+                super::i18n::tr(v.lang, "staff.left.sessions")
+            )],
+        ))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    staff_view(&st, &v, &project, Some(flash)).await
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct AuditQuery {
+    page: Option<i64>,
+    verify: Option<String>,
+}
+
+/// The audit log, newest first, 50 a page; the chain is verified on request.
+pub(super) async fn audit(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    if !access::may_read_audit(v.role()) {
+        return v.error(&ApiError::Forbidden(
+            "没有查看审计日志的权限 (no access to the audit log)".into(),
+        ));
+    }
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let per = 50;
+    let rows = match st
+        .store
+        .query(
+            "SELECT seq, at_ms, actor, action, subject, detail FROM audit ORDER BY seq DESC LIMIT $1 OFFSET $2",
+            vec![Val::Int(per + 1), Val::Int((page - 1) * per)],
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return v.error(&e.into()),
+    };
+    let more = rows.len() as i64 > per;
+    let items: Vec<Value> = rows
+        .iter()
+        .take(per as usize)
+        .map(|r| {
+            json!({
+                "seq": r[0].int(),
+                "at": r[1].int().and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(kehu_core::time::format_local),
+                "actor": r[2].text(), "action": r[3].text(), "subject": r[4].text(), "detail": r[5].text(),
+            })
+        })
+        .collect();
+    let (chain_ok, chain) = if q.verify.is_some() {
+        match st.store.audit_verify().await {
+            Ok(Ok(n)) => (
+                true,
+                format!("{}（{n}）", super::i18n::tr(v.lang, "audit.ok")),
+            ),
+            Ok(Err(b)) => (
+                false,
+                format!(
+                    "{} #{}：{}",
+                    super::i18n::tr(v.lang, "audit.broken"),
+                    b.seq,
+                    b.detail
+                ),
+            ),
+            Err(e) => return v.error(&e.into()),
+        }
+    } else {
+        (
+            true,
+            super::i18n::tr(v.lang, "audit.unverified").to_string(),
+        )
+    };
+    v.page(
+        "audit.html",
+        None,
+        "nav.audit",
+        None,
+        json!({
+            "rows": items, "chain_ok": chain_ok, "chain": chain,
+            "prev": (page > 1).then_some(page - 1), "next": more.then_some(page + 1),
+        }),
+    )
+}

@@ -1,0 +1,521 @@
+//! The pages: server-rendered HTML for the front desk (前台), salespeople (销售), agents (分销),
+//! managers (经理) and reports, in Chinese first with an English switch. Plain forms, no script:
+//! every action is a POST with the session's CSRF token, answered by the page again with the
+//! verdict explained. The pages call the same functions as the JSON API, so both apply the same
+//! checks, roles and audit entries.
+
+mod agent;
+mod desk;
+mod explain;
+pub mod i18n;
+mod manage;
+mod reports;
+mod sales;
+
+use crate::auth::{self, Caller, Via};
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use kehu_core::model::Role;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+pub use i18n::Lang;
+
+/// The cookie that holds the chosen language.
+const LANG_COOKIE: &str = "kehu_lang";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{lang}", get(set_lang))
+        .route("/static/kehu.css", get(css))
+        .route("/audit", get(manage::audit))
+        .merge(desk::routes())
+        .merge(sales::routes())
+        .merge(agent::routes())
+        .merge(manage::routes())
+        .merge(reports::routes())
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("desk.html", include_str!("../../templates/desk.html")),
+    ("sales.html", include_str!("../../templates/sales.html")),
+    (
+        "customer.html",
+        include_str!("../../templates/customer.html"),
+    ),
+    ("agent.html", include_str!("../../templates/agent.html")),
+    ("manage.html", include_str!("../../templates/manage.html")),
+    ("staff.html", include_str!("../../templates/staff.html")),
+    ("audit.html", include_str!("../../templates/audit.html")),
+    ("reports.html", include_str!("../../templates/reports.html")),
+];
+
+/// The templates, parsed once; strict about undefined variables, so a page that forgets one fails
+/// loudly (the template test renders every page).
+static ENV: LazyLock<Result<minijinja::Environment<'static>, String>> = LazyLock::new(|| {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, src) in TEMPLATES {
+        env.add_template(name, src)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    env.add_function("t", i18n::template_t);
+    Ok(env)
+});
+
+fn render_str(name: &str, ctx: &Value) -> Result<String, String> {
+    let env = ENV.as_ref().map_err(Clone::clone)?;
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| format!("rendering {name}: {e:#}"))
+}
+
+/// A page, or a plain 500 if the template fails (a bug, logged).
+fn render(status: StatusCode, name: &str, ctx: &Value) -> Response {
+    match render_str(name, ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            eprintln!("kehu serve: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A message to show above a page: a verdict explained, or what went wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flash {
+    /// ok, warn or error (also said in words and an icon, never by colour alone).
+    pub kind: &'static str,
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+impl Flash {
+    pub fn error(lang: Lang, e: &ApiError) -> Flash {
+        Flash {
+            kind: "error",
+            title: lang.pick(&e.to_string()),
+            lines: Vec::new(),
+        }
+    }
+
+    pub fn ok(title: String, lines: Vec<String>) -> Flash {
+        Flash {
+            kind: "ok",
+            title,
+            lines,
+        }
+    }
+}
+
+/// The signed-in person looking at a page.
+pub struct Viewer {
+    pub c: Caller,
+    pub lang: Lang,
+    /// The token every form of this session carries (a hash of the session's cookie).
+    pub csrf: String,
+    pub path: String,
+}
+
+fn lang_of(parts: &Parts) -> Lang {
+    match auth::cookie(parts, LANG_COOKIE).as_deref() {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+fn csrf_of(session: &str) -> String {
+    Sha256::digest(format!("kehu-csrf:{session}").as_bytes())
+        .iter()
+        .take(16)
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Viewer, Response> {
+        let lang = lang_of(parts);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let session = auth::cookie(parts, auth::SESSION_COOKIE);
+        match (Caller::from_request_parts(parts, st).await, session) {
+            (Ok(c), Some(s)) if c.via == Via::Session => Ok(Viewer {
+                c,
+                lang,
+                csrf: csrf_of(&s),
+                path,
+            }),
+            (Ok(_), _) | (Err(ApiError::Unauthenticated), _) => {
+                let next = if parts.method == axum::http::Method::GET {
+                    path
+                } else {
+                    "/".into()
+                };
+                Err(Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response())
+            }
+            (Err(e), _) => Err(error_page(lang, None, &e)),
+        }
+    }
+}
+
+impl Viewer {
+    pub fn role(&self) -> Role {
+        self.c.user.role
+    }
+
+    /// The context every page starts from.
+    fn base(&self, project: Option<&str>, current: &str) -> Map<String, Value> {
+        let u = &self.c.user;
+        let mut m = Map::new();
+        m.insert("lang".into(), json!(self.lang.code()));
+        m.insert(
+            "user".into(),
+            json!({ "login": u.login, "name": u.name, "role": u.role.name() }),
+        );
+        m.insert("nav".into(), json!(nav(u.role, project, current)));
+        m.insert("project".into(), json!(project));
+        m.insert("csrf".into(), json!(self.csrf));
+        m.insert("path".into(), json!(self.path));
+        m.insert("flash".into(), Value::Null);
+        m
+    }
+
+    /// The page `name` with the base context plus `extra`.
+    fn page(
+        &self,
+        name: &str,
+        project: Option<&str>,
+        current: &str,
+        flash: Option<Flash>,
+        extra: Value,
+    ) -> Response {
+        let mut m = self.base(project, current);
+        m.insert("flash".into(), json!(flash));
+        if let Value::Object(x) = extra {
+            m.extend(x);
+        }
+        render(StatusCode::OK, name, &Value::Object(m))
+    }
+
+    /// Checks a form's CSRF token.
+    fn check(&self, form: &Form) -> Result<(), ApiError> {
+        if form.get("csrf") == Some(self.csrf.as_str()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "表单已过期，请刷新页面后重试 (the form expired; reload the page and try again)"
+                    .into(),
+            ))
+        }
+    }
+
+    fn error(&self, e: &ApiError) -> Response {
+        error_page(self.lang, Some(self), e)
+    }
+}
+
+/// The pages a role sees, in the header.
+fn nav(role: Role, project: Option<&str>, current: &str) -> Vec<Value> {
+    let mut items = vec![("/".to_string(), "nav.projects")];
+    if let Some(p) = project {
+        if role == Role::Agent {
+            items.push((format!("/p/{p}/agent"), "nav.agent"));
+        } else {
+            items.push((format!("/p/{p}/desk"), "nav.desk"));
+            if role != Role::FrontDesk {
+                items.push((format!("/p/{p}/sales"), "nav.sales"));
+            }
+        }
+        if managerial(role) {
+            items.push((format!("/p/{p}/manage"), "nav.manage"));
+            items.push((format!("/p/{p}/staff"), "nav.staff"));
+        }
+        if reports::may_see(role) {
+            items.push((format!("/p/{p}/reports"), "nav.reports"));
+        }
+    }
+    if kehu_core::access::may_read_audit(role) {
+        items.push(("/audit".to_string(), "nav.audit"));
+    }
+    items
+        .into_iter()
+        .map(|(href, key)| json!({ "current": key == current, "href": href, "key": key }))
+        .collect()
+}
+
+pub(crate) fn managerial(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::Vp | Role::Manager)
+}
+
+/// The page a role starts from in a project.
+fn start_page(role: Role, project: &str) -> String {
+    match role {
+        Role::Agent => format!("/p/{project}/agent"),
+        Role::FrontDesk => format!("/p/{project}/desk"),
+        r if managerial(r) => format!("/p/{project}/manage"),
+        _ => format!("/p/{project}/sales"),
+    }
+}
+
+fn error_page(lang: Lang, v: Option<&Viewer>, e: &ApiError) -> Response {
+    let mut m = match v {
+        Some(v) => v.base(None, ""),
+        None => anonymous(lang, "/"),
+    };
+    m.insert("message".into(), json!(lang.pick(&e.to_string())));
+    render(e.status(), "error.html", &Value::Object(m))
+}
+
+fn anonymous(lang: Lang, path: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("lang".into(), json!(lang.code()));
+    m.insert("user".into(), Value::Null);
+    m.insert("nav".into(), json!([]));
+    m.insert("project".into(), Value::Null);
+    m.insert("csrf".into(), json!(""));
+    m.insert("path".into(), json!(path));
+    m.insert("flash".into(), Value::Null);
+    m
+}
+
+pub(crate) fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A submitted form: field → value (the last one wins).
+pub struct Form(HashMap<String, String>);
+
+impl Form {
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0.get(k).map(String::as_str)
+    }
+
+    /// A field with text in it, trimmed.
+    pub fn text(&self, k: &str) -> Option<&str> {
+        self.get(k).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// A required field, or an error naming it.
+    pub fn need(&self, k: &str) -> Result<&str, ApiError> {
+        self.text(k)
+            .ok_or_else(|| ApiError::invalid(k, format!("请填写 {k} (fill in {k})")))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Form {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Form, Response> {
+        match axum::Form::<HashMap<String, String>>::from_request(req, state).await {
+            Ok(axum::Form(m)) => Ok(Form(m)),
+            Err(e) => Err(error_page(
+                Lang::Zh,
+                None,
+                &ApiError::invalid(
+                    "",
+                    format!("表单无法读取 (unreadable form): {}", e.body_text()),
+                ),
+            )),
+        }
+    }
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/kehu.css"),
+    )
+        .into_response()
+}
+
+/// Projects, each linking to the page the caller's role starts from; with one project, that page.
+async fn home(State(st): State<AppState>, v: Viewer) -> Response {
+    let p = crate::api::Page::new(Some(1), Some(200));
+    let projects = match crate::api::projects_of(&st, &p).await {
+        Ok(x) => x,
+        Err(e) => return v.error(&e),
+    };
+    let items: Vec<Value> = projects["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let name = x["name"].as_str().unwrap_or_default();
+                    json!({ "name": name, "rulebook": x["rulebook"], "href": start_page(v.role(), name) })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let [only] = items.as_slice() {
+        if let Some(href) = only["href"].as_str() {
+            return Redirect::to(href).into_response();
+        }
+    }
+    v.page(
+        "home.html",
+        None,
+        "nav.projects",
+        None,
+        json!({ "projects": items }),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Only a path of this site may follow a sign-in (never another site).
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_page(
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
+) -> Response {
+    let lang = lang_from_headers(&headers);
+    let mut m = anonymous(lang, "/login");
+    m.insert("next".into(), json!(local_path(q.next.as_deref())));
+    m.insert("login".into(), json!(""));
+    render(StatusCode::OK, "login.html", &Value::Object(m))
+}
+
+fn lang_from_headers(headers: &HeaderMap) -> Lang {
+    let en = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|kv| kv.trim() == "kehu_lang=en");
+    if en {
+        Lang::En
+    } else {
+        Lang::Zh
+    }
+}
+
+async fn login(State(st): State<AppState>, headers: HeaderMap, form: Form) -> Response {
+    let lang = lang_from_headers(&headers);
+    let next = local_path(form.get("next"));
+    let login = form.get("login").unwrap_or_default().trim().to_string();
+    let password = form.get("password").unwrap_or_default().to_string();
+    match crate::api::sign_in(&st, &login, password).await {
+        Ok((h, _)) => (h, Redirect::to(&next)).into_response(),
+        Err(e) => {
+            let mut m = anonymous(lang, "/login");
+            m.insert("next".into(), json!(next));
+            m.insert("login".into(), json!(login));
+            m.insert("flash".into(), json!(Flash::error(lang, &e)));
+            render(e.status(), "login.html", &Value::Object(m))
+        }
+    }
+}
+
+async fn logout(State(st): State<AppState>, v: Viewer, headers: HeaderMap, form: Form) -> Response {
+    if let Err(e) = v.check(&form) {
+        return v.error(&e);
+    }
+    if let Err(e) = crate::api::sign_out(&st, &v.c, &headers).await {
+        return v.error(&e);
+    }
+    (crate::api::clear_cookie(), Redirect::to("/login")).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Switches the language (a cookie for a year) and goes back to the page.
+async fn set_lang(
+    Path(lang): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Back>,
+) -> Response {
+    let code = if lang == "en" { "en" } else { "zh" };
+    let cookie = format!("{LANG_COOKIE}={code}; SameSite=Lax; Path=/; Max-Age=31536000");
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&local_path(q.back.as_deref())),
+    )
+        .into_response()
+}
+
+/// The rulebook and directory of a project, or the error page.
+async fn context(
+    st: &AppState,
+    v: &Viewer,
+    project: &str,
+) -> Result<
+    (
+        std::sync::Arc<kehu_core::policy::Rulebook>,
+        std::sync::Arc<kehu_core::model::Directory>,
+    ),
+    Response,
+> {
+    let project = crate::api::project_name(project).map_err(|e| v.error(&e))?;
+    crate::api::project_context(st, &project)
+        .await
+        .map_err(|e| v.error(&e))
+}
+
+/// A person's display name: 张三, or the login of someone without an account.
+pub(crate) fn person(dir: &kehu_core::model::Directory, login: &str) -> String {
+    dir.get(&kehu_core::model::StaffId(login.to_string()))
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| login.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        assert!(ENV.is_ok(), "{:?}", ENV.as_ref().err());
+    }
+
+    #[test]
+    fn only_local_paths_follow_sign_in() {
+        assert_eq!(local_path(Some("/p/x/desk")), "/p/x/desk");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,518 @@
+//! The reports page (统计报表, RPT-DAILY, RPT-REG): visitors and calls per day or week,
+//! registrations accepted and rejected per party, deals and their shares. Each as a chart (SVG
+//! drawn here, no script) with its table beneath, and the same tables as CSV.
+
+use super::i18n::{tr, Lang};
+use super::{context, explain, Viewer};
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use kehu_core::model::{Act, Channel, Directory, Party, Role};
+use kehu_core::state::Event;
+use kehu_core::verdict::Outcome;
+use kehu_store::EventRange;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/p/{project}/reports", get(show))
+        .route("/p/{project}/reports.csv", get(csv))
+}
+
+/// Who reads the reports: managers, the VP, finance, admins.
+pub fn may_see(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Vp | Role::Manager | Role::Finance)
+}
+
+/// The most entries one report reads.
+const MAX_EVENTS: i64 = 500_000;
+
+#[derive(serde::Deserialize)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Period {
+    /// The last 14 days.
+    Day,
+    /// The last 8 weeks, Monday to Sunday.
+    Week,
+}
+
+impl Period {
+    fn parse(s: Option<&str>) -> Result<Period, ApiError> {
+        match s {
+            None | Some("day") => Ok(Period::Day),
+            Some("week") => Ok(Period::Week),
+            Some(o) => Err(ApiError::invalid(
+                "period",
+                format!("unknown period {o:?}; accepted: day, week"),
+            )),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+        }
+    }
+
+    /// The buckets' first days, oldest first, ending with the one holding `today`.
+    fn buckets(self, today: jiff::civil::Date) -> Vec<jiff::civil::Date> {
+        let (n, step, last) = match self {
+            Period::Day => (14, 1, today),
+            Period::Week => {
+                let back = today.weekday().to_monday_zero_offset() as i64;
+                (
+                    8,
+                    7,
+                    today
+                        .checked_sub(jiff::Span::new().days(back))
+                        .unwrap_or(today),
+                )
+            }
+        };
+        (0..n)
+            .rev()
+            .filter_map(|i| last.checked_sub(jiff::Span::new().days(i * step)).ok())
+            .collect()
+    }
+}
+
+/// One report: a title, a chart, a table.
+struct Report {
+    title: String,
+    caption: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// Chart: categories (the rows' first cells) and series (name, one value per category).
+    series: Vec<(String, Vec<f64>)>,
+}
+
+async fn build(
+    st: &AppState,
+    v: &Viewer,
+    project: &str,
+    period: Period,
+) -> Result<(Vec<Report>, Directory), Response> {
+    if !may_see(v.role()) {
+        return Err(v.error(&ApiError::Forbidden(
+            "只有经理、副总和财务查看报表 (managers, the VP and finance only)".into(),
+        )));
+    }
+    let (_, dir) = context(st, v, project).await?;
+    let now = jiff::Timestamp::now();
+    let buckets = period.buckets(kehu_core::time::date_of(now));
+    let from = buckets
+        .first()
+        .copied()
+        .unwrap_or(kehu_core::time::date_of(now));
+    let range = EventRange::Between {
+        from_ms: kehu_core::time::start_of_day(from).as_millisecond(),
+        until_ms: now.as_millisecond() + 1,
+        limit: MAX_EVENTS,
+    };
+    let events = st
+        .store
+        .project_events(project, range)
+        .await
+        .map_err(|e| v.error(&e.into()))?;
+    Ok((
+        reports(v.lang, &dir, &buckets, period, &events),
+        (*dir).clone(),
+    ))
+}
+
+fn bucket_of(buckets: &[jiff::civil::Date], e: &Event) -> Option<usize> {
+    let d = kehu_core::time::date_of(e.at);
+    buckets.iter().rposition(|b| *b <= d)
+}
+
+fn yuan(n: i64) -> String {
+    format!("{n}")
+}
+
+/// The three reports of the period, from its ledger entries.
+fn reports(
+    lang: Lang,
+    dir: &Directory,
+    buckets: &[jiff::civil::Date],
+    period: Period,
+    events: &[Event],
+) -> Vec<Report> {
+    let mut visitors = vec![0u64; buckets.len()];
+    let mut calls = vec![0u64; buckets.len()];
+    // party → (accepted, rejected, pending)
+    let mut regs: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    // party → (deals credited, amount credited, amount by shares)
+    let mut deals: BTreeMap<String, (u64, i64, i64)> = BTreeMap::new();
+    let name = |p: &Party| explain::party(lang, dir, p);
+    for e in events {
+        if e.verdict.outcome == Outcome::Invalid {
+            continue;
+        }
+        let Some(b) = bucket_of(buckets, e) else {
+            continue;
+        };
+        match &e.act {
+            Act::WalkIn { .. } | Act::Visit { .. } => visitors[b] += 1,
+            Act::Register { by, channel, .. } => {
+                if *channel == Channel::Phone {
+                    calls[b] += 1;
+                }
+                let r = regs.entry(name(&dir.party_of(by))).or_default();
+                match e.verdict.outcome {
+                    Outcome::Accepted | Outcome::Confirmed => r.0 += 1,
+                    Outcome::Rejected => r.1 += 1,
+                    _ => r.2 += 1,
+                }
+            }
+            Act::Deal { amount, .. } if e.verdict.outcome == Outcome::Accepted => {
+                if let Some(c) = &e.verdict.credited {
+                    let d = deals.entry(name(c)).or_default();
+                    d.0 += 1;
+                    d.1 += amount;
+                }
+                for (p, pct) in &e.verdict.shares {
+                    deals.entry(name(p)).or_default().2 += amount * i64::from(*pct) / 100;
+                }
+            }
+            _ => {}
+        }
+    }
+    let label = |d: &jiff::civil::Date| match period {
+        Period::Day => d.strftime("%m-%d").to_string(),
+        Period::Week => format!("{}{}", d.strftime("%m-%d"), tr(lang, "reports.week_of")),
+    };
+    let mut out = Vec::new();
+    out.push(Report {
+        title: tr(lang, "reports.visits").to_string(),
+        caption: tr(lang, "reports.visits.caption").to_string(),
+        header: vec![
+            tr(
+                lang,
+                if period == Period::Day {
+                    "col.day"
+                } else {
+                    "col.week"
+                },
+            )
+            .to_string(),
+            tr(lang, "reports.visitors").to_string(),
+            tr(lang, "reports.calls").to_string(),
+        ],
+        rows: buckets
+            .iter()
+            .enumerate()
+            .map(|(i, d)| vec![label(d), visitors[i].to_string(), calls[i].to_string()])
+            .collect(),
+        series: vec![
+            (
+                tr(lang, "reports.visitors").to_string(),
+                visitors.iter().map(|x| *x as f64).collect(),
+            ),
+            (
+                tr(lang, "reports.calls").to_string(),
+                calls.iter().map(|x| *x as f64).collect(),
+            ),
+        ],
+    });
+    out.push(Report {
+        title: tr(lang, "reports.regs").to_string(),
+        caption: tr(lang, "reports.regs.caption").to_string(),
+        header: vec![
+            tr(lang, "col.party").to_string(),
+            tr(lang, "outcome.accepted").to_string(),
+            tr(lang, "outcome.rejected").to_string(),
+            tr(lang, "outcome.pending").to_string(),
+        ],
+        rows: regs
+            .iter()
+            .map(|(p, (a, r, q))| vec![p.clone(), a.to_string(), r.to_string(), q.to_string()])
+            .collect(),
+        series: vec![
+            (
+                tr(lang, "outcome.accepted").to_string(),
+                regs.values().map(|x| x.0 as f64).collect(),
+            ),
+            (
+                tr(lang, "outcome.rejected").to_string(),
+                regs.values().map(|x| x.1 as f64).collect(),
+            ),
+            (
+                tr(lang, "outcome.pending").to_string(),
+                regs.values().map(|x| x.2 as f64).collect(),
+            ),
+        ],
+    });
+    out.push(Report {
+        title: tr(lang, "reports.deals").to_string(),
+        caption: tr(lang, "reports.deals.caption").to_string(),
+        header: vec![
+            tr(lang, "col.party").to_string(),
+            tr(lang, "reports.deals.count").to_string(),
+            tr(lang, "reports.deals.amount").to_string(),
+            tr(lang, "reports.deals.shares").to_string(),
+        ],
+        rows: deals
+            .iter()
+            .map(|(p, (n, a, s))| vec![p.clone(), n.to_string(), yuan(*a), yuan(*s)])
+            .collect(),
+        series: vec![
+            (
+                tr(lang, "reports.deals.amount").to_string(),
+                deals.values().map(|x| x.1 as f64).collect(),
+            ),
+            (
+                tr(lang, "reports.deals.shares").to_string(),
+                deals.values().map(|x| x.2 as f64).collect(),
+            ),
+        ],
+    });
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Fills and patterns of the series: told apart by the pattern and the legend as well as colour.
+const FILLS: [(&str, &str); 3] = [
+    ("#1f5fa8", "none"),
+    ("#a4161a", "hatch"),
+    ("#8a5300", "dots"),
+];
+
+/// A grouped bar chart: one group per category, one bar per series, each bar labelled with its
+/// value; a legend names the series.
+pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
+    let (w, h, left, top, bottom) = (720.0, 300.0, 48.0, 36.0, 56.0);
+    let plot_h = h - top - bottom;
+    let max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let n = categories.len().max(1) as f64;
+    let group_w = (w - left - 12.0) / n;
+    let bar_w = (group_w * 0.8 / series.len().max(1) as f64).min(40.0);
+    let mut s = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{t}"><title>{t}</title>
+<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#a4161a"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2"/></pattern>
+<pattern id="dots" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#8a5300"/><circle cx="3" cy="3" r="1.3" fill="#fff"/></pattern></defs>
+<g font-size="12" fill="#1a1a1a">"##,
+        t = esc(title)
+    );
+    // Axis and a few grid lines with their values.
+    for i in 0..=4 {
+        let val = max * f64::from(i) / 4.0;
+        let y = top + plot_h - plot_h * f64::from(i) / 4.0;
+        s.push_str(&format!(
+            r##"<line x1="{left}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#c9ced6"/><text x="{lx}" y="{ty:.1}" text-anchor="end">{val:.0}</text>"##,
+            x2 = w - 8.0,
+            lx = left - 4.0,
+            ty = y + 4.0
+        ));
+    }
+    for (ci, cat) in categories.iter().enumerate() {
+        let gx = left + group_w * ci as f64 + group_w * 0.1;
+        for (si, (_, vals)) in series.iter().enumerate() {
+            let val = vals.get(ci).copied().unwrap_or(0.0);
+            let bh = plot_h * val / max;
+            let x = gx + bar_w * si as f64;
+            let y = top + plot_h - bh;
+            let (color, pat) = FILLS[si % FILLS.len()];
+            let fill = if pat == "none" {
+                color.to_string()
+            } else {
+                format!("url(#{pat})")
+            };
+            s.push_str(&format!(
+                r##"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="{fill}" stroke="{color}"/>"##,
+                bw = bar_w - 2.0
+            ));
+            if val > 0.0 {
+                s.push_str(&format!(
+                    r##"<text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" font-size="11">{val:.0}</text>"##,
+                    cx = x + bar_w / 2.0 - 1.0,
+                    ty = y - 3.0
+                ));
+            }
+        }
+        s.push_str(&format!(
+            r##"<text x="{cx:.1}" y="{ty}" text-anchor="middle">{c}</text>"##,
+            cx = gx + group_w * 0.4,
+            ty = h - bottom + 16.0,
+            c = esc(cat)
+        ));
+    }
+    // Legend.
+    let mut lx = left;
+    for (si, (name, _)) in series.iter().enumerate() {
+        let (color, pat) = FILLS[si % FILLS.len()];
+        let fill = if pat == "none" {
+            color.to_string()
+        } else {
+            format!("url(#{pat})")
+        };
+        s.push_str(&format!(
+            r##"<rect x="{lx}" y="{y}" width="14" height="14" fill="{fill}" stroke="{color}"/><text x="{tx}" y="{ty}">{n}</text>"##,
+            y = h - 22.0,
+            tx = lx + 18.0,
+            ty = h - 10.0,
+            n = esc(name)
+        ));
+        lx += 30.0 + 14.0 * name.chars().count() as f64;
+    }
+    s.push_str("</g></svg>");
+    s
+}
+
+async fn show(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let period = match Period::parse(q.period.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return v.error(&e),
+    };
+    let (reports, _) = match build(&st, &v, &project, period).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let shown: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            let cats: Vec<String> = r.rows.iter().map(|row| row[0].clone()).collect();
+            json!({
+                "title": r.title, "caption": r.caption, "header": r.header, "rows": r.rows,
+                "svg": bar_chart(&r.title, &cats, &r.series),
+            })
+        })
+        .collect();
+    v.page(
+        "reports.html",
+        Some(&project),
+        "nav.reports",
+        None,
+        json!({ "reports": shown, "period": period.name() }),
+    )
+}
+
+fn csv_cell(t: &str) -> String {
+    if t.contains([',', '"', '\n']) || t.starts_with(['=', '+', '-', '@']) {
+        format!("\"{}\"", t.replace('"', "\"\""))
+    } else {
+        t.to_string()
+    }
+}
+
+/// The report tables as one CSV file (UTF-8 with a byte-order mark, so that Excel reads the
+/// Chinese right), a blank line between tables.
+async fn csv(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let period = match Period::parse(q.period.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return v.error(&e),
+    };
+    let (reports, _) = match build(&st, &v, &project, period).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if let Err(e) = crate::api::audit(
+        &st,
+        &v.c.user.login,
+        "report.csv",
+        project.clone(),
+        period.name(),
+    )
+    .await
+    {
+        return v.error(&e);
+    }
+    let mut out = String::from("\u{feff}");
+    for r in &reports {
+        out.push_str(&csv_cell(&r.title));
+        out.push('\n');
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        out.push_str(&line(&r.header));
+        out.push('\n');
+        for row in &r.rows {
+            out.push_str(&line(row));
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"kehu-{project}-report-{}.csv\"",
+                    period.name()
+                ),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_start_on_monday_and_end_with_this_one() {
+        let today = jiff::civil::date(2026, 11, 25); // a Wednesday
+        let b = Period::Week.buckets(today);
+        assert_eq!(b.len(), 8);
+        assert_eq!(b[7], jiff::civil::date(2026, 11, 23));
+        assert_eq!(b[0], jiff::civil::date(2026, 10, 5));
+        let d = Period::Day.buckets(today);
+        assert_eq!((d.len(), d[13]), (14, today));
+    }
+
+    #[test]
+    fn a_chart_labels_every_bar_and_names_its_series() {
+        let svg = bar_chart(
+            "来人<来电>",
+            &["11-01".into(), "11-02".into()],
+            &[
+                ("来人".into(), vec![3.0, 0.0]),
+                ("来电".into(), vec![1.0, 2.0]),
+            ],
+        );
+        assert!(svg.contains("来人&lt;来电&gt;"), "{svg}");
+        // Three non-zero bars, each with its value written on it.
+        assert_eq!(
+            svg.matches("text-anchor=\"middle\" font-size=\"11\"")
+                .count(),
+            3
+        );
+        assert!(svg.contains(">来电</text>"));
+    }
+}

@@ -1,0 +1,306 @@
+//! The salesperson's pages (销售/置业顾问): my customers with protection countdowns and the
+//! follow-ups due, registration (报备) with an instant verdict explained, a customer's timeline,
+//! and logging a contact, deposit or deal.
+
+use super::{context, explain, Flash, Form, Viewer};
+use crate::api::Page;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use kehu_core::access;
+use kehu_core::model::Role;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/p/{project}/sales", get(show))
+        .route("/p/{project}/register", post(register))
+        .route("/p/{project}/customer", get(customer))
+        .route("/p/{project}/customer/log", post(log))
+        .route("/p/{project}/approvals/request", post(request_approval))
+}
+
+/// A protection ending within this many hours asks for a follow-up (跟进).
+const DUE_HOURS: i64 = 72;
+
+const CHANNELS: [&str; 7] = ["site", "phone", "online", "wechat", "qq", "sms", "email"];
+const CONTACT_KINDS: [&str; 5] = ["call", "visit", "message", "invite", "home_visit"];
+const DEPOSIT_KINDS: [&str; 3] = ["small", "large", "deposit"];
+
+async fn show(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
+    view(&st, &v, &project, None).await
+}
+
+async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) -> Response {
+    if v.role() == Role::Agent {
+        return v.error(&ApiError::Forbidden(
+            "分销经纪人请使用分销页面 (agents use the agent page)".into(),
+        ));
+    }
+    if let Err(r) = context(st, v, project).await {
+        return r;
+    }
+    let mine =
+        match crate::archive::mine_of(st, &v.c, project, &Page::new(Some(1), Some(200))).await {
+            Ok(m) => m,
+            Err(e) => return v.error(&e),
+        };
+    let now = crate::now_ms();
+    let mut customers: Vec<(i64, Value)> = mine["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| {
+                    let until = c["protected_until"].as_str().unwrap_or("none");
+                    let until_ms = kehu_core::time::parse_local(until)
+                        .ok()
+                        .map(|t| t.as_millisecond());
+                    let (shown_until, left, due) = match until_ms {
+                        Some(ms) => (
+                            until.to_string(),
+                            explain::left(v.lang, ms, now),
+                            ms - now < DUE_HOURS * 3_600_000,
+                        ),
+                        None => (
+                            super::i18n::tr(v.lang, "until.none").to_string(),
+                            "—".to_string(),
+                            false,
+                        ),
+                    };
+                    let row = json!({
+                        "name": c["name"], "phone": c["phone"], "until": shown_until, "left": left,
+                        "due": due, "last_act": c["last_act"], "last_at": c["last_at"],
+                    });
+                    (until_ms.unwrap_or(i64::MAX), row)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The most urgent first.
+    customers.sort_by_key(|(ms, _)| *ms);
+    v.page(
+        "sales.html",
+        Some(project),
+        "nav.sales",
+        flash,
+        json!({
+            "can_register": access::may_act(v.role(), "register"),
+            "channels": CHANNELS,
+            "customers": customers.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+            "total": mine["total"],
+        }),
+    )
+}
+
+/// 报备: the verdict at once, explained.
+async fn register(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        let name = form.need("name")?;
+        let phone = form.need("phone")?;
+        let channel = form.text("channel").unwrap_or("site");
+        let body = json!({
+            "act": "register",
+            "customer": { "name": name, "phone": phone },
+            "channel": channel,
+        });
+        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
+        let dir = st.directory().await?;
+        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    view(&st, &v, &project, Some(flash)).await
+}
+
+#[derive(serde::Deserialize)]
+struct PhoneQuery {
+    phone: Option<String>,
+}
+
+async fn customer(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    Query(q): Query<PhoneQuery>,
+) -> Response {
+    let phone = q.phone.unwrap_or_default();
+    customer_view(&st, &v, &project, phone.trim(), None).await
+}
+
+async fn customer_view(
+    st: &AppState,
+    v: &Viewer,
+    project: &str,
+    phone: &str,
+    flash: Option<Flash>,
+) -> Response {
+    if v.role() == Role::Agent {
+        return v.error(&ApiError::Forbidden(
+            "分销经纪人不能查阅公司档案 (agents never read the archive)".into(),
+        ));
+    }
+    let (_, dir) = match context(st, v, project).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let q = crate::archive::TimelineQuery {
+        phone: phone.to_string(),
+        unmasked: false,
+    };
+    let lang = v.lang;
+    let now = crate::now_ms();
+    let (standing, records, denied, flash) =
+        match crate::archive::timeline_of(st, &v.c, project, &q).await {
+            Ok(t) => {
+                let standing = explain::verdict(
+                    lang,
+                    &dir,
+                    &json!({ "outcome": t["standing"]["outcome"], "verdict": t["standing"] }),
+                    now,
+                );
+                let mut lines = vec![standing.title];
+                lines.extend(standing.lines);
+                let records: Vec<Value> = t["records"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|r| {
+                                let events: Vec<Value> = r["events"]
+                                    .as_array()
+                                    .map(|es| {
+                                        es.iter()
+                                            .map(|e| {
+                                                let rule = e["rule"].as_str().unwrap_or_default();
+                                                let owner =
+                                                    serde_json::from_value(e["owner"].clone())
+                                                        .ok()
+                                                        .map(|p| explain::party(lang, &dir, &p))
+                                                        .unwrap_or_default();
+                                                json!({
+                                                    "seq": e["seq"], "at": e["at"], "act": e["act"],
+                                                    "name": e["name"], "phone": e["phone"],
+                                                    "outcome": e["outcome"], "rule": rule,
+                                                    "rule_title": explain::rule_title(lang, rule),
+                                                    "owner": owner,
+                                                })
+                                            })
+                                            .collect()
+                                    })
+                                    .unwrap_or_default();
+                                let ids: Vec<String> = r["customer_ids"]
+                                    .as_array()
+                                    .map(|a| a.iter().map(|i| format!("#{i}")).collect())
+                                    .unwrap_or_default();
+                                json!({ "ids": ids.join(" "), "events": events })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (lines, records, false, flash)
+            }
+            Err(e @ ApiError::Forbidden(_)) => {
+                (Vec::new(), Vec::new(), true, Some(Flash::error(lang, &e)))
+            }
+            Err(e) => return v.error(&e),
+        };
+    let forms: Vec<&str> = if denied {
+        Vec::new()
+    } else {
+        ["contact", "deposit", "deal"]
+            .into_iter()
+            .filter(|a| access::may_act(v.role(), a))
+            .collect()
+    };
+    let me = v.c.user.login.as_str();
+    let sellers: Vec<Value> = dir
+        .staff
+        .iter()
+        .filter(|s| s.role == Role::Sales)
+        .map(|s| json!({ "login": s.id.0, "name": s.name, "me": s.id.0 == me }))
+        .collect();
+    let shown_phone = kehu_core::phone::Phone::parse(phone)
+        .map(|p| p.masked_display())
+        .unwrap_or_default();
+    v.page(
+        "customer.html",
+        Some(project),
+        "nav.sales",
+        flash,
+        json!({
+            "phone": phone, "shown_phone": shown_phone, "standing": standing,
+            "records": records, "forms": forms, "denied": denied,
+            "contact_kinds": CONTACT_KINDS, "deposit_kinds": DEPOSIT_KINDS, "sellers": sellers,
+        }),
+    )
+}
+
+/// Logs a contact (跟进), a deposit (定金) or a deal (成交) for the customer on the page.
+async fn log(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    let phone = form.text("phone").unwrap_or_default().to_string();
+    let flash = async {
+        v.check(&form)?;
+        let act = form.need("act")?;
+        let customer = json!({ "phone": phone });
+        let amount = || -> Result<i64, ApiError> {
+            form.need("amount")?
+                .parse::<i64>()
+                .ok()
+                .filter(|a| (1..=1_000_000_000_000).contains(a))
+                .ok_or_else(|| ApiError::invalid("amount", "金额应为正整数（元）(the amount is a positive whole number of yuan)"))
+        };
+        let body = match act {
+            "contact" => json!({ "act": "contact", "customer": customer, "kind": form.text("kind").unwrap_or("call") }),
+            "deposit" => json!({ "act": "deposit", "customer": customer, "amount": amount()?, "kind": form.text("kind").unwrap_or("deposit") }),
+            "deal" => {
+                let mut b = json!({ "act": "deal", "customer": customer, "amount": amount()? });
+                if let Some(c) = form.text("closed_by") {
+                    b["closed_by"] = json!(c);
+                }
+                b
+            }
+            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal"))),
+        };
+        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
+        let dir = st.directory().await?;
+        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    customer_view(&st, &v, &project, &phone, Some(flash)).await
+}
+
+/// Asks the department manager, then the VP, for a look at a customer outside one's scope.
+async fn request_approval(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    let phone = form.text("phone").unwrap_or_default().to_string();
+    let flash = async {
+        v.check(&form)?;
+        let reason = form.need("reason")?;
+        let id = crate::archive::request_of(&st, &v.c, &project, &phone, reason).await?;
+        Ok(Flash::ok(
+            format!("{} #{id}", super::i18n::tr(v.lang, "approval.sent")),
+            vec![super::i18n::tr(v.lang, "approval.sent.hint").to_string()],
+        ))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    customer_view(&st, &v, &project, &phone, Some(flash)).await
+}
