@@ -184,6 +184,25 @@ test('a manager resolves a dispute from the queue', async () => {
   await page.context().close();
 });
 
+test('a salesperson logs a follow-up and a deal on the customer\'s timeline', async () => {
+  const page = zhang;
+  await page.goto(BASE + '/p/sunshine/sales');
+  await page.getByRole('link', { name: '王先生' }).click();
+  await page_has(page, 'h1', '客户档案');
+  await page_has(page, '.timeline', '报备');
+  await page.getByLabel('跟进方式').selectOption('call');
+  await page.getByRole('button', { name: '登记跟进' }).click();
+  assert.match(await flash(page), /已受理/);
+  await page.locator('#s-amount').fill('1200000');
+  await page.getByRole('button', { name: '登记成交' }).click();
+  const f = await flash(page);
+  assert.match(f, /已受理/);
+  assert.match(f, /业绩归属：张三/);
+  assert.match(f, /分成：张三 100%/);
+  await page_has(page, '.timeline', '成交');
+  await shoot(page, '08-customer-deal');
+});
+
 test('switching to English, and the reports with their charts', async () => {
   const page = await signIn('boss');
   await page.getByRole('link', { name: /sunshine/ }).click();
@@ -191,15 +210,16 @@ test('switching to English, and the reports with their charts', async () => {
   await page_has(page, 'h1', '报表');
   assert.ok(await page.locator('figure svg').count() >= 3);
   await page_has(page, 'table.report', '张三');
-  await shoot(page, '08-reports-zh');
+  await page_has(page, 'table.report', '1200000');
+  await shoot(page, '09-reports-zh');
   await page.locator('#lang-switch').click();
   await page_has(page, 'h1', 'Reports');
   await page_has(page, 'nav', 'Manager');
-  await shoot(page, '09-reports-en');
+  await shoot(page, '10-reports-en');
   await page.getByRole('link', { name: 'Front desk' }).click();
   await page_has(page, 'h1', 'Front desk');
   await page_has(page, '#rotation', 'available');
-  await shoot(page, '10-front-desk-en');
+  await shoot(page, '11-front-desk-en');
   await page.context().close();
 });
 
@@ -221,7 +241,7 @@ test('keyboard only: the registration form is reachable and shows the focus', as
   await page.keyboard.type('13900139000');
   await page.keyboard.press('Enter');
   assert.match(await flash(page), /已受理/);
-  await shoot(page, '11-keyboard-register');
+  await shoot(page, '12-keyboard-register');
 });
 
 async function page_has(page, selector, text) {

@@ -194,7 +194,12 @@ pub fn verdict(lang: Lang, dir: &Directory, shown: &Value, now_ms: i64) -> Flash
             }
             if let Some(m) = shown["message"].as_str() {
                 let m = lang.pick(m);
-                if m != title {
+                if m != title
+                    && m != tr(lang, &format!("outcome.{outcome}"))
+                    && m != kehu_core::verdict::Outcome::parse(outcome)
+                        .map(|o| o.zh())
+                        .unwrap_or_default()
+                {
                     lines.push(m);
                 }
             }

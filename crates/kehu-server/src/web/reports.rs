@@ -293,16 +293,29 @@ const FILLS: [(&str, &str); 3] = [
     ("#8a5300", "dots"),
 ];
 
+/// The axis' top: four equal whole steps of 1, 2 or 5 times a power of ten that reach `max`.
+fn nice_top(max: f64) -> f64 {
+    let raw = (max / 4.0).max(1.0);
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    step * 4.0
+}
+
 /// A grouped bar chart: one group per category, one bar per series, each bar labelled with its
 /// value; a legend names the series.
 pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
     let (w, h, left, top, bottom) = (720.0, 300.0, 48.0, 36.0, 56.0);
     let plot_h = h - top - bottom;
-    let max = series
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .fold(0.0_f64, f64::max)
-        .max(1.0);
+    let max = nice_top(
+        series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0_f64, f64::max),
+    );
     let n = categories.len().max(1) as f64;
     let group_w = (w - left - 12.0) / n;
     let bar_w = (group_w * 0.8 / series.len().max(1) as f64).min(40.0);
@@ -396,9 +409,14 @@ async fn show(
         .iter()
         .map(|r| {
             let cats: Vec<String> = r.rows.iter().map(|row| row[0].clone()).collect();
+            let svg = if cats.is_empty() {
+                String::new()
+            } else {
+                bar_chart(&r.title, &cats, &r.series)
+            };
             json!({
                 "title": r.title, "caption": r.caption, "header": r.header, "rows": r.rows,
-                "svg": bar_chart(&r.title, &cats, &r.series),
+                "svg": svg,
             })
         })
         .collect();
@@ -494,6 +512,15 @@ mod tests {
         assert_eq!(b[0], jiff::civil::date(2026, 10, 5));
         let d = Period::Day.buckets(today);
         assert_eq!((d.len(), d[13]), (14, today));
+    }
+
+    #[test]
+    fn axes_end_on_whole_round_numbers() {
+        assert_eq!(nice_top(0.0), 4.0);
+        assert_eq!(nice_top(3.0), 4.0);
+        assert_eq!(nice_top(7.0), 8.0);
+        assert_eq!(nice_top(9.0), 20.0);
+        assert_eq!(nice_top(1_200_000.0), 2_000_000.0);
     }
 
     #[test]
