@@ -81,6 +81,18 @@ async fn http(
     auth: &Auth,
     body: Option<&str>,
 ) -> (u16, String, String) {
+    http_as(addr, method, path, auth, body, "application/json").await
+}
+
+/// The same with the body's content type.
+async fn http_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: &Auth,
+    body: Option<&str>,
+    content_type: &str,
+) -> (u16, String, String) {
     let req = {
         let mut r = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
         match auth {
@@ -90,7 +102,7 @@ async fn http(
         }
         if let Some(b) = body {
             r.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
+                "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{b}",
                 b.len()
             ));
         } else {
@@ -1149,6 +1161,171 @@ async fn every_role_every_endpoint(backend: &str) {
     s.stop().await;
 }
 
+/// The CSRF token of a page's forms.
+fn csrf(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + "name=\"csrf\" value=\"".len();
+    page[at..at + 32].to_string()
+}
+
+/// A form post, urlencoded (the pages' forms).
+async fn post_form(s: &Server, path: &str, auth: &Auth, fields: &[(&str, &str)]) -> (u16, String) {
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect();
+    let (st, _, text) = http_as(
+        s.addr,
+        "POST",
+        path,
+        auth,
+        Some(&body.join("&")),
+        "application/x-www-form-urlencoded",
+    )
+    .await;
+    (st, text)
+}
+
+/// The pages: sign-in redirects, each role's pages (shown or refused, never failing), the CSRF
+/// check on forms, and a registration decided from the page.
+async fn pages(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let (st, head, _) = http(s.addr, "GET", "/p/p1/desk", &Auth::None, None).await;
+    assert_eq!(st, 303, "{head}");
+    assert!(head.contains("location: /login?next=/p/p1/desk"), "{head}");
+    let (st, _, page) = http(s.addr, "GET", "/login", &Auth::None, None).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("登录名") && page.contains("<label for=\"password\">"));
+    // Which pages each role opens (200) and which it is refused (403).
+    let pages = [
+        "/p/p1/desk",
+        "/p/p1/sales",
+        "/p/p1/agent",
+        "/p/p1/manage",
+        "/p/p1/staff",
+        "/p/p1/reports",
+        "/audit",
+    ];
+    for (who, open) in [
+        ("a", vec!["/p/p1/desk", "/p/p1/sales"]),
+        ("fd", vec!["/p/p1/desk", "/p/p1/sales"]),
+        ("ag1", vec!["/p/p1/agent"]),
+        (
+            "m",
+            vec![
+                "/p/p1/desk",
+                "/p/p1/sales",
+                "/p/p1/manage",
+                "/p/p1/staff",
+                "/p/p1/reports",
+            ],
+        ),
+        (
+            "vp",
+            vec![
+                "/p/p1/desk",
+                "/p/p1/sales",
+                "/p/p1/manage",
+                "/p/p1/staff",
+                "/p/p1/reports",
+                "/audit",
+            ],
+        ),
+        ("fin", vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/reports"]),
+    ] {
+        let auth = login(&s, who).await;
+        for p in pages {
+            let (st, _, body) = http(s.addr, "GET", p, &auth, None).await;
+            let want = if open.contains(&p) { 200 } else { 403 };
+            assert_eq!(st, want, "{who} {p}: {body}");
+            assert!(body.contains("<html lang=\"zh-CN\">"), "{who} {p}");
+        }
+        let (st, _, _) = http(s.addr, "GET", "/p/nope/desk", &auth, None).await;
+        assert_eq!(st, 404, "{who}");
+    }
+    // A form without the session's token changes nothing.
+    let a = login(&s, "a").await;
+    let fields = [
+        ("name", "王先生"),
+        ("phone", "13800138000"),
+        ("channel", "site"),
+    ];
+    let (st, body) = post_form(&s, "/p/p1/register", &a, &fields).await;
+    assert_eq!(st, 200);
+    assert!(body.contains("表单已过期"), "{body}");
+    let (_, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/customers?phone=13800138000",
+        &a,
+        Value::Null,
+    )
+    .await;
+    assert_ne!(v["outcome"], "rejected", "{v}");
+    // With it, the verdict is explained on the page.
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &a, None).await;
+    let token = csrf(&page);
+    let mut with = fields.to_vec();
+    with.push(("csrf", &token));
+    let (st, body) = post_form(&s, "/p/p1/register", &a, &with).await;
+    assert_eq!(st, 200);
+    assert!(
+        body.contains("已受理") && body.contains("依据规则"),
+        "{body}"
+    );
+    assert!(
+        body.contains("138****8000"),
+        "my customers list the new one, masked"
+    );
+    assert!(
+        !body.contains("13800138000\""),
+        "the full number is never in the page"
+    );
+    // b's collision: the protection, not the owner.
+    let b = login(&s, "b").await;
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &b, None).await;
+    let token = csrf(&page);
+    let mut with = fields.to_vec();
+    with.push(("csrf", &token));
+    let (_, body) = post_form(&s, "/p/p1/register", &b, &with).await;
+    assert!(body.contains("不予受理"), "{body}");
+    // The front desk's board and registers, and the reports read the ledger on either backend.
+    let m = login(&s, "m").await;
+    let (st, _, body) = http(s.addr, "GET", "/p/p1/reports?period=week", &m, None).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("<svg"), "{body}");
+    let (st, head, csv) = http(s.addr, "GET", "/p/p1/reports.csv", &m, None).await;
+    assert_eq!(st, 200);
+    assert!(
+        head.contains("text/csv") && csv.contains("各报备方报备结果"),
+        "{csv}"
+    );
+    let (st, _, _) = http(s.addr, "GET", "/p/p1/reports?period=year", &m, None).await;
+    assert_eq!(st, 422);
+    // The English switch.
+    let (st, head, _) = http(s.addr, "GET", "/lang/en?back=/p/p1/desk", &m, None).await;
+    assert_eq!(st, 303);
+    assert!(
+        head.contains("kehu_lang=en") && head.contains("location: /p/p1/desk"),
+        "{head}"
+    );
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -1177,3 +1354,4 @@ both!(archive_and_approvals);
 both!(openapi_matches_the_router);
 both!(boards);
 both!(every_role_every_endpoint);
+both!(pages);
