@@ -66,7 +66,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
 /// Sealed rows `(seq, key id, body)` and blind index rows `(project, key, customer)` for v1's
 /// plaintext entries `(seq, project, body)`.

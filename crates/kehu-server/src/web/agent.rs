@@ -43,10 +43,10 @@ fn status_of(outcome: &str, held: Option<&(Option<i64>, String)>, now: i64) -> &
 
 fn symbol(status: &str) -> &'static str {
     match status {
-        "protected" => "🛡",
+        "protected" => "◉",
         "confirmed" => "✔",
         "pending" => "…",
-        "expired" => "⌛",
+        "expired" => "○",
         _ => "✖",
     }
 }
