@@ -1,7 +1,7 @@
 //! The agent portal (分销): register by form or by pasting the SMS text the agency would send, and
 //! the agency's own registrations with their status. Nothing of any other party's is shown.
 
-use super::{context, explain, Flash, Form, Viewer};
+use super::{context, Flash, Form, Viewer};
 use crate::api::Page;
 use crate::error::ApiError;
 use crate::AppState;
@@ -168,9 +168,7 @@ async fn register(
             // The browser's datetime-local form (2026-11-23T15:00) as the scenario grammar's.
             body["visit_at"] = json!(at.replacen('T', " ", 1));
         }
-        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
-        let dir = st.directory().await?;
-        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+        v.act(&st, &project, body).await
     }
     .await
     .unwrap_or_else(|e| Flash::error(v.lang, &e));
@@ -188,8 +186,7 @@ async fn sms(
         v.check(&form)?;
         let text = form.need("text")?;
         let shown = crate::api::text_act(&st, &v.c, &project, text).await?;
-        let dir = st.directory().await?;
-        let mut f = explain::verdict(v.lang, &dir, &shown, crate::now_ms());
+        let mut f = v.explain(&st, &shown).await?;
         let p = &shown["parsed"];
         f.lines.insert(
             0,

@@ -2,7 +2,7 @@
 //! lost 轮空, everyone's presence with one-tap changes), the walk-in button that names the
 //! receiver, and today's visitor and call registers (来人/来电登记).
 
-use super::{context, explain, Flash, Form, Viewer};
+use super::{context, Flash, Form, Viewer};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -101,27 +101,29 @@ pub(super) async fn view(
     let mut calls = Vec::new();
     for e in events.iter().rev() {
         let at = kehu_core::time::local(e.at).strftime("%H:%M").to_string();
-        match &e.act {
-            Act::WalkIn { customer, .. } => visitors.push(json!({
-                "at": at, "act": "walk_in", "customer": shown_customer(customer.as_ref()),
+        let reception = match &e.act {
+            Act::WalkIn { customer, .. } => Some(("walk_in", customer.as_ref())),
+            Act::Visit { customer, .. } => Some(("visit", Some(customer))),
+            _ => None,
+        };
+        if let Some((act, customer)) = reception {
+            visitors.push(json!({
+                "at": at, "act": act, "customer": shown_customer(customer),
                 "receiver": e.verdict.receiver.as_ref().map(|r| super::person(&dir, &r.0)).unwrap_or_default(),
                 "turn": e.verdict.turn == Some(true),
-            })),
-            Act::Visit { customer, .. } => visitors.push(json!({
-                "at": at, "act": "visit", "customer": shown_customer(Some(customer)),
-                "receiver": e.verdict.receiver.as_ref().map(|r| super::person(&dir, &r.0)).unwrap_or_default(),
-                "turn": e.verdict.turn == Some(true),
-            })),
-            Act::Register {
-                by,
-                customer,
-                channel: Channel::Phone,
-                ..
-            } => calls.push(json!({
+            }));
+        }
+        if let Act::Register {
+            by,
+            customer,
+            channel: Channel::Phone,
+            ..
+        } = &e.act
+        {
+            calls.push(json!({
                 "at": at, "customer": shown_customer(Some(customer)),
                 "by": super::person(&dir, &by.0), "outcome": e.verdict.outcome.name(),
-            })),
-            _ => {}
+            }));
         }
     }
     v.page(
@@ -157,10 +159,9 @@ async fn status(
             ));
         }
         let body = json!({ "act": "status", "staff": staff, "state": state });
-        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
-        let dir = st.directory().await?;
-        let mut f = explain::verdict(v.lang, &dir, &shown, crate::now_ms());
+        let mut f = v.act(&st, &project, body).await?;
         if f.kind == "ok" {
+            let dir = st.directory().await?;
             f.title = format!(
                 "{} → {}",
                 super::person(&dir, staff),
@@ -195,9 +196,7 @@ async fn walk_in(
                 ))
             }
         }
-        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
-        let dir = st.directory().await?;
-        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+        v.act(&st, &project, body).await
     }
     .await
     .unwrap_or_else(|e| Flash::error(v.lang, &e));

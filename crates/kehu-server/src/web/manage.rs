@@ -213,9 +213,7 @@ async fn resolve(
             }
             body["owner"] = json!(owner);
         }
-        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
-        let dir = st.directory().await?;
-        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+        v.act(&st, &project, body).await
     }
     .await
     .unwrap_or_else(|e| Flash::error(v.lang, &e));
@@ -273,7 +271,7 @@ async fn reassign(
         )
         .await?;
         let dir = st.directory().await?;
-        let mut f = explain::verdict(v.lang, &dir, &shown, crate::now_ms());
+        let mut f = v.explain(&st, &shown).await?;
         if let Some(seq) = shown["seq"].as_i64() {
             let e = event(&st, &project, seq).await?;
             if let Act::Reassign { seed, .. } = &e.act {

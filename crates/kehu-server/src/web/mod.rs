@@ -230,6 +230,18 @@ impl Viewer {
         }
     }
 
+    /// Runs one act as this viewer and explains its verdict as they may see it.
+    async fn act(&self, st: &AppState, project: &str, body: Value) -> Result<Flash, ApiError> {
+        let shown = crate::api::run_act(st, &self.c, project, body).await?;
+        self.explain(st, &shown).await
+    }
+
+    /// A verdict as shown to this viewer (`api::shown`), explained in their language.
+    async fn explain(&self, st: &AppState, shown: &Value) -> Result<Flash, ApiError> {
+        let dir = st.directory().await?;
+        Ok(explain::verdict(self.lang, &dir, shown, crate::now_ms()))
+    }
+
     fn error(&self, e: &ApiError) -> Response {
         error_page(self.lang, Some(self), e)
     }

@@ -112,9 +112,7 @@ async fn register(
             "customer": { "name": name, "phone": phone },
             "channel": channel,
         });
-        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
-        let dir = st.directory().await?;
-        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+        v.act(&st, &project, body).await
     }
     .await
     .unwrap_or_else(|e| Flash::error(v.lang, &e));
@@ -274,9 +272,7 @@ async fn log(
             }
             other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal"))),
         };
-        let shown = crate::api::run_act(&st, &v.c, &project, body).await?;
-        let dir = st.directory().await?;
-        Ok(explain::verdict(v.lang, &dir, &shown, crate::now_ms()))
+        v.act(&st, &project, body).await
     }
     .await
     .unwrap_or_else(|e| Flash::error(v.lang, &e));
