@@ -15,6 +15,7 @@
 pub mod audit;
 mod backend;
 mod batch;
+mod keyindex;
 pub mod keys;
 mod postgres;
 mod schema;
@@ -120,9 +121,10 @@ macro_rules! on_snapshot {
         match &$store.backend {
             Backend::Sqlite(db) => {
                 let keys = $store.keys.clone();
+                let index = db.index();
                 $(let $arg = $arg.to_owned();)*
                 db.run(move |c| {
-                    let mut tx = sqlite::SqliteTx::begin(c, false)?;
+                    let mut tx = sqlite::SqliteTx::begin(c, false, Some(index))?;
                     let out = ready($f(&mut tx, keys, $(&$arg),*))??;
                     tx.finish()?;
                     Ok(out)
@@ -489,6 +491,22 @@ impl Store {
         db.run(move |c| sqlite::vacuum_into(c, &target)).await
     }
 
+    /// Fills the SQLite backend's in-memory customer-key index now, rather than at the first
+    /// probe (a server calls this before it listens). Returns the keys it holds; PostgreSQL keeps
+    /// its index on the server, so there it does nothing and returns None.
+    pub async fn warm(&self) -> Result<Option<usize>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                let db = db.clone();
+                let n = tokio::task::spawn_blocking(move || db.warm())
+                    .await
+                    .map_err(|e| StoreError::Batch(format!("a SQLite task failed: {e}")))??;
+                Ok(Some(n))
+            }
+            Backend::Postgres(_) => Ok(None),
+        }
+    }
+
     /// Refreshes the planner's statistics after a bulk load (PostgreSQL `ANALYZE`; SQLite
     /// `PRAGMA optimize`). Autovacuum does the same on PostgreSQL in time.
     pub async fn analyze(&self) -> Result<(), StoreError> {
@@ -776,7 +794,7 @@ fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
     while let Some(first) = rx.blocking_recv() {
         let (jobs, lens, items, audits) = gather(first, &mut rx);
         let result = db.with_writer(|c| {
-            let tx = sqlite::SqliteTx::begin(c, true)?;
+            let tx = sqlite::SqliteTx::begin(c, true, Some(db.index()))?;
             ready(batch::run_batch(tx, keys.clone(), &items, &audits))?
         });
         match (result, &syncer) {

@@ -63,6 +63,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: (include_str!("../migrations/postgres/0004_reports.sql"), ""),
         step: Step::None,
     },
+    Migration {
+        version: 5,
+        name: "key log",
+        sqlite: (include_str!("../migrations/sqlite/0005_key_log.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0005_key_log.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -6,6 +6,7 @@
 //! threads (WAL: readers never block the writer). An in-memory database is one connection, shared.
 
 use crate::backend::{Blind, Read, Rows, SealedRow, Write, WriteSet};
+use crate::keyindex::KeyIndex;
 use crate::keys::Keys;
 use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
@@ -23,7 +24,12 @@ pub(crate) struct Db {
     writer: Arc<Mutex<Connection>>,
     /// Idle connections for reads and maintenance (file databases).
     idle: Arc<Mutex<Vec<Connection>>>,
+    /// The customer-key index, shared by the writer and the readers.
+    index: SharedIndex,
 }
+
+/// The customer-key index of one database (see [`KeyIndex`]).
+pub(crate) type SharedIndex = Arc<Mutex<KeyIndex>>;
 
 /// Opens a connection; `cache_mib` is its page cache (the writer's is the large one), `sync` its
 /// `synchronous` level.
@@ -87,11 +93,15 @@ pub(crate) fn connect(url: &str) -> Result<Db, StoreError> {
     };
     // The writer commits without waiting for the disk; when `sync_level` is FULL its acts are
     // acknowledged only after a [`WalSync`] has flushed the WAL (see `sqlite_writer`).
-    let writer = open_conn(&path, 64, "NORMAL")?;
+    // The writer's reads are the right edges of the ledger's tables and the records an act names
+    // (the key index is in memory): a small cache serves them, and SQLite walks the whole cache
+    // at every commit, so a large one costs time on each batch.
+    let writer = open_conn(&path, 16, "NORMAL")?;
     Ok(Db {
         path,
         writer: Arc::new(Mutex::new(writer)),
         idle: Arc::new(Mutex::new(Vec::new())),
+        index: Arc::new(Mutex::new(KeyIndex::default())),
     })
 }
 
@@ -102,6 +112,20 @@ fn poisoned() -> StoreError {
 impl Db {
     pub(crate) fn is_memory(&self) -> bool {
         self.path.is_none()
+    }
+
+    pub(crate) fn index(&self) -> SharedIndex {
+        self.index.clone()
+    }
+
+    /// Fills the customer-key index from the database now rather than at the first probe.
+    pub(crate) fn warm(&self) -> Result<usize, StoreError> {
+        let index = self.index();
+        self.with_conn(move |c| {
+            let mut ix = index.lock().map_err(|_| poisoned())?;
+            ix.catch_up(c)?;
+            Ok(ix.len())
+        })
     }
 
     /// Runs `f` on the writer's connection (blocking).
@@ -219,16 +243,38 @@ pub(crate) fn checkpointer(db: Db, stop: Arc<std::sync::atomic::AtomicBool>) {
 }
 
 /// One transaction on a connection: BEGIN IMMEDIATE for the writer (it takes the write lock up
-/// front, so two writers in two processes never deadlock on an upgrade), BEGIN for a read.
+/// front, so two writers in two processes never deadlock on an upgrade), BEGIN for a read. Probes
+/// and key rows go through the database's customer-key index (none for maintenance, which does
+/// neither).
 pub(crate) struct SqliteTx<'c> {
     conn: &'c mut Connection,
     open: bool,
+    index: Option<SharedIndex>,
+    /// Key rows this transaction wrote, for the index once it has committed, and the last one's id.
+    added: Vec<(String, Blind, i64)>,
+    added_last: i64,
 }
 
 impl<'c> SqliteTx<'c> {
-    pub(crate) fn begin(conn: &'c mut Connection, write: bool) -> Result<Self, StoreError> {
+    pub(crate) fn begin(
+        conn: &'c mut Connection,
+        write: bool,
+        index: Option<SharedIndex>,
+    ) -> Result<Self, StoreError> {
         conn.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
-        Ok(SqliteTx { conn, open: true })
+        Ok(SqliteTx {
+            conn,
+            open: true,
+            index,
+            added: Vec::new(),
+            added_last: 0,
+        })
+    }
+
+    fn index(&self) -> Result<&SharedIndex, StoreError> {
+        self.index
+            .as_ref()
+            .ok_or_else(|| StoreError::Batch("internal: customer keys without the index".into()))
     }
 
     /// Ends a read snapshot.
@@ -269,28 +315,9 @@ impl Read for SqliteTx<'_> {
         project: &str,
         keys: &[Blind],
     ) -> Result<Vec<(Blind, i64)>, StoreError> {
-        // 32 keys a statement (one prepared statement: a short chunk repeats its last key).
-        const N: usize = 32;
-        let sql = format!(
-            "SELECT key, customer FROM customer_keys WHERE project = ?1 AND key IN ({})",
-            (2..N + 2)
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut st = self.conn.prepare_cached(&sql)?;
-        let mut out = Vec::new();
-        for chunk in keys.chunks(N) {
-            st.raw_bind_parameter(1, project)?;
-            for i in 0..N {
-                st.raw_bind_parameter(i + 2, chunk[i.min(chunk.len() - 1)])?;
-            }
-            let mut rows = st.raw_query();
-            while let Some(r) = rows.next()? {
-                out.push((r.get(0)?, r.get(1)?));
-            }
-        }
-        Ok(out)
+        let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
+        ix.catch_up(self.conn)?;
+        Ok(ix.lookup(project, keys))
     }
 
     async fn events_of(&mut self, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError> {
@@ -369,12 +396,26 @@ impl Write for SqliteTx<'_> {
         for (id, (s, h, r)) in &w.customer_updates {
             st.execute(params![id, s, h, r])?;
         }
-        let mut st = c.prepare_cached(
-            "INSERT INTO customer_keys (project, key, customer) VALUES (?1, ?2, ?3) \
-             ON CONFLICT DO NOTHING",
-        )?;
-        for (p, k, cu) in &w.keys {
-            st.execute(params![p, k, cu])?;
+        if !w.keys.is_empty() {
+            // The log takes a row only for a key its record does not have yet: read what other
+            // processes wrote first (the write lock is held, so nothing comes in between).
+            let index = self.index.as_ref().ok_or_else(|| {
+                StoreError::Batch("internal: customer keys without the index".into())
+            })?;
+            let mut ix = index.lock().map_err(|_| poisoned())?;
+            ix.catch_up(c)?;
+            let mut st = c.prepare_cached(
+                "INSERT INTO customer_keys (project, key, customer) VALUES (?1, ?2, ?3)",
+            )?;
+            for (p, k, cu) in &w.keys {
+                crate::keyindex::check_id(*cu)?;
+                if ix.holds(p, *k, *cu) {
+                    continue;
+                }
+                st.execute(params![p, k, cu])?;
+                self.added.push((p.clone(), *k, *cu));
+            }
+            self.added_last = c.last_insert_rowid();
         }
         let mut st = c.prepare_cached(
             "INSERT INTO projects (name, state) VALUES (?1, ?2) \
@@ -416,6 +457,10 @@ impl Write for SqliteTx<'_> {
     async fn commit(mut self) -> Result<(), StoreError> {
         self.open = false;
         self.conn.execute_batch("COMMIT")?;
+        if !self.added.is_empty() {
+            let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
+            ix.add(&self.added, self.added_last)?;
+        }
         Ok(())
     }
 }
@@ -456,7 +501,7 @@ pub(crate) fn events_to_reseal(
 
 /// Re-seals entries: `(seq, key id, body)`.
 pub(crate) fn reseal(c: &mut Connection, rows: &[(i64, u32, Vec<u8>)]) -> Result<(), StoreError> {
-    let tx = SqliteTx::begin(c, true)?;
+    let tx = SqliteTx::begin(c, true, None)?;
     {
         let mut st = tx
             .conn
@@ -578,7 +623,7 @@ pub(crate) fn migrate(
         if target.is_some_and(|t| m.version > t) {
             break;
         }
-        let mut tx = SqliteTx::begin(c, true)?;
+        let mut tx = SqliteTx::begin(c, true, None)?;
         if version(tx.conn)? >= m.version {
             tx.open = false;
             tx.conn.execute_batch("COMMIT")?;

@@ -345,6 +345,50 @@ fn reopening_a_database_with_data_keeps_it() {
     });
 }
 
+/// Two handles on one database (two processes) each keep their own SQLite key index, loaded
+/// before either writes: what one registers, the other finds as soon as it has committed.
+#[test]
+fn a_second_handle_finds_what_the_first_registered() {
+    rt().block_on(async {
+        for be in backends().await {
+            let rb = Rulebook::preset(Preset::B2bProtection);
+            let dir = directory(2);
+            let t0 = parse_local("2026-11-01 10:00").unwrap();
+            let t1 = add_days(t0, 1);
+            for s in [&be.a, &be.b] {
+                let warm = s.warm().await.unwrap();
+                assert_eq!(warm.is_some(), be.name == "sqlite", "{}", be.name);
+            }
+            let first =
+                be.a.execute(&rb, &dir, &register(0, "王先生", "13800138000", t0), t0)
+                    .await
+                    .unwrap();
+            assert_eq!(first.verdict.outcome, Outcome::Accepted, "{}", be.name);
+            let v =
+                be.b.execute(&rb, &dir, &register(1, "王先生", "138****8000", t1), t1)
+                    .await
+                    .unwrap();
+            assert_eq!(v.verdict.outcome, Outcome::Rejected, "{}", be.name);
+            let v =
+                be.b.execute(&rb, &dir, &register(1, "李女士", "13900139000", t1), t1)
+                    .await
+                    .unwrap();
+            assert_eq!(v.verdict.outcome, Outcome::Accepted, "{}", be.name);
+            let v =
+                be.a.execute(&rb, &dir, &register(0, "李女士", "1390013****", t1), t1)
+                    .await
+                    .unwrap();
+            assert_eq!(v.verdict.outcome, Outcome::Rejected, "{}", be.name);
+            assert!(be.a.check().await.unwrap().is_empty(), "{}", be.name);
+            if be.name == "sqlite" {
+                let e = exec("DELETE FROM customer_keys", &be).await.unwrap_err();
+                assert!(e.contains("append log"), "{e}");
+            }
+            be.done().await;
+        }
+    });
+}
+
 #[test]
 fn an_unknown_url_scheme_is_an_error() {
     rt().block_on(async {

@@ -1,0 +1,280 @@
+//! The SQLite backend's customer-key index (客户索引), held in memory.
+//!
+//! Every record is filed under the blind values of its phone's forms and of its name
+//! (`customer_keys`), and every collision check probes a handful of them. Kept as a B-tree keyed
+//! by a random digest, each new key dirtied a page of its own: a batch of registrations wrote some
+//! four random pages a customer to the WAL, and each probe walked the tree. So on SQLite the table
+//! is an append log (rows in the order they were written, the durable record) and lookups use this
+//! open-addressing hash table instead. It is filled from the log on first use and kept current:
+//! the writer adds its rows once their transaction has committed, and every connection reads the
+//! log's newer rows (another process's writes) before it probes.
+//!
+//! A slot holds a record id and the 64-bit blind value mixed with the project's hash, the same
+//! 64 bits the database stores: the table answers exactly what the SQL index answered. It costs
+//! 12 bytes a slot, at most four slots for three keys (about 64 bytes a customer with a phone and a
+//! name, 64 MiB at a million customers).
+
+use crate::backend::Blind;
+use crate::StoreError;
+use rusqlite::Connection;
+
+/// The project's part of a slot's key: FNV-1a of its name, so that one project's keys never answer
+/// another's probes (a coincidence needs two 64-bit values to agree, as in the database).
+fn project_hash(project: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in project.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A slot's key for `(project, blind)`; never 0, which marks an empty slot.
+fn slot_key(project: &str, blind: Blind) -> u64 {
+    match (blind as u64) ^ project_hash(project) {
+        0 => 1,
+        k => k,
+    }
+}
+
+/// A multimap from slot keys to record ids: linear probing, at most three slots in four used.
+#[derive(Default)]
+pub(crate) struct KeyTable {
+    keys: Vec<u64>,
+    ids: Vec<u32>,
+    len: usize,
+}
+
+impl KeyTable {
+    fn home(&self, key: u64) -> usize {
+        // Blind values are uniform already; the multiplication spreads the project's part too.
+        let bits = self.keys.len().trailing_zeros();
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Makes room for `extra` more entries without growing on the way.
+    pub(crate) fn reserve(&mut self, extra: usize) {
+        let need = (self.len + extra).saturating_mul(4) / 3 + 1;
+        if need > self.keys.len() {
+            self.resize(need.next_power_of_two().max(1024));
+        }
+    }
+
+    fn resize(&mut self, cap: usize) {
+        let keys = std::mem::replace(&mut self.keys, vec![0; cap]);
+        let ids = std::mem::replace(&mut self.ids, vec![0; cap]);
+        for (k, id) in keys.into_iter().zip(ids) {
+            if k != 0 {
+                let mut i = self.home(k);
+                while self.keys[i] != 0 {
+                    i = (i + 1) & (cap - 1);
+                }
+                self.keys[i] = k;
+                self.ids[i] = id;
+            }
+        }
+    }
+
+    /// Adds `(key, id)` unless present. Returns whether it was added.
+    pub(crate) fn insert(&mut self, key: u64, id: u32) -> bool {
+        if (self.len + 1) * 4 > self.keys.len() * 3 {
+            self.resize((self.keys.len() * 2).max(1024));
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            match self.keys[i] {
+                0 => break,
+                k if k == key && self.ids[i] == id => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        self.keys[i] = key;
+        self.ids[i] = id;
+        self.len += 1;
+        true
+    }
+
+    /// Calls `f` with every id filed under `key`.
+    pub(crate) fn get(&self, key: u64, mut f: impl FnMut(u32)) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        while self.keys[i] != 0 {
+            if self.keys[i] == key {
+                f(self.ids[i]);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    pub(crate) fn contains(&self, key: u64, id: u32) -> bool {
+        let mut found = false;
+        self.get(key, |x| found |= x == id);
+        found
+    }
+}
+
+/// Refuses a record id the table cannot store (before it is committed).
+pub(crate) fn check_id(customer: i64) -> Result<(), StoreError> {
+    id32(customer).map(|_| ())
+}
+
+/// A record id as the table stores it.
+fn id32(customer: i64) -> Result<u32, StoreError> {
+    u32::try_from(customer).map_err(|_| {
+        StoreError::Batch(format!(
+            "record id {customer} is beyond the 4,294,967,295 records one SQLite database holds"
+        ))
+    })
+}
+
+/// The index and how much of the log it holds.
+#[derive(Default)]
+pub(crate) struct KeyIndex {
+    table: KeyTable,
+    /// The log's last row in the table (row ids grow: rows above it are new).
+    last_row: i64,
+}
+
+impl KeyIndex {
+    /// Reads the log's rows written since the last call (all of them the first time) from the
+    /// connection's current snapshot.
+    pub(crate) fn catch_up(&mut self, c: &Connection) -> Result<(), StoreError> {
+        if self.last_row == 0 {
+            // The first load: size the table for the whole log at once.
+            let rows: i64 =
+                c.query_row("SELECT COALESCE(MAX(id), 0) FROM customer_keys", [], |r| {
+                    r.get(0)
+                })?;
+            self.table.reserve(usize::try_from(rows).unwrap_or(0));
+        }
+        let mut st = c.prepare_cached(
+            "SELECT id, project, key, customer FROM customer_keys WHERE id > ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query([self.last_row])?;
+        // Consecutive rows mostly share a project: hash its name once a run.
+        let mut project = String::new();
+        let mut ph = project_hash("");
+        while let Some(r) = rows.next()? {
+            let row: i64 = r.get(0)?;
+            let p = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            if p != project {
+                project = p.to_string();
+                ph = project_hash(p);
+            }
+            let key = match (r.get::<_, i64>(2)? as u64) ^ ph {
+                0 => 1,
+                k => k,
+            };
+            self.table.insert(key, id32(r.get(3)?)?);
+            self.last_row = self.last_row.max(row);
+        }
+        Ok(())
+    }
+
+    /// `(key, record)` for every record filed under one of `keys` in `project`.
+    pub(crate) fn lookup(&self, project: &str, keys: &[Blind]) -> Vec<(Blind, i64)> {
+        let mut out = Vec::new();
+        for b in keys {
+            self.table
+                .get(slot_key(project, *b), |id| out.push((*b, i64::from(id))));
+        }
+        out
+    }
+
+    /// Whether the log already holds `(project, key, customer)`.
+    pub(crate) fn holds(&self, project: &str, key: Blind, customer: i64) -> bool {
+        id32(customer).is_ok_and(|id| self.table.contains(slot_key(project, key), id))
+    }
+
+    /// Adds rows the caller has committed to the log, the last of them numbered `last_row`.
+    pub(crate) fn add(
+        &mut self,
+        rows: &[(String, Blind, i64)],
+        last_row: i64,
+    ) -> Result<(), StoreError> {
+        self.table.reserve(rows.len());
+        for (p, k, c) in rows {
+            self.table.insert(slot_key(p, *k), id32(*c)?);
+        }
+        self.last_row = self.last_row.max(last_row);
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    proptest! {
+        /// The table answers what a map of sets answers, through every growth.
+        #[test]
+        fn table_is_a_multimap(ops in proptest::collection::vec((0u64..64, 0u32..8), 0..3000)) {
+            let mut t = KeyTable::default();
+            let mut model: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
+            for (k, id) in &ops {
+                // Spread the small keys over the whole range, as digests are.
+                let key = (k + 1).wrapping_mul(0xd6e8_feb8_6659_fd93);
+                prop_assert_eq!(t.insert(key, *id), model.entry(key).or_default().insert(*id));
+            }
+            prop_assert_eq!(t.len(), model.values().map(|s| s.len()).sum::<usize>());
+            for (key, ids) in &model {
+                let mut got = BTreeSet::new();
+                t.get(*key, |id| { got.insert(id); });
+                prop_assert_eq!(&got, ids);
+            }
+            let mut none = Vec::new();
+            t.get(7, |id| none.push(id));
+            prop_assert!(none.is_empty());
+        }
+    }
+
+    #[test]
+    fn projects_do_not_share_keys() {
+        let mut ix = KeyIndex::default();
+        ix.add(&[("a".into(), 42, 1), ("b".into(), 42, 2)], 2)
+            .unwrap();
+        assert_eq!(ix.lookup("a", &[42]), vec![(42, 1)]);
+        assert_eq!(ix.lookup("b", &[42, 43]), vec![(42, 2)]);
+        assert!(ix.holds("a", 42, 1) && !ix.holds("a", 42, 2));
+    }
+
+    #[test]
+    fn ids_beyond_u32_are_refused() {
+        let mut ix = KeyIndex::default();
+        assert!(ix.add(&[("a".into(), 1, 1 << 32)], 1).is_err());
+    }
+
+    #[test]
+    fn catch_up_reads_only_new_rows() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE customer_keys (id INTEGER PRIMARY KEY, project TEXT NOT NULL,
+               key INTEGER NOT NULL, customer INTEGER NOT NULL);
+             INSERT INTO customer_keys (project, key, customer) VALUES ('p', 5, 1), ('p', 6, 1);",
+        )
+        .unwrap();
+        let mut ix = KeyIndex::default();
+        ix.catch_up(&c).unwrap();
+        assert_eq!(ix.len(), 2);
+        c.execute_batch("INSERT INTO customer_keys (project, key, customer) VALUES ('q', 5, 2)")
+            .unwrap();
+        ix.catch_up(&c).unwrap();
+        assert_eq!(ix.len(), 3);
+        assert_eq!(ix.lookup("q", &[5]), vec![(5, 2)]);
+        assert_eq!(ix.lookup("p", &[5, 6]), vec![(5, 1), (6, 1)]);
+    }
+}
