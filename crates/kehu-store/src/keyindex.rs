@@ -17,6 +17,7 @@
 use crate::backend::Blind;
 use crate::StoreError;
 use rusqlite::Connection;
+use std::collections::{HashMap, HashSet};
 
 /// The project's part of a slot's key: FNV-1a of its name, so that one project's keys never answer
 /// another's probes (a coincidence needs two 64-bit values to agree, as in the database).
@@ -37,12 +38,21 @@ fn slot_key(project: &str, blind: Blind) -> u64 {
     }
 }
 
+/// At most this many records of one key live in the slots; the rest go to a set beside them.
+const RUN: usize = 8;
+
 /// A multimap from slot keys to record ids: linear probing, at most three slots in four used.
+///
+/// Most keys have one record or a few, but a common name (王先生) or a masked prefix (`d34:138`)
+/// has thousands. Kept in the slots they would make one long run that every probe landing in it
+/// walks to its end, so a key's records beyond the first [`RUN`] are kept in a set of its own.
 #[derive(Default)]
 pub(crate) struct KeyTable {
     keys: Vec<u64>,
     ids: Vec<u32>,
     len: usize,
+    many: HashMap<u64, HashSet<u32>>,
+    many_len: usize,
 }
 
 impl KeyTable {
@@ -53,7 +63,7 @@ impl KeyTable {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.len + self.many_len
     }
 
     /// Makes room for `extra` more entries without growing on the way.
@@ -86,12 +96,24 @@ impl KeyTable {
         }
         let mask = self.keys.len() - 1;
         let mut i = self.home(key);
+        let mut same = 0;
         loop {
             match self.keys[i] {
                 0 => break,
-                k if k == key && self.ids[i] == id => return false,
-                _ => i = (i + 1) & mask,
+                k if k == key => {
+                    if self.ids[i] == id {
+                        return false;
+                    }
+                    same += 1;
+                }
+                _ => {}
             }
+            i = (i + 1) & mask;
+        }
+        if same >= RUN {
+            let added = self.many.entry(key).or_default().insert(id);
+            self.many_len += usize::from(added);
+            return added;
         }
         self.keys[i] = key;
         self.ids[i] = id;
@@ -101,23 +123,37 @@ impl KeyTable {
 
     /// Calls `f` with every id filed under `key`.
     pub(crate) fn get(&self, key: u64, mut f: impl FnMut(u32)) {
-        if self.keys.is_empty() {
-            return;
-        }
-        let mask = self.keys.len() - 1;
-        let mut i = self.home(key);
-        while self.keys[i] != 0 {
-            if self.keys[i] == key {
-                f(self.ids[i]);
+        if self.slots(key, &mut f) >= RUN {
+            for id in self.many.get(&key).into_iter().flatten() {
+                f(*id);
             }
-            i = (i + 1) & mask;
         }
     }
 
     pub(crate) fn contains(&self, key: u64, id: u32) -> bool {
-        let mut found = false;
-        self.get(key, |x| found |= x == id);
+        let mut found = self.many.get(&key).is_some_and(|s| s.contains(&id));
+        if !found {
+            self.slots(key, &mut |x| found |= x == id);
+        }
         found
+    }
+
+    /// Calls `f` with the ids of `key` in the slots; returns how many there were.
+    fn slots(&self, key: u64, f: &mut impl FnMut(u32)) -> usize {
+        if self.keys.is_empty() {
+            return 0;
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        let mut same = 0;
+        while self.keys[i] != 0 {
+            if self.keys[i] == key {
+                f(self.ids[i]);
+                same += 1;
+            }
+            i = (i + 1) & mask;
+        }
+        same
     }
 }
 
@@ -222,7 +258,7 @@ mod tests {
     proptest! {
         /// The table answers what a map of sets answers, through every growth.
         #[test]
-        fn table_is_a_multimap(ops in proptest::collection::vec((0u64..64, 0u32..8), 0..3000)) {
+        fn table_is_a_multimap(ops in proptest::collection::vec((0u64..64, 0u32..40), 0..3000)) {
             let mut t = KeyTable::default();
             let mut model: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
             for (k, id) in &ops {
