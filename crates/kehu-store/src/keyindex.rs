@@ -11,8 +11,8 @@
 //!
 //! A slot holds a record id and the 64-bit blind value mixed with the project's hash, the same
 //! 64 bits the database stores: the table answers exactly what the SQL index answered. It costs
-//! 12 bytes a slot, at most four slots for three keys (about 64 bytes a customer with a phone and a
-//! name, 64 MiB at a million customers).
+//! 12 bytes a slot, between four and eight slots for three keys as the table fills and doubles:
+//! about 100 MiB at a million customers with a phone and a name each.
 
 use crate::backend::Blind;
 use crate::StoreError;
