@@ -7,6 +7,7 @@
 //! committed batch (group commit), whatever the number of acts in it.
 
 use crate::StoreError;
+use std::collections::BTreeMap;
 
 /// A blind index value (HMAC of an index key).
 pub(crate) type Blind = i64;
@@ -92,4 +93,7 @@ pub(crate) struct Rows {
     pub disputes: Vec<(i64, DisputeRow)>,
     pub violations: Vec<ViolationRow>,
     pub notifications: Vec<NotificationRow>,
+    /// SQLite: each record's holder as the holder log has it (the log the in-memory holder
+    /// index is read from), to compare with `customers`.
+    pub holder_log: Option<BTreeMap<i64, Option<String>>>,
 }

@@ -51,11 +51,16 @@ pub(crate) fn decode(keys: &Keys, row: &SealedRow) -> Result<Event, StoreError> 
 /// The index keys a record gets from an event: its phone's keys, and `h`-prefixed keys of a
 /// household member's phone. None for an invalid act.
 pub(crate) fn keys_of(e: &Event) -> Vec<String> {
-    let mut keys = Vec::new();
     if e.verdict.outcome == Verdict::Invalid {
-        return keys;
+        return Vec::new();
     }
-    if let Some(c) = e.act.customer() {
+    act_keys(&e.act)
+}
+
+/// The index keys an act's event gives its record unless the act is invalid (see [`keys_of`]).
+fn act_keys(act: &Act) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(c) = act.customer() {
         if let Some(Ok(p)) = c.parsed_phone() {
             keys.extend(p.index_keys());
         }
@@ -99,6 +104,45 @@ fn usual_probes(cmd: &Command) -> Vec<String> {
         }
     }
     keys
+}
+
+/// What the writer needs of an act that does not depend on the ledger, worked out on the caller's
+/// thread before the act is queued (an HMAC a key, so that the single writer does less): the blind
+/// values of the keys its decision probes first and of the keys its event will add.
+#[derive(Default)]
+pub(crate) struct Prepared {
+    /// The blind values of [`usual_probes`].
+    usual: Vec<Blind>,
+    /// The blind values of [`act_keys`].
+    event_keys: Vec<Blind>,
+    /// Every key string above with its blind value.
+    blinds: Vec<(String, Blind)>,
+}
+
+impl Prepared {
+    pub(crate) fn new(keys: &Keys, cmd: &Command) -> Prepared {
+        let mut p = Prepared::default();
+        for k in usual_probes(cmd) {
+            let b = keys.blind(&k);
+            p.usual.push(b);
+            p.blinds.push((k, b));
+        }
+        for k in act_keys(&cmd.act) {
+            let b = match p.blinds.iter().find(|(s, _)| *s == k) {
+                Some((_, b)) => *b,
+                None => keys.blind(&k),
+            };
+            p.event_keys.push(b);
+            p.blinds.push((k, b));
+        }
+        p
+    }
+}
+
+/// An act on its way to the writer.
+pub(crate) struct Queued {
+    pub item: Item,
+    pub prepared: Prepared,
 }
 
 /// The rows an event adds to the dispute, violation and notification projections (shared by the
@@ -197,16 +241,46 @@ impl Cache {
         project: &str,
         keys: &[String],
     ) -> Result<(), StoreError> {
-        let probed = self.probed.entry(project.to_string()).or_default();
-        let mut missing: Vec<Blind> = Vec::new();
+        let mut blinds = Vec::with_capacity(keys.len());
         for k in keys {
-            let b = *self
-                .blinds
-                .entry(k.clone())
-                .or_insert_with(|| self.keys.blind(k));
-            if let std::collections::hash_map::Entry::Vacant(v) = probed.entry(b) {
+            let b = match self.blinds.get(k) {
+                Some(b) => *b,
+                None => {
+                    let b = self.keys.blind(k);
+                    self.blinds.insert(k.clone(), b);
+                    b
+                }
+            };
+            blinds.push(b);
+        }
+        self.prefetch_blinds(r, project, &blinds).await
+    }
+
+    /// Takes the blind values an act's preparation computed.
+    fn learn(&mut self, p: &Prepared) {
+        for (k, b) in &p.blinds {
+            if !self.blinds.contains_key(k) {
+                self.blinds.insert(k.clone(), *b);
+            }
+        }
+    }
+
+    /// [`Cache::prefetch`] of keys whose blind values are known.
+    async fn prefetch_blinds<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        blinds: &[Blind],
+    ) -> Result<(), StoreError> {
+        let probed = match self.probed.get_mut(project) {
+            Some(p) => p,
+            None => self.probed.entry(project.to_string()).or_default(),
+        };
+        let mut missing: Vec<Blind> = Vec::new();
+        for b in blinds {
+            if let std::collections::hash_map::Entry::Vacant(v) = probed.entry(*b) {
                 v.insert(BTreeSet::new());
-                missing.push(b);
+                missing.push(*b);
             }
         }
         if missing.is_empty() {
@@ -366,6 +440,7 @@ impl Cache {
         &mut self,
         r: &mut R,
         item: &Item,
+        prepared: &Prepared,
     ) -> Result<Decision, StoreError> {
         let cmd = &item.command;
         let project = self.project(r, &cmd.project).await?;
@@ -377,7 +452,8 @@ impl Cache {
         };
         if let Some(c) = cmd.act.customer() {
             if let Some(Ok(phone)) = c.parsed_phone() {
-                self.prefetch(r, &cmd.project, &usual_probes(cmd)).await?;
+                self.prefetch_blinds(r, &cmd.project, &prepared.usual)
+                    .await?;
                 ctx.candidates = self.views(r, &cmd.project, &phone).await?;
                 // Household: the phone the act names, and links recorded on the customer's records.
                 let mut hh: Vec<Phone> = Vec::new();
@@ -452,6 +528,7 @@ impl Cache {
     pub(crate) fn append(
         &mut self,
         cmd: &Command,
+        prepared: &Prepared,
         d: &Decision,
     ) -> Result<Option<i64>, StoreError> {
         if matches!(cmd.act, Act::Query { .. }) {
@@ -489,20 +566,19 @@ impl Cache {
             key_id,
             sealed,
         ));
-        self.project_event(event);
+        let keys = if event.verdict.outcome == Verdict::Invalid {
+            Vec::new()
+        } else {
+            prepared.event_keys.clone()
+        };
+        self.project_event(event, keys);
         Ok(Some(seq))
     }
 
-    /// Applies one event to the cached state and the batch's rows (what the check's fold does).
-    fn project_event(&mut self, e: Event) {
+    /// Applies one event, whose index keys' blind values are `blinds`, to the cached state and
+    /// the batch's rows (what the check's fold does).
+    fn project_event(&mut self, e: Event, blinds: Vec<Blind>) {
         let e = Arc::new(e);
-        let blinds: Vec<Blind> = keys_of(&e)
-            .into_iter()
-            .map(|k| match self.blinds.get(&k) {
-                Some(b) => *b,
-                None => self.keys.blind(&k),
-            })
-            .collect();
         for c in &e.customers {
             self.out.links.push((c.0, e.seq));
             self.last_seq.insert(c.0, e.seq);
@@ -620,27 +696,28 @@ pub(crate) fn audit_detail(base: &str, r: &Result<Outcome, StoreError>) -> Strin
 pub(crate) async fn run_batch<W: Write>(
     mut tx: W,
     keys: Arc<Keys>,
-    items: &[Item],
+    items: &[Queued],
     audits: &[(Option<usize>, crate::audit::AuditEntry)],
 ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
     let (seq, customer) = tx.next_ids().await?;
     let mut cache = Cache::new(keys.clone(), seq, customer);
     // The batch's usual probes in one query per project: most acts then need no further read.
-    let mut probes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for item in items {
+    let mut probes: BTreeMap<&str, Vec<Blind>> = BTreeMap::new();
+    for q in items {
+        cache.learn(&q.prepared);
         probes
-            .entry(&item.command.project)
+            .entry(&q.item.command.project)
             .or_default()
-            .extend(usual_probes(&item.command));
+            .extend(&q.prepared.usual);
     }
-    for (project, keys) in probes {
-        cache.prefetch(&mut tx, project, &keys).await?;
+    for (project, blinds) in probes {
+        cache.prefetch_blinds(&mut tx, project, &blinds).await?;
     }
     let mut results = Vec::with_capacity(items.len());
-    for item in items {
-        match cache.decide(&mut tx, item).await {
+    for Queued { item, prepared } in items {
+        match cache.decide(&mut tx, item, prepared).await {
             Ok(d) => {
-                let seq = cache.append(&item.command, &d)?;
+                let seq = cache.append(&item.command, prepared, &d)?;
                 results.push(Ok(Outcome {
                     verdict: d.verdict,
                     seq,
@@ -722,8 +799,10 @@ pub(crate) async fn run_read<R: Read>(
     keys: Arc<Keys>,
     item: &Item,
 ) -> Result<Outcome, StoreError> {
+    let prepared = Prepared::new(&keys, &item.command);
     let mut cache = Cache::new(keys, 0, 0);
-    let d = cache.decide(r, item).await?;
+    cache.learn(&prepared);
+    let d = cache.decide(r, item, &prepared).await?;
     Ok(Outcome {
         verdict: d.verdict,
         seq: None,

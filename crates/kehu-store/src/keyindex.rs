@@ -177,6 +177,8 @@ pub(crate) struct KeyIndex {
     table: KeyTable,
     /// The log's last row in the table (row ids grow: rows above it are new).
     last_row: i64,
+    /// The holder index, kept current the same way (see [`crate::holders`]).
+    pub(crate) holders: crate::holders::HolderIndex,
 }
 
 impl KeyIndex {

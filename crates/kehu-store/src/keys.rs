@@ -10,7 +10,8 @@
 //! The key file is TOML, created on first start with mode 0600 (or named by `KEHU_KEY_FILE`). A
 //! file readable by group or others is refused, as ssh refuses a private key.
 
-use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::aead::rand_core::RngCore;
+use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,38 @@ pub struct Keys {
     index_raw: [u8; 32],
     data: BTreeMap<u32, ([u8; 32], XChaCha20Poly1305, String)>,
     active: u32,
+    /// Where seals take their nonces (shared by clones, so no two seals share one).
+    nonces: std::sync::Arc<Nonces>,
+}
+
+/// XChaCha20-Poly1305 nonces without a system call per seal: 16 random bytes drawn from the OS
+/// once per process, then a 64-bit counter. A nonce must never repeat under one key; within a
+/// process the counter sees to that, and two processes repeat one only if they draw the same 128
+/// random bits.
+struct Nonces {
+    prefix: [u8; 16],
+    counter: std::sync::atomic::AtomicU64,
+}
+
+impl Nonces {
+    fn new() -> Nonces {
+        let mut prefix = [0u8; 16];
+        OsRng.fill_bytes(&mut prefix);
+        Nonces {
+            prefix,
+            counter: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> XNonce {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut nonce = XNonce::default();
+        nonce[..16].copy_from_slice(&self.prefix);
+        nonce[16..].copy_from_slice(&n.to_le_bytes());
+        nonce
+    }
 }
 
 impl std::fmt::Debug for Keys {
@@ -79,7 +112,6 @@ impl std::fmt::Debug for Keys {
 }
 
 fn random32() -> [u8; 32] {
-    use chacha20poly1305::aead::rand_core::RngCore;
     let mut k = [0u8; 32];
     OsRng.fill_bytes(&mut k);
     k
@@ -125,6 +157,7 @@ impl Keys {
             index_raw,
             data: BTreeMap::new(),
             active: 0,
+            nonces: std::sync::Arc::new(Nonces::new()),
         }
     }
 
@@ -157,7 +190,7 @@ impl Keys {
         let Some((_, cipher, _)) = self.data.get(&self.active) else {
             unreachable!("Keys always hold their active key")
         };
-        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let nonce = self.nonces.next();
         let sealed = cipher
             .encrypt(&nonce, Payload { msg: plain, aad })
             .unwrap_or_else(|_| unreachable!("XChaCha20-Poly1305 encrypts any length we store"));
@@ -342,6 +375,28 @@ fn fingerprint(key: &[u8; 32]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_two_seals_share_a_nonce_even_through_clones_and_threads() {
+        let k = Keys::generate();
+        let nonces = std::sync::Mutex::new(std::collections::HashSet::new());
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                let (k, nonces) = (k.clone(), &nonces);
+                s.spawn(move || {
+                    for _ in 0..1000 {
+                        let (_, sealed) = k.seal(b"aad", b"x");
+                        let fresh = nonces.lock().unwrap().insert(sealed[..NONCE].to_vec());
+                        assert!(fresh, "a nonce repeated");
+                    }
+                });
+            }
+        });
+        // Another process (here: another key set) draws another prefix.
+        let (_, a) = k.seal(b"aad", b"x");
+        let (_, b) = Keys::generate().seal(b"aad", b"x");
+        assert_ne!(a[..16], b[..16]);
+    }
 
     #[test]
     fn seal_open_round_trip_and_tamper() {

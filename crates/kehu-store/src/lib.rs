@@ -15,6 +15,7 @@
 pub mod audit;
 mod backend;
 mod batch;
+mod holders;
 mod keyindex;
 pub mod keys;
 mod postgres;
@@ -93,7 +94,7 @@ type Results = Result<Vec<Result<Outcome, StoreError>>, StoreError>;
 
 /// Acts waiting for the writer, with where to send their results.
 struct Job {
-    items: Vec<Item>,
+    items: Vec<batch::Queued>,
     /// Audit entries to append in the same transaction; `Some(i)`: about item `i` of this job,
     /// completed with its outcome.
     audits: Vec<(Option<usize>, AuditEntry)>,
@@ -391,6 +392,13 @@ impl Store {
         audits: Vec<(Option<usize>, AuditEntry)>,
     ) -> Result<Pending, StoreError> {
         let (reply, rx) = oneshot::channel();
+        let items = items
+            .into_iter()
+            .map(|item| batch::Queued {
+                prepared: batch::Prepared::new(&self.keys, &item.command),
+                item,
+            })
+            .collect();
         self.jobs
             .send(Job {
                 items,
@@ -634,6 +642,18 @@ impl Store {
             Backend::Sqlite(db) => db.run(sqlite::rows).await?,
             Backend::Postgres(p) => postgres::rows(p).await?,
         };
+        if let Some(log) = &rows.holder_log {
+            for (id, (_, holder, _, _)) in &rows.customers {
+                let logged = log.get(id).cloned().flatten();
+                if logged != *holder {
+                    diffs.push(Difference {
+                        table: "holder_log",
+                        key: id.to_string(),
+                        detail: format!("the log says {logged:?}, the record says {holder:?}"),
+                    });
+                }
+            }
+        }
         let actual = Projections::from_rows(rows)?;
         expected.compare(&actual, &mut diffs);
         Ok(diffs)
@@ -713,7 +733,7 @@ fn gather(
 ) -> (
     Vec<Job>,
     Vec<usize>,
-    Vec<Item>,
+    Vec<batch::Queued>,
     Vec<(Option<usize>, AuditEntry)>,
 ) {
     let mut n = first.items.len() + first.audits.len();

@@ -70,6 +70,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: (include_str!("../migrations/postgres/0005_key_log.sql"), ""),
         step: Step::None,
     },
+    Migration {
+        version: 6,
+        name: "lean projections",
+        sqlite: (include_str!("../migrations/sqlite/0006_lean_keys.sql"), ""),
+        postgres: (
+            include_str!("../migrations/postgres/0006_lean_keys.sql"),
+            "",
+        ),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

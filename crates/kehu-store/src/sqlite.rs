@@ -10,7 +10,7 @@ use crate::keyindex::KeyIndex;
 use crate::keys::Keys;
 use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -124,6 +124,7 @@ impl Db {
         self.with_conn(move |c| {
             let mut ix = index.lock().map_err(|_| poisoned())?;
             ix.catch_up(c)?;
+            ix.holders.catch_up(c)?;
             Ok(ix.len())
         })
     }
@@ -253,6 +254,9 @@ pub(crate) struct SqliteTx<'c> {
     /// Key rows this transaction wrote, for the index once it has committed, and the last one's id.
     added: Vec<(String, Blind, i64)>,
     added_last: i64,
+    /// Holder-log rows this transaction wrote, likewise.
+    holders_added: Vec<(i64, String, String)>,
+    holders_last: i64,
 }
 
 impl<'c> SqliteTx<'c> {
@@ -268,6 +272,8 @@ impl<'c> SqliteTx<'c> {
             index,
             added: Vec::new(),
             added_last: 0,
+            holders_added: Vec::new(),
+            holders_last: 0,
         })
     }
 
@@ -336,13 +342,81 @@ impl Read for SqliteTx<'_> {
     }
 
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT id FROM customers WHERE project = ?1 AND holder = ?2")?;
-        let rows = st.query_map([project, holder], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
+        ix.holders.catch_up(self.conn)?;
+        Ok(ix.holders.held_by(project, holder))
     }
 }
+
+/// Appends the batch's changes of holder to the holder log (a record's first holder, and a new
+/// one), after reading what other processes appended (the write lock is held). Returns the rows
+/// and the last one's id, for the index once the transaction has committed.
+#[allow(clippy::type_complexity)]
+fn log_holders(
+    c: &Connection,
+    index: &SharedIndex,
+    w: &WriteSet,
+) -> Result<(Vec<(i64, String, String)>, i64), StoreError> {
+    let mut rows: Vec<(i64, String, String)> = Vec::new();
+    for (id, (p, h, _, _)) in &w.new_customers {
+        if let Some(h) = h {
+            rows.push((*id, p.clone(), h.clone()));
+        }
+    }
+    let changed: Vec<(i64, &String)> = (w.customer_updates.iter())
+        .filter_map(|(id, (_, h, _))| h.as_ref().map(|h| (*id, h)))
+        .collect();
+    if rows.is_empty() && changed.is_empty() {
+        return Ok((rows, 0));
+    }
+    let mut ix = index.lock().map_err(|_| poisoned())?;
+    ix.holders.catch_up(c)?;
+    let mut st = c.prepare_cached("SELECT project FROM customers WHERE id = ?1")?;
+    for (id, h) in changed {
+        let p: String = st.query_row([id], |r| r.get(0))?;
+        if !ix.holders.holds(id, &p, h) {
+            rows.push((id, p, h.clone()));
+        }
+    }
+    if rows.is_empty() {
+        return Ok((rows, 0));
+    }
+    let params: Vec<[&dyn ToSql; 3]> = (rows.iter())
+        .map(|(id, p, h)| [id as _, p as _, h as _])
+        .collect();
+    insert_many(c, "holder_log (customer, project, holder)", &params)?;
+    drop(params);
+    Ok((rows, c.last_insert_rowid()))
+}
+
+/// Inserts `rows` into `table` (`name (columns…)`), many to a statement: one statement run, and
+/// one statement journal, for up to [`MANY`] rows instead of one each.
+fn insert_many<const K: usize>(
+    c: &Connection,
+    table: &str,
+    rows: &[[&dyn ToSql; K]],
+) -> Result<(), StoreError> {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = if rest.len() >= MANY {
+            MANY
+        } else if rest.len() >= 8 {
+            8
+        } else {
+            1
+        };
+        let (chunk, tail) = rest.split_at(n);
+        let one = format!("({})", vec!["?"; K].join(", "));
+        let sql = format!("INSERT INTO {table} VALUES {}", vec![one; n].join(", "));
+        let mut st = c.prepare_cached(&sql)?;
+        st.execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// The most rows [`insert_many`] puts in one statement.
+const MANY: usize = 32;
 
 impl Write for SqliteTx<'_> {
     async fn next_ids(&mut self) -> Result<(i64, i64), StoreError> {
@@ -383,11 +457,8 @@ impl Write for SqliteTx<'_> {
         for (id, (p, h, r, s)) in &w.new_customers {
             st.execute(params![id, p, h, r, s])?;
         }
-        let mut st =
-            c.prepare_cached("INSERT INTO event_customers (customer, seq) VALUES (?1, ?2)")?;
-        for (cu, s) in &w.links {
-            st.execute(params![cu, s])?;
-        }
+        let links: Vec<[&dyn ToSql; 2]> = w.links.iter().map(|(cu, s)| [cu as _, s as _]).collect();
+        insert_many(c, "event_customers (customer, seq)", &links)?;
         let mut st = c.prepare_cached(
             "UPDATE customers SET last_seq = COALESCE(?2, last_seq), \
                holder = COALESCE(?3, holder), holder_rule = COALESCE(?4, holder_rule) \
@@ -396,6 +467,8 @@ impl Write for SqliteTx<'_> {
         for (id, (s, h, r)) in &w.customer_updates {
             st.execute(params![id, s, h, r])?;
         }
+        let index = self.index()?.clone();
+        (self.holders_added, self.holders_last) = log_holders(c, &index, w)?;
         if !w.keys.is_empty() {
             // The log takes a row only for a key its record does not have yet: read what other
             // processes wrote first (the write lock is held, so nothing comes in between).
@@ -404,17 +477,16 @@ impl Write for SqliteTx<'_> {
             })?;
             let mut ix = index.lock().map_err(|_| poisoned())?;
             ix.catch_up(c)?;
-            let mut st = c.prepare_cached(
-                "INSERT INTO customer_keys (project, key, customer) VALUES (?1, ?2, ?3)",
-            )?;
             for (p, k, cu) in &w.keys {
                 crate::keyindex::check_id(*cu)?;
-                if ix.holds(p, *k, *cu) {
-                    continue;
+                if !ix.holds(p, *k, *cu) {
+                    self.added.push((p.clone(), *k, *cu));
                 }
-                st.execute(params![p, k, cu])?;
-                self.added.push((p.clone(), *k, *cu));
             }
+            let rows: Vec<[&dyn ToSql; 3]> = (self.added.iter())
+                .map(|(p, k, cu)| [p as _, k as _, cu as _])
+                .collect();
+            insert_many(c, "customer_keys (project, key, customer)", &rows)?;
             self.added_last = c.last_insert_rowid();
         }
         let mut st = c.prepare_cached(
@@ -457,9 +529,15 @@ impl Write for SqliteTx<'_> {
     async fn commit(mut self) -> Result<(), StoreError> {
         self.open = false;
         self.conn.execute_batch("COMMIT")?;
-        if !self.added.is_empty() {
+        if !self.added.is_empty() || !self.holders_added.is_empty() {
             let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
-            ix.add(&self.added, self.added_last)?;
+            // Each log's last id only means something when this transaction appended to it.
+            if !self.added.is_empty() {
+                ix.add(&self.added, self.added_last)?;
+            }
+            if !self.holders_added.is_empty() {
+                ix.holders.add(&self.holders_added, self.holders_last)?;
+            }
         }
         Ok(())
     }
@@ -528,6 +606,13 @@ pub(crate) fn rows(c: &mut Connection) -> Result<Rows, StoreError> {
     for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
         out.keys.push(r?);
     }
+    let mut log = std::collections::BTreeMap::new();
+    let mut st = c.prepare("SELECT customer, holder FROM holder_log ORDER BY id")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (customer, holder): (i64, Option<String>) = r?;
+        log.insert(customer, holder);
+    }
+    out.holder_log = Some(log);
     let mut st = c.prepare("SELECT name, state FROM projects")?;
     for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
         out.projects.push(r?);

@@ -380,9 +380,27 @@ fn a_second_handle_finds_what_the_first_registered() {
                     .unwrap();
             assert_eq!(v.verdict.outcome, Outcome::Rejected, "{}", be.name);
             assert!(be.a.check().await.unwrap().is_empty(), "{}", be.name);
+            // Each handle knows who holds what, whichever handle registered it.
+            for s in [&be.a, &be.b] {
+                for (staff, name) in [("S0", "王先生"), ("S1", "李女士")] {
+                    let holder = kehu_core::model::Party::Staff(StaffId(staff.into()));
+                    let (views, total) =
+                        s.held("default", &holder.to_string(), 0, 10).await.unwrap();
+                    assert_eq!(total, 1, "{} {staff}", be.name);
+                    let named = views[0]
+                        .events
+                        .iter()
+                        .any(|e| e.act.customer().and_then(|c| c.name.as_deref()) == Some(name));
+                    assert!(named, "{} {staff}", be.name);
+                }
+            }
             if be.name == "sqlite" {
-                let e = exec("DELETE FROM customer_keys", &be).await.unwrap_err();
-                assert!(e.contains("append log"), "{e}");
+                for table in ["customer_keys", "holder_log"] {
+                    let e = exec(&format!("DELETE FROM {table}"), &be)
+                        .await
+                        .unwrap_err();
+                    assert!(e.contains("append log"), "{e}");
+                }
             }
             be.done().await;
         }
