@@ -10,6 +10,7 @@
 //! every reader first reads the log's rows above the last one it holds. The `holder` column of
 //! `customers` stays as it was; the ledger check compares the log with it.
 
+use crate::keyindex::id32;
 use crate::StoreError;
 use rusqlite::Connection;
 use std::collections::{HashMap, HashSet};
@@ -25,15 +26,6 @@ pub(crate) struct HolderIndex {
     holder_of: HashMap<u32, u32>,
     /// The last log row read or written.
     last_row: i64,
-}
-
-/// A record id as the map stores it (SQLite numbers records from 1 up, one at a time).
-fn id32(customer: i64) -> Result<u32, StoreError> {
-    u32::try_from(customer).map_err(|_| {
-        StoreError::Batch(format!(
-            "record {customer} is beyond the 2^32 records one SQLite database holds"
-        ))
-    })
 }
 
 impl HolderIndex {

@@ -162,8 +162,8 @@ pub(crate) fn check_id(customer: i64) -> Result<(), StoreError> {
     id32(customer).map(|_| ())
 }
 
-/// A record id as the table stores it.
-fn id32(customer: i64) -> Result<u32, StoreError> {
+/// A record id as the in-memory indexes store it.
+pub(crate) fn id32(customer: i64) -> Result<u32, StoreError> {
     u32::try_from(customer).map_err(|_| {
         StoreError::Batch(format!(
             "record id {customer} is beyond the 4,294,967,295 records one SQLite database holds"

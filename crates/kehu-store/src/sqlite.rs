@@ -472,9 +472,6 @@ impl Write for SqliteTx<'_> {
         if !w.keys.is_empty() {
             // The log takes a row only for a key its record does not have yet: read what other
             // processes wrote first (the write lock is held, so nothing comes in between).
-            let index = self.index.as_ref().ok_or_else(|| {
-                StoreError::Batch("internal: customer keys without the index".into())
-            })?;
             let mut ix = index.lock().map_err(|_| poisoned())?;
             ix.catch_up(c)?;
             for (p, k, cu) in &w.keys {
