@@ -11,8 +11,9 @@
 //!
 //! A slot holds a record id and the 64-bit blind value mixed with the project's hash, the same
 //! 64 bits the database stores: the table answers exactly what the SQL index answered. It costs
-//! 12 bytes a slot, between four and eight slots for three keys as the table fills and doubles:
-//! about 100 MiB at a million customers with a phone and a name each.
+//! 12 bytes a slot, between four and six slots for three entries as the table fills and grows by
+//! half: some 60 to 90 MiB at a million customers with a phone and a name each (about four and a
+//! half entries a customer; a key's entries beyond the first few go to a set, see [`RUN`]).
 
 use crate::backend::Blind;
 use crate::StoreError;
@@ -41,13 +42,76 @@ fn slot_key(project: &str, blind: Blind) -> u64 {
 /// At most this many records of one key live in the slots; the rest go to a set beside them.
 const RUN: usize = 8;
 
-/// A multimap from slot keys to record ids: linear probing, at most three slots in four used.
+/// The top bits of a slot key's mix choose its shard.
+const SHARD_BITS: u32 = 6;
+
+/// Spreads a slot key's bits: blind values are uniform already, the multiplication spreads the
+/// project's part too.
+fn mix(key: u64) -> u64 {
+    key.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A multimap from slot keys to record ids, in [`SHARD_BITS`]² shards that grow one at a time.
+///
+/// One table doubling at once held the old and the new arrays together for a moment: at a million
+/// customers the process's peak memory was the steady state plus half again of the table (some
+/// 50 MiB). A shard grows when it alone is three quarters full, so the moment costs a 64th.
+pub(crate) struct KeyTable {
+    shards: Vec<Shard>,
+}
+
+impl Default for KeyTable {
+    fn default() -> KeyTable {
+        KeyTable {
+            shards: (0..1 << SHARD_BITS).map(|_| Shard::default()).collect(),
+        }
+    }
+}
+
+impl KeyTable {
+    fn shard(&self, key: u64) -> &Shard {
+        &self.shards[(mix(key) >> (64 - SHARD_BITS)) as usize]
+    }
+
+    fn shard_mut(&mut self, key: u64) -> &mut Shard {
+        &mut self.shards[(mix(key) >> (64 - SHARD_BITS)) as usize]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(Shard::len).sum()
+    }
+
+    /// Makes room for about `extra` more entries (spread evenly, as uniform keys are; a shard
+    /// that gets more than its share grows on the way).
+    pub(crate) fn reserve(&mut self, extra: usize) {
+        let each = extra.div_ceil(self.shards.len());
+        for s in &mut self.shards {
+            s.reserve(each);
+        }
+    }
+
+    /// Adds `(key, id)` unless present. Returns whether it was added.
+    pub(crate) fn insert(&mut self, key: u64, id: u32) -> bool {
+        self.shard_mut(key).insert(key, id)
+    }
+
+    /// Calls `f` with every id filed under `key`.
+    pub(crate) fn get(&self, key: u64, f: impl FnMut(u32)) {
+        self.shard(key).get(key, f)
+    }
+
+    pub(crate) fn contains(&self, key: u64, id: u32) -> bool {
+        self.shard(key).contains(key, id)
+    }
+}
+
+/// One shard: linear probing, at most three slots in four used.
 ///
 /// Most keys have one record or a few, but a common name (王先生) or a masked prefix (`d34:138`)
 /// has thousands. Kept in the slots they would make one long run that every probe landing in it
 /// walks to its end, so a key's records beyond the first [`RUN`] are kept in a set of its own.
 #[derive(Default)]
-pub(crate) struct KeyTable {
+struct Shard {
     keys: Vec<u64>,
     ids: Vec<u32>,
     len: usize,
@@ -55,22 +119,31 @@ pub(crate) struct KeyTable {
     many_len: usize,
 }
 
-impl KeyTable {
+impl Shard {
+    /// The first slot to try: the bits below those that chose the shard, scaled to the table's
+    /// length (any length, so that the table grows by half rather than doubling).
     fn home(&self, key: u64) -> usize {
-        // Blind values are uniform already; the multiplication spreads the project's part too.
-        let bits = self.keys.len().trailing_zeros();
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+        ((u128::from(mix(key) << SHARD_BITS) * self.keys.len() as u128) >> 64) as usize
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// The slot after `i`, wrapping around.
+    fn next(&self, i: usize) -> usize {
+        if i + 1 == self.keys.len() {
+            0
+        } else {
+            i + 1
+        }
+    }
+
+    fn len(&self) -> usize {
         self.len + self.many_len
     }
 
     /// Makes room for `extra` more entries without growing on the way.
-    pub(crate) fn reserve(&mut self, extra: usize) {
+    fn reserve(&mut self, extra: usize) {
         let need = (self.len + extra).saturating_mul(4) / 3 + 1;
         if need > self.keys.len() {
-            self.resize(need.next_power_of_two().max(1024));
+            self.resize(need.max(16));
         }
     }
 
@@ -81,7 +154,7 @@ impl KeyTable {
             if k != 0 {
                 let mut i = self.home(k);
                 while self.keys[i] != 0 {
-                    i = (i + 1) & (cap - 1);
+                    i = self.next(i);
                 }
                 self.keys[i] = k;
                 self.ids[i] = id;
@@ -90,11 +163,11 @@ impl KeyTable {
     }
 
     /// Adds `(key, id)` unless present. Returns whether it was added.
-    pub(crate) fn insert(&mut self, key: u64, id: u32) -> bool {
+    fn insert(&mut self, key: u64, id: u32) -> bool {
         if (self.len + 1) * 4 > self.keys.len() * 3 {
-            self.resize((self.keys.len() * 2).max(1024));
+            // Half as large again: three slots in four used become one in two.
+            self.resize((self.keys.len() * 3 / 2).max(16));
         }
-        let mask = self.keys.len() - 1;
         let mut i = self.home(key);
         let mut same = 0;
         loop {
@@ -108,7 +181,7 @@ impl KeyTable {
                 }
                 _ => {}
             }
-            i = (i + 1) & mask;
+            i = self.next(i);
         }
         if same >= RUN {
             let added = self.many.entry(key).or_default().insert(id);
@@ -122,7 +195,7 @@ impl KeyTable {
     }
 
     /// Calls `f` with every id filed under `key`.
-    pub(crate) fn get(&self, key: u64, mut f: impl FnMut(u32)) {
+    fn get(&self, key: u64, mut f: impl FnMut(u32)) {
         if self.slots(key, &mut f) >= RUN {
             for id in self.many.get(&key).into_iter().flatten() {
                 f(*id);
@@ -130,7 +203,7 @@ impl KeyTable {
         }
     }
 
-    pub(crate) fn contains(&self, key: u64, id: u32) -> bool {
+    fn contains(&self, key: u64, id: u32) -> bool {
         let mut found = self.many.get(&key).is_some_and(|s| s.contains(&id));
         if !found {
             self.slots(key, &mut |x| found |= x == id);
@@ -143,7 +216,6 @@ impl KeyTable {
         if self.keys.is_empty() {
             return 0;
         }
-        let mask = self.keys.len() - 1;
         let mut i = self.home(key);
         let mut same = 0;
         while self.keys[i] != 0 {
@@ -151,7 +223,7 @@ impl KeyTable {
                 f(self.ids[i]);
                 same += 1;
             }
-            i = (i + 1) & mask;
+            i = self.next(i);
         }
         same
     }
@@ -260,7 +332,7 @@ mod tests {
     proptest! {
         /// The table answers what a map of sets answers, through every growth.
         #[test]
-        fn table_is_a_multimap(ops in proptest::collection::vec((0u64..64, 0u32..40), 0..3000)) {
+        fn table_is_a_multimap(ops in proptest::collection::vec((0u64..512, 0u32..40), 0..4000)) {
             let mut t = KeyTable::default();
             let mut model: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
             for (k, id) in &ops {
