@@ -227,6 +227,12 @@ pub(crate) async fn open_store(url: &str) -> anyhow::Result<Store> {
     }
 }
 
+/// mimalloc: the writer thread allocates and frees many small values per act (events, index keys,
+/// SQLite's pages), and glibc's allocator spent a fifth of its time there, partly waiting on arena
+/// locks shared with the other threads.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
