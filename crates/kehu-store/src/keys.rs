@@ -11,7 +11,7 @@
 //! file readable by group or others is refused, as ssh refuses a private key.
 
 use chacha20poly1305::aead::rand_core::RngCore;
-use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
+use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const NONCE: usize = 24;
+/// The Poly1305 tag after the ciphertext.
+const TAG: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -191,12 +193,14 @@ impl Keys {
             unreachable!("Keys always hold their active key")
         };
         let nonce = self.nonces.next();
-        let sealed = cipher
-            .encrypt(&nonce, Payload { msg: plain, aad })
-            .unwrap_or_else(|_| unreachable!("XChaCha20-Poly1305 encrypts any length we store"));
-        let mut out = Vec::with_capacity(NONCE + sealed.len());
+        // nonce ‖ ciphertext ‖ tag, encrypted where it lies: one allocation, no copy.
+        let mut out = Vec::with_capacity(NONCE + plain.len() + TAG);
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
+        out.extend_from_slice(plain);
+        let tag = cipher
+            .encrypt_in_place_detached(&nonce, aad, &mut out[NONCE..])
+            .unwrap_or_else(|_| unreachable!("XChaCha20-Poly1305 encrypts any length we store"));
+        out.extend_from_slice(&tag);
         (self.active, out)
     }
 

@@ -474,9 +474,17 @@ impl Write for SqliteTx<'_> {
             // processes wrote first (the write lock is held, so nothing comes in between).
             let mut ix = index.lock().map_err(|_| poisoned())?;
             ix.catch_up(c)?;
+            // A record this batch creates (ids from the first new one up, under the write lock)
+            // has no key in the log yet: only older records' keys are looked up.
+            let first_new = w
+                .new_customers
+                .iter()
+                .map(|n| n.0)
+                .min()
+                .unwrap_or(i64::MAX);
             for (p, k, cu) in &w.keys {
                 crate::keyindex::check_id(*cu)?;
-                if !ix.holds(p, *k, *cu) {
+                if *cu >= first_new || !ix.holds(p, *k, *cu) {
                     self.added.push((p.clone(), *k, *cu));
                 }
             }
