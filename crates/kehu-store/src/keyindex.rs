@@ -143,7 +143,9 @@ impl Shard {
     fn reserve(&mut self, extra: usize) {
         let need = (self.len + extra).saturating_mul(4) / 3 + 1;
         if need > self.keys.len() {
-            self.resize(need.max(16));
+            // At least half as large again, as [`Shard::insert`] grows: a table grown to the
+            // exact need of each batch would be copied at every batch.
+            self.resize(need.max(self.keys.len() * 3 / 2).max(16));
         }
     }
 
@@ -350,6 +352,29 @@ mod tests {
             t.get(7, |id| none.push(id));
             prop_assert!(none.is_empty());
         }
+    }
+
+    /// Growing for batch after batch costs a copy of the shard only now and then: each growth
+    /// makes it at least half as large again.
+    #[test]
+    fn shards_grow_geometrically() {
+        let mut s = Shard::default();
+        let mut caps = vec![0];
+        for i in 0..100_000u64 {
+            s.reserve(3);
+            s.insert((i + 1).wrapping_mul(0xd6e8_feb8_6659_fd93), i as u32);
+            if s.keys.len() != *caps.last().unwrap() {
+                caps.push(s.keys.len());
+            }
+        }
+        for w in caps.windows(2).skip(1) {
+            assert!(w[1] >= w[0] * 3 / 2, "grew from {} to {}", w[0], w[1]);
+        }
+        assert!(
+            caps.len() < 30,
+            "{} growths for 100,000 entries",
+            caps.len()
+        );
     }
 
     #[test]
