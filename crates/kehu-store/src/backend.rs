@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub(crate) type Blind = i64;
 
 /// A sealed ledger entry as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SealedRow {
     pub seq: i64,
     pub project: String,

@@ -123,9 +123,11 @@ macro_rules! on_snapshot {
             Backend::Sqlite(db) => {
                 let keys = $store.keys.clone();
                 let index = db.index();
+                let helpers = db.clone();
                 $(let $arg = $arg.to_owned();)*
                 db.run(move |c| {
-                    let mut tx = sqlite::SqliteTx::begin(c, false, Some(index))?;
+                    let mut tx =
+                        sqlite::SqliteTx::begin(c, false, Some(index))?.with_helpers(&helpers);
                     let out = ready($f(&mut tx, keys, $(&$arg),*))??;
                     tx.finish()?;
                     Ok(out)

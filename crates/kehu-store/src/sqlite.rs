@@ -257,6 +257,9 @@ pub(crate) struct SqliteTx<'c> {
     /// Holder-log rows this transaction wrote, likewise.
     holders_added: Vec<(i64, String, String)>,
     holders_last: i64,
+    /// For a read snapshot of a file database: the database, whose other connections may read a
+    /// share of a long list of histories at the same time (see [`SqliteTx::events_of`]).
+    helpers: Option<Db>,
 }
 
 impl<'c> SqliteTx<'c> {
@@ -274,7 +277,17 @@ impl<'c> SqliteTx<'c> {
             added_last: 0,
             holders_added: Vec::new(),
             holders_last: 0,
+            helpers: None,
         })
+    }
+
+    /// Lets this read snapshot share long history reads with other connections of `db` (file
+    /// databases only: in memory there is one connection).
+    pub(crate) fn with_helpers(mut self, db: &Db) -> Self {
+        if !db.is_memory() {
+            self.helpers = Some(db.clone());
+        }
+        self
     }
 
     fn index(&self) -> Result<&SharedIndex, StoreError> {
@@ -327,18 +340,12 @@ impl Read for SqliteTx<'_> {
     }
 
     async fn events_of(&mut self, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT e.seq, e.project, e.key_id, e.body \
-             FROM event_customers c JOIN events e ON e.seq = c.seq \
-             WHERE c.customer = ?1 ORDER BY e.seq",
-        )?;
-        let mut out = Vec::new();
-        for c in customers {
-            for r in st.query_map([c], |r| sealed_row(r, 0))? {
-                out.push((*c, r?));
+        match &self.helpers {
+            Some(db) if customers.len() >= SHARED_READ_MIN => {
+                shared_events_of(self.conn, db, customers)
             }
+            _ => events_of_on(self.conn, customers),
         }
-        Ok(out)
     }
 
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError> {
@@ -346,6 +353,87 @@ impl Read for SqliteTx<'_> {
         ix.holders.catch_up(self.conn)?;
         Ok(ix.holders.held_by(project, holder))
     }
+}
+
+/// The histories of `customers` on one connection, in their order, each in ledger order.
+fn events_of_on(c: &Connection, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT e.seq, e.project, e.key_id, e.body \
+         FROM event_customers c JOIN events e ON e.seq = c.seq \
+         WHERE c.customer = ?1 ORDER BY e.seq",
+    )?;
+    let mut out = Vec::new();
+    for cu in customers {
+        for r in st.query_map([cu], |r| sealed_row(r, 0))? {
+            out.push((*cu, r?));
+        }
+    }
+    Ok(out)
+}
+
+/// From this many records on, a read snapshot reads their histories on several connections.
+const SHARED_READ_MIN: usize = 8;
+/// At most this many connections read one list.
+const SHARED_READ_WAYS: usize = 4;
+
+/// The last entry of the ledger a connection's snapshot holds.
+fn ledger_mark(c: &Connection) -> Result<i64, StoreError> {
+    Ok(c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+}
+
+/// [`events_of_on`] for a long list (a prefix-7 mask matches every customer of its segment, some
+/// twenty at ten million): each record costs two B-tree lookups, and on a database larger than the
+/// page cache those are reads from the disk, one after another. The list is cut in slices; other
+/// connections read all but the first at the same time, each in a snapshot of its own that is used
+/// only if it holds the same ledger as this one (the same last entry: entries and their links are
+/// only ever appended, together). A slice whose snapshot differs, or whose read fails, is read here.
+fn shared_events_of(
+    c: &Connection,
+    db: &Db,
+    customers: &[i64],
+) -> Result<Vec<(i64, SealedRow)>, StoreError> {
+    let mark = ledger_mark(c)?;
+    let ways = SHARED_READ_WAYS
+        .min(customers.len() / (SHARED_READ_MIN / 2))
+        .max(1);
+    let slices: Vec<&[i64]> = customers.chunks(customers.len().div_ceil(ways)).collect();
+    let read_elsewhere = |slice: &[i64]| -> Option<Vec<(i64, SealedRow)>> {
+        db.with_conn(|h| {
+            h.execute_batch("BEGIN")?;
+            let rows = ledger_mark(h).and_then(|m| match m == mark {
+                true => events_of_on(h, slice).map(Some),
+                false => Ok(None),
+            });
+            // The snapshot ends before the connection goes back to the pool, whatever happened.
+            h.execute_batch("COMMIT")?;
+            rows
+        })
+        .ok()
+        .flatten()
+    };
+    let (first, rest) = slices
+        .split_first()
+        .map_or((&[][..], &[][..]), |(f, r)| (*f, r));
+    let (here, others) = std::thread::scope(|scope| {
+        let handles: Vec<_> = rest
+            .iter()
+            .map(|slice| scope.spawn(|| read_elsewhere(slice)))
+            .collect();
+        let here = events_of_on(c, first);
+        let others: Vec<Option<Vec<(i64, SealedRow)>>> = handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect();
+        (here, others)
+    });
+    let mut out = here?;
+    for (slice, rows) in rest.iter().zip(others) {
+        match rows {
+            Some(rows) => out.extend(rows),
+            None => out.extend(events_of_on(c, slice)?),
+        }
+    }
+    Ok(out)
 }
 
 /// Appends the batch's changes of holder to the holder log (a record's first holder, and a new
@@ -815,4 +903,105 @@ pub(crate) fn size(c: &mut Connection) -> Result<i64, StoreError> {
         [],
         |r| r.get(0),
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Backend, Item, Store};
+    use kehu_core::model::{
+        Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
+    };
+    use kehu_core::policy::{Preset, Rulebook};
+    use kehu_core::time::{parse_local, Instant};
+
+    fn register(by: usize, i: usize, at: Instant) -> Item {
+        Item {
+            rulebook: Arc::new(Rulebook::preset(Preset::B2bProtection)),
+            directory: Arc::new(Directory {
+                staff: (0..2)
+                    .map(|s| Staff {
+                        id: StaffId(format!("S{s}")),
+                        name: format!("销售{s}"),
+                        role: Role::Sales,
+                        team: None,
+                        agency: None,
+                        region: None,
+                    })
+                    .collect(),
+            }),
+            command: Command {
+                project: "default".into(),
+                at,
+                act: Act::Register {
+                    by: StaffId(format!("S{by}")),
+                    customer: CustomerInput {
+                        name: Some("王先生".into()),
+                        phone: Some(format!("1381234{i:04}")),
+                        ..CustomerInput::default()
+                    },
+                    channel: Channel::Site,
+                    kind: RegKind::Formal,
+                    visit_at: None,
+                    inbound: false,
+                    region: None,
+                    signed: true,
+                },
+            },
+            now: at,
+        }
+    }
+
+    /// A long list of histories read on several connections is what one connection reads, also
+    /// when the other connections' snapshots hold a later ledger (then they are not used).
+    #[test]
+    fn shared_history_reads_are_one_snapshot() {
+        let dir = std::env::temp_dir().join(format!("kehu-shared-read-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kehu.db");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let url = format!("sqlite:{}", path.display());
+        let store = rt.block_on(Store::open(&url, Keys::generate())).unwrap();
+        let t0 = parse_local("2026-11-01 09:00").unwrap();
+        let items = (0..20).map(|i| register(0, i, t0)).collect();
+        for r in rt.block_on(store.submit(items)).unwrap() {
+            r.unwrap();
+        }
+        let Backend::Sqlite(db) = &store.backend else {
+            unreachable!("a sqlite: URL opens SQLite")
+        };
+        let ids: Vec<i64> = (1..=20).collect();
+        // Which entries of which records, in order (and their bodies, compared separately).
+        let seqs = |rows: &[(i64, SealedRow)]| -> Vec<(i64, i64)> {
+            rows.iter().map(|(c, r)| (*c, r.seq)).collect()
+        };
+        let c = open_conn(&Some(path.clone()), 16, "NORMAL").unwrap();
+        c.execute_batch("BEGIN").unwrap();
+        let alone = events_of_on(&c, &ids).unwrap();
+        assert_eq!(alone.len(), 20);
+        let shared = shared_events_of(&c, db, &ids).unwrap();
+        assert_eq!(seqs(&shared), seqs(&alone));
+        assert!(shared == alone, "the same bodies");
+        // Another salesperson claims the last customer (a slice another connection reads): a new
+        // entry on record 20, committed after this snapshot began.
+        for r in rt
+            .block_on(store.submit(vec![register(1, 19, t0)]))
+            .unwrap()
+        {
+            r.unwrap();
+        }
+        assert_eq!(seqs(&shared_events_of(&c, db, &ids).unwrap()), seqs(&alone));
+        c.execute_batch("COMMIT").unwrap();
+        c.execute_batch("BEGIN").unwrap();
+        let later = shared_events_of(&c, db, &ids).unwrap();
+        assert_eq!(seqs(&later), seqs(&events_of_on(&c, &ids).unwrap()));
+        assert_eq!(later.len(), 21, "the claim is an entry of record 20");
+        c.execute_batch("COMMIT").unwrap();
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
