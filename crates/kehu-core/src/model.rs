@@ -446,6 +446,21 @@ pub enum Act {
 }
 
 impl Act {
+    /// The commonest claim: a formal registration (正式报备) of `customer` by `by` through the
+    /// site, signed, with no visit booked.
+    pub fn formal_registration(by: StaffId, customer: CustomerInput) -> Act {
+        Act::Register {
+            by,
+            customer,
+            channel: Channel::Site,
+            kind: RegKind::Formal,
+            visit_at: None,
+            inbound: false,
+            region: None,
+            signed: true,
+        }
+    }
+
     /// The act's name as in scenario files.
     pub fn name(&self) -> &'static str {
         match self {

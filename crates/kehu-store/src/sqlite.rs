@@ -909,9 +909,7 @@ pub(crate) fn size(c: &mut Connection) -> Result<i64, StoreError> {
 mod tests {
     use super::*;
     use crate::{Backend, Item, Store};
-    use kehu_core::model::{
-        Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
-    };
+    use kehu_core::model::{Act, Command, CustomerInput, Directory, Role, Staff, StaffId};
     use kehu_core::policy::{Preset, Rulebook};
     use kehu_core::time::{parse_local, Instant};
 
@@ -933,20 +931,14 @@ mod tests {
             command: Command {
                 project: "default".into(),
                 at,
-                act: Act::Register {
-                    by: StaffId(format!("S{by}")),
-                    customer: CustomerInput {
+                act: Act::formal_registration(
+                    StaffId(format!("S{by}")),
+                    CustomerInput {
                         name: Some("王先生".into()),
                         phone: Some(format!("1381234{i:04}")),
                         ..CustomerInput::default()
                     },
-                    channel: Channel::Site,
-                    kind: RegKind::Formal,
-                    visit_at: None,
-                    inbound: false,
-                    region: None,
-                    signed: true,
-                },
+                ),
             },
             now: at,
         }

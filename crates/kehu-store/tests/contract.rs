@@ -1,9 +1,7 @@
 //! The store contract, run on SQLite always and on PostgreSQL whenever `KEHU_TEST_PG` holds a URL
 //! (each test in its own schema, dropped afterwards).
 
-use kehu_core::model::{
-    Act, Channel, Command, CustomerInput, Directory, Party, RegKind, Role, Staff, StaffId,
-};
+use kehu_core::model::{Act, Command, CustomerInput, Directory, Party, Role, Staff, StaffId};
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::{add_days, add_minutes, parse_local, Instant};
 use kehu_core::verdict::Outcome;
@@ -30,20 +28,14 @@ fn register(by: usize, name: &str, phone: &str, at: Instant) -> Command {
     Command {
         project: "default".into(),
         at,
-        act: Act::Register {
-            by: StaffId(format!("S{by}")),
-            customer: CustomerInput {
+        act: Act::formal_registration(
+            StaffId(format!("S{by}")),
+            CustomerInput {
                 name: Some(name.into()),
                 phone: Some(phone.into()),
                 ..CustomerInput::default()
             },
-            channel: Channel::Site,
-            kind: RegKind::Formal,
-            visit_at: None,
-            inbound: false,
-            region: None,
-            signed: true,
-        },
+        ),
     }
 }
 

@@ -1,9 +1,7 @@
 //! Personal data at rest, keys and schema versions: on SQLite always, on PostgreSQL whenever
 //! `KEHU_TEST_PG` holds a URL (each test in its own schema, dropped afterwards).
 
-use kehu_core::model::{
-    Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
-};
+use kehu_core::model::{Act, Command, CustomerInput, Directory, Role, Staff, StaffId};
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::{add_minutes, parse_local};
 use kehu_store::{Keys, Store, StoreError};
@@ -53,21 +51,15 @@ async fn fill(store: &Store) {
             let cmd = Command {
                 project: "default".into(),
                 at,
-                act: Act::Register {
-                    by: StaffId(format!("S{by}")),
-                    customer: CustomerInput {
+                act: Act::formal_registration(
+                    StaffId(format!("S{by}")),
+                    CustomerInput {
                         name: Some(name.clone()),
                         phone: Some(shown.clone()),
                         id_no: Some(id_no.clone()),
                         ..CustomerInput::default()
                     },
-                    channel: Channel::Site,
-                    kind: RegKind::Formal,
-                    visit_at: None,
-                    inbound: false,
-                    region: None,
-                    signed: true,
-                },
+                ),
             };
             store.execute(&rb, &dir, &cmd, at).await.unwrap();
         }

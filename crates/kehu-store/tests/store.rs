@@ -1,8 +1,6 @@
 //! Property test: exactly one party owns a customer whatever sequence of registrations arrives.
 
-use kehu_core::model::{
-    Act, Channel, Command, CustomerInput, Directory, Party, RegKind, Role, Staff, StaffId,
-};
+use kehu_core::model::{Act, Command, CustomerInput, Directory, Party, Role, Staff, StaffId};
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::{add_minutes, parse_local, Instant};
 use kehu_core::verdict::Outcome;
@@ -28,21 +26,15 @@ fn register(by: usize, phone: &str, at: Instant) -> Command {
     Command {
         project: "default".into(),
         at,
-        act: Act::Register {
-            by: StaffId(format!("S{by}")),
-            customer: CustomerInput {
+        act: Act::formal_registration(
+            StaffId(format!("S{by}")),
+            CustomerInput {
                 name: Some("王先生".into()),
                 phone: Some(phone.into()),
                 address: Some("北京".into()),
                 ..CustomerInput::default()
             },
-            channel: Channel::Site,
-            kind: RegKind::Formal,
-            visit_at: None,
-            inbound: false,
-            region: None,
-            signed: true,
-        },
+        ),
     }
 }
 

@@ -7,9 +7,7 @@
 //! the process's peak RSS, and the same database's raw single-row INSERT rate.
 
 use anyhow::Context as _;
-use kehu_core::model::{
-    Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
-};
+use kehu_core::model::{Act, Command, CustomerInput, Directory, Role, Staff, StaffId};
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::Instant;
 use kehu_store::{Item, Keys, Store};
@@ -158,20 +156,14 @@ impl Ctx {
             command: Command {
                 project: PROJECT.into(),
                 at,
-                act: Act::Register {
-                    by: StaffId(format!("S{by}")),
-                    customer: CustomerInput {
+                act: Act::formal_registration(
+                    StaffId(format!("S{by}")),
+                    CustomerInput {
                         name: Some(name),
                         phone: Some(phone),
                         ..CustomerInput::default()
                     },
-                    channel: Channel::Site,
-                    kind: RegKind::Formal,
-                    visit_at: None,
-                    inbound: false,
-                    region: None,
-                    signed: true,
-                },
+                ),
             },
             now: at,
         }

@@ -273,9 +273,7 @@ fn the_scenario_suite_passes_on_postgres() {
 
 /// Fills a database with a few registrations through the store, returning its events.
 fn seed(url: &str) -> Vec<kehu_core::state::Event> {
-    use kehu_core::model::{
-        Act, Channel, Command, CustomerInput, Directory, RegKind, Role, Staff, StaffId,
-    };
+    use kehu_core::model::{Act, Command, CustomerInput, Directory, Role, Staff, StaffId};
     use kehu_core::policy::{Preset, Rulebook};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -310,20 +308,14 @@ fn seed(url: &str) -> Vec<kehu_core::state::Event> {
             let cmd = Command {
                 project: "default".into(),
                 at,
-                act: Act::Register {
-                    by: StaffId(by.to_string()),
-                    customer: CustomerInput {
+                act: Act::formal_registration(
+                    StaffId(by.to_string()),
+                    CustomerInput {
                         name: Some("王先生".into()),
                         phone: Some(phone.to_string()),
                         ..CustomerInput::default()
                     },
-                    channel: Channel::Site,
-                    kind: RegKind::Formal,
-                    visit_at: None,
-                    inbound: false,
-                    region: None,
-                    signed: true,
-                },
+                ),
             };
             store.execute(&rb, &dir, &cmd, at).await.unwrap();
         }
