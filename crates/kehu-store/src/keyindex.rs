@@ -51,7 +51,7 @@ fn mix(key: u64) -> u64 {
     key.wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-/// A multimap from slot keys to record ids, in [`SHARD_BITS`]² shards that grow one at a time.
+/// A multimap from slot keys to record ids, in 2^[`SHARD_BITS`] shards that grow one at a time.
 ///
 /// One table doubling at once held the old and the new arrays together for a moment: at a million
 /// customers the process's peak memory was the steady state plus half again of the table (some
@@ -69,12 +69,17 @@ impl Default for KeyTable {
 }
 
 impl KeyTable {
+    /// The shard of `key`: the top bits of its mix.
+    fn shard_of(key: u64) -> usize {
+        (mix(key) >> (64 - SHARD_BITS)) as usize
+    }
+
     fn shard(&self, key: u64) -> &Shard {
-        &self.shards[(mix(key) >> (64 - SHARD_BITS)) as usize]
+        &self.shards[Self::shard_of(key)]
     }
 
     fn shard_mut(&mut self, key: u64) -> &mut Shard {
-        &mut self.shards[(mix(key) >> (64 - SHARD_BITS)) as usize]
+        &mut self.shards[Self::shard_of(key)]
     }
 
     pub(crate) fn len(&self) -> usize {
