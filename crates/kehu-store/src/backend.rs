@@ -37,10 +37,53 @@ pub(crate) trait Read {
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError>;
 }
 
+/// What a write batch reads before its first decision (see [`Write::start`]).
+#[derive(Debug, Default)]
+pub(crate) struct Start {
+    pub next_seq: i64,
+    pub next_customer: i64,
+    /// `(project, key, customer)` for every record indexed under one of the probed keys.
+    pub hits: Vec<(String, Blind, i64)>,
+    /// The sealed events of every record hit, `(customer, row)`, in ledger order per customer.
+    pub events: Vec<(i64, SealedRow)>,
+    /// The state projection (JSON) of each probed project that has one.
+    pub projects: Vec<(String, String)>,
+}
+
 /// One write transaction: one batch of acts.
 pub(crate) trait Write: Read {
     /// The next ledger sequence number and the next customer record id.
     async fn next_ids(&mut self) -> Result<(i64, i64), StoreError>;
+    /// The batch's first reads, from one snapshot: [`Write::next_ids`], then for each project
+    /// of `probes` its state and the records indexed under its keys, with their histories. A
+    /// backend where each read is a round trip to a server answers them all in one.
+    async fn start(&mut self, probes: &[(&str, Vec<Blind>)]) -> Result<Start, StoreError> {
+        let (next_seq, next_customer) = self.next_ids().await?;
+        let mut start = Start {
+            next_seq,
+            next_customer,
+            ..Start::default()
+        };
+        let mut ids = Vec::new();
+        for (project, keys) in probes {
+            if let Some(state) = self.project_state(project).await? {
+                start.projects.push((project.to_string(), state));
+            }
+            if keys.is_empty() {
+                continue;
+            }
+            for (key, customer) in self.customers_by_keys(project, keys).await? {
+                start.hits.push((project.to_string(), key, customer));
+                ids.push(customer);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        if !ids.is_empty() {
+            start.events = self.events_of(&ids).await?;
+        }
+        Ok(start)
+    }
     /// The audit chain's last entry: its sequence number and link.
     async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError>;
     /// Writes a batch's rows.

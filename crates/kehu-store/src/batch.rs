@@ -6,8 +6,8 @@
 //! committed together; nobody hears of an act before its batch is durable.
 
 use crate::backend::{
-    Blind, CustomerUpdate, DisputeRow, NotificationRow, Read, SealedRow, ViolationRow, Write,
-    WriteSet,
+    Blind, CustomerUpdate, DisputeRow, NotificationRow, Read, SealedRow, Start, ViolationRow,
+    Write, WriteSet,
 };
 use crate::keys::Keys;
 use crate::{corrupt, ms, party_key, Outcome, StoreError};
@@ -265,6 +265,43 @@ impl Cache {
         }
     }
 
+    /// Takes a batch's [`Start`]: `probes` were probed (in a fresh cache), the records hit
+    /// are loaded, the projects' states known.
+    fn absorb(&mut self, probes: &[(&str, Vec<Blind>)], start: Start) -> Result<(), StoreError> {
+        for (project, keys) in probes {
+            let probed = self.probed.entry(project.to_string()).or_default();
+            for k in keys {
+                probed.entry(*k).or_default();
+            }
+        }
+        let mut ids = Vec::with_capacity(start.hits.len());
+        for (project, key, customer) in start.hits {
+            self.probed
+                .entry(project)
+                .or_default()
+                .entry(key)
+                .or_default()
+                .insert(customer);
+            ids.push(customer);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|c| !self.histories.contains_key(c));
+        self.absorb_histories(&ids, start.events)?;
+        for (name, json) in start.projects {
+            let state: ProjectState = serde_json::from_str(&json)
+                .map_err(|e| corrupt(0, format!("project {name}: {e}")))?;
+            self.projects.insert(name, state);
+        }
+        for (project, _) in probes {
+            if !self.projects.contains_key(*project) {
+                self.projects
+                    .insert(project.to_string(), ProjectState::default());
+            }
+        }
+        Ok(())
+    }
+
     /// [`Cache::prefetch`] of keys whose blind values are known.
     async fn prefetch_blinds<R: Read>(
         &mut self,
@@ -334,8 +371,17 @@ impl Cache {
             return Ok(());
         }
         let rows = r.events_of(&missing).await?;
+        self.absorb_histories(&missing, rows)
+    }
+
+    /// Takes the committed histories of `missing` (records not loaded yet), read as `rows`.
+    fn absorb_histories(
+        &mut self,
+        missing: &[i64],
+        rows: Vec<(i64, SealedRow)>,
+    ) -> Result<(), StoreError> {
         let mut decoded: HashMap<i64, Event> = HashMap::new();
-        for c in &missing {
+        for c in missing {
             self.histories.insert(*c, Vec::new());
         }
         for (c, row) in rows {
@@ -349,7 +395,7 @@ impl Cache {
             };
             self.histories.entry(c).or_default().push(Arc::new(e));
         }
-        for c in &missing {
+        for c in missing {
             if let Some(p) = self.pending_events.get(c) {
                 let h = self.histories.entry(*c).or_default();
                 h.extend(p.iter().cloned());
@@ -699,20 +745,28 @@ pub(crate) async fn run_batch<W: Write>(
     items: &[Queued],
     audits: &[(Option<usize>, crate::audit::AuditEntry)],
 ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
-    let (seq, customer) = tx.next_ids().await?;
-    let mut cache = Cache::new(keys.clone(), seq, customer);
-    // The batch's usual probes in one query per project: most acts then need no further read.
+    // The batch's usual probes, read with the next ids: most acts then need no further read.
     let mut probes: BTreeMap<&str, Vec<Blind>> = BTreeMap::new();
     for q in items {
-        cache.learn(&q.prepared);
         probes
             .entry(&q.item.command.project)
             .or_default()
             .extend(&q.prepared.usual);
     }
-    for (project, blinds) in probes {
-        cache.prefetch_blinds(&mut tx, project, &blinds).await?;
+    let probes: Vec<(&str, Vec<Blind>)> = probes
+        .into_iter()
+        .map(|(p, mut keys)| {
+            keys.sort_unstable();
+            keys.dedup();
+            (p, keys)
+        })
+        .collect();
+    let start = tx.start(&probes).await?;
+    let mut cache = Cache::new(keys.clone(), start.next_seq, start.next_customer);
+    for q in items {
+        cache.learn(&q.prepared);
     }
+    cache.absorb(&probes, start)?;
     let mut results = Vec::with_capacity(items.len());
     for Queued { item, prepared } in items {
         match cache.decide(&mut tx, item, prepared).await {

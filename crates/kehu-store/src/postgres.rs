@@ -2,7 +2,7 @@
 //! The SQL mirrors `sqlite.rs` statement by statement; bulk rows travel as typed arrays
 //! (`unnest`) instead of JSON.
 
-use crate::backend::{Blind, Read, Rows, SealedRow, Write, WriteSet};
+use crate::backend::{Blind, Read, Rows, SealedRow, Start, Write, WriteSet};
 use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -34,10 +34,26 @@ pub(crate) async fn connect(url: &str, schema: Option<&str>) -> Result<PgPool, S
     opts = opts.options([("max_parallel_workers_per_gather", "0")]);
     Ok(PgPoolOptions::new()
         .max_connections(16)
+        // sqlx pings a connection at every acquire by default: a round trip before every
+        // transaction. Only a connection idle for a while is pinged (a server restart or a
+        // dropped link shows there); one in steady use shows a fault at its next query.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for < PING_AFTER_IDLE {
+                    return Ok(true);
+                }
+                sqlx::Connection::ping(conn).await?;
+                Ok(true)
+            })
+        })
         .acquire_timeout(Duration::from_secs(30))
         .connect_with(opts)
         .await?)
 }
+
+/// How long a pooled connection may sit idle before it is pinged when next acquired.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 
 pub(crate) struct PgTx(pub Transaction<'static, Postgres>);
 
@@ -45,25 +61,24 @@ pub(crate) struct PgTx(pub Transaction<'static, Postgres>);
 /// sees every act committed before it, also when several processes share the database.
 const WRITE_LOCK: i64 = 0x6b65_6875;
 
+/// `BEGIN` and the writers' lock in one round trip (a simple query of two statements).
+fn begin_locked() -> String {
+    format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+}
+
 pub(crate) async fn begin(pool: &PgPool) -> Result<PgTx, StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(WRITE_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    Ok(PgTx(tx))
+    Ok(PgTx(pool.begin_with(begin_locked()).await?))
 }
 
 /// A writer's batch: [`begin`] with `synchronous_commit = off`, so that the commit does not wait
 /// for the WAL to reach the disk; the batch is acknowledged only after [`flush_wal`] (see the
 /// store's `pg_writer`).
 pub(crate) async fn begin_batch(pool: &PgPool) -> Result<PgTx, StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)")
-        .bind(WRITE_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    Ok(PgTx(tx))
+    let sql = format!(
+        "{}; SELECT set_config('synchronous_commit', 'off', true)",
+        begin_locked()
+    );
+    Ok(PgTx(pool.begin_with(sql).await?))
 }
 
 /// Waits until every commit made before the call is on the disk: a transaction that writes and
@@ -81,11 +96,10 @@ pub(crate) async fn flush_wal(pool: &PgPool) -> Result<(), StoreError> {
 
 /// A read snapshot (REPEATABLE READ: every query of one decision sees the same commits).
 pub(crate) async fn read(pool: &PgPool) -> Result<PgTx, StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    Ok(PgTx(tx))
+    Ok(PgTx(
+        pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?,
+    ))
 }
 
 fn sealed_row(r: &sqlx::postgres::PgRow, at: usize) -> SealedRow {
@@ -158,6 +172,62 @@ impl Write for PgTx {
         .fetch_one(&mut *self.0)
         .await?;
         Ok((r.get(0), r.get(1)))
+    }
+
+    /// One statement, so one snapshot (taken after the writers' lock, which an earlier
+    /// statement took) and one round trip. Rows are told apart by their first column: 0 the next
+    /// ids, 1 a key hit, 2 an event of a record hit, 3 a project's state.
+    async fn start(&mut self, probes: &[(&str, Vec<Blind>)]) -> Result<Start, StoreError> {
+        let mut projects = Vec::with_capacity(probes.len());
+        let (mut probe_projects, mut probe_keys) = (Vec::new(), Vec::new());
+        for (project, keys) in probes {
+            projects.push(project.to_string());
+            for k in keys {
+                probe_projects.push(project.to_string());
+                probe_keys.push(*k);
+            }
+        }
+        let rows = sqlx::query(
+            "WITH p AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS p(project, key)), \
+             h AS (SELECT DISTINCT k.project, k.key, k.customer \
+                   FROM customer_keys k JOIN p ON k.project = p.project AND k.key = p.key) \
+             SELECT 0 AS kind, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events) AS a, \
+                    (SELECT COALESCE(MAX(id), 0) + 1 FROM customers) AS b, \
+                    NULL::text AS s, NULL::text AS t, NULL::int AS i, NULL::bytea AS body \
+             UNION ALL SELECT 1, key, customer, project, NULL, NULL, NULL FROM h \
+             UNION ALL SELECT 2, ec.customer, e.seq, e.project, NULL, e.key_id, e.body \
+               FROM (SELECT DISTINCT customer FROM h) c \
+               JOIN event_customers ec ON ec.customer = c.customer \
+               JOIN events e ON e.seq = ec.seq \
+             UNION ALL SELECT 3, NULL, NULL, name, state, NULL, NULL \
+               FROM projects WHERE name = ANY($3::text[])",
+        )
+        .bind(probe_projects)
+        .bind(probe_keys)
+        .bind(projects)
+        .fetch_all(&mut *self.0)
+        .await?;
+        let mut start = Start::default();
+        for r in &rows {
+            match r.try_get::<i32, _>(0)? {
+                0 => (start.next_seq, start.next_customer) = (r.try_get(1)?, r.try_get(2)?),
+                1 => start
+                    .hits
+                    .push((r.try_get(3)?, r.try_get(1)?, r.try_get(2)?)),
+                2 => start.events.push((
+                    r.try_get(1)?,
+                    SealedRow {
+                        seq: r.try_get(2)?,
+                        project: r.try_get(3)?,
+                        key_id: r.try_get::<i32, _>(5)? as u32,
+                        body: r.try_get(6)?,
+                    },
+                )),
+                _ => start.projects.push((r.try_get(3)?, r.try_get(4)?)),
+            }
+        }
+        start.events.sort_by_key(|(c, row)| (*c, row.seq));
+        Ok(start)
     }
 
     async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError> {
