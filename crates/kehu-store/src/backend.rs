@@ -131,6 +131,8 @@ pub(crate) struct WriteSet {
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Rows {
     pub customers: Vec<(i64, CustomerRow)>,
+    /// customer, seq (the event links).
+    pub links: Vec<(i64, i64)>,
     pub keys: Vec<(String, Blind, i64)>,
     pub projects: Vec<(String, String)>,
     pub disputes: Vec<(i64, DisputeRow)>,

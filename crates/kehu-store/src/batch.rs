@@ -739,12 +739,28 @@ pub(crate) fn audit_detail(base: &str, r: &Result<Outcome, StoreError>) -> Strin
     }
 }
 
+/// Outcomes of a batch's acts, in order (an act's own refusal is its outcome).
+pub(crate) type BatchResults = Vec<Result<Outcome, StoreError>>;
+
+/// Decides a batch and commits it.
 pub(crate) async fn run_batch<W: Write>(
+    tx: W,
+    keys: Arc<Keys>,
+    items: &[Queued],
+    audits: &[(Option<usize>, crate::audit::AuditEntry)],
+) -> Result<BatchResults, StoreError> {
+    let (tx, results) = write_batch(tx, keys, items, audits).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Decides a batch and writes its rows in `tx`, which is handed back for the caller to commit.
+pub(crate) async fn write_batch<W: Write>(
     mut tx: W,
     keys: Arc<Keys>,
     items: &[Queued],
     audits: &[(Option<usize>, crate::audit::AuditEntry)],
-) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+) -> Result<(W, BatchResults), StoreError> {
     // The batch's usual probes, read with the next ids: most acts then need no further read.
     let mut probes: BTreeMap<&str, Vec<Blind>> = BTreeMap::new();
     for q in items {
@@ -797,8 +813,7 @@ pub(crate) async fn run_batch<W: Write>(
         rows.audit = crate::audit::chain(&keys, last, &entries);
     }
     tx.flush(&rows).await?;
-    tx.commit().await?;
-    Ok(results)
+    Ok((tx, results))
 }
 
 /// The records whose phone matches `phone` in `project`, each with its whole history (a read).

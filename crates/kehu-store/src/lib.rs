@@ -861,28 +861,73 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
     }
 }
 
-/// The PostgreSQL writer: a task that takes every job waiting and runs them in one transaction
-/// (under the writers' advisory lock) that commits without waiting for the disk; a syncer task
-/// then flushes the WAL and answers, while the writer goes on with the next batch.
+/// The PostgreSQL writer: a task that takes every job waiting and decides and writes them in one
+/// transaction under the writers' advisory lock. Three tasks share the work, so that the lock is
+/// held only while a batch is decided and written:
+/// - the writer hands each written batch to a committer, and when more jobs are waiting it starts
+///   the next batch's transaction at once: its lock request waits in the server and is granted
+///   the moment the previous batch commits;
+/// - the committer commits batches in order, without waiting for the disk
+///   (`synchronous_commit = off`);
+/// - the syncer flushes the WAL once for every committed batch waiting, then answers them.
 async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
     let (to_sync, committed) = mpsc::unbounded_channel::<Committed>();
     tokio::spawn(pg_syncer(pool.clone(), committed));
-    while let Some(first) = rx.recv().await {
+    let (to_commit, written) = mpsc::unbounded_channel::<(postgres::PgTx, Committed)>();
+    tokio::spawn(pg_committer(written, to_sync));
+    // The next batch's transaction, started (and queued for the lock) while jobs were waiting.
+    let mut next: Option<tokio::task::JoinHandle<Result<postgres::PgTx, StoreError>>> = None;
+    loop {
+        let first = match next {
+            // Jobs were waiting when `next` was started, and only this loop takes them.
+            Some(_) => rx.try_recv().ok(),
+            None => rx.recv().await,
+        };
+        let Some(first) = first else { break };
         let (jobs, lens, items, audits) = gather(first, &mut rx);
-        let result = match postgres::begin_batch(&pool).await {
-            Ok(tx) => batch::run_batch(tx, keys.clone(), &items, &audits).await,
+        let tx = match next.take() {
+            Some(h) => h
+                .await
+                .unwrap_or_else(|e| Err(StoreError::Batch(format!("starting a batch: {e}")))),
+            None => postgres::begin_batch(&pool).await,
+        };
+        let written = match tx {
+            Ok(tx) => batch::write_batch(tx, keys.clone(), &items, &audits).await,
             Err(e) => Err(e),
         };
-        match result {
-            Ok(outcomes) => {
-                if let Err(mpsc::error::SendError((jobs, lens, _))) =
-                    to_sync.send((jobs, lens, outcomes))
+        match written {
+            Ok((tx, outcomes)) => {
+                if !rx.is_empty() {
+                    let pool = pool.clone();
+                    next = Some(tokio::spawn(
+                        async move { postgres::begin_batch(&pool).await },
+                    ));
+                }
+                if let Err(mpsc::error::SendError((_, (jobs, lens, _)))) =
+                    to_commit.send((tx, (jobs, lens, outcomes)))
                 {
-                    let e = StoreError::Batch("committed, but the WAL syncer has stopped".into());
+                    let e = StoreError::Batch("the committer has stopped".into());
                     answer(jobs, lens, Err(e));
                 }
             }
             Err(e) => answer(jobs, lens, Err(e)),
+        }
+    }
+}
+
+/// Commits written batches in order and hands them to the syncer.
+async fn pg_committer(
+    mut written: mpsc::UnboundedReceiver<(postgres::PgTx, Committed)>,
+    to_sync: mpsc::UnboundedSender<Committed>,
+) {
+    while let Some((tx, (jobs, lens, outcomes))) = written.recv().await {
+        if let Err(e) = backend::Write::commit(tx).await {
+            answer(jobs, lens, Err(e));
+            continue;
+        }
+        if let Err(mpsc::error::SendError((jobs, lens, _))) = to_sync.send((jobs, lens, outcomes)) {
+            let e = StoreError::Batch("committed, but the WAL syncer has stopped".into());
+            answer(jobs, lens, Err(e));
         }
     }
 }
@@ -903,6 +948,7 @@ async fn pg_syncer(pool: PgPool, mut committed: mpsc::UnboundedReceiver<Committe
 #[derive(Debug, Default, PartialEq)]
 struct Projections {
     customers: BTreeMap<i64, CustomerRow>,
+    links: BTreeSet<(i64, i64)>,
     keys: BTreeSet<(String, Blind, i64)>,
     projects: BTreeMap<String, ProjectState>,
     disputes: BTreeMap<i64, DisputeRow>,
@@ -921,6 +967,7 @@ impl Projections {
                         .entry(c.0)
                         .or_insert((e.project.clone(), None, None, e.seq));
                 entry.3 = e.seq;
+                p.links.insert((c.0, e.seq));
                 for k in &keys {
                     p.keys.insert((e.project.clone(), *k, c.0));
                 }
@@ -970,6 +1017,7 @@ impl Projections {
         }
         Ok(Projections {
             customers: r.customers.into_iter().collect(),
+            links: r.links.into_iter().collect(),
             keys: r.keys.into_iter().collect(),
             projects,
             disputes: r.disputes.into_iter().collect(),
@@ -1030,6 +1078,7 @@ impl Projections {
             }
         }
         cmp_maps("customers", &self.customers, &actual.customers, out);
+        cmp_sets("event_customers", &self.links, &actual.links, out);
         cmp_sets("customer_keys", &self.keys, &actual.keys, out);
         cmp_maps("projects", &self.projects, &actual.projects, out);
         cmp_maps("disputes", &self.disputes, &actual.disputes, out);

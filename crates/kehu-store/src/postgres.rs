@@ -269,8 +269,10 @@ impl Write for PgTx {
              l AS (INSERT INTO event_customers (customer, seq) \
                SELECT * FROM unnest($12::bigint[], $13::bigint[])), \
              k AS (INSERT INTO customer_keys (project, key, customer) \
-               SELECT * FROM unnest($14::text[], $15::bigint[], $16::bigint[]) \
-               ON CONFLICT DO NOTHING), \
+               SELECT DISTINCT * FROM unnest($14::text[], $15::bigint[], $16::bigint[]) \
+                 AS j(project, key, customer) \
+               WHERE NOT EXISTS (SELECT 1 FROM customer_keys x WHERE x.project = j.project \
+                                 AND x.key = j.key AND x.customer = j.customer)), \
              p AS (INSERT INTO projects (name, state) \
                SELECT * FROM unnest($17::text[], $18::text[]) \
                ON CONFLICT (name) DO UPDATE SET state = excluded.state) \
@@ -445,6 +447,12 @@ pub(crate) async fn rows(pool: &PgPool) -> Result<Rows, StoreError> {
     {
         out.customers
             .push((r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4))));
+    }
+    for r in sqlx::query("SELECT customer, seq FROM event_customers")
+        .fetch_all(pool)
+        .await?
+    {
+        out.links.push((r.get(0), r.get(1)));
     }
     for r in sqlx::query("SELECT project, key, customer FROM customer_keys")
         .fetch_all(pool)

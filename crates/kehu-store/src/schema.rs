@@ -80,6 +80,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ),
         step: Step::None,
     },
+    Migration {
+        version: 7,
+        name: "lean links",
+        sqlite: (include_str!("../migrations/sqlite/0007_lean_links.sql"), ""),
+        postgres: (
+            include_str!("../migrations/postgres/0007_lean_links.sql"),
+            "",
+        ),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

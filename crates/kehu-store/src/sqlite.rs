@@ -695,6 +695,10 @@ pub(crate) fn rows(c: &mut Connection) -> Result<Rows, StoreError> {
     })? {
         out.customers.push(r?);
     }
+    let mut st = c.prepare("SELECT customer, seq FROM event_customers")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        out.links.push(r?);
+    }
     let mut st = c.prepare("SELECT project, key, customer FROM customer_keys")?;
     for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
         out.keys.push(r?);

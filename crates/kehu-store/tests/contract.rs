@@ -179,6 +179,22 @@ fn the_ledger_is_append_only_and_the_check_finds_tampering() {
                 "{}: {diffs:?}",
                 be.name
             );
+            // A link the ledger does not give (to an existing event, so that SQLite's foreign
+            // key lets it in too).
+            exec(
+                "INSERT INTO event_customers (customer, seq) VALUES (999, 1)",
+                &be,
+            )
+            .await
+            .unwrap();
+            let diffs = store.check().await.unwrap();
+            assert!(
+                diffs
+                    .iter()
+                    .any(|d| d.table == "event_customers" && d.key == "(999, 1)"),
+                "{}: {diffs:?}",
+                be.name
+            );
             // The one update the ledger allows is a re-seal (a new key id). Without the key, a
             // re-seal can only move bytes around, and the moved entry no longer opens.
             exec(
