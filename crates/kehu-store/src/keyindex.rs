@@ -296,6 +296,27 @@ impl KeyIndex {
         Ok(())
     }
 
+    /// The log's last row the index holds.
+    pub(crate) fn last_row(&self) -> i64 {
+        self.last_row
+    }
+
+    /// Takes one row of the log read after the last (rows at or below the mark are skipped: two
+    /// readers may catch up at once).
+    pub(crate) fn take(
+        &mut self,
+        row: i64,
+        project: &str,
+        key: Blind,
+        customer: i64,
+    ) -> Result<(), StoreError> {
+        if row > self.last_row {
+            self.table.insert(slot_key(project, key), id32(customer)?);
+            self.last_row = row;
+        }
+        Ok(())
+    }
+
     /// `(key, record)` for every record filed under one of `keys` in `project`.
     pub(crate) fn lookup(&self, project: &str, keys: &[Blind]) -> Vec<(Blind, i64)> {
         let mut out = Vec::new();

@@ -87,7 +87,7 @@ pub struct Difference {
 #[derive(Clone)]
 enum Backend {
     Sqlite(sqlite::Db),
-    Postgres(PgPool),
+    Postgres(postgres::Pg),
 }
 
 type Results = Result<Vec<Result<Outcome, StoreError>>, StoreError>;
@@ -221,7 +221,10 @@ async fn connect(url: &str, schema: Option<&str>) -> Result<Backend, StoreError>
         }
     }
     if is_postgres(url) {
-        Ok(Backend::Postgres(postgres::connect(url, schema).await?))
+        Ok(Backend::Postgres(postgres::Pg {
+            pool: postgres::connect(url, schema).await?,
+            index: Default::default(),
+        }))
     } else if url.starts_with("sqlite:") || url == ":memory:" {
         Ok(Backend::Sqlite(sqlite::connect(url)?))
     } else {
@@ -298,8 +301,10 @@ impl Store {
                     .spawn(move || sqlite_writer(db, keys, rx))
                     .map_err(|e| StoreError::Batch(format!("cannot start the writer: {e}")))?;
             }
-            Backend::Postgres(pool) => {
-                tokio::spawn(pg_writer(pool.clone(), keys.clone(), rx));
+            Backend::Postgres(pg) => {
+                // The whole key log into memory now, in pages, rather than in the first batch.
+                postgres::catch_up(&mut *pg.acquire().await?, &pg.index).await?;
+                tokio::spawn(pg_writer(pg.clone(), keys.clone(), rx));
             }
         }
         Ok(Store {
@@ -349,7 +354,7 @@ impl Store {
     /// The PostgreSQL pool, when on PostgreSQL.
     pub fn postgres_pool(&self) -> Option<&PgPool> {
         match &self.backend {
-            Backend::Postgres(p) => Some(p),
+            Backend::Postgres(p) => Some(&p.pool),
             Backend::Sqlite(_) => None,
         }
     }
@@ -501,19 +506,23 @@ impl Store {
         db.run(move |c| sqlite::vacuum_into(c, &target)).await
     }
 
-    /// Fills the SQLite backend's in-memory customer-key index now, rather than at the first
-    /// probe (a server calls this before it listens). Returns the keys it holds; PostgreSQL keeps
-    /// its index on the server, so there it does nothing and returns None.
-    pub async fn warm(&self) -> Result<Option<usize>, StoreError> {
+    /// Fills the in-memory customer-key index now, rather than at the first probe (a server calls
+    /// this before it listens; on PostgreSQL the store did at its start, and this reads what
+    /// other processes added since). Returns the keys it holds.
+    pub async fn warm(&self) -> Result<usize, StoreError> {
         match &self.backend {
             Backend::Sqlite(db) => {
                 let db = db.clone();
                 let n = tokio::task::spawn_blocking(move || db.warm())
                     .await
                     .map_err(|e| StoreError::Batch(format!("a SQLite task failed: {e}")))??;
-                Ok(Some(n))
+                Ok(n)
             }
-            Backend::Postgres(_) => Ok(None),
+            Backend::Postgres(pg) => {
+                postgres::catch_up(&mut *pg.acquire().await?, &pg.index).await?;
+                let n = pg.index.lock().map(|ix| ix.len()).unwrap_or(0);
+                Ok(n)
+            }
         }
     }
 
@@ -531,7 +540,7 @@ impl Store {
                 .await
             }
             Backend::Postgres(p) => {
-                sqlx::raw_sql("ANALYZE").execute(p).await?;
+                sqlx::raw_sql("ANALYZE").execute(&p.pool).await?;
                 Ok(())
             }
         }
@@ -546,7 +555,7 @@ impl Store {
                 "SELECT SUM(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass))::bigint \
                  FROM pg_tables WHERE schemaname = current_schema()",
             )
-            .fetch_one(p)
+            .fetch_one(&p.pool)
             .await?
             .unwrap_or_default()),
         }
@@ -696,7 +705,7 @@ async fn verify_keyring(b: &Backend, keys: &Keys) -> Result<(), StoreError> {
                             "SELECT EXISTS (SELECT 1 FROM events WHERE key_id = $1)",
                         )
                         .bind(*id as i32)
-                        .fetch_one(p)
+                        .fetch_one(&p.pool)
                         .await?
                     }
                 };
@@ -870,9 +879,9 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
 /// - the committer commits batches in order, without waiting for the disk
 ///   (`synchronous_commit = off`);
 /// - the syncer flushes the WAL once for every committed batch waiting, then answers them.
-async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn pg_writer(pg: postgres::Pg, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceiver<Job>) {
     let (to_sync, committed) = mpsc::unbounded_channel::<Committed>();
-    tokio::spawn(pg_syncer(pool.clone(), committed));
+    tokio::spawn(pg_syncer(pg.pool.clone(), committed));
     let (to_commit, written) = mpsc::unbounded_channel::<(postgres::PgTx, Committed)>();
     tokio::spawn(pg_committer(written, to_sync));
     // The next batch's transaction, started (and queued for the lock) while jobs were waiting.
@@ -889,7 +898,7 @@ async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
             Some(h) => h
                 .await
                 .unwrap_or_else(|e| Err(StoreError::Batch(format!("starting a batch: {e}")))),
-            None => postgres::begin_batch(&pool).await,
+            None => postgres::begin_batch(&pg).await,
         };
         let written = match tx {
             Ok(tx) => batch::write_batch(tx, keys.clone(), &items, &audits).await,
@@ -898,9 +907,9 @@ async fn pg_writer(pool: PgPool, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
         match written {
             Ok((tx, outcomes)) => {
                 if !rx.is_empty() {
-                    let pool = pool.clone();
+                    let pg = pg.clone();
                     next = Some(tokio::spawn(
-                        async move { postgres::begin_batch(&pool).await },
+                        async move { postgres::begin_batch(&pg).await },
                     ));
                 }
                 if let Err(mpsc::error::SendError((_, (jobs, lens, _)))) =

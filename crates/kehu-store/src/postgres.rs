@@ -3,11 +3,13 @@
 //! (`unnest`) instead of JSON.
 
 use crate::backend::{Blind, Read, Rows, SealedRow, Start, Write, WriteSet};
+use crate::keyindex::KeyIndex;
 use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Connects to `url`, optionally inside `schema` (created if missing).
@@ -55,7 +57,83 @@ pub(crate) async fn connect(url: &str, schema: Option<&str>) -> Result<PgPool, S
 /// How long a pooled connection may sit idle before it is pinged when next acquired.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 
-pub(crate) struct PgTx(pub Transaction<'static, Postgres>);
+/// A PostgreSQL database as this process sees it: the pool, and the in-memory index of the
+/// customer-key log (see [`catch_up`]).
+#[derive(Clone)]
+pub(crate) struct Pg {
+    pub pool: PgPool,
+    pub index: SharedIndex,
+}
+
+impl std::ops::Deref for Pg {
+    type Target = PgPool;
+    fn deref(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// The customer-key index of one database, shared by the writer and the readers of a process.
+pub(crate) type SharedIndex = Arc<Mutex<KeyIndex>>;
+
+fn poisoned() -> StoreError {
+    StoreError::Batch("the key index was left unusable by a panic".into())
+}
+
+fn lock(index: &SharedIndex) -> Result<std::sync::MutexGuard<'_, KeyIndex>, StoreError> {
+    index.lock().map_err(|_| poisoned())
+}
+
+/// A transaction with the key index; a write batch also keeps the keys it appended to the log,
+/// which go into the index once it has committed.
+pub(crate) struct PgTx(pub Transaction<'static, Postgres>, Appended);
+
+pub(crate) struct Appended {
+    index: SharedIndex,
+    rows: Vec<(String, Blind, i64)>,
+    last: i64,
+}
+
+impl Appended {
+    fn new(index: &SharedIndex) -> Appended {
+        Appended {
+            index: index.clone(),
+            rows: Vec::new(),
+            last: 0,
+        }
+    }
+}
+
+/// Rows of the key log read in one query when the index catches up.
+const CATCH_UP_PAGE: i64 = 65_536;
+
+/// Reads the key log's rows above the index's mark into the index, from `c`'s snapshot.
+///
+/// The log is written only under the writers' lock, so its ids grow in commit order: a snapshot
+/// holds every row up to its last id, and the rows above the mark are all that is new. The index
+/// may be ahead of a reader's snapshot (it holds what the writer committed since); a record found
+/// through it whose history the snapshot lacks has no events there and matches nothing.
+pub(crate) async fn catch_up(
+    c: &mut sqlx::PgConnection,
+    index: &SharedIndex,
+) -> Result<(), StoreError> {
+    loop {
+        let mark = lock(index)?.last_row();
+        let rows = sqlx::query(
+            "SELECT id, project, key, customer FROM customer_keys WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(mark)
+        .bind(CATCH_UP_PAGE)
+        .fetch_all(&mut *c)
+        .await?;
+        let mut ix = lock(index)?;
+        for r in &rows {
+            ix.take(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)?;
+        }
+        if (rows.len() as i64) < CATCH_UP_PAGE {
+            return Ok(());
+        }
+    }
+}
 
 /// The advisory lock that serialises writers (the counterpart of SQLite's single writer): a batch
 /// sees every act committed before it, also when several processes share the database.
@@ -66,19 +144,19 @@ fn begin_locked() -> String {
     format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 }
 
-pub(crate) async fn begin(pool: &PgPool) -> Result<PgTx, StoreError> {
-    Ok(PgTx(pool.begin_with(begin_locked()).await?))
+pub(crate) async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
+    Ok(pool.begin_with(begin_locked()).await?)
 }
 
 /// A writer's batch: [`begin`] with `synchronous_commit = off`, so that the commit does not wait
 /// for the WAL to reach the disk; the batch is acknowledged only after [`flush_wal`] (see the
 /// store's `pg_writer`).
-pub(crate) async fn begin_batch(pool: &PgPool) -> Result<PgTx, StoreError> {
+pub(crate) async fn begin_batch(pg: &Pg) -> Result<PgTx, StoreError> {
     let sql = format!(
         "{}; SELECT set_config('synchronous_commit', 'off', true)",
         begin_locked()
     );
-    Ok(PgTx(pool.begin_with(sql).await?))
+    Ok(PgTx(pg.begin_with(sql).await?, Appended::new(&pg.index)))
 }
 
 /// Waits until every commit made before the call is on the disk: a transaction that writes and
@@ -95,10 +173,11 @@ pub(crate) async fn flush_wal(pool: &PgPool) -> Result<(), StoreError> {
 }
 
 /// A read snapshot (REPEATABLE READ: every query of one decision sees the same commits).
-pub(crate) async fn read(pool: &PgPool) -> Result<PgTx, StoreError> {
+pub(crate) async fn read(pg: &Pg) -> Result<PgTx, StoreError> {
     Ok(PgTx(
-        pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        pg.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .await?,
+        Appended::new(&pg.index),
     ))
 }
 
@@ -109,6 +188,22 @@ fn sealed_row(r: &sqlx::postgres::PgRow, at: usize) -> SealedRow {
         key_id: r.get::<i32, _>(at + 2) as u32,
         body: r.get(at + 3),
     }
+}
+
+/// A sealed row from the columns `seq`, `project`, `key_id` and `body` of `r`.
+fn pg_sealed(
+    r: &sqlx::postgres::PgRow,
+    seq: usize,
+    project: usize,
+    key_id: usize,
+    body: usize,
+) -> Result<SealedRow, StoreError> {
+    Ok(SealedRow {
+        seq: r.try_get(seq)?,
+        project: r.try_get(project)?,
+        key_id: r.try_get::<i32, _>(key_id)? as u32,
+        body: r.try_get(body)?,
+    })
 }
 
 impl Read for PgTx {
@@ -126,14 +221,8 @@ impl Read for PgTx {
         project: &str,
         keys: &[Blind],
     ) -> Result<Vec<(Blind, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT key, customer FROM customer_keys WHERE project = $1 AND key = ANY($2::bigint[])",
-        )
-        .bind(project)
-        .bind(keys)
-        .fetch_all(&mut *self.0)
-        .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        catch_up(&mut self.0, &self.1.index).await?;
+        Ok(lock(&self.1.index)?.lookup(project, keys))
     }
 
     async fn events_of(&mut self, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError> {
@@ -175,56 +264,81 @@ impl Write for PgTx {
     }
 
     /// One statement, so one snapshot (taken after the writers' lock, which an earlier
-    /// statement took) and one round trip. Rows are told apart by their first column: 0 the next
-    /// ids, 1 a key hit, 2 an event of a record hit, 3 a project's state.
+    /// statement took) and one round trip: the next ids, the projects' states, the key log's new
+    /// rows, and the histories of the records the index finds before it takes those rows. The
+    /// log's new rows are only other processes' (this process adds its own as it commits): when
+    /// they name a record the first probe missed, its history takes a second query.
+    /// Rows are told apart by their first column: 0 the next ids, 2 an event, 3 a project's
+    /// state, 4 a row of the key log.
     async fn start(&mut self, probes: &[(&str, Vec<Blind>)]) -> Result<Start, StoreError> {
-        let mut projects = Vec::with_capacity(probes.len());
-        let (mut probe_projects, mut probe_keys) = (Vec::new(), Vec::new());
-        for (project, keys) in probes {
-            projects.push(project.to_string());
-            for k in keys {
-                probe_projects.push(project.to_string());
-                probe_keys.push(*k);
+        let index = self.1.index.clone();
+        let probe = |ix: &KeyIndex| {
+            let mut hits = Vec::new();
+            for (project, keys) in probes {
+                for (k, c) in ix.lookup(project, keys) {
+                    hits.push((project.to_string(), k, c));
+                }
             }
-        }
+            hits
+        };
+        let (mark, guessed) = {
+            let ix = lock(&index)?;
+            let hits = probe(&ix);
+            let mut ids: Vec<i64> = hits.iter().map(|h| h.2).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            (ix.last_row(), ids)
+        };
+        let projects: Vec<String> = probes.iter().map(|(p, _)| p.to_string()).collect();
         let rows = sqlx::query(
-            "WITH p AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS p(project, key)), \
-             h AS (SELECT DISTINCT k.project, k.key, k.customer \
-                   FROM customer_keys k JOIN p ON k.project = p.project AND k.key = p.key) \
-             SELECT 0 AS kind, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events) AS a, \
-                    (SELECT COALESCE(MAX(id), 0) + 1 FROM customers) AS b, \
+            "SELECT 0 AS kind, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events) AS a, \
+                    (SELECT COALESCE(MAX(id), 0) + 1 FROM customers) AS b, NULL::bigint AS c, \
                     NULL::text AS s, NULL::text AS t, NULL::int AS i, NULL::bytea AS body \
-             UNION ALL SELECT 1, key, customer, project, NULL, NULL, NULL FROM h \
-             UNION ALL SELECT 2, ec.customer, e.seq, e.project, NULL, e.key_id, e.body \
-               FROM (SELECT DISTINCT customer FROM h) c \
-               JOIN event_customers ec ON ec.customer = c.customer \
-               JOIN events e ON e.seq = ec.seq \
-             UNION ALL SELECT 3, NULL, NULL, name, state, NULL, NULL \
-               FROM projects WHERE name = ANY($3::text[])",
+             UNION ALL SELECT 2, ec.customer, e.seq, NULL, e.project, NULL, e.key_id, e.body \
+               FROM event_customers ec JOIN events e ON e.seq = ec.seq \
+               WHERE ec.customer = ANY($1::bigint[]) \
+             UNION ALL SELECT 3, NULL, NULL, NULL, name, state, NULL, NULL \
+               FROM projects WHERE name = ANY($2::text[]) \
+             UNION ALL SELECT 4, id, key, customer, project, NULL, NULL, NULL \
+               FROM customer_keys WHERE id > $3",
         )
-        .bind(probe_projects)
-        .bind(probe_keys)
+        .bind(&guessed)
         .bind(projects)
+        .bind(mark)
         .fetch_all(&mut *self.0)
         .await?;
         let mut start = Start::default();
+        let mut log = Vec::new();
         for r in &rows {
             match r.try_get::<i32, _>(0)? {
                 0 => (start.next_seq, start.next_customer) = (r.try_get(1)?, r.try_get(2)?),
-                1 => start
-                    .hits
-                    .push((r.try_get(3)?, r.try_get(1)?, r.try_get(2)?)),
-                2 => start.events.push((
-                    r.try_get(1)?,
-                    SealedRow {
-                        seq: r.try_get(2)?,
-                        project: r.try_get(3)?,
-                        key_id: r.try_get::<i32, _>(5)? as u32,
-                        body: r.try_get(6)?,
-                    },
+                2 => start
+                    .events
+                    .push((r.try_get(1)?, pg_sealed(r, 2, 4, 6, 7)?)),
+                3 => start.projects.push((r.try_get(4)?, r.try_get(5)?)),
+                _ => log.push((
+                    r.try_get::<i64, _>(1)?,
+                    r.try_get::<String, _>(4)?,
+                    r.try_get::<i64, _>(2)?,
+                    r.try_get::<i64, _>(3)?,
                 )),
-                _ => start.projects.push((r.try_get(3)?, r.try_get(4)?)),
             }
+        }
+        log.sort_unstable_by_key(|l| l.0);
+        let missed: Vec<i64> = {
+            let mut ix = lock(&index)?;
+            for (id, project, key, customer) in &log {
+                ix.take(*id, project, *key, *customer)?;
+            }
+            start.hits = probe(&ix);
+            let mut ids: Vec<i64> = start.hits.iter().map(|h| h.2).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.retain(|c| guessed.binary_search(c).is_err());
+            ids
+        };
+        if !missed.is_empty() {
+            start.events.extend(self.events_of(&missed).await?);
         }
         start.events.sort_by_key(|(c, row)| (*c, row.seq));
         Ok(start)
@@ -255,11 +369,28 @@ impl Write for PgTx {
             .execute(&mut *c)
             .await?;
         }
+        // The key log takes a row only for a key its record does not have yet. The index holds
+        // the whole log (the batch's start caught it up under the writers' lock), and a record
+        // this batch creates (ids from the first new one up) has no key in it yet.
+        let first_new = w.new_customers.first().map_or(i64::MAX, |n| n.0);
+        let mut added: Vec<(String, Blind, i64)> = {
+            let ix = lock(&self.1.index)?;
+            let mut added = Vec::new();
+            for (p, k, cu) in &w.keys {
+                crate::keyindex::check_id(*cu)?;
+                if *cu >= first_new || !ix.holds(p, *k, *cu) {
+                    added.push((p.clone(), *k, *cu));
+                }
+            }
+            added
+        };
+        added.sort_unstable();
+        added.dedup();
         // The rows every batch writes, in one statement (one round trip; the batch holds the
         // writers' lock, so round trips are the writer's time). Foreign keys are checked at the
         // end of the statement, when all of them are in.
         let (e, n) = (&w.events, &w.new_customers);
-        sqlx::query(
+        let last: i64 = sqlx::query(
             "WITH e AS (INSERT INTO events (seq, project, at_ms, act, key_id, body) \
                SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], \
                                     $5::int[], $6::bytea[])), \
@@ -269,14 +400,11 @@ impl Write for PgTx {
              l AS (INSERT INTO event_customers (customer, seq) \
                SELECT * FROM unnest($12::bigint[], $13::bigint[])), \
              k AS (INSERT INTO customer_keys (project, key, customer) \
-               SELECT DISTINCT * FROM unnest($14::text[], $15::bigint[], $16::bigint[]) \
-                 AS j(project, key, customer) \
-               WHERE NOT EXISTS (SELECT 1 FROM customer_keys x WHERE x.project = j.project \
-                                 AND x.key = j.key AND x.customer = j.customer)), \
+               SELECT * FROM unnest($14::text[], $15::bigint[], $16::bigint[]) RETURNING id), \
              p AS (INSERT INTO projects (name, state) \
                SELECT * FROM unnest($17::text[], $18::text[]) \
                ON CONFLICT (name) DO UPDATE SET state = excluded.state) \
-             SELECT 1",
+             SELECT COALESCE(MAX(id), 0) FROM k",
         )
         .bind(col(e, |r| r.0))
         .bind(col(e, |r| r.1.clone()))
@@ -291,13 +419,18 @@ impl Write for PgTx {
         .bind(col(n, |r| r.1 .3))
         .bind(col(&w.links, |r| r.0))
         .bind(col(&w.links, |r| r.1))
-        .bind(col(&w.keys, |r| r.0.clone()))
-        .bind(col(&w.keys, |r| r.1))
-        .bind(col(&w.keys, |r| r.2))
+        .bind(col(&added, |r| r.0.clone()))
+        .bind(col(&added, |r| r.1))
+        .bind(col(&added, |r| r.2))
         .bind(col(&w.projects, |r| r.0.clone()))
         .bind(col(&w.projects, |r| r.1.clone()))
-        .execute(&mut *c)
-        .await?;
+        .fetch_one(&mut *c)
+        .await?
+        .try_get(0)?;
+        if !added.is_empty() {
+            self.1.rows.extend(added);
+            self.1.last = self.1.last.max(last);
+        }
         if !w.customer_updates.is_empty() {
             let u = &w.customer_updates;
             sqlx::query(
@@ -375,7 +508,12 @@ impl Write for PgTx {
     }
 
     async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+        self.0.commit().await?;
+        let a = self.1;
+        if !a.rows.is_empty() {
+            lock(&a.index)?.add(&a.rows, a.last)?;
+        }
+        Ok(())
     }
 }
 
@@ -433,9 +571,9 @@ pub(crate) async fn reseal(pool: &PgPool, rows: &[(i64, u32, Vec<u8>)]) -> Resul
     .bind(col(rows, |r| r.0))
     .bind(col(rows, |r| r.1 as i32))
     .bind(col(rows, |r| r.2.clone()))
-    .execute(&mut *tx.0)
+    .execute(&mut *tx)
     .await?;
-    tx.0.commit().await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -556,7 +694,7 @@ pub(crate) async fn migrate(
         if target.is_some_and(|t| m.version > t) {
             break;
         }
-        let PgTx(mut tx) = begin(pool).await?;
+        let mut tx = begin(pool).await?;
         if version(&mut tx).await? >= m.version {
             tx.commit().await?;
             continue;

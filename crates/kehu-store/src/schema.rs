@@ -90,6 +90,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ),
         step: Step::None,
     },
+    Migration {
+        version: 8,
+        name: "key log",
+        sqlite: (include_str!("../migrations/sqlite/0008_key_log.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0008_key_log.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -161,9 +161,10 @@ impl Store {
                 let sql = sql.to_string();
                 Ok(db.run(move |c| sqlite_rows(c, &sql, &params)).await?.1)
             }
-            Backend::Postgres(p) => {
-                Ok(pg_bind(sql, &params).execute(p).await?.rows_affected() as usize)
-            }
+            Backend::Postgres(p) => Ok(pg_bind(sql, &params)
+                .execute(&p.pool)
+                .await?
+                .rows_affected() as usize),
         }
     }
 }

@@ -54,7 +54,7 @@ async fn shutdown_signal() {
 pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let url = crate::database_url(a.database);
     let store = crate::open_store(&url).await?;
-    // Load the SQLite key index before the first request needs it.
+    // Load the customer-key index before the first request needs it.
     let started = std::time::Instant::now();
     let warmed = store.warm().await?;
     let listener = tokio::net::TcpListener::bind(&a.bind)
@@ -62,12 +62,10 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("listening on {}", a.bind))?;
     let addr = listener.local_addr()?;
     println!("kehu serve: http://{addr}/ on {}", crate::redact(&url));
-    if let Some(keys) = warmed {
-        println!(
-            "kehu serve: customer-key index loaded ({keys} keys, {} ms)",
-            started.elapsed().as_millis()
-        );
-    }
+    println!(
+        "kehu serve: customer-key index loaded ({warmed} keys, {} ms)",
+        started.elapsed().as_millis()
+    );
     if let Some(token) = kehu_server::setup_token(&store).await? {
         println!("kehu serve: no accounts yet. Create the first admin (one-time link):");
         println!("  http://{addr}/setup?token={token}");
