@@ -887,12 +887,21 @@ async fn pg_writer(pg: postgres::Pg, keys: Arc<Keys>, mut rx: mpsc::UnboundedRec
     // The next batch's transaction, started (and queued for the lock) while jobs were waiting.
     let mut next: Option<tokio::task::JoinHandle<Result<postgres::PgTx, StoreError>>> = None;
     loop {
-        let first = match next {
-            // Jobs were waiting when `next` was started, and only this loop takes them.
-            Some(_) => rx.try_recv().ok(),
-            None => rx.recv().await,
+        let first = match rx.try_recv() {
+            Ok(job) => job,
+            Err(_) => {
+                // Nothing waiting (never so when `next` was started: jobs were waiting then, and
+                // only this loop takes them). No transaction may sit open, holding the writers'
+                // lock against other processes, while the writer waits.
+                if let Some(h) = next.take() {
+                    drop(h.await);
+                }
+                match rx.recv().await {
+                    Some(job) => job,
+                    None => break,
+                }
+            }
         };
-        let Some(first) = first else { break };
         let (jobs, lens, items, audits) = gather(first, &mut rx);
         let tx = match next.take() {
             Some(h) => h
