@@ -143,6 +143,50 @@ async fn exec(sql: &str, be: &Backend) -> Result<(), String> {
     }
 }
 
+/// Another handle on the backend's database, opened now (as a process started later would be).
+async fn another_handle(be: &Backend) -> Store {
+    match (&be._dir, &be.cleanup) {
+        (Some(dir), _) => {
+            let url = format!("sqlite:{}", dir.join("k.db").display());
+            Store::open(&url, be.keys.clone()).await.unwrap()
+        }
+        (None, Some((url, schema))) => Store::open_postgres_schema(url, schema, be.keys.clone())
+            .await
+            .unwrap(),
+        (None, None) => unreachable!("every backend has a file or a schema"),
+    }
+}
+
+/// A process that opens a database with a long key log loads all of it (PostgreSQL reads it in
+/// pages of 65,536 rows), and a handle opened before reads every row added since.
+#[test]
+fn a_long_key_log_is_loaded_whole() {
+    rt().block_on(async {
+        for be in backends().await {
+            let rb = Rulebook::preset(Preset::B2bProtection);
+            let dir = directory(1);
+            let t0 = parse_local("2026-11-01 10:00").unwrap();
+            be.a.execute(&rb, &dir, &register(0, "王先生", "13800138000", t0), t0)
+                .await
+                .unwrap();
+            let before = be.a.warm().await.unwrap();
+            assert!(before > 0, "{}", be.name);
+            exec(
+                "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 70000) \
+                 INSERT INTO customer_keys (project, key, customer) SELECT 'other', n, 1 FROM g",
+                &be,
+            )
+            .await
+            .unwrap();
+            let later = another_handle(&be).await;
+            assert_eq!(later.warm().await.unwrap(), before + 70_000, "{}", be.name);
+            assert_eq!(be.b.warm().await.unwrap(), before + 70_000, "{}", be.name);
+            drop(later);
+            be.done().await;
+        }
+    });
+}
+
 #[test]
 fn the_ledger_is_append_only_and_the_check_finds_tampering() {
     rt().block_on(async {
@@ -331,20 +375,7 @@ fn reopening_a_database_with_data_keeps_it() {
                 .await
                 .unwrap();
             let before = be.a.events().await.unwrap();
-            let again = match (&be.cleanup, be._dir.as_ref()) {
-                (Some((url, schema)), _) => {
-                    Store::open_postgres_schema(url, schema, be.keys.clone())
-                        .await
-                        .unwrap()
-                }
-                (None, Some(_)) => {
-                    let path = be._dir.as_ref().unwrap().join("k.db");
-                    Store::open(&format!("sqlite:{}", path.display()), be.keys.clone())
-                        .await
-                        .unwrap()
-                }
-                _ => unreachable!(),
-            };
+            let again = another_handle(&be).await;
             assert_eq!(again.events().await.unwrap(), before, "{}", be.name);
             assert!(again.check().await.unwrap().is_empty());
             drop(again);
