@@ -274,7 +274,9 @@ impl Write for PgTx {
     /// log's new rows are only other processes' (this process adds its own as it commits): when
     /// they name a record the first probe missed, its history takes a second query.
     /// Rows are told apart by their first column: 0 the next ids, 2 an event, 3 a project's
-    /// state, 4 a row of the key log.
+    /// state, 4 a row of the key log. The log's rows come a page at most, in id order (the
+    /// rest, if any, page by page after it), so that a batch never carries an unbounded
+    /// catch-up in one reply.
     async fn start(&mut self, probes: &[(&str, Vec<Blind>)]) -> Result<Start, StoreError> {
         let index = self.1.index.clone();
         let probe = |ix: &KeyIndex| {
@@ -304,12 +306,13 @@ impl Write for PgTx {
                WHERE ec.customer = ANY($1::bigint[]) \
              UNION ALL SELECT 3, NULL, NULL, NULL, name, state, NULL, NULL \
                FROM projects WHERE name = ANY($2::text[]) \
-             UNION ALL SELECT 4, id, key, customer, project, NULL, NULL, NULL \
-               FROM customer_keys WHERE id > $3",
+             UNION ALL (SELECT 4, id, key, customer, project, NULL, NULL, NULL \
+               FROM customer_keys WHERE id > $3 ORDER BY id LIMIT $4)",
         )
         .bind(&guessed)
         .bind(projects)
         .bind(mark)
+        .bind(CATCH_UP_PAGE)
         .fetch_all(&mut *self.0)
         .await?;
         let mut start = Start::default();
@@ -330,11 +333,19 @@ impl Write for PgTx {
             }
         }
         log.sort_unstable_by_key(|l| l.0);
-        let missed: Vec<i64> = {
+        {
             let mut ix = lock(&index)?;
             for (id, project, key, customer) in &log {
                 ix.take(*id, project, *key, *customer)?;
             }
+        }
+        if log.len() as i64 == CATCH_UP_PAGE {
+            // Other processes wrote a page or more since: the rest, page by page (the lock is
+            // held, so nothing is added meanwhile).
+            catch_up(&mut self.0, &index).await?;
+        }
+        let missed: Vec<i64> = {
+            let ix = lock(&index)?;
             start.hits = probe(&ix);
             let mut ids: Vec<i64> = start.hits.iter().map(|h| h.2).collect();
             ids.sort_unstable();
