@@ -113,28 +113,34 @@ fn usual_probes(cmd: &Command) -> Vec<String> {
 pub(crate) struct Prepared {
     /// The blind values of [`usual_probes`].
     usual: Vec<Blind>,
+    /// Of those, the blind values of the act's phone's own probes and of the household links
+    /// naming it (what every decision on a phone probes first), when the act gives a phone.
+    phone: Option<(Vec<Blind>, Vec<Blind>)>,
     /// The blind values of [`act_keys`].
     event_keys: Vec<Blind>,
-    /// Every key string above with its blind value.
-    blinds: Vec<(String, Blind)>,
 }
 
 impl Prepared {
     pub(crate) fn new(keys: &Keys, cmd: &Command) -> Prepared {
         let mut p = Prepared::default();
-        for k in usual_probes(cmd) {
-            let b = keys.blind(&k);
-            p.usual.push(b);
-            p.blinds.push((k, b));
+        let mut memo: Vec<(String, Blind)> = Vec::new();
+        let mut blind = |k: String| match memo.iter().find(|(s, _)| *s == k) {
+            Some((_, b)) => *b,
+            None => {
+                let b = keys.blind(&k);
+                memo.push((k, b));
+                b
+            }
+        };
+        if let Some(Ok(phone)) = cmd.act.customer().and_then(|c| c.parsed_phone()) {
+            let own: Vec<Blind> = phone.probe_keys().into_iter().map(&mut blind).collect();
+            let linked: Vec<Blind> = (household_probes(&phone).into_iter())
+                .map(&mut blind)
+                .collect();
+            p.phone = Some((own, linked));
         }
-        for k in act_keys(&cmd.act) {
-            let b = match p.blinds.iter().find(|(s, _)| *s == k) {
-                Some((_, b)) => *b,
-                None => keys.blind(&k),
-            };
-            p.event_keys.push(b);
-            p.blinds.push((k, b));
-        }
+        p.usual = usual_probes(cmd).into_iter().map(&mut blind).collect();
+        p.event_keys = act_keys(&cmd.act).into_iter().map(&mut blind).collect();
         p
     }
 }
@@ -234,37 +240,6 @@ impl Cache {
         }
     }
 
-    /// Probes the database for every key of `keys` not probed yet, in one query.
-    pub(crate) async fn prefetch<R: Read>(
-        &mut self,
-        r: &mut R,
-        project: &str,
-        keys: &[String],
-    ) -> Result<(), StoreError> {
-        let mut blinds = Vec::with_capacity(keys.len());
-        for k in keys {
-            let b = match self.blinds.get(k) {
-                Some(b) => *b,
-                None => {
-                    let b = self.keys.blind(k);
-                    self.blinds.insert(k.clone(), b);
-                    b
-                }
-            };
-            blinds.push(b);
-        }
-        self.prefetch_blinds(r, project, &blinds).await
-    }
-
-    /// Takes the blind values an act's preparation computed.
-    fn learn(&mut self, p: &Prepared) {
-        for (k, b) in &p.blinds {
-            if !self.blinds.contains_key(k) {
-                self.blinds.insert(k.clone(), *b);
-            }
-        }
-    }
-
     /// Takes a batch's [`Start`]: `probes` were probed (in a fresh cache), the records hit
     /// are loaded, the projects' states known.
     fn absorb(&mut self, probes: &[(&str, Vec<Blind>)], start: Start) -> Result<(), StoreError> {
@@ -302,7 +277,7 @@ impl Cache {
         Ok(())
     }
 
-    /// [`Cache::prefetch`] of keys whose blind values are known.
+    /// Probes the database for every key of `blinds` not probed yet, in one query.
     async fn prefetch_blinds<R: Read>(
         &mut self,
         r: &mut R,
@@ -332,26 +307,32 @@ impl Cache {
         self.load(r, &ids).await
     }
 
-    /// The records indexed under any of `keys` (committed and pending), histories loaded.
-    async fn probe<R: Read>(
+    /// The blind value of `key` (an HMAC, computed once a cache).
+    fn blind(&mut self, key: &str) -> Blind {
+        if let Some(b) = self.blinds.get(key) {
+            return *b;
+        }
+        let b = self.keys.blind(key);
+        self.blinds.insert(key.to_string(), b);
+        b
+    }
+
+    /// The records indexed under any of `blinds` (committed and pending), histories loaded.
+    async fn probe_blinds<R: Read>(
         &mut self,
         r: &mut R,
         project: &str,
-        keys: &[String],
+        blinds: &[Blind],
     ) -> Result<BTreeSet<i64>, StoreError> {
-        self.prefetch(r, project, keys).await?;
+        self.prefetch_blinds(r, project, blinds).await?;
         let mut ids = BTreeSet::new();
         let probed = self.probed.get(project);
         let pending = self.pending_keys.get(project);
-        for k in keys {
-            let b = match self.blinds.get(k) {
-                Some(b) => *b,
-                None => self.keys.blind(k),
-            };
-            if let Some(s) = probed.and_then(|m| m.get(&b)) {
+        for b in blinds {
+            if let Some(s) = probed.and_then(|m| m.get(b)) {
                 ids.extend(s);
             }
-            if let Some(s) = pending.and_then(|m| m.get(&b)) {
+            if let Some(s) = pending.and_then(|m| m.get(b)) {
                 ids.extend(s);
             }
         }
@@ -422,7 +403,17 @@ impl Cache {
         project: &str,
         keys: &[String],
     ) -> Result<Vec<View>, StoreError> {
-        let ids = self.probe(r, project, keys).await?;
+        let blinds: Vec<Blind> = keys.iter().map(|k| self.blind(k)).collect();
+        self.views_by_blinds(r, project, &blinds).await
+    }
+
+    async fn views_by_blinds<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        blinds: &[Blind],
+    ) -> Result<Vec<View>, StoreError> {
+        let ids = self.probe_blinds(r, project, blinds).await?;
         Ok(ids
             .into_iter()
             .map(|i| self.view(&[CustomerId(i)]))
@@ -437,7 +428,19 @@ impl Cache {
         project: &str,
         phone: &Phone,
     ) -> Result<Vec<View>, StoreError> {
-        let views = self.views_by_keys(r, project, &phone.probe_keys()).await?;
+        let blinds: Vec<Blind> = phone.probe_keys().iter().map(|k| self.blind(k)).collect();
+        self.phone_views(r, project, phone, &blinds).await
+    }
+
+    /// [`Cache::views`] with the blind values of `phone`'s probe keys known.
+    async fn phone_views<R: Read>(
+        &mut self,
+        r: &mut R,
+        project: &str,
+        phone: &Phone,
+        probes: &[Blind],
+    ) -> Result<Vec<View>, StoreError> {
+        let views = self.views_by_blinds(r, project, probes).await?;
         Ok(views
             .into_iter()
             .filter(|v| engine::record_phone(v).is_some_and(|p| p.matches(phone)))
@@ -500,7 +503,10 @@ impl Cache {
             if let Some(Ok(phone)) = c.parsed_phone() {
                 self.prefetch_blinds(r, &cmd.project, &prepared.usual)
                     .await?;
-                ctx.candidates = self.views(r, &cmd.project, &phone).await?;
+                ctx.candidates = match &prepared.phone {
+                    Some((own, _)) => self.phone_views(r, &cmd.project, &phone, own).await?,
+                    None => self.views(r, &cmd.project, &phone).await?,
+                };
                 // Household: the phone the act names, and links recorded on the customer's records.
                 let mut hh: Vec<Phone> = Vec::new();
                 if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
@@ -526,10 +532,14 @@ impl Cache {
                     }
                 }
                 // Records that name this customer as their household member.
-                for v in self
-                    .views_by_keys(r, &cmd.project, &household_probes(&phone))
-                    .await?
-                {
+                let linking = match &prepared.phone {
+                    Some((_, linked)) => self.views_by_blinds(r, &cmd.project, linked).await?,
+                    None => {
+                        let keys = household_probes(&phone);
+                        self.views_by_keys(r, &cmd.project, &keys).await?
+                    }
+                };
+                for v in linking {
                     let named = v.events.iter().any(|e| {
                         e.act
                             .customer()
@@ -779,9 +789,6 @@ pub(crate) async fn write_batch<W: Write>(
         .collect();
     let start = tx.start(&probes).await?;
     let mut cache = Cache::new(keys.clone(), start.next_seq, start.next_customer);
-    for q in items {
-        cache.learn(&q.prepared);
-    }
     cache.absorb(&probes, start)?;
     let mut results = Vec::with_capacity(items.len());
     for Queued { item, prepared } in items {
@@ -870,7 +877,6 @@ pub(crate) async fn run_read<R: Read>(
 ) -> Result<Outcome, StoreError> {
     let prepared = Prepared::new(&keys, &item.command);
     let mut cache = Cache::new(keys, 0, 0);
-    cache.learn(&prepared);
     let d = cache.decide(r, item, &prepared).await?;
     Ok(Outcome {
         verdict: d.verdict,

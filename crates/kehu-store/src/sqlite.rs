@@ -531,20 +531,22 @@ impl Write for SqliteTx<'_> {
                 r.seq, e.at_ms, e.actor, e.action, e.subject, e.detail, r.hash
             ])?;
         }
-        let mut st = c.prepare_cached(
-            "INSERT INTO events (seq, project, at_ms, act, key_id, body) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        let events: Vec<[&dyn ToSql; 6]> = (w.events.iter())
+            .map(|(s, p, at, a, k, b)| [s as _, p as _, at as _, a as _, k as _, b as _])
+            .collect();
+        insert_many(
+            c,
+            "events (seq, project, at_ms, act, key_id, body)",
+            &events,
         )?;
-        for (s, p, at, a, k, b) in &w.events {
-            st.execute(params![s, p, at, a, k, b])?;
-        }
-        let mut st = c.prepare_cached(
-            "INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+        let customers: Vec<[&dyn ToSql; 5]> = (w.new_customers.iter())
+            .map(|(id, (p, h, r, s))| [id as _, p as _, h as _, r as _, s as _])
+            .collect();
+        insert_many(
+            c,
+            "customers (id, project, holder, holder_rule, last_seq)",
+            &customers,
         )?;
-        for (id, (p, h, r, s)) in &w.new_customers {
-            st.execute(params![id, p, h, r, s])?;
-        }
         let links: Vec<[&dyn ToSql; 2]> = w.links.iter().map(|(cu, s)| [cu as _, s as _]).collect();
         insert_many(c, "event_customers (customer, seq)", &links)?;
         let mut st = c.prepare_cached(
