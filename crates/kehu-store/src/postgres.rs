@@ -186,13 +186,9 @@ pub(crate) async fn read(pg: &Pg) -> Result<PgTx, StoreError> {
     ))
 }
 
-fn sealed_row(r: &sqlx::postgres::PgRow, at: usize) -> SealedRow {
-    SealedRow {
-        seq: r.get(at),
-        project: r.get(at + 1),
-        key_id: r.get::<i32, _>(at + 2) as u32,
-        body: r.get(at + 3),
-    }
+/// A sealed row from the four columns `seq, project, key_id, body` of `r`, from column `at` on.
+fn sealed_row(r: &sqlx::postgres::PgRow, at: usize) -> Result<SealedRow, StoreError> {
+    pg_sealed(r, at, at + 1, at + 2, at + 3)
 }
 
 /// A sealed row from the columns `seq`, `project`, `key_id` and `body` of `r`.
@@ -239,7 +235,9 @@ impl Read for PgTx {
         .bind(customers)
         .fetch_all(&mut *self.0)
         .await?;
-        Ok(rows.iter().map(|r| (r.get(0), sealed_row(r, 1))).collect())
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, sealed_row(r, 1)?)))
+            .collect()
     }
 
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError> {
@@ -537,7 +535,7 @@ pub(crate) async fn all_events(pool: &PgPool) -> Result<Vec<SealedRow>, StoreErr
     let rows = sqlx::query("SELECT seq, project, key_id, body FROM events ORDER BY seq")
         .fetch_all(pool)
         .await?;
-    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+    rows.iter().map(|r| sealed_row(r, 0)).collect()
 }
 
 /// A project's events in a time range, or one by number (see [`crate::EventRange`]).
@@ -554,7 +552,7 @@ pub(crate) async fn events_of(
         .bind(limit)
         .fetch_all(pool)
         .await?;
-    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+    rows.iter().map(|r| sealed_row(r, 0)).collect()
 }
 
 /// Events `seq > after` sealed with another key than `key_id`, at most `limit`.
@@ -573,7 +571,7 @@ pub(crate) async fn events_to_reseal(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(|r| sealed_row(r, 0)).collect())
+    rows.iter().map(|r| sealed_row(r, 0)).collect()
 }
 
 /// Re-seals entries: `(seq, key id, body)`.
@@ -746,7 +744,9 @@ pub(crate) async fn migrate(
                     sqlx::query("SELECT seq, project, key_id, body FROM events ORDER BY seq")
                         .fetch_all(&mut *tx)
                         .await?;
-                let rows: Vec<SealedRow> = rows.iter().map(|r| sealed_row(r, 0)).collect();
+                let rows = (rows.iter())
+                    .map(|r| sealed_row(r, 0))
+                    .collect::<Result<Vec<SealedRow>, _>>()?;
                 insert_keys(&mut tx, &crate::schema::reindex(keys, &rows)?).await?;
             }
         }
