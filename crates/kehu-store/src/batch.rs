@@ -307,6 +307,11 @@ impl Cache {
         self.load(r, &ids).await
     }
 
+    /// The blind values of `keys`.
+    fn blinds_of(&mut self, keys: &[String]) -> Vec<Blind> {
+        keys.iter().map(|k| self.blind(k)).collect()
+    }
+
     /// The blind value of `key` (an HMAC, computed once a cache).
     fn blind(&mut self, key: &str) -> Blind {
         if let Some(b) = self.blinds.get(key) {
@@ -403,7 +408,7 @@ impl Cache {
         project: &str,
         keys: &[String],
     ) -> Result<Vec<View>, StoreError> {
-        let blinds: Vec<Blind> = keys.iter().map(|k| self.blind(k)).collect();
+        let blinds = self.blinds_of(keys);
         self.views_by_blinds(r, project, &blinds).await
     }
 
@@ -428,7 +433,7 @@ impl Cache {
         project: &str,
         phone: &Phone,
     ) -> Result<Vec<View>, StoreError> {
-        let blinds: Vec<Blind> = phone.probe_keys().iter().map(|k| self.blind(k)).collect();
+        let blinds = self.blinds_of(&phone.probe_keys());
         self.phone_views(r, project, phone, &blinds).await
     }
 
@@ -503,10 +508,22 @@ impl Cache {
             if let Some(Ok(phone)) = c.parsed_phone() {
                 self.prefetch_blinds(r, &cmd.project, &prepared.usual)
                     .await?;
-                ctx.candidates = match &prepared.phone {
-                    Some((own, _)) => self.phone_views(r, &cmd.project, &phone, own).await?,
-                    None => self.views(r, &cmd.project, &phone).await?,
+                // The phone's probes and the household links naming it, as the act's
+                // preparation computed them.
+                let computed;
+                let (own_probes, link_probes) = match &prepared.phone {
+                    Some((own, linked)) => (own, linked),
+                    None => {
+                        computed = (
+                            self.blinds_of(&phone.probe_keys()),
+                            self.blinds_of(&household_probes(&phone)),
+                        );
+                        (&computed.0, &computed.1)
+                    }
                 };
+                ctx.candidates = self
+                    .phone_views(r, &cmd.project, &phone, own_probes)
+                    .await?;
                 // Household: the phone the act names, and links recorded on the customer's records.
                 let mut hh: Vec<Phone> = Vec::new();
                 if let Some(Ok(h)) = c.household_of.as_deref().map(Phone::parse) {
@@ -532,13 +549,7 @@ impl Cache {
                     }
                 }
                 // Records that name this customer as their household member.
-                let linking = match &prepared.phone {
-                    Some((_, linked)) => self.views_by_blinds(r, &cmd.project, linked).await?,
-                    None => {
-                        let keys = household_probes(&phone);
-                        self.views_by_keys(r, &cmd.project, &keys).await?
-                    }
-                };
+                let linking = self.views_by_blinds(r, &cmd.project, link_probes).await?;
                 for v in linking {
                     let named = v.events.iter().any(|e| {
                         e.act
