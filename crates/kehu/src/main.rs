@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_api;
+mod bench_disk;
 mod import;
 mod scenario;
 mod serve;
@@ -92,7 +93,7 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
-    /// Measure this machine: `kehu bench store`.
+    /// Measure this machine: `kehu bench store`, `bench api`, `bench disk`.
     Bench {
         #[command(subcommand)]
         command: BenchCmd,
@@ -122,6 +123,9 @@ enum BenchCmd {
     /// Registrations with collision checks over real HTTP from N concurrent clients, against a
     /// server this command starts: requests/s, p50/p99, errors, peak RSS.
     Api(bench_api::Args),
+    /// How long this machine's disk takes to flush a commit's WAL (what `KEHU_SQLITE_SYNC=full`
+    /// waits for before each answer), back to back and after a short pause.
+    Disk(bench_disk::Args),
 }
 
 #[derive(Subcommand)]
@@ -394,6 +398,9 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
         Cmd::Bench {
             command: BenchCmd::Api(args),
         } => bench_api::run(args).await,
+        Cmd::Bench {
+            command: BenchCmd::Disk(args),
+        } => bench_disk::run(args),
     }
 }
 

@@ -572,3 +572,34 @@ fn serve_prints_a_setup_link_and_stops_on_sigterm() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bench_disk_prints_both_rhythms_and_leaves_no_scratch_file() {
+    let dir = std::env::temp_dir().join(format!("kehu-bench-disk-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let d = dir.to_str().expect("utf-8 temp path");
+    let o = kehu(&[
+        "bench",
+        "disk",
+        "--dir",
+        d,
+        "--seconds",
+        "1",
+        "--chunk",
+        "4096",
+    ]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("| back to back | "), "{out}");
+    assert!(
+        out.contains("| a 300 µs pause before each write | "),
+        "{out}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("read dir").collect();
+    assert!(left.is_empty(), "scratch file left behind: {left:?}");
+    std::fs::remove_dir(&dir).expect("remove scratch directory");
+
+    let o = kehu(&["bench", "disk", "--dir", d, "--chunk", "10"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--chunk takes 512 to 8388608 bytes"));
+}
