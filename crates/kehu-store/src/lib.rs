@@ -862,13 +862,46 @@ fn answer_synced(done: Vec<Committed>, synced: Result<(), String>) {
 }
 
 /// Syncs the WAL for every committed batch waiting (one sync covers them all), then answers them.
+///
+/// While batches are coming (one was committed less than [`FLUSH_BACK_TO_BACK`] ago), the syncer
+/// does not wait for the next one: it syncs again at once, whether or not a batch arrived since.
+/// Two measured reasons (`kehu bench disk`, README "where the time goes"): a disk flush that
+/// follows another is several times faster than one after a few hundred microseconds idle, which
+/// is how long the writer takes over a batch; and a syncer that never sleeps needs no waking when
+/// the batch arrives. A batch then waits for the flush in progress and one more, and at most one
+/// flush is ever in flight. Once no batch has come for that long, the syncer sleeps until one does.
+/// A batch is answered only by a sync that began after it was committed: it is taken from the
+/// channel (the writer sends it after COMMIT) before that sync starts.
 fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Committed>) {
-    while let Ok(first) = committed.recv() {
-        let mut done = vec![first];
-        done.extend(committed.try_iter());
+    use std::sync::mpsc::TryRecvError;
+    let mut last_batch: Option<std::time::Instant> = None;
+    loop {
+        let mut done = Vec::new();
+        if last_batch.is_none_or(|t| t.elapsed() >= FLUSH_BACK_TO_BACK) {
+            match committed.recv() {
+                Ok(c) => done.push(c),
+                Err(_) => return,
+            }
+        }
+        let closed = loop {
+            match committed.try_recv() {
+                Ok(c) => done.push(c),
+                Err(TryRecvError::Empty) => break false,
+                Err(TryRecvError::Disconnected) => break true,
+            }
+        };
+        if !done.is_empty() {
+            last_batch = Some(std::time::Instant::now());
+        }
         answer_synced(done, wal.sync().map_err(|e| e.to_string()));
+        if closed {
+            return;
+        }
     }
 }
+
+/// How long after the last committed batch the syncer keeps flushing back to back.
+const FLUSH_BACK_TO_BACK: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The PostgreSQL writer: a task that takes every job waiting and decides and writes them in one
 /// transaction under the writers' advisory lock. Three tasks share the work, so that the lock is
