@@ -890,10 +890,13 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
                 Err(TryRecvError::Disconnected) => break true,
             }
         };
-        if !done.is_empty() {
+        if done.is_empty() {
+            // Nothing waits for this flush: an error here is met again by the next batch's.
+            let _ = wal.flush_again();
+        } else {
             last_batch = Some(std::time::Instant::now());
+            answer_synced(done, wal.sync().map_err(|e| e.to_string()));
         }
-        answer_synced(done, wal.sync().map_err(|e| e.to_string()));
         if closed {
             return;
         }

@@ -220,6 +220,18 @@ impl WalSync {
             None => Ok(()),
         }
     }
+
+    /// Flushes the WAL file already open without looking up its path first: for the syncer's
+    /// flushes that no batch waits for (see `wal_syncer`). The path is looked up by [`sync`],
+    /// which every batch's flush goes through, and by this one when no file is open yet.
+    ///
+    /// [`sync`]: WalSync::sync
+    pub(crate) fn flush_again(&mut self) -> std::io::Result<()> {
+        match &self.file {
+            Some((f, _)) => f.sync_data(),
+            None => self.sync(),
+        }
+    }
 }
 
 /// Copies the WAL back into the database file every quarter second (a PASSIVE checkpoint runs
