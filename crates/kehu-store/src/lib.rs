@@ -873,32 +873,23 @@ fn answer_synced(done: Vec<Committed>, synced: Result<(), String>) {
 /// A batch is answered only by a sync that began after it was committed: it is taken from the
 /// channel (the writer sends it after COMMIT) before that sync starts.
 fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Committed>) {
-    use std::sync::mpsc::TryRecvError;
     let mut last_batch: Option<std::time::Instant> = None;
     loop {
         let mut done = Vec::new();
         if last_batch.is_none_or(|t| t.elapsed() >= FLUSH_BACK_TO_BACK) {
+            // Also where the syncer stops, once the writer has gone and the window has passed.
             match committed.recv() {
                 Ok(c) => done.push(c),
                 Err(_) => return,
             }
         }
-        let closed = loop {
-            match committed.try_recv() {
-                Ok(c) => done.push(c),
-                Err(TryRecvError::Empty) => break false,
-                Err(TryRecvError::Disconnected) => break true,
-            }
-        };
+        done.extend(committed.try_iter());
         if done.is_empty() {
             // Nothing waits for this flush: an error here is met again by the next batch's.
             let _ = wal.flush_again();
         } else {
             last_batch = Some(std::time::Instant::now());
             answer_synced(done, wal.sync().map_err(|e| e.to_string()));
-        }
-        if closed {
-            return;
         }
     }
 }
