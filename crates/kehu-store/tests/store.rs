@@ -187,7 +187,7 @@ proptest! {
         steps in proptest::collection::vec((0u8..7, 0usize..4, 0usize..3, 0u8..4, 0i64..3 * 24 * 60, 0u8..4), 1..60)
     ) {
         let dir = std::env::temp_dir().join(format!(
-            "kehu-pipeline-{}-{}",
+            "kehu-together-{}-{}",
             std::process::id(),
             SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));
