@@ -230,7 +230,9 @@ async fn export(
     let rows = st
         .store
         .query(
-            "SELECT id, holder, holder_rule, last_seq FROM customers WHERE project = $1 ORDER BY id",
+            "SELECT c.id, c.holder, c.holder_rule, \
+               (SELECT MAX(l.seq) FROM event_customers l WHERE l.customer = c.id) \
+             FROM customers c WHERE c.project = $1 ORDER BY c.id",
             vec![project.clone().into()],
         )
         .await?;

@@ -1016,6 +1016,38 @@ async fn boards(backend: &str) {
         .0,
         422
     );
+    // The export: each record with its holder, the deciding rule and its last entry, which a
+    // rejected registration naming the record moves on (the record's row itself is unchanged).
+    let b = login(&s, "b").await;
+    let vp = login(&s, "vp").await;
+    let act = |who: &Auth, phone: &str| {
+        let (who, body) = (who.clone(), register(phone));
+        let s = &s;
+        async move {
+            call(s, "POST", "/api/v1/projects/p1/acts", &who, body)
+                .await
+                .1
+        }
+    };
+    let first = act(&a, "13800138000").await;
+    let other = act(&a, "13900139000").await;
+    let again = act(&b, "13800138000").await;
+    assert_eq!(
+        (first["outcome"].as_str(), again["outcome"].as_str()),
+        (Some("accepted"), Some("rejected")),
+        "{first} {again}"
+    );
+    let (st, _, csv) = http(s.addr, "GET", "/api/v1/projects/p1/export.csv", &vp, None).await;
+    assert_eq!(st, 200, "{csv}");
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("customer_id"))
+        .map(|l| l.split(',').collect())
+        .collect();
+    let seqs: Vec<(&str, String)> = rows.iter().map(|r| (r[1], r[3].to_string())).collect();
+    let seq = |v: &Value| v["seq"].as_i64().unwrap().to_string();
+    assert_eq!(seqs, vec![("a", seq(&again)), ("a", seq(&other))], "{csv}");
+    assert!(rows.iter().all(|r| r[4].starts_with("vp@")), "{csv}");
     s.stop().await;
 }
 

@@ -91,10 +91,11 @@ pub(crate) trait Write: Read {
     async fn commit(self) -> Result<(), StoreError>;
 }
 
-/// A customer row: project, holder, holder rule, last seq.
-pub(crate) type CustomerRow = (String, Option<String>, Option<String>, i64);
-/// A change to an existing record: new last seq, holder and holder rule (None: unchanged).
-pub(crate) type CustomerUpdate = (Option<i64>, Option<String>, Option<String>);
+/// A customer row: project, holder, holder rule. (A record's last entry is the largest seq of
+/// its links.)
+pub(crate) type CustomerRow = (String, Option<String>, Option<String>);
+/// A change of holder of an existing record: new holder and holder rule.
+pub(crate) type CustomerUpdate = (String, String);
 /// A dispute row: project, customer, rule, deadline, closing seq.
 pub(crate) type DisputeRow = (String, i64, String, i64, Option<i64>);
 /// A violation row: seq, index, project, party, rule, amount, note.
@@ -111,7 +112,7 @@ pub(crate) struct WriteSet {
     pub links: Vec<(i64, i64)>,
     /// New records with their final values: id and row.
     pub new_customers: Vec<(i64, CustomerRow)>,
-    /// Existing records: id, new last seq, new holder and rule (None: unchanged).
+    /// Existing records whose holder changed: id, new holder and rule.
     pub customer_updates: Vec<(i64, CustomerUpdate)>,
     /// project, blind key, customer.
     pub keys: Vec<(String, Blind, i64)>,

@@ -215,7 +215,6 @@ pub(crate) struct Cache {
     next_seq: i64,
     next_customer: i64,
     new_customers: BTreeMap<i64, String>,
-    last_seq: BTreeMap<i64, i64>,
     dirty_projects: BTreeSet<String>,
     out: WriteSet,
 }
@@ -234,7 +233,6 @@ impl Cache {
             next_seq,
             next_customer,
             new_customers: BTreeMap::new(),
-            last_seq: BTreeMap::new(),
             dirty_projects: BTreeSet::new(),
             out: WriteSet::default(),
         }
@@ -648,7 +646,6 @@ impl Cache {
         let e = Arc::new(e);
         for c in &e.customers {
             self.out.links.push((c.0, e.seq));
-            self.last_seq.insert(c.0, e.seq);
             if let Some(h) = self.histories.get_mut(&c.0) {
                 h.push(e.clone());
             }
@@ -705,25 +702,18 @@ impl Cache {
     pub(crate) fn finish(mut self) -> Result<WriteSet, StoreError> {
         let mut out = std::mem::take(&mut self.out);
         for (id, project) in &self.new_customers {
-            let last = self.last_seq.get(id).copied().unwrap_or_default();
             let (holder, rule) = match self.holders.get(id) {
                 Some((_, h, r)) => (Some(h.clone()), Some(r.clone())),
                 None => (None, None),
             };
             out.new_customers
-                .push((*id, (project.clone(), holder, rule, last)));
+                .push((*id, (project.clone(), holder, rule)));
         }
+        // A record's row changes only when its holder does (an entry naming it adds a link).
         let mut updated: BTreeMap<i64, CustomerUpdate> = BTreeMap::new();
-        for (id, last) in &self.last_seq {
-            if !self.new_customers.contains_key(id) {
-                updated.insert(*id, (Some(*last), None, None));
-            }
-        }
         for (id, (_, h, r)) in &self.holders {
             if !self.new_customers.contains_key(id) {
-                let u = updated.entry(*id).or_insert((None, None, None));
-                u.1 = Some(h.clone());
-                u.2 = Some(r.clone());
+                updated.insert(*id, (h.clone(), r.clone()));
             }
         }
         out.customer_updates = updated.into_iter().collect();

@@ -408,15 +408,14 @@ impl Write for PgTx {
             "WITH e AS (INSERT INTO events (seq, project, at_ms, act, key_id, body) \
                SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], \
                                     $5::int[], $6::bytea[])), \
-             c AS (INSERT INTO customers (id, project, holder, holder_rule, last_seq) \
-               SELECT * FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], \
-                                    $11::bigint[])), \
+             c AS (INSERT INTO customers (id, project, holder, holder_rule) \
+               SELECT * FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[])), \
              l AS (INSERT INTO event_customers (customer, seq) \
-               SELECT * FROM unnest($12::bigint[], $13::bigint[])), \
+               SELECT * FROM unnest($11::bigint[], $12::bigint[])), \
              k AS (INSERT INTO customer_keys (project, key, customer) \
-               SELECT * FROM unnest($14::text[], $15::bigint[], $16::bigint[]) RETURNING id), \
+               SELECT * FROM unnest($13::text[], $14::bigint[], $15::bigint[]) RETURNING id), \
              p AS (INSERT INTO projects (name, state) \
-               SELECT * FROM unnest($17::text[], $18::text[]) \
+               SELECT * FROM unnest($16::text[], $17::text[]) \
                ON CONFLICT (name) DO UPDATE SET state = excluded.state) \
              SELECT COALESCE(MAX(id), 0) FROM k",
         )
@@ -430,7 +429,6 @@ impl Write for PgTx {
         .bind(col(n, |r| r.1 .0.clone()))
         .bind(col(n, |r| r.1 .1.clone()))
         .bind(col(n, |r| r.1 .2.clone()))
-        .bind(col(n, |r| r.1 .3))
         .bind(col(&w.links, |r| r.0))
         .bind(col(&w.links, |r| r.1))
         .bind(col(&added, |r| r.0.clone()))
@@ -448,16 +446,13 @@ impl Write for PgTx {
         if !w.customer_updates.is_empty() {
             let u = &w.customer_updates;
             sqlx::query(
-                "UPDATE customers c SET last_seq = COALESCE(j.last_seq, c.last_seq), \
-                   holder = COALESCE(j.holder, c.holder), \
-                   holder_rule = COALESCE(j.rule, c.holder_rule) \
-                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) \
-                   AS j(id, last_seq, holder, rule) WHERE c.id = j.id",
+                "UPDATE customers c SET holder = j.holder, holder_rule = j.rule \
+                 FROM unnest($1::bigint[], $2::text[], $3::text[]) \
+                   AS j(id, holder, rule) WHERE c.id = j.id",
             )
             .bind(col(u, |r| r.0))
-            .bind(col(u, |r| r.1 .0))
+            .bind(col(u, |r| r.1 .0.clone()))
             .bind(col(u, |r| r.1 .1.clone()))
-            .bind(col(u, |r| r.1 .2.clone()))
             .execute(&mut *c)
             .await?;
         }
@@ -593,12 +588,12 @@ pub(crate) async fn reseal(pool: &PgPool, rows: &[(i64, u32, Vec<u8>)]) -> Resul
 
 pub(crate) async fn rows(pool: &PgPool) -> Result<Rows, StoreError> {
     let mut out = Rows::default();
-    for r in sqlx::query("SELECT id, project, holder, holder_rule, last_seq FROM customers")
+    for r in sqlx::query("SELECT id, project, holder, holder_rule FROM customers")
         .fetch_all(pool)
         .await?
     {
         out.customers
-            .push((r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4))));
+            .push((r.get(0), (r.get(1), r.get(2), r.get(3))));
     }
     for r in sqlx::query("SELECT customer, seq FROM event_customers")
         .fetch_all(pool)

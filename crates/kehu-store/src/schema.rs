@@ -97,6 +97,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: (include_str!("../migrations/postgres/0008_key_log.sql"), ""),
         step: Step::None,
     },
+    Migration {
+        version: 9,
+        name: "lean records",
+        sqlite: (
+            include_str!("../migrations/sqlite/0009_lean_records.sql"),
+            "",
+        ),
+        postgres: (
+            include_str!("../migrations/postgres/0009_lean_records.sql"),
+            "",
+        ),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

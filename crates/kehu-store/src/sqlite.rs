@@ -266,9 +266,11 @@ pub(crate) struct SqliteTx<'c> {
     /// Key rows this transaction wrote, for the index once it has committed, and the last one's id.
     added: Vec<(String, Blind, i64)>,
     added_last: i64,
-    /// Holder-log rows this transaction wrote, likewise.
+    /// Holder-log rows this transaction wrote, likewise, and the records it created with their
+    /// holders (for the holder index).
     holders_added: Vec<(i64, String, String)>,
     holders_last: i64,
+    records_added: Vec<(i64, String, Option<String>)>,
     /// For a read snapshot of a file database: the database, whose other connections may read a
     /// share of a long list of histories at the same time (see [`SqliteTx::events_of`]).
     helpers: Option<Db>,
@@ -289,6 +291,7 @@ impl<'c> SqliteTx<'c> {
             added_last: 0,
             holders_added: Vec::new(),
             holders_last: 0,
+            records_added: Vec::new(),
             helpers: None,
         })
     }
@@ -448,9 +451,10 @@ fn shared_events_of(
     Ok(out)
 }
 
-/// Appends the batch's changes of holder to the holder log (a record's first holder, and a new
-/// one), after reading what other processes appended (the write lock is held). Returns the rows
-/// and the last one's id, for the index once the transaction has committed.
+/// Appends the batch's changes of holder of existing records to the holder log, after reading
+/// what other processes wrote (the write lock is held). A new record's first holder is in its own
+/// row of customers, which the index reads the same way. Returns the log rows and the last one's
+/// id, for the index once the transaction has committed.
 #[allow(clippy::type_complexity)]
 fn log_holders(
     c: &Connection,
@@ -458,24 +462,21 @@ fn log_holders(
     w: &WriteSet,
 ) -> Result<(Vec<(i64, String, String)>, i64), StoreError> {
     let mut rows: Vec<(i64, String, String)> = Vec::new();
-    for (id, (p, h, _, _)) in &w.new_customers {
-        if let Some(h) = h {
-            rows.push((*id, p.clone(), h.clone()));
-        }
-    }
-    let changed: Vec<(i64, &String)> = (w.customer_updates.iter())
-        .filter_map(|(id, (_, h, _))| h.as_ref().map(|h| (*id, h)))
-        .collect();
-    if rows.is_empty() && changed.is_empty() {
+    if w.new_customers.is_empty() && w.customer_updates.is_empty() {
         return Ok((rows, 0));
     }
     let mut ix = index.lock().map_err(|_| poisoned())?;
+    // Also when the batch only creates records: the index takes them as the rows above the last
+    // one it holds, so it must hold every older one first.
     ix.holders.catch_up(c)?;
+    if w.customer_updates.is_empty() {
+        return Ok((rows, 0));
+    }
     let mut st = c.prepare_cached("SELECT project FROM customers WHERE id = ?1")?;
-    for (id, h) in changed {
+    for (id, (h, _)) in &w.customer_updates {
         let p: String = st.query_row([id], |r| r.get(0))?;
-        if !ix.holders.holds(id, &p, h) {
-            rows.push((id, p, h.clone()));
+        if !ix.holders.holds(*id, &p, h) {
+            rows.push((*id, p, h.clone()));
         }
     }
     if rows.is_empty() {
@@ -551,26 +552,26 @@ impl Write for SqliteTx<'_> {
             "events (seq, project, at_ms, act, key_id, body)",
             &events,
         )?;
-        let customers: Vec<[&dyn ToSql; 5]> = (w.new_customers.iter())
-            .map(|(id, (p, h, r, s))| [id as _, p as _, h as _, r as _, s as _])
+        let customers: Vec<[&dyn ToSql; 4]> = (w.new_customers.iter())
+            .map(|(id, (p, h, r))| [id as _, p as _, h as _, r as _])
             .collect();
         insert_many(
             c,
-            "customers (id, project, holder, holder_rule, last_seq)",
+            "customers (id, project, holder, holder_rule)",
             &customers,
         )?;
         let links: Vec<[&dyn ToSql; 2]> = w.links.iter().map(|(cu, s)| [cu as _, s as _]).collect();
         insert_many(c, "event_customers (customer, seq)", &links)?;
-        let mut st = c.prepare_cached(
-            "UPDATE customers SET last_seq = COALESCE(?2, last_seq), \
-               holder = COALESCE(?3, holder), holder_rule = COALESCE(?4, holder_rule) \
-             WHERE id = ?1",
-        )?;
-        for (id, (s, h, r)) in &w.customer_updates {
-            st.execute(params![id, s, h, r])?;
+        let mut st =
+            c.prepare_cached("UPDATE customers SET holder = ?2, holder_rule = ?3 WHERE id = ?1")?;
+        for (id, (h, r)) in &w.customer_updates {
+            st.execute(params![id, h, r])?;
         }
         let index = self.index()?.clone();
         (self.holders_added, self.holders_last) = log_holders(c, &index, w)?;
+        self.records_added = (w.new_customers.iter())
+            .map(|(id, (p, h, _))| (*id, p.clone(), h.clone()))
+            .collect();
         if !w.keys.is_empty() {
             // The log takes a row only for a key its record does not have yet: read what other
             // processes wrote first (the write lock is held, so nothing comes in between).
@@ -636,14 +637,21 @@ impl Write for SqliteTx<'_> {
     async fn commit(mut self) -> Result<(), StoreError> {
         self.open = false;
         self.conn.execute_batch("COMMIT")?;
-        if !self.added.is_empty() || !self.holders_added.is_empty() {
+        let holders = !self.holders_added.is_empty() || !self.records_added.is_empty();
+        if !self.added.is_empty() || holders {
             let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
             // Each log's last id only means something when this transaction appended to it.
             if !self.added.is_empty() {
                 ix.add(&self.added, self.added_last)?;
             }
-            if !self.holders_added.is_empty() {
-                ix.holders.add(&self.holders_added, self.holders_last)?;
+            if holders {
+                let last = if self.holders_added.is_empty() {
+                    0
+                } else {
+                    self.holders_last
+                };
+                ix.holders
+                    .add(&self.records_added, &self.holders_added, last)?;
             }
         }
         Ok(())
@@ -703,10 +711,8 @@ pub(crate) fn reseal(c: &mut Connection, rows: &[(i64, u32, Vec<u8>)]) -> Result
 
 pub(crate) fn rows(c: &mut Connection) -> Result<Rows, StoreError> {
     let mut out = Rows::default();
-    let mut st = c.prepare("SELECT id, project, holder, holder_rule, last_seq FROM customers")?;
-    for r in st.query_map([], |r| {
-        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-    })? {
+    let mut st = c.prepare("SELECT id, project, holder, holder_rule FROM customers")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))? {
         out.customers.push(r?);
     }
     let mut st = c.prepare("SELECT customer, seq FROM event_customers")?;

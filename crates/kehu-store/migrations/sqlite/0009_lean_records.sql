@@ -1,0 +1,12 @@
+-- Version 9: a customer record's row changes only when its holder does.
+-- `last_seq` (the record's last ledger entry) was rewritten by every entry that named the record:
+-- an agency's registration that collided with a record registered months ago dirtied that
+-- record's page, a random one, and wrote it to the WAL at the batch's commit (almost two pages of
+-- a batch's fifteen at concurrency 16). The last entry is the largest seq of the record's links
+-- in event_customers, whose key (customer, seq) finds it in one probe; the export reads it there.
+ALTER TABLE customers DROP COLUMN last_seq;
+-- From this version on, holder_log takes a row only when an existing record changes holder. A
+-- record's first holder is in its own row of customers, written in id order like the log; the
+-- in-memory holder index reads the new records' rows, then the new log rows (see
+-- src/holders.rs). The rows older versions appended for first holders stay: each repeats what
+-- customers said when it was written, and the log's last row of a record is still its holder.
