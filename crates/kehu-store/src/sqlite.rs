@@ -537,6 +537,13 @@ impl Write for SqliteTx<'_> {
 
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         let c = &*self.conn;
+        // First, while the index's catch-up reads only what others wrote: the holder log (the
+        // catch-up reads new records too, and this batch's are added after COMMIT).
+        let index = self.index()?.clone();
+        (self.holders_added, self.holders_last) = log_holders(c, &index, w)?;
+        self.records_added = (w.new_customers.iter())
+            .map(|(id, (p, h, _))| (*id, p.clone(), h.clone()))
+            .collect();
         let mut st = c.prepare_cached(crate::audit::INSERT)?;
         for r in &w.audit {
             let e = &r.entry;
@@ -567,11 +574,6 @@ impl Write for SqliteTx<'_> {
         for (id, (h, r)) in &w.customer_updates {
             st.execute(params![id, h, r])?;
         }
-        let index = self.index()?.clone();
-        (self.holders_added, self.holders_last) = log_holders(c, &index, w)?;
-        self.records_added = (w.new_customers.iter())
-            .map(|(id, (p, h, _))| (*id, p.clone(), h.clone()))
-            .collect();
         if !w.keys.is_empty() {
             // The log takes a row only for a key its record does not have yet: read what other
             // processes wrote first (the write lock is held, so nothing comes in between).
