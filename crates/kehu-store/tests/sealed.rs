@@ -306,6 +306,26 @@ fn a_v1_sqlite_database_with_data_is_migrated() {
             .query_row("SELECT MAX(version) FROM kehu_schema", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, kehu_store::SCHEMA_VERSION);
+        // The holder index of the migrated database (first holders logged by version 6, read
+        // with the records themselves since version 9) answers what the records say.
+        let held: Vec<(String, String, i64)> = {
+            let c = rusqlite::Connection::open(&db).unwrap();
+            let mut st = c
+                .prepare(
+                    "SELECT project, holder, COUNT(*) FROM customers \
+                     WHERE holder IS NOT NULL GROUP BY 1, 2",
+                )
+                .unwrap();
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        assert!(!held.is_empty());
+        for (project, holder, n) in held {
+            let (_, total) = store.held(&project, &holder, 0, 1).await.unwrap();
+            assert_eq!(total as i64, n, "{project} {holder}");
+        }
     });
     assert!(
         !find_plain(&file_bytes(&db)),
