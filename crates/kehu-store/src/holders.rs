@@ -7,12 +7,12 @@
 //! the answer comes from this map, read from two sources that only grow at their ends, in id
 //! order: the rows of `customers` (a record's holder when it was created; since version 9 also
 //! the only record of a first holder) and `holder_log`, which takes a row each time an existing
-//! record changes holder. The map is filled on first use and kept current the way the
-//! customer-key index is (see [`crate::keyindex`]): the writer adds its rows after COMMIT, and
-//! every reader first reads the rows above the last ones it holds, records before log rows. A
-//! record's row of `customers` holds its current holder, and the log's last row of a record is
-//! that same holder, so reading both in one snapshot ends on the current holder whatever the
-//! order of the changes. The ledger check compares the log's last rows with `customers`.
+//! record changes holder. The map is part of the customer-key index ([`crate::keyindex`]) and kept
+//! current with it: one read of the new records serves both, then each reads its log; the writer
+//! adds its rows after COMMIT. A record's row of `customers` holds its current holder, and the
+//! log's last row of a record is that same holder, so reading both in one snapshot ends on the
+//! current holder whatever the order of the changes. The ledger check compares the log's last
+//! rows with `customers`.
 
 use crate::keyindex::id32;
 use crate::StoreError;
@@ -30,31 +30,16 @@ pub(crate) struct HolderIndex {
     holder_of: HashMap<u32, u32>,
     /// The last log row read or written.
     last_row: i64,
-    /// The last record (row of `customers`) read or written.
-    last_record: i64,
 }
 
 impl HolderIndex {
-    /// Reads the records and the log rows above the last ones this index holds.
-    pub(crate) fn catch_up(&mut self, c: &Connection) -> Result<(), StoreError> {
-        self.last_record = self.read(
-            c,
-            "SELECT id, id, project, holder FROM customers WHERE id > ?1 ORDER BY id",
-            self.last_record,
-        )?;
-        self.last_row = self.read(
-            c,
+    /// Reads the log rows above the last one this index holds. The records are read with the
+    /// keys (see [`crate::keyindex::KeyIndex::catch_up`]), first.
+    pub(crate) fn catch_up_log(&mut self, c: &Connection) -> Result<(), StoreError> {
+        let mut st = c.prepare_cached(
             "SELECT id, customer, project, holder FROM holder_log WHERE id > ?1 ORDER BY id",
-            self.last_row,
         )?;
-        Ok(())
-    }
-
-    /// Applies the rows `(row id, record, project, holder)` that `sql` selects above `last`, in
-    /// order; returns the last row id read.
-    fn read(&mut self, c: &Connection, sql: &str, mut last: i64) -> Result<i64, StoreError> {
-        let mut st = c.prepare_cached(sql)?;
-        let mut rows = st.query([last])?;
+        let mut rows = st.query([self.last_row])?;
         while let Some(r) = rows.next()? {
             let project = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
             let holder = r
@@ -62,9 +47,9 @@ impl HolderIndex {
                 .as_str_or_null()
                 .map_err(rusqlite::Error::from)?;
             self.set(r.get(1)?, project, holder)?;
-            last = last.max(r.get(0)?);
+            self.last_row = self.last_row.max(r.get(0)?);
         }
-        Ok(last)
+        Ok(())
     }
 
     /// Makes `holder` (none: nobody) the holder of `customer` in `project`.
@@ -125,8 +110,8 @@ impl HolderIndex {
     }
 
     /// Takes what this process wrote and committed, after catching up under the write lock:
-    /// new records `(id, project, holder)`, then log rows `(customer, project, holder)`, the
-    /// last one numbered `last_row` (0: none).
+    /// new records `(id, project, holder)` (the key index counts them), then log rows
+    /// `(customer, project, holder)`, the last one numbered `last_row` (0: none).
     pub(crate) fn add(
         &mut self,
         records: &[(i64, String, Option<String>)],
@@ -135,7 +120,6 @@ impl HolderIndex {
     ) -> Result<(), StoreError> {
         for (c, p, h) in records {
             self.set(*c, p, h.as_deref())?;
-            self.last_record = self.last_record.max(*c);
         }
         for (c, p, h) in rows {
             self.set(*c, p, Some(h))?;
@@ -148,6 +132,7 @@ impl HolderIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyindex::KeyIndex;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
@@ -191,7 +176,9 @@ mod tests {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(
             "CREATE TABLE customers (id INTEGER PRIMARY KEY, project TEXT NOT NULL,
-               holder TEXT, holder_rule TEXT);
+               holder TEXT, holder_rule TEXT, keys BLOB);
+             CREATE TABLE customer_keys (id INTEGER PRIMARY KEY, project TEXT NOT NULL,
+               key INTEGER NOT NULL, customer INTEGER NOT NULL);
              CREATE TABLE holder_log (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL,
                project TEXT NOT NULL, holder TEXT);
              INSERT INTO customers (id, project, holder)
@@ -219,30 +206,34 @@ mod tests {
     #[test]
     fn catch_up_reads_only_new_rows_and_follows_changes() {
         let c = tables();
-        let mut ix = HolderIndex::default();
+        let mut ix = KeyIndex::default();
         ix.catch_up(&c).unwrap();
-        assert_eq!(ix.held_by("p", "S1"), vec![1, 2]);
-        assert_eq!(ix.held_by("q", "S1"), vec![3]);
+        assert_eq!(ix.holders.held_by("p", "S1"), vec![1, 2]);
+        assert_eq!(ix.holders.held_by("q", "S1"), vec![3]);
         change(&c, 2, "S2");
         change(&c, 4, "S1");
         c.execute_batch("INSERT INTO customers (id, project, holder) VALUES (5, 'p', 'S2')")
             .unwrap();
         ix.catch_up(&c).unwrap();
-        assert_eq!(ix.held_by("p", "S1"), vec![1, 4]);
-        assert_eq!(ix.held_by("p", "S2"), vec![2, 5]);
+        assert_eq!(ix.holders.held_by("p", "S1"), vec![1, 4]);
+        assert_eq!(ix.holders.held_by("p", "S2"), vec![2, 5]);
         // Read again from nothing: the records' rows hold their current holders, and the log's
         // older rows, read after them, end on the same holders.
         change(&c, 2, "S3");
         change(&c, 5, "S1");
         change(&c, 2, "S1");
-        let mut fresh = HolderIndex::default();
+        let mut fresh = KeyIndex::default();
         fresh.catch_up(&c).unwrap();
         ix.catch_up(&c).unwrap();
         for h in ["S1", "S2", "S3"] {
-            assert_eq!(fresh.held_by("p", h), ix.held_by("p", h), "{h}");
+            assert_eq!(
+                fresh.holders.held_by("p", h),
+                ix.holders.held_by("p", h),
+                "{h}"
+            );
         }
-        assert_eq!(ix.held_by("p", "S1"), vec![1, 2, 4, 5]);
-        assert!(ix.set(1 << 33, "p", Some("S1")).is_err());
+        assert_eq!(ix.holders.held_by("p", "S1"), vec![1, 2, 4, 5]);
+        assert!(ix.holders.set(1 << 33, "p", Some("S1")).is_err());
     }
 
     /// What this process writes and adds after COMMIT is what a catch-up would read; rows
@@ -250,24 +241,27 @@ mod tests {
     #[test]
     fn rows_added_after_commit_continue_the_catch_up() {
         let c = tables();
-        let mut ix = HolderIndex::default();
+        let mut ix = KeyIndex::default();
         ix.catch_up(&c).unwrap();
         c.execute_batch("INSERT INTO customers (id, project, holder) VALUES (5, 'p', 'S2')")
             .unwrap();
         change(&c, 1, "S2");
-        ix.add(
-            &[(5, "p".into(), Some("S2".into()))],
-            &[(1, "p".into(), "S2".into())],
-            1,
-        )
-        .unwrap();
+        // As the writer's commit adds them: the record to both indexes, the log row here.
+        ix.add(&[], 0, &[], 5).unwrap();
+        ix.holders
+            .add(
+                &[(5, "p".into(), Some("S2".into()))],
+                &[(1, "p".into(), "S2".into())],
+                1,
+            )
+            .unwrap();
         // Another process: a record and a change.
         c.execute_batch("INSERT INTO customers (id, project, holder) VALUES (6, 'p', 'S2')")
             .unwrap();
         change(&c, 3, "S2");
         ix.catch_up(&c).unwrap();
-        assert_eq!(ix.held_by("p", "S2"), vec![1, 5, 6]);
-        assert_eq!(ix.held_by("q", "S2"), vec![3]);
-        assert_eq!(ix.held_by("p", "S1"), vec![2]);
+        assert_eq!(ix.holders.held_by("p", "S2"), vec![1, 5, 6]);
+        assert_eq!(ix.holders.held_by("q", "S2"), vec![3]);
+        assert_eq!(ix.holders.held_by("p", "S1"), vec![2]);
     }
 }

@@ -1,13 +1,15 @@
 //! The SQLite backend's customer-key index (客户索引), held in memory.
 //!
-//! Every record is filed under the blind values of its phone's forms and of its name
-//! (`customer_keys`), and every collision check probes a handful of them. Kept as a B-tree keyed
-//! by a random digest, each new key dirtied a page of its own: a batch of registrations wrote some
-//! four random pages a customer to the WAL, and each probe walked the tree. So on SQLite the table
-//! is an append log (rows in the order they were written, the durable record) and lookups use this
-//! open-addressing hash table instead. It is filled from the log on first use and kept current:
-//! the writer adds its rows once their transaction has committed, and every connection reads the
-//! log's newer rows (another process's writes) before it probes.
+//! Every record is filed under the blind values of its phone's forms and of its name, and every
+//! collision check probes a handful of them. Kept as a B-tree keyed by a random digest, each new
+//! key dirtied a page of its own: a batch of registrations wrote some four random pages a customer
+//! to the WAL, and each probe walked the tree. So on SQLite the keys are stored where they are
+//! only ever appended, in write order (the durable record): a record's keys when it is created in
+//! the `keys` column of its row in `customers` (since schema v10), and the keys an existing record
+//! gains later in `customer_keys`, an append log. Lookups use this open-addressing hash table. It
+//! is filled from both on first use and kept current: the writer adds its keys once their
+//! transaction has committed, and every connection reads the newer records and log rows (another
+//! process's writes) before it probes.
 //!
 //! A slot holds a record id and the 64-bit blind value mixed with the project's hash, the same
 //! 64 bits the database stores: the table answers exactly what the SQL index answered. It costs
@@ -33,10 +35,46 @@ fn project_hash(project: &str) -> u64 {
 
 /// A slot's key for `(project, blind)`; never 0, which marks an empty slot.
 fn slot_key(project: &str, blind: Blind) -> u64 {
-    match (blind as u64) ^ project_hash(project) {
+    mixed(blind, project_hash(project))
+}
+
+/// [`slot_key`] with the project's hash already made.
+fn mixed(blind: Blind, project_hash: u64) -> u64 {
+    match (blind as u64) ^ project_hash {
         0 => 1,
         k => k,
     }
+}
+
+/// The project hash of a run of rows: consecutive rows mostly share a project, whose name is
+/// hashed once a run.
+#[derive(Default)]
+struct ProjectRun {
+    project: String,
+    hash: u64,
+}
+
+impl ProjectRun {
+    fn hash(&mut self, project: &str) -> u64 {
+        if project != self.project || self.hash == 0 {
+            self.project = project.to_string();
+            self.hash = project_hash(project);
+        }
+        self.hash
+    }
+}
+
+/// A record's own keys as its `keys` column holds them: the blind values, eight bytes each,
+/// little-endian.
+pub(crate) fn pack(keys: impl IntoIterator<Item = Blind>) -> Vec<u8> {
+    keys.into_iter().flat_map(|k| k.to_le_bytes()).collect()
+}
+
+/// The blind values of a `keys` column (a trailing part shorter than eight bytes is not a key).
+pub(crate) fn unpack(bytes: &[u8]) -> impl Iterator<Item = Blind> + '_ {
+    bytes
+        .chunks_exact(8)
+        .map(|c| Blind::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
 }
 
 /// At most this many records of one key live in the slots; the rest go to a set beside them.
@@ -256,44 +294,62 @@ pub(crate) struct KeyIndex {
     table: KeyTable,
     /// The log's last row in the table (row ids grow: rows above it are new).
     last_row: i64,
+    /// The last record read or written (record ids grow likewise): its own keys are in the
+    /// table and its holder in the holder index.
+    last_record: i64,
     /// The holder index, kept current the same way (see [`crate::holders`]).
     pub(crate) holders: crate::holders::HolderIndex,
 }
 
 impl KeyIndex {
-    /// Reads the log's rows written since the last call (all of them the first time) from the
-    /// connection's current snapshot.
+    /// Reads the records, the key log's rows and the holder log's rows written since the last
+    /// call (all of them the first time) from the connection's current snapshot, for this index
+    /// and the holder index.
     pub(crate) fn catch_up(&mut self, c: &Connection) -> Result<(), StoreError> {
-        if self.last_row == 0 {
-            // The first load: size the table for the whole log at once.
+        if self.last_row == 0 && self.last_record == 0 {
+            // The first load: size the table for the whole log at once (records' own keys come
+            // from the newer records, and the table grows by half as they are read).
             let rows: i64 =
                 c.query_row("SELECT COALESCE(MAX(id), 0) FROM customer_keys", [], |r| {
                     r.get(0)
                 })?;
             self.table.reserve(usize::try_from(rows).unwrap_or(0));
         }
+        // The records: their own keys, and their holders for the holder index.
+        let mut st = c.prepare_cached(
+            "SELECT id, project, keys, holder FROM customers WHERE id > ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query([self.last_record])?;
+        let mut run = ProjectRun::default();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let project = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let ph = run.hash(project);
+            let keys = r
+                .get_ref(2)?
+                .as_blob_or_null()
+                .map_err(rusqlite::Error::from)?;
+            for k in unpack(keys.unwrap_or_default()) {
+                self.table.insert(mixed(k, ph), id32(id)?);
+            }
+            let holder = r
+                .get_ref(3)?
+                .as_str_or_null()
+                .map_err(rusqlite::Error::from)?;
+            self.holders.set(id, project, holder)?;
+            self.last_record = self.last_record.max(id);
+        }
         let mut st = c.prepare_cached(
             "SELECT id, project, key, customer FROM customer_keys WHERE id > ?1 ORDER BY id",
         )?;
         let mut rows = st.query([self.last_row])?;
-        // Consecutive rows mostly share a project: hash its name once a run.
-        let mut project = String::new();
-        let mut ph = project_hash("");
         while let Some(r) = rows.next()? {
             let row: i64 = r.get(0)?;
-            let p = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            if p != project {
-                project = p.to_string();
-                ph = project_hash(p);
-            }
-            let key = match (r.get::<_, i64>(2)? as u64) ^ ph {
-                0 => 1,
-                k => k,
-            };
-            self.table.insert(key, id32(r.get(3)?)?);
+            let ph = run.hash(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
+            self.table.insert(mixed(r.get(2)?, ph), id32(r.get(3)?)?);
             self.last_row = self.last_row.max(row);
         }
-        Ok(())
+        self.holders.catch_up_log(c)
     }
 
     /// The log's last row the index holds.
@@ -332,17 +388,22 @@ impl KeyIndex {
         id32(customer).is_ok_and(|id| self.table.contains(slot_key(project, key), id))
     }
 
-    /// Adds rows the caller has committed to the log, the last of them numbered `last_row`.
+    /// Adds what the caller has committed: log rows, the last of them numbered `last_row` (0:
+    /// none), and the keys of the records it created, the last of them numbered `last_record`
+    /// (0: none). The caller caught up under the write lock first, so nothing comes between.
     pub(crate) fn add(
         &mut self,
         rows: &[(String, Blind, i64)],
         last_row: i64,
+        record_keys: &[(String, Blind, i64)],
+        last_record: i64,
     ) -> Result<(), StoreError> {
-        self.table.reserve(rows.len());
-        for (p, k, c) in rows {
+        self.table.reserve(rows.len() + record_keys.len());
+        for (p, k, c) in rows.iter().chain(record_keys) {
             self.table.insert(slot_key(p, *k), id32(*c)?);
         }
         self.last_row = self.last_row.max(last_row);
+        self.last_record = self.last_record.max(last_record);
         Ok(())
     }
 
@@ -406,7 +467,7 @@ mod tests {
     #[test]
     fn projects_do_not_share_keys() {
         let mut ix = KeyIndex::default();
-        ix.add(&[("a".into(), 42, 1), ("b".into(), 42, 2)], 2)
+        ix.add(&[("a".into(), 42, 1)], 1, &[("b".into(), 42, 2)], 2)
             .unwrap();
         assert_eq!(ix.lookup("a", &[42]), vec![(42, 1)]);
         assert_eq!(ix.lookup("b", &[42, 43]), vec![(42, 2)]);
@@ -416,15 +477,32 @@ mod tests {
     #[test]
     fn ids_beyond_u32_are_refused() {
         let mut ix = KeyIndex::default();
-        assert!(ix.add(&[("a".into(), 1, 1 << 32)], 1).is_err());
+        assert!(ix.add(&[("a".into(), 1, 1 << 32)], 1, &[], 0).is_err());
+        assert!(ix
+            .add(&[], 0, &[("a".into(), 1, 1 << 32)], 1 << 32)
+            .is_err());
+    }
+
+    /// The tables the index reads, as the migrations leave them.
+    fn tables() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, project TEXT NOT NULL, keys BLOB,
+               holder TEXT);
+             CREATE TABLE holder_log (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL,
+               project TEXT NOT NULL, holder TEXT);
+             CREATE TABLE customer_keys (id INTEGER PRIMARY KEY, project TEXT NOT NULL,
+               key INTEGER NOT NULL, customer INTEGER NOT NULL);",
+        )
+        .unwrap();
+        c
     }
 
     #[test]
     fn catch_up_reads_only_new_rows() {
-        let c = Connection::open_in_memory().unwrap();
+        let c = tables();
         c.execute_batch(
-            "CREATE TABLE customer_keys (id INTEGER PRIMARY KEY, project TEXT NOT NULL,
-               key INTEGER NOT NULL, customer INTEGER NOT NULL);
+            "INSERT INTO customers (id, project) VALUES (1, 'p'), (2, 'q');
              INSERT INTO customer_keys (project, key, customer) VALUES ('p', 5, 1), ('p', 6, 1);",
         )
         .unwrap();
@@ -437,5 +515,57 @@ mod tests {
         assert_eq!(ix.len(), 3);
         assert_eq!(ix.lookup("q", &[5]), vec![(5, 2)]);
         assert_eq!(ix.lookup("p", &[5, 6]), vec![(5, 1), (6, 1)]);
+        // Records with their own keys (schema v10), then a key one of them gains in the log.
+        let mut insert = c
+            .prepare("INSERT INTO customers (id, project, keys) VALUES (?1, ?2, ?3)")
+            .unwrap();
+        insert
+            .execute(rusqlite::params![3, "p", pack([7, -8])])
+            .unwrap();
+        insert
+            .execute(rusqlite::params![4, "q", pack([7])])
+            .unwrap();
+        c.execute_batch("INSERT INTO customer_keys (project, key, customer) VALUES ('p', 9, 3)")
+            .unwrap();
+        ix.catch_up(&c).unwrap();
+        assert_eq!(ix.len(), 7);
+        assert_eq!(ix.lookup("p", &[7, -8, 9]), vec![(7, 3), (-8, 3), (9, 3)]);
+        assert_eq!(ix.lookup("q", &[7]), vec![(7, 4)]);
+        // Read again from nothing: the same.
+        let mut fresh = KeyIndex::default();
+        fresh.catch_up(&c).unwrap();
+        assert_eq!(fresh.len(), 7);
+        assert_eq!(
+            unpack(&pack([1, i64::MIN, -1])).collect::<Vec<_>>(),
+            vec![1, i64::MIN, -1]
+        );
+    }
+
+    /// What the writer adds after COMMIT continues the catch-up: another process's records and
+    /// rows written later are read, none twice.
+    #[test]
+    fn keys_added_after_commit_continue_the_catch_up() {
+        let c = tables();
+        let mut ix = KeyIndex::default();
+        ix.catch_up(&c).unwrap();
+        // This process: record 1 with two keys, in one committed batch.
+        c.execute(
+            "INSERT INTO customers (id, project, keys) VALUES (1, 'p', ?1)",
+            [pack([10, 11])],
+        )
+        .unwrap();
+        ix.add(&[], 0, &[("p".into(), 10, 1), ("p".into(), 11, 1)], 1)
+            .unwrap();
+        // Another process: record 2, and a key record 1 gains.
+        c.execute(
+            "INSERT INTO customers (id, project, keys) VALUES (2, 'p', ?1)",
+            [pack([10])],
+        )
+        .unwrap();
+        c.execute_batch("INSERT INTO customer_keys (project, key, customer) VALUES ('p', 12, 1)")
+            .unwrap();
+        ix.catch_up(&c).unwrap();
+        assert_eq!(ix.len(), 4);
+        assert_eq!(ix.lookup("p", &[10, 12]), vec![(10, 1), (10, 2), (12, 1)]);
     }
 }

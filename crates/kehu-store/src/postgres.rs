@@ -520,7 +520,7 @@ impl Write for PgTx {
         self.0.commit().await?;
         let a = self.1;
         if !a.rows.is_empty() {
-            lock(&a.index)?.add(&a.rows, a.last)?;
+            lock(&a.index)?.add(&a.rows, a.last, &[], 0)?;
         }
         Ok(())
     }

@@ -110,6 +110,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ),
         step: Step::None,
     },
+    Migration {
+        version: 10,
+        name: "record keys",
+        sqlite: (
+            include_str!("../migrations/sqlite/0010_record_keys.sql"),
+            "",
+        ),
+        postgres: (
+            include_str!("../migrations/postgres/0010_record_keys.sql"),
+            "",
+        ),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -11,6 +11,7 @@ use crate::keys::Keys;
 use crate::schema::{Step, MIGRATIONS};
 use crate::StoreError;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -124,7 +125,6 @@ impl Db {
         self.with_conn(move |c| {
             let mut ix = index.lock().map_err(|_| poisoned())?;
             ix.catch_up(c)?;
-            ix.holders.catch_up(c)?;
             Ok(ix.len())
         })
     }
@@ -266,6 +266,9 @@ pub(crate) struct SqliteTx<'c> {
     /// Key rows this transaction wrote, for the index once it has committed, and the last one's id.
     added: Vec<(String, Blind, i64)>,
     added_last: i64,
+    /// The keys of the records it created (in their rows), likewise, and the last record's id.
+    record_keys: Vec<(String, Blind, i64)>,
+    last_new: i64,
     /// Holder-log rows this transaction wrote, likewise, and the records it created with their
     /// holders (for the holder index).
     holders_added: Vec<(i64, String, String)>,
@@ -289,6 +292,8 @@ impl<'c> SqliteTx<'c> {
             index,
             added: Vec::new(),
             added_last: 0,
+            record_keys: Vec::new(),
+            last_new: 0,
             holders_added: Vec::new(),
             holders_last: 0,
             records_added: Vec::new(),
@@ -365,7 +370,7 @@ impl Read for SqliteTx<'_> {
 
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError> {
         let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
-        ix.holders.catch_up(self.conn)?;
+        ix.catch_up(self.conn)?;
         Ok(ix.holders.held_by(project, holder))
     }
 }
@@ -451,24 +456,17 @@ fn shared_events_of(
     Ok(out)
 }
 
-/// Appends the batch's changes of holder of existing records to the holder log, after reading
-/// what other processes wrote (the write lock is held). A new record's first holder is in its own
-/// row of customers, which the index reads the same way. Returns the log rows and the last one's
-/// id, for the index once the transaction has committed.
+/// Appends the batch's changes of holder of existing records to the holder log; `ix` has read
+/// what other processes wrote (the write lock is held). A new record's first holder is in its
+/// own row of customers. Returns the log rows and the last one's id, for the index once the
+/// transaction has committed.
 #[allow(clippy::type_complexity)]
 fn log_holders(
     c: &Connection,
-    index: &SharedIndex,
+    ix: &KeyIndex,
     w: &WriteSet,
 ) -> Result<(Vec<(i64, String, String)>, i64), StoreError> {
     let mut rows: Vec<(i64, String, String)> = Vec::new();
-    if w.new_customers.is_empty() && w.customer_updates.is_empty() {
-        return Ok((rows, 0));
-    }
-    let mut ix = index.lock().map_err(|_| poisoned())?;
-    // Also when the batch only creates records: the index takes them as the rows above the last
-    // one it holds, so it must hold every older one first.
-    ix.holders.catch_up(c)?;
     if w.customer_updates.is_empty() {
         return Ok((rows, 0));
     }
@@ -537,13 +535,36 @@ impl Write for SqliteTx<'_> {
 
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         let c = &*self.conn;
-        // First, while the index's catch-up reads only what others wrote: the holder log (the
-        // catch-up reads new records too, and this batch's are added after COMMIT).
-        let index = self.index()?.clone();
-        (self.holders_added, self.holders_last) = log_holders(c, &index, w)?;
+        // First, while the indexes' catch-up reads only what others wrote (it reads new records
+        // too, and this batch's are added after COMMIT): the holder log, and the keys. A record
+        // this batch creates (ids from the first new one up, under the write lock) takes its keys
+        // in its own row; an older record's new keys go to the log, each once.
+        let new_records: BTreeMap<i64, &str> = (w.new_customers.iter())
+            .map(|(id, (p, _, _))| (*id, p.as_str()))
+            .collect();
+        let mut own_keys: BTreeMap<i64, Vec<Blind>> = BTreeMap::new();
+        if !w.keys.is_empty() || !new_records.is_empty() || !w.customer_updates.is_empty() {
+            // Read what other processes wrote first (the write lock is held, so nothing comes
+            // in between); also when the batch only creates records, whose ids the index then
+            // takes as read.
+            let index = self.index()?.clone();
+            let mut ix = index.lock().map_err(|_| poisoned())?;
+            ix.catch_up(c)?;
+            (self.holders_added, self.holders_last) = log_holders(c, &ix, w)?;
+            for (p, k, cu) in &w.keys {
+                crate::keyindex::check_id(*cu)?;
+                if new_records.get(cu) == Some(&p.as_str()) {
+                    own_keys.entry(*cu).or_default().push(*k);
+                    self.record_keys.push((p.clone(), *k, *cu));
+                } else if !ix.holds(p, *k, *cu) {
+                    self.added.push((p.clone(), *k, *cu));
+                }
+            }
+        }
         self.records_added = (w.new_customers.iter())
             .map(|(id, (p, h, _))| (*id, p.clone(), h.clone()))
             .collect();
+        self.last_new = new_records.keys().next_back().copied().unwrap_or(0);
         let mut st = c.prepare_cached(crate::audit::INSERT)?;
         for r in &w.audit {
             let e = &r.entry;
@@ -559,12 +580,15 @@ impl Write for SqliteTx<'_> {
             "events (seq, project, at_ms, act, key_id, body)",
             &events,
         )?;
-        let customers: Vec<[&dyn ToSql; 4]> = (w.new_customers.iter())
-            .map(|(id, (p, h, r))| [id as _, p as _, h as _, r as _])
+        let packed: Vec<Option<Vec<u8>>> = (w.new_customers.iter())
+            .map(|(id, _)| own_keys.remove(id).map(crate::keyindex::pack))
+            .collect();
+        let customers: Vec<[&dyn ToSql; 5]> = (w.new_customers.iter().zip(&packed))
+            .map(|((id, (p, h, r)), k)| [id as _, p as _, h as _, r as _, k as _])
             .collect();
         insert_many(
             c,
-            "customers (id, project, holder, holder_rule)",
+            "customers (id, project, holder, holder_rule, keys)",
             &customers,
         )?;
         let links: Vec<[&dyn ToSql; 2]> = w.links.iter().map(|(cu, s)| [cu as _, s as _]).collect();
@@ -574,25 +598,7 @@ impl Write for SqliteTx<'_> {
         for (id, (h, r)) in &w.customer_updates {
             st.execute(params![id, h, r])?;
         }
-        if !w.keys.is_empty() {
-            // The log takes a row only for a key its record does not have yet: read what other
-            // processes wrote first (the write lock is held, so nothing comes in between).
-            let mut ix = index.lock().map_err(|_| poisoned())?;
-            ix.catch_up(c)?;
-            // A record this batch creates (ids from the first new one up, under the write lock)
-            // has no key in the log yet: only older records' keys are looked up.
-            let first_new = w
-                .new_customers
-                .iter()
-                .map(|n| n.0)
-                .min()
-                .unwrap_or(i64::MAX);
-            for (p, k, cu) in &w.keys {
-                crate::keyindex::check_id(*cu)?;
-                if *cu >= first_new || !ix.holds(p, *k, *cu) {
-                    self.added.push((p.clone(), *k, *cu));
-                }
-            }
+        if !self.added.is_empty() {
             let rows: Vec<[&dyn ToSql; 3]> = (self.added.iter())
                 .map(|(p, k, cu)| [p as _, k as _, cu as _])
                 .collect();
@@ -639,12 +645,18 @@ impl Write for SqliteTx<'_> {
     async fn commit(mut self) -> Result<(), StoreError> {
         self.open = false;
         self.conn.execute_batch("COMMIT")?;
+        let keys = !self.added.is_empty() || self.last_new > 0;
         let holders = !self.holders_added.is_empty() || !self.records_added.is_empty();
-        if !self.added.is_empty() || holders {
+        if keys || holders {
             let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
             // Each log's last id only means something when this transaction appended to it.
-            if !self.added.is_empty() {
-                ix.add(&self.added, self.added_last)?;
+            if keys {
+                let last = if self.added.is_empty() {
+                    0
+                } else {
+                    self.added_last
+                };
+                ix.add(&self.added, last, &self.record_keys, self.last_new)?;
             }
             if holders {
                 let last = if self.holders_added.is_empty() {
@@ -724,6 +736,16 @@ pub(crate) fn rows(c: &mut Connection) -> Result<Rows, StoreError> {
     let mut st = c.prepare("SELECT project, key, customer FROM customer_keys")?;
     for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
         out.keys.push(r?);
+    }
+    // A record's keys when it was created are in its row (schema v10).
+    let mut st = c.prepare("SELECT id, project, keys FROM customers WHERE keys IS NOT NULL")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, project): (i64, String) = (r.get(0)?, r.get(1)?);
+        let keys = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+        for k in crate::keyindex::unpack(keys) {
+            out.keys.push((project.clone(), k, id));
+        }
     }
     let mut log = std::collections::BTreeMap::new();
     let mut st = c.prepare("SELECT customer, holder FROM holder_log ORDER BY id")?;
