@@ -173,15 +173,9 @@ mod tests {
     /// The tables as the writer leaves them: a record's row holds its current holder, and each
     /// change of holder of an existing record is a log row.
     fn tables() -> Connection {
-        let c = Connection::open_in_memory().unwrap();
+        let c = crate::keyindex::tests::tables();
         c.execute_batch(
-            "CREATE TABLE customers (id INTEGER PRIMARY KEY, project TEXT NOT NULL,
-               holder TEXT, holder_rule TEXT, keys BLOB);
-             CREATE TABLE customer_keys (id INTEGER PRIMARY KEY, project TEXT NOT NULL,
-               key INTEGER NOT NULL, customer INTEGER NOT NULL);
-             CREATE TABLE holder_log (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL,
-               project TEXT NOT NULL, holder TEXT);
-             INSERT INTO customers (id, project, holder)
+            "INSERT INTO customers (id, project, holder)
                VALUES (1, 'p', 'S1'), (2, 'p', 'S1'), (3, 'q', 'S1'), (4, 'p', NULL);",
         )
         .unwrap();

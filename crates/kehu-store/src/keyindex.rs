@@ -413,7 +413,7 @@ impl KeyIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::{BTreeMap, BTreeSet};
@@ -484,7 +484,7 @@ mod tests {
     }
 
     /// The tables the index reads, as the migrations leave them.
-    fn tables() -> Connection {
+    pub(crate) fn tables() -> Connection {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(
             "CREATE TABLE customers (id INTEGER PRIMARY KEY, project TEXT NOT NULL, keys BLOB,

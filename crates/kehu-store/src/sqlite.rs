@@ -645,28 +645,19 @@ impl Write for SqliteTx<'_> {
     async fn commit(mut self) -> Result<(), StoreError> {
         self.open = false;
         self.conn.execute_batch("COMMIT")?;
-        let keys = !self.added.is_empty() || self.last_new > 0;
-        let holders = !self.holders_added.is_empty() || !self.records_added.is_empty();
-        if keys || holders {
+        // A new record goes to both indexes; each log's last id is 0 unless this transaction
+        // appended to it.
+        let wrote = !self.added.is_empty() || !self.holders_added.is_empty();
+        if wrote || !self.records_added.is_empty() {
             let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
-            // Each log's last id only means something when this transaction appended to it.
-            if keys {
-                let last = if self.added.is_empty() {
-                    0
-                } else {
-                    self.added_last
-                };
-                ix.add(&self.added, last, &self.record_keys, self.last_new)?;
-            }
-            if holders {
-                let last = if self.holders_added.is_empty() {
-                    0
-                } else {
-                    self.holders_last
-                };
-                ix.holders
-                    .add(&self.records_added, &self.holders_added, last)?;
-            }
+            ix.add(
+                &self.added,
+                self.added_last,
+                &self.record_keys,
+                self.last_new,
+            )?;
+            ix.holders
+                .add(&self.records_added, &self.holders_added, self.holders_last)?;
         }
         Ok(())
     }
