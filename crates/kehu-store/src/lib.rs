@@ -839,8 +839,8 @@ fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
     }
     while let Some(first) = rx.blocking_recv() {
         let (jobs, lens, items, audits) = gather(first, &mut rx);
-        let result = db.with_writer(|c| {
-            let tx = sqlite::SqliteTx::begin(c, true, Some(db.index()))?;
+        let result = db.with_batch_writer(|c, memo| {
+            let tx = sqlite::SqliteTx::begin_batch(c, db.index(), memo)?;
             ready(batch::run_batch(tx, keys.clone(), &items, &audits))?
         });
         match (result, &syncer) {

@@ -21,8 +21,8 @@ use std::time::Duration;
 pub(crate) struct Db {
     /// None: in memory.
     path: Option<PathBuf>,
-    /// The writer's connection (in memory: the only one).
-    writer: Arc<Mutex<Connection>>,
+    /// The writer's connection (in memory: the only one), with what its last batch left.
+    writer: Arc<Mutex<(Connection, Option<Memo>)>>,
     /// Idle connections for reads and maintenance (file databases).
     idle: Arc<Mutex<Vec<Connection>>>,
     /// The customer-key index, shared by the writer and the readers.
@@ -100,7 +100,7 @@ pub(crate) fn connect(url: &str) -> Result<Db, StoreError> {
     let writer = open_conn(&path, 16, "NORMAL")?;
     Ok(Db {
         path,
-        writer: Arc::new(Mutex::new(writer)),
+        writer: Arc::new(Mutex::new((writer, None))),
         idle: Arc::new(Mutex::new(Vec::new())),
         index: Arc::new(Mutex::new(KeyIndex::default())),
     })
@@ -129,13 +129,26 @@ impl Db {
         })
     }
 
-    /// Runs `f` on the writer's connection (blocking).
+    /// Runs `f` on the writer's connection (blocking). What the last batch left is forgotten:
+    /// `f` may write, and SQLite's data version does not count a connection's own writes.
     pub(crate) fn with_writer<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut c = self.writer.lock().map_err(|_| poisoned())?;
-        f(&mut c)
+        let mut w = self.writer.lock().map_err(|_| poisoned())?;
+        w.1 = None;
+        f(&mut w.0)
+    }
+
+    /// Runs one write batch on the writer's connection (blocking): `f` gets the connection and
+    /// what the last batch left, for [`SqliteTx::begin_batch`].
+    pub(crate) fn with_batch_writer<T>(
+        &self,
+        f: impl FnOnce(&mut Connection, &mut Option<Memo>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut w = self.writer.lock().map_err(|_| poisoned())?;
+        let (c, memo) = &mut *w;
+        f(c, memo)
     }
 
     /// Runs `f` on an idle connection (in memory: the one connection), blocking.
@@ -255,6 +268,18 @@ pub(crate) fn checkpointer(db: Db, stop: Arc<std::sync::atomic::AtomicBool>) {
     drop(spawned);
 }
 
+/// What the writer's last committed batch left: SQLite's data version after it, and the ledger's
+/// next ids. While the data version is the same at the next batch (no other connection has
+/// committed since: SQLite does not count a connection's own commits), the next ids are these and
+/// the in-memory indexes hold every row (the last batch added its own after its commit), so the
+/// batch skips reading them again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Memo {
+    data_version: i64,
+    next_seq: i64,
+    next_customer: i64,
+}
+
 /// One transaction on a connection: BEGIN IMMEDIATE for the writer (it takes the write lock up
 /// front, so two writers in two processes never deadlock on an upgrade), BEGIN for a read. Probes
 /// and key rows go through the database's customer-key index (none for maintenance, which does
@@ -274,6 +299,13 @@ pub(crate) struct SqliteTx<'c> {
     holders_added: Vec<(i64, String, String)>,
     holders_last: i64,
     records_added: Vec<(i64, String, Option<String>)>,
+    /// A write batch's: where the writer keeps its [`Memo`] (emptied at BEGIN, filled at a
+    /// successful commit), the data version read under the write lock, the next ids (known from
+    /// the memo, or once read), and whether the indexes are known to hold every row.
+    memo: Option<&'c mut Option<Memo>>,
+    data_version: i64,
+    next_ids: Option<(i64, i64)>,
+    indexed: bool,
     /// For a read snapshot of a file database: the database, whose other connections may read a
     /// share of a long list of histories at the same time (see [`SqliteTx::events_of`]).
     helpers: Option<Db>,
@@ -297,8 +329,40 @@ impl<'c> SqliteTx<'c> {
             holders_added: Vec::new(),
             holders_last: 0,
             records_added: Vec::new(),
+            memo: None,
+            data_version: 0,
+            next_ids: None,
+            indexed: false,
             helpers: None,
         })
+    }
+
+    /// The writer's transaction for a batch (see [`Memo`]).
+    pub(crate) fn begin_batch(
+        conn: &'c mut Connection,
+        index: SharedIndex,
+        memo: &'c mut Option<Memo>,
+    ) -> Result<Self, StoreError> {
+        let last = memo.take();
+        let mut tx = SqliteTx::begin(conn, true, Some(index))?;
+        // Under the write lock: nothing can commit between this and the batch's COMMIT.
+        tx.data_version = (tx.conn).query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let Some(m) = last.filter(|m| m.data_version == tx.data_version) {
+            tx.next_ids = Some((m.next_seq, m.next_customer));
+            tx.indexed = true;
+        }
+        tx.memo = Some(memo);
+        Ok(tx)
+    }
+
+    /// Brings the in-memory indexes up to this transaction's snapshot (not needed when a
+    /// writer's memo says they are).
+    fn caught_up(&self) -> Result<std::sync::MutexGuard<'_, KeyIndex>, StoreError> {
+        let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
+        if !self.indexed {
+            ix.catch_up(self.conn)?;
+        }
+        Ok(ix)
     }
 
     /// Lets this read snapshot share long history reads with other connections of `db` (file
@@ -354,9 +418,7 @@ impl Read for SqliteTx<'_> {
         project: &str,
         keys: &[Blind],
     ) -> Result<Vec<(Blind, i64)>, StoreError> {
-        let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
-        ix.catch_up(self.conn)?;
-        Ok(ix.lookup(project, keys))
+        Ok(self.caught_up()?.lookup(project, keys))
     }
 
     async fn events_of(&mut self, customers: &[i64]) -> Result<Vec<(i64, SealedRow)>, StoreError> {
@@ -369,9 +431,7 @@ impl Read for SqliteTx<'_> {
     }
 
     async fn held_by(&mut self, project: &str, holder: &str) -> Result<Vec<i64>, StoreError> {
-        let mut ix = self.index()?.lock().map_err(|_| poisoned())?;
-        ix.catch_up(self.conn)?;
-        Ok(ix.holders.held_by(project, holder))
+        Ok(self.caught_up()?.holders.held_by(project, holder))
     }
 }
 
@@ -519,11 +579,16 @@ const MANY: usize = 32;
 
 impl Write for SqliteTx<'_> {
     async fn next_ids(&mut self) -> Result<(i64, i64), StoreError> {
+        if let Some(ids) = self.next_ids {
+            return Ok(ids);
+        }
         let mut st = self.conn.prepare_cached(
             "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), \
                     (SELECT COALESCE(MAX(id), 0) + 1 FROM customers)",
         )?;
-        Ok(st.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        let ids = st.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        self.next_ids = Some(ids);
+        Ok(ids)
     }
 
     async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError> {
@@ -549,7 +614,9 @@ impl Write for SqliteTx<'_> {
             // takes as read.
             let index = self.index()?.clone();
             let mut ix = index.lock().map_err(|_| poisoned())?;
-            ix.catch_up(c)?;
+            if !self.indexed {
+                ix.catch_up(c)?;
+            }
             (self.holders_added, self.holders_last) = log_holders(c, &ix, w)?;
             for (p, k, cu) in &w.keys {
                 crate::keyindex::check_id(*cu)?;
@@ -565,6 +632,13 @@ impl Write for SqliteTx<'_> {
             .map(|(id, (p, h, _))| (*id, p.clone(), h.clone()))
             .collect();
         self.last_new = new_records.keys().next_back().copied().unwrap_or(0);
+        // The next ids once this batch is in (for the memo, once it has committed).
+        if let Some((seq, customer)) = &mut self.next_ids {
+            if let Some(last) = w.events.last() {
+                *seq = (*seq).max(last.0 + 1);
+            }
+            *customer = (*customer).max(self.last_new + 1);
+        }
         let mut st = c.prepare_cached(crate::audit::INSERT)?;
         for r in &w.audit {
             let e = &r.entry;
@@ -658,6 +732,15 @@ impl Write for SqliteTx<'_> {
             )?;
             ix.holders
                 .add(&self.records_added, &self.holders_added, self.holders_last)?;
+        }
+        // The indexes now hold this batch's rows too: the next batch may skip reading them if
+        // nobody else commits in between.
+        if let (Some(slot), Some((next_seq, next_customer))) = (self.memo.take(), self.next_ids) {
+            *slot = Some(Memo {
+                data_version: self.data_version,
+                next_seq,
+                next_customer,
+            });
         }
         Ok(())
     }
