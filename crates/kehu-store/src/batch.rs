@@ -621,7 +621,7 @@ impl Cache {
             verdict: d.verdict.clone(),
             effects: d.effects.clone(),
         };
-        let body = serde_json::to_vec(&event).map_err(|e| corrupt(seq, e))?;
+        let body = crate::compact::to_vec(&event).map_err(|e| corrupt(seq, e))?;
         let (key_id, sealed) = self.keys.seal(&event_aad(seq, &event.project), &body);
         self.out.events.push((
             seq,

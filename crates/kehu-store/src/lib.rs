@@ -15,6 +15,7 @@
 pub mod audit;
 mod backend;
 mod batch;
+mod compact;
 mod holders;
 mod keyindex;
 pub mod keys;

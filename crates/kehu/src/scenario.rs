@@ -166,4 +166,47 @@ expect = { outcome = "accepted" }
         assert_eq!((e.step, e.field.as_str()), (2, "at"));
         assert!(e.to_string().starts_with("t.toml: step 2: field `at`"));
     }
+
+    /// Every entry the suite writes reads back from the ledger as it was decided: the act as
+    /// the step gave it and the verdict as the store answered (the sealed form leaves out null
+    /// members; a type whose missing member did not read back as it was written would fail here).
+    #[test]
+    fn every_entry_reads_back_as_decided() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+            let files = collect(&[dir]).unwrap();
+            assert!(files.len() > 30, "{} scenario files", files.len());
+            let mut compared = 0;
+            for f in files {
+                let s = load(&f).unwrap();
+                let store = Store::memory().await.unwrap();
+                let mut decided = Vec::new();
+                for step in &s.steps {
+                    let c = &step.command;
+                    let res = store.execute(&s.rulebook, &s.directory, c, c.at).await;
+                    let res = res.unwrap();
+                    if let Some(seq) = res.seq {
+                        decided.push((seq, c.clone(), res.verdict));
+                    }
+                }
+                let events = store.events().await.unwrap();
+                for (seq, c, verdict) in decided {
+                    let e = events.iter().find(|e| e.seq == seq).unwrap();
+                    let file = &s.file;
+                    assert_eq!(
+                        (&e.act, e.at, &e.project),
+                        (&c.act, c.at, &c.project),
+                        "{file}"
+                    );
+                    assert_eq!(e.verdict, verdict, "{file} seq {seq}");
+                    compared += 1;
+                }
+            }
+            assert!(compared > 500, "{compared} entries");
+        });
+    }
 }
