@@ -886,8 +886,15 @@ fn answer_synced(done: Vec<Committed>, synced: Result<(), String>) {
 /// flush is ever in flight. Once no batch has come for that long, the syncer sleeps until one does.
 /// A batch is answered only by a sync that began after it was committed: it is taken from the
 /// channel (the writer sends it after COMMIT) before that sync starts.
+///
+/// Between two flushes in that window, when no batch is waiting yet, the syncer first polls the
+/// channel for up to [`SPIN_FOR_BATCH`] (on a machine with more than one CPU): a batch committed
+/// in that time starts its own flush at once instead of waiting for an empty one to end, and the
+/// CPU it runs on stays awake for the writer and the callers (measured: README, "where the time
+/// goes").
 fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Committed>) {
     let mut last_batch: Option<std::time::Instant> = None;
+    let spin = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     loop {
         let mut done = Vec::new();
         if last_batch.is_none_or(|t| t.elapsed() >= FLUSH_BACK_TO_BACK) {
@@ -898,6 +905,17 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
             }
         }
         done.extend(committed.try_iter());
+        if done.is_empty() && spin {
+            let polling = std::time::Instant::now();
+            while polling.elapsed() < SPIN_FOR_BATCH {
+                if let Ok(c) = committed.try_recv() {
+                    done.push(c);
+                    done.extend(committed.try_iter());
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
         if done.is_empty() {
             // Nothing waits for this flush: an error here is met again by the next batch's.
             let _ = wal.flush_again();
@@ -910,6 +928,11 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
 
 /// How long after the last committed batch the syncer keeps flushing back to back.
 const FLUSH_BACK_TO_BACK: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// How long the syncer polls for a batch before it flushes with none (while flushing back to
+/// back): about one empty flush of this machine's disk. Chosen by measurement (50, 75, 100 and
+/// 150 µs; README).
+const SPIN_FOR_BATCH: std::time::Duration = std::time::Duration::from_micros(75);
 
 /// The PostgreSQL writer: a task that takes every job waiting and decides and writes them in one
 /// transaction under the writers' advisory lock. Three tasks share the work, so that the lock is
