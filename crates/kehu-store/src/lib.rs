@@ -897,7 +897,8 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
     let spin = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     loop {
         let mut done = Vec::new();
-        if last_batch.is_none_or(|t| t.elapsed() >= FLUSH_BACK_TO_BACK) {
+        let resting = last_batch.is_none_or(|t| t.elapsed() >= FLUSH_BACK_TO_BACK);
+        if resting {
             // Also where the syncer stops, once the writer has gone and the window has passed.
             match committed.recv() {
                 Ok(c) => done.push(c),
@@ -921,7 +922,12 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
             let _ = wal.flush_again();
         } else {
             last_batch = Some(std::time::Instant::now());
-            answer_synced(done, wal.sync().map_err(|e| e.to_string()));
+            // The WAL's path is looked up again only after a pause (see `WalSync::flush_again`).
+            let synced = match resting {
+                true => wal.sync(),
+                false => wal.flush_again(),
+            };
+            answer_synced(done, synced.map_err(|e| e.to_string()));
         }
     }
 }

@@ -234,9 +234,17 @@ impl WalSync {
         }
     }
 
-    /// Flushes the WAL file already open without looking up its path first: for the syncer's
-    /// flushes that no batch waits for (see `wal_syncer`). The path is looked up by [`sync`],
-    /// which every batch's flush goes through, and by this one when no file is open yet.
+    /// Flushes the WAL file already open without looking up its path first (or, when none is
+    /// open yet, as [`sync`] does): for the syncer's flushes while batches are coming (see
+    /// `wal_syncer`). [`sync`] looks the path up when the syncer starts flushing after a pause.
+    ///
+    /// Within such a run it is the same file: SQLite removes or replaces the WAL only when the
+    /// last connection to the database closes, and the writer's stays open while the store runs.
+    /// Looking the path up before every flush cost more than the `stat`: measured on this
+    /// machine (Linux 6.18, ext4), a flush after a `stat` of the file took about 205 µs against
+    /// 140 without, each also writing the file's inode. The likely cause is the kernel's
+    /// fine-grained timestamps: once a file's times have been read, its next write stores a new
+    /// mtime, which makes the inode dirty, and ext4 without a journal writes it in the flush.
     ///
     /// [`sync`]: WalSync::sync
     pub(crate) fn flush_again(&mut self) -> std::io::Result<()> {
