@@ -423,7 +423,7 @@ fn print_policy(rb: &Rulebook) {
         .iter()
         .filter(|r| r.id.starts_with(rb.preset.prefix()))
     {
-        println!("  {:<14} {}", r.id, r.summary);
+        println!("  {:<14} {}", r.id, r.summary());
     }
 }
 
@@ -486,7 +486,7 @@ fn coverage(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
             section = r.section;
             println!("§{section}:");
         }
-        println!("  {:<16} {}", r.id, r.summary);
+        println!("  {:<16} {}", r.id, r.summary());
     }
     println!(
         "{} of {} rule IDs covered by {} scenario files; {} not covered",

@@ -42,7 +42,7 @@ pub fn left(lang: Lang, until_ms: i64, now_ms: i64) -> String {
 pub fn rule(lang: Lang, id: &str) -> String {
     let title = match lang {
         Lang::Zh => kehu_core::rules_zh::title(id),
-        Lang::En => kehu_core::rules::lookup(id).map(|r| r.summary),
+        Lang::En => kehu_core::rules::lookup(id).map(|r| r.summary()),
     };
     match title {
         Some(t) => format!("{} {id}：{t}", tr(lang, "explain.rule")),
@@ -57,7 +57,7 @@ pub fn rule_title(lang: Lang, id: &str) -> String {
             .unwrap_or_default()
             .to_string(),
         Lang::En => kehu_core::rules::lookup(id)
-            .map(|r| r.summary.to_string())
+            .map(|r| r.summary().to_string())
             .unwrap_or_default(),
     }
 }
