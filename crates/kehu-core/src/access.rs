@@ -1,7 +1,7 @@
 //! Who may do what (SEC-ROLES, SEC-LEAVE, G-CLAIM): plain functions over roles and values, so the
 //! server asks and the table below is tested without a server.
 
-use crate::model::Role;
+use crate::model::{Presence, Role};
 
 /// Whose customers a role reads without an approval (SEC-ROLES).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,14 +45,75 @@ pub fn may_act(role: Role, act: &str) -> bool {
     }
 }
 
-/// Whether `role` may name another person as the actor (`by`, `staff` of a status change): managers
-/// act for their staff; the front desk records everyone's presence.
-pub fn may_act_for_others(role: Role, act: &str) -> bool {
-    match role {
-        Role::Admin | Role::Vp | Role::Manager => true,
-        Role::FrontDesk => act == "status",
+/// A person as the authority rules see them: role, team (department) and agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Person<'a> {
+    pub login: &'a str,
+    pub role: Role,
+    pub team: Option<&'a str>,
+    pub agency: Option<&'a str>,
+}
+
+impl Person<'_> {
+    /// The VP (also the general manager) and the admin: authority over the whole company.
+    fn company_wide(&self) -> bool {
+        matches!(self.role, Role::Vp | Role::Admin)
+    }
+
+    fn same_team(&self, other: &Person<'_>) -> bool {
+        self.team.is_some() && self.team == other.team
+    }
+}
+
+/// Whether `actor` has a manager's authority over `target` (their department, SEC-ROLES): the VP
+/// and the admin over everyone but the VP and admin accounts; a department manager over the
+/// non-managerial staff of their own team (agents included when their account names the team).
+/// Nobody has it over themselves, and nobody from below over a manager, a VP or an admin.
+pub fn manages(actor: &Person<'_>, target: &Person<'_>) -> bool {
+    if actor.login == target.login {
+        return false;
+    }
+    match actor.role {
+        Role::Vp | Role::Admin => !target.company_wide(),
+        Role::Manager => !target.role.is_manager() && actor.same_team(target),
         _ => false,
     }
+}
+
+/// Whether `actor` may submit an act naming `target` as its actor (`by`, or `staff` of a status
+/// change to `state`). Oneself: always, except that nobody marks themselves as departed or on long
+/// leave. Someone else: a manager for the people they manage ([`manages`]); the front desk records
+/// the presence (available, busy, away, out) of salespeople and designers. Departure and long leave
+/// are a manager's acts (SEC-LEAVE).
+pub fn may_act_as(
+    actor: &Person<'_>,
+    target: &Person<'_>,
+    act: &str,
+    state: Option<Presence>,
+) -> bool {
+    let hr_state = matches!(state, Some(Presence::Left | Presence::Leave));
+    if actor.login == target.login {
+        return !(act == "status" && hr_state);
+    }
+    if manages(actor, target) {
+        return true;
+    }
+    actor.role == Role::FrontDesk
+        && act == "status"
+        && !hr_state
+        && matches!(target.role, Role::Sales | Role::Designer)
+}
+
+/// Marking a person as departed, or restoring an account wrongly marked (SEC-LEAVE): their own
+/// manager and above ([`manages`]); never oneself, never a VP or admin account from below.
+pub fn may_mark_left(actor: &Person<'_>, target: &Person<'_>) -> bool {
+    manages(actor, target)
+}
+
+/// Whether `actor` signs the department manager's step of `requester`'s archive approval
+/// (SEC-APPROVE): the department manager of the requester's own team.
+pub fn signs_for_department(actor: &Person<'_>, requester: &Person<'_>) -> bool {
+    actor.role == Role::Manager && manages(actor, requester)
 }
 
 /// Whether the caller sees a verdict in full (the owner's name, shares, the events it relied on),
@@ -75,8 +136,8 @@ pub fn may_manage_users(role: Role) -> bool {
     role == Role::Admin
 }
 
-/// Marking a person as departed (SEC-LEAVE): their access ends at once.
-pub fn may_mark_left(role: Role) -> bool {
+/// Whether the role may mark anyone at all as departed (the door before [`may_mark_left`]).
+pub fn may_mark_anyone_left(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Vp | Role::Manager)
 }
 
@@ -136,17 +197,78 @@ mod tests {
         }
     }
 
+    fn person(login: &'static str, role: Role, team: Option<&'static str>) -> Person<'static> {
+        Person {
+            login,
+            role,
+            team,
+            agency: None,
+        }
+    }
+
+    /// The scope dimension: own team, other team, no team, above, oneself.
     #[test]
-    fn nobody_but_managers_acts_for_others_except_front_desk_presence() {
-        for r in ROLES {
-            let managerial = matches!(r, Role::Admin | Role::Vp | Role::Manager);
-            assert_eq!(may_act_for_others(r, "register"), managerial, "{r:?}");
+    fn authority_is_bounded_by_team_and_rank() {
+        let ma = person("ma", Role::Manager, Some("alpha"));
+        let mb = person("mb", Role::Manager, Some("beta"));
+        let sa = person("sa1", Role::Sales, Some("alpha"));
+        let sb = person("sb1", Role::Sales, Some("beta"));
+        let loose = person("s0", Role::Sales, None);
+        let vp = person("vp", Role::Vp, None);
+        let adm = person("adm2", Role::Admin, None);
+        let adm1 = person("root", Role::Admin, None);
+        let fd = person("fd1", Role::FrontDesk, None);
+        let ma2 = person("ma2", Role::Manager, Some("alpha"));
+        // (actor, target, manages)
+        let table = [
+            (&ma, &sa, true),
+            (&ma, &sb, false),
+            (&mb, &sa, false),
+            (&ma, &loose, false),
+            (&ma, &ma, false),
+            (&ma, &ma2, false),
+            (&ma, &vp, false),
+            (&ma, &adm, false),
+            (&vp, &sa, true),
+            (&vp, &ma, true),
+            (&vp, &adm, false),
+            (&vp, &vp, false),
+            (&adm1, &ma, true),
+            (&adm1, &vp, false),
+            (&adm1, &adm, false),
+            (&fd, &sa, false),
+            (&sa, &sb, false),
+            (&sa, &sa, false),
+        ];
+        for (a, t, want) in table {
+            assert_eq!(manages(a, t), want, "{} over {}", a.login, t.login);
             assert_eq!(
-                may_act_for_others(r, "status"),
-                managerial || r == Role::FrontDesk,
-                "{r:?}"
+                may_mark_left(a, t),
+                want,
+                "{} marks {} left",
+                a.login,
+                t.login
             );
         }
+        // Acting as someone.
+        assert!(may_act_as(&sa, &sa, "register", None));
+        assert!(!may_act_as(&sa, &sb, "register", None));
+        assert!(may_act_as(&ma, &sa, "register", None));
+        assert!(!may_act_as(&ma, &sb, "register", None));
+        assert!(!may_act_as(&ma, &vp, "resolve", None));
+        assert!(may_act_as(&sa, &sa, "status", Some(Presence::Busy)));
+        assert!(!may_act_as(&sa, &sa, "status", Some(Presence::Left)));
+        assert!(!may_act_as(&sa, &sa, "status", Some(Presence::Leave)));
+        assert!(may_act_as(&fd, &sb, "status", Some(Presence::Away)));
+        assert!(!may_act_as(&fd, &sb, "status", Some(Presence::Left)));
+        assert!(!may_act_as(&fd, &ma, "status", Some(Presence::Busy)));
+        assert!(!may_act_as(&fd, &sb, "walk_in", None));
+        assert!(may_act_as(&ma, &sa, "status", Some(Presence::Left)));
+        assert!(!may_act_as(&mb, &sa, "status", Some(Presence::Left)));
+        // Approvals: the requester's own department manager.
+        assert!(signs_for_department(&ma, &sa));
+        assert!(!signs_for_department(&ma, &sb));
+        assert!(!signs_for_department(&vp, &sa));
     }
 
     #[test]

@@ -92,6 +92,9 @@ impl Scenario {
 }
 
 /// Where a value is being read: names the file (or request) and step in errors.
+/// The largest amount of money an act may carry, in yuan (一万亿).
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
 pub struct P<'a> {
     pub file: &'a str,
     pub step: usize,
@@ -122,9 +125,22 @@ impl P<'_> {
             .ok_or_else(|| self.err(field, format!("must be true or false, got {v}")))
     }
 
-    fn int(&self, v: &Value, field: &str) -> Result<i64, Malformed> {
+    pub(crate) fn int(&self, v: &Value, field: &str) -> Result<i64, Malformed> {
         v.as_integer()
             .ok_or_else(|| self.err(field, format!("must be an integer, got {v}")))
+    }
+
+    /// An amount of money in yuan: a whole number from 0 to [`MAX_AMOUNT`] (a trillion yuan, far
+    /// above any one deal, and low enough that a million of them add up without overflow).
+    fn money(&self, v: &Value, field: &str) -> Result<i64, Malformed> {
+        let n = self.int(v, field)?;
+        if !(0..=MAX_AMOUNT).contains(&n) {
+            return Err(self.err(
+                field,
+                format!("must be a number of yuan from 0 to {MAX_AMOUNT}, got {n}"),
+            ));
+        }
+        Ok(n)
     }
 
     pub fn time(&self, v: &Value, field: &str) -> Result<Instant, Malformed> {
@@ -586,7 +602,7 @@ pub fn parse_act(
             customer: customer(phones)?,
             amount: t
                 .get("amount")
-                .map(|v| p.int(v, "amount"))
+                .map(|v| p.money(v, "amount"))
                 .transpose()?
                 .unwrap_or(0),
             kind: enum_field(p, t, "kind", "small, large, deposit", |s| match s {
@@ -605,7 +621,7 @@ pub fn parse_act(
             customer: customer(phones)?,
             amount: t
                 .get("amount")
-                .map(|v| p.int(v, "amount"))
+                .map(|v| p.money(v, "amount"))
                 .transpose()?
                 .unwrap_or(0),
             closed_by: opt_handle("closed_by")?,

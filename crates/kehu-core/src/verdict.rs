@@ -165,11 +165,27 @@ impl Verdict {
         self
     }
 
+    /// Whether this verdict refuses an act because another party holds the customer (撞单):
+    /// rejected, with an owner who is a party of its own (not the pool, the company or the
+    /// department) other than `me`.
+    pub fn is_collision_for(&self, me: &Party) -> bool {
+        self.outcome == Outcome::Rejected
+            && matches!(
+                &self.owner,
+                Some(p @ (Party::Staff(_) | Party::Agency(_) | Party::Team(_))) if p != me
+            )
+    }
+
     /// What the registering party itself may be told (G-CLAIM, CL-SILENT): a collision says only
-    /// "already protected until <date>", or under CL-SILENT only that it was received.
-    pub fn to_registrant(&self, silent: bool) -> String {
+    /// "already protected until <date>", or under CL-SILENT only that it was received; a refusal
+    /// of the party's own act (late, same-day, excluded) says its outcome, and the caller adds the
+    /// rule and its reason.
+    pub fn to_registrant(&self, silent: bool, collision: bool) -> String {
         match self.outcome {
-            Outcome::Rejected if silent => "报备已收到 (registration received)".to_string(),
+            Outcome::Rejected | Outcome::Accepted if silent => {
+                "报备已收到 (registration received)".to_string()
+            }
+            Outcome::Rejected if !collision => "不予受理 (rejected)".to_string(),
             Outcome::Rejected => match self.protected_until {
                 Some(Until::At(t)) => {
                     format!(

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/password", post(change_password))
         .route("/api/v1/users", get(list_users).post(add_user))
         .route("/api/v1/users/{login}/leave", post(user_leaves))
+        .route("/api/v1/users/{login}/restore", post(user_restored))
         .route("/api/v1/tokens", get(list_tokens).post(add_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/projects", get(list_projects).post(add_project))
@@ -122,9 +123,25 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("没有这个地址 (no such address)".into())
 }
 
-async fn health(State(st): State<AppState>) -> Result<&'static str, ApiError> {
-    st.store.query("SELECT 1", vec![]).await?;
-    Ok("ok")
+/// Healthy means able to record: the check writes a row (the time of the last check), so a full
+/// or read-only disk, or a database that refuses writes, answers 503 instead of "ok".
+async fn health(State(st): State<AppState>) -> Response {
+    let probe = st
+        .store
+        .exec(
+            "INSERT INTO settings (name, value) VALUES ('healthz', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            vec![Val::from(now_ms().to_string())],
+        )
+        .await;
+    match probe {
+        Ok(_) => "ok".into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable: the database refuses writes ({e})"),
+        )
+            .into_response(),
+    }
 }
 
 /// Text fields: trimmed, 1..=max characters, no control characters.
@@ -151,8 +168,35 @@ pub(crate) fn text(field: &str, v: &str, max: usize) -> Result<String, ApiError>
     Ok(t.to_string())
 }
 
+/// Free text kept outside the sealed ledger (an approval's reason, which the approvers and the
+/// audit log read): checked like [`text`], and refused when it holds a phone or ID number (seven
+/// or more digits in a run, spaces and dashes between them included), which would otherwise be
+/// stored in plaintext.
+pub(crate) fn free_text(field: &str, v: &str, max: usize) -> Result<String, ApiError> {
+    let t = text(field, v, max)?;
+    let mut run = 0;
+    let mut longest = 0;
+    for c in t.chars() {
+        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+            run += 1;
+            longest = longest.max(run);
+        } else if !matches!(c, ' ' | '-' | '　') {
+            run = 0;
+        }
+    }
+    if longest >= 7 {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{field} 中不要填写电话号码或证件号 ({field} must not hold a phone or ID number: it is not sealed)"
+            ),
+        ));
+    }
+    Ok(t)
+}
+
 /// A login (the staff handle): letters, digits, `_ . -`, 1 to 32 characters.
-fn login_name(v: &str) -> Result<String, ApiError> {
+pub(crate) fn login_name(v: &str) -> Result<String, ApiError> {
     let ok = !v.is_empty()
         && v.len() <= 32
         && v.bytes()
@@ -252,11 +296,13 @@ async fn setup(State(st): State<AppState>, Body(b): Body<SetupBody>) -> Result<R
     let name = text("name", &b.name, 64)?;
     auth::check_new_password(&b.password, "password")?;
     let hash = auth::token_hash(b.token.trim());
-    // The token is consumed by the delete: two requests racing cannot both create an admin.
+    // The token is consumed by the delete: two requests racing cannot both create an admin, and
+    // once any account exists (an admin added with `kehu user add`, say) the link is dead.
     let consumed = st
         .store
         .exec(
-            "DELETE FROM settings WHERE name = 'setup_token' AND value = $1",
+            "DELETE FROM settings WHERE name = 'setup_token' AND value = $1 \
+             AND NOT EXISTS (SELECT 1 FROM users)",
             vec![Val::from(hash)],
         )
         .await?;
@@ -347,7 +393,8 @@ pub(crate) async fn sign_in(
             "密码过长 (password too long)",
         ));
     }
-    st.limiter.check(&login, now)?;
+    // Counted before the password is checked: concurrent guesses cannot pass the limit.
+    auth::Limiter::attempt(&st.store, &login, now).await?;
     let rows = st
         .store
         .query(
@@ -366,13 +413,12 @@ pub(crate) async fn sign_in(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let (Some(row), true) = (rows.first(), ok && stored.is_some()) else {
-        st.limiter.failed(&login, now);
         audit(st, &login, "login.failed", &login, String::new()).await?;
         return Err(ApiError::Forbidden(
             "登录名或密码错误 (wrong login or password)".into(),
         ));
     };
-    st.limiter.succeeded(&login);
+    auth::Limiter::succeeded(&st.store, &login).await?;
     let user = auth::user_from_row(row)?;
     let (token, hash) = auth::new_token();
     st.store
@@ -504,11 +550,18 @@ async fn change_password(
             vec![pw.into(), Val::Int(c.user.id)],
         )
         .await?;
-    // Every other browser signs in again with the new password.
+    // Every other browser signs in again with the new password, and the API tokens made under
+    // the old one stop (a changed password often means a leaked one).
     st.store
         .exec(
             "DELETE FROM sessions WHERE user_id = $1",
             vec![Val::Int(c.user.id)],
+        )
+        .await?;
+    st.store
+        .exec(
+            "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
+            vec![Val::Int(now_ms()), Val::Int(c.user.id)],
         )
         .await?;
     audit(
@@ -635,84 +688,100 @@ async fn add_user(
             "只有管理员可以添加人员 (only an admin adds people)".into(),
         ));
     }
-    let login = login_name(&b.login)?;
-    let name = text("name", &b.name, 64)?;
-    let role = Role::parse(&b.role).ok_or_else(|| {
-        ApiError::invalid("role", format!("{:?}; accepted: {}", b.role, Role::NAMES))
-    })?;
-    let opt = |f: &str, v: &Option<String>| v.as_deref().map(|s| text(f, s, 64)).transpose();
-    let (team, agency, region) = (
-        opt("team", &b.team)?,
-        opt("agency", &b.agency)?,
-        opt("region", &b.region)?,
-    );
-    if role == Role::Agent && agency.is_none() {
-        return Err(ApiError::invalid(
-            "agency",
-            "分销经纪人须属于一个机构 (an agent belongs to an agency)",
-        ));
-    }
-    auth::check_new_password(&b.password, "password")?;
-    let exists = st
+    let account = crate::accounts::NewAccount {
+        login: b.login,
+        name: b.name,
+        role: b.role,
+        password: b.password,
+        team: b.team,
+        agency: b.agency,
+        region: b.region,
+    };
+    let (login, role) = crate::accounts::add(&st.store, account, &c.user.login).await?;
+    st.forget_directory();
+    Ok(created(json!({ "login": login, "role": role.name() })))
+}
+
+/// The account of `login`, for a decision about that person (404 when there is none).
+pub(crate) async fn user_by_login(st: &AppState, login: &str) -> Result<User, ApiError> {
+    let login = login_name(login)?;
+    let rows = st
         .store
         .query(
-            "SELECT 1 FROM users WHERE login = $1",
+            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.login = $1"),
             vec![login.clone().into()],
         )
         .await?;
-    if !exists.is_empty() {
-        return Err(ApiError::Conflict(format!(
-            "登录名 {login} 已存在 (login {login} exists)"
+    match rows.first() {
+        Some(r) => auth::user_from_row(r),
+        None => Err(ApiError::NotFound(format!(
+            "没有 {login} 这个人 (no person {login})"
+        ))),
+    }
+}
+
+/// Whether the caller may mark `target` as left or restore them (SEC-LEAVE): their own manager
+/// and above, never oneself, never a VP or admin account from below.
+fn check_manages(c: &Caller, target: &User) -> Result<(), ApiError> {
+    if !access::may_mark_left(&c.user.person(), &target.person()) {
+        return Err(ApiError::Forbidden(format!(
+            "你无权为 {} 办理离职或恢复：只有其本部门经理及以上可以 (only {}'s own manager and above may)",
+            target.login, target.login
         )));
     }
-    let pw = hash_blocking(b.password).await?;
-    st.store
-        .exec(
-            "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
-            vec![
-                login.clone().into(),
-                name.into(),
-                role.name().into(),
-                team.into(),
-                agency.into(),
-                region.into(),
-                pw.into(),
-                Val::Int(now_ms()),
-            ],
-        )
+    Ok(())
+}
+
+/// Records a presence change of `login` in every project's ledger, audited as the caller's.
+async fn presence_everywhere(
+    st: &AppState,
+    c: &Caller,
+    login: &str,
+    state: kehu_core::model::Presence,
+) -> Result<(), ApiError> {
+    let projects = st
+        .store
+        .query("SELECT name FROM project_rulebooks ORDER BY name", vec![])
         .await?;
-    st.forget_directory();
-    audit(
-        &st,
-        &c.user.login,
-        "user.add",
-        &login,
-        format!("role {}", role.name()),
-    )
-    .await?;
-    Ok(created(json!({ "login": login, "role": role.name() })))
+    for p in projects
+        .iter()
+        .filter_map(|r| r.first().and_then(Val::text))
+    {
+        let (rulebook, dir) = project_context(st, p).await?;
+        let now = jiff::Timestamp::now();
+        let cmd = Command {
+            project: p.to_string(),
+            at: now,
+            act: Act::Status {
+                staff: kehu_core::model::StaffId(login.to_string()),
+                state,
+            },
+        };
+        let entry = AuditEntry {
+            at_ms: now.as_millisecond(),
+            actor: c.user.login.clone(),
+            action: "act.status".into(),
+            subject: format!("{p}/{login}"),
+            detail: format!("{state:?}").to_lowercase(),
+        };
+        st.store
+            .execute_audited(&rulebook, &dir, &cmd, now, entry)
+            .await?;
+    }
+    Ok(())
 }
 
 /// SEC-LEAVE: the person's sessions and tokens stop at once; their customers stay on the ledger
 /// for the manager's reassignment.
 pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<Value, ApiError> {
-    if !access::may_mark_left(c.user.role) {
+    if !access::may_mark_anyone_left(c.user.role) {
         return Err(ApiError::Forbidden(
             "只有经理可以办理离职 (managers only)".into(),
         ));
     }
-    let login = login_name(login)?;
-    let rows = st
-        .store
-        .query(
-            "SELECT id FROM users WHERE login = $1",
-            vec![login.clone().into()],
-        )
-        .await?;
-    let id = kehu_store::scalar(&rows)
-        .and_then(Val::int)
-        .ok_or_else(|| ApiError::NotFound(format!("没有 {login} 这个人 (no person {login})")))?;
+    let target = user_by_login(st, login).await?;
+    check_manages(c, &target)?;
+    let (id, login) = (target.id, target.login.clone());
     st.store
         .exec(
             "UPDATE users SET active = 0 WHERE id = $1",
@@ -736,35 +805,7 @@ pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<V
     st.forget_directory();
     // The ledger learns it too, in every project: the rulebooks then refuse the leaver's acts
     // (SEC-LEAVE) and let the manager reassign their customers (SR-LEAVE, TR-LEFT, BP-LEFT).
-    let projects = st
-        .store
-        .query("SELECT name FROM project_rulebooks ORDER BY name", vec![])
-        .await?;
-    for p in projects
-        .iter()
-        .filter_map(|r| r.first().and_then(Val::text))
-    {
-        let (rulebook, dir) = project_context(st, p).await?;
-        let now = jiff::Timestamp::now();
-        let cmd = Command {
-            project: p.to_string(),
-            at: now,
-            act: Act::Status {
-                staff: kehu_core::model::StaffId(login.clone()),
-                state: kehu_core::model::Presence::Left,
-            },
-        };
-        let entry = AuditEntry {
-            at_ms: now.as_millisecond(),
-            actor: c.user.login.clone(),
-            action: "act.status".into(),
-            subject: format!("{p}/{login}"),
-            detail: "left".into(),
-        };
-        st.store
-            .execute_audited(&rulebook, &dir, &cmd, now, entry)
-            .await?;
-    }
+    presence_everywhere(st, c, &login, kehu_core::model::Presence::Left).await?;
     audit(
         st,
         &c.user.login,
@@ -774,6 +815,51 @@ pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<V
     )
     .await?;
     Ok(json!({ "login": login, "sessions_ended": sessions, "tokens_revoked": tokens }))
+}
+
+/// An account wrongly marked as left comes back (SEC-LEAVE's correction): the person may sign in
+/// again with their password (sessions and tokens ended by the departure stay ended) and is
+/// `available` again in every project. Customers reassigned meanwhile stay with their new holders:
+/// the reassignment was a manager's act of its own, and its correction is another.
+pub(crate) async fn restore_of(st: &AppState, c: &Caller, login: &str) -> Result<Value, ApiError> {
+    if !access::may_mark_anyone_left(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "只有经理可以恢复账户 (managers only)".into(),
+        ));
+    }
+    let target = user_by_login(st, login).await?;
+    check_manages(c, &target)?;
+    if target.active {
+        return Err(ApiError::Conflict(format!(
+            "{} 的账户没有停用 ({}'s account is active)",
+            target.login, target.login
+        )));
+    }
+    st.store
+        .exec(
+            "UPDATE users SET active = 1 WHERE id = $1",
+            vec![Val::Int(target.id)],
+        )
+        .await?;
+    st.forget_directory();
+    presence_everywhere(st, c, &target.login, kehu_core::model::Presence::Available).await?;
+    audit(
+        st,
+        &c.user.login,
+        "user.restore",
+        &target.login,
+        "account restored after a departure marked in error".to_string(),
+    )
+    .await?;
+    Ok(json!({ "login": target.login, "active": true }))
+}
+
+async fn user_restored(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(login): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    restore_of(&st, &c, &login).await.map(Json)
 }
 
 async fn user_leaves(
@@ -788,6 +874,9 @@ async fn user_leaves(
 #[serde(deny_unknown_fields)]
 struct NewToken {
     name: String,
+    /// Narrowed to reading (GET) only.
+    #[serde(default)]
+    read_only: bool,
 }
 
 async fn add_token(
@@ -795,32 +884,43 @@ async fn add_token(
     c: Caller,
     Body(b): Body<NewToken>,
 ) -> Result<Response, ApiError> {
+    if c.via == Via::Token {
+        return Err(ApiError::Forbidden(
+            "令牌不能再创建令牌，请登录后创建 (a token cannot create tokens: sign in to make one)"
+                .into(),
+        ));
+    }
     let name = text("name", &b.name, 64)?;
     let (token, hash) = auth::new_token();
     let rows = st
         .store
         .query(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_ms, revoked_ms) \
-             VALUES ($1, $2, $3, $4, 0) RETURNING id",
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_ms, revoked_ms, read_only) \
+             VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
             vec![
                 Val::Int(c.user.id),
                 name.clone().into(),
                 hash.into(),
                 Val::Int(now_ms()),
+                Val::Int(i64::from(b.read_only)),
             ],
         )
         .await?;
-    let id = kehu_store::scalar(&rows).and_then(Val::int).unwrap_or(0);
+    let id = kehu_store::scalar(&rows)
+        .and_then(Val::int)
+        .ok_or_else(|| ApiError::Internal("the new token has no id".into()))?;
     audit(
         &st,
         &c.user.login,
         "token.add",
         &format!("token {id}"),
-        name.clone(),
+        format!("{name}{}", if b.read_only { " (read-only)" } else { "" }),
     )
     .await?;
     // The token itself is shown once and never stored.
-    Ok(created(json!({ "id": id, "name": name, "token": token })))
+    Ok(created(
+        json!({ "id": id, "name": name, "read_only": b.read_only, "token": token }),
+    ))
 }
 
 async fn list_tokens(
@@ -828,15 +928,15 @@ async fn list_tokens(
     c: Caller,
     Params(p): Params<Page>,
 ) -> Result<Json<Value>, ApiError> {
-    let sql = "SELECT id, name, created_ms, revoked_ms FROM api_tokens WHERE user_id = $1 \
-               ORDER BY id LIMIT $2 OFFSET $3";
+    let sql = "SELECT id, name, created_ms, revoked_ms, read_only FROM api_tokens \
+               WHERE user_id = $1 ORDER BY id LIMIT $2 OFFSET $3";
     let (rows, page, per) = page_rows(&st, &p, sql, vec![Val::Int(c.user.id)]).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
             json!({
                 "id": r[0].int(), "name": r[1].text(), "created_ms": r[2].int(),
-                "revoked": r[3].int() != Some(0),
+                "revoked": r[3].int() != Some(0), "read_only": r[4].int() == Some(1),
             })
         })
         .collect();
@@ -1085,17 +1185,36 @@ fn to_toml(field: &str, v: &Value) -> Result<toml::Value, ApiError> {
 }
 
 /// The verdict as the caller may see it: in full for managers and for the party it concerns,
-/// otherwise only what a registrant is told (G-CLAIM, CL-SILENT).
+/// otherwise only what a registrant is told (G-CLAIM, CL-SILENT). A collision tells the refused
+/// party that the customer is protected and until when, citing G-CLAIM and nothing else: the
+/// protecting rule would say more (ST-DEPOSIT: a deposit was paid; TR-SAMEDAY: someone met the
+/// customer today). Under CL-SILENT a registrant's registration is only "received", accepted or not.
 fn shown(
     v: &Verdict,
     caller: &User,
     dir: &kehu_core::model::Directory,
     rb: &Rulebook,
+    act: &str,
     seq: Option<i64>,
 ) -> Value {
     let me = dir.party_of(&kehu_core::model::StaffId(caller.login.clone()));
     let mine = v.owner.as_ref() == Some(&me);
-    let silent = rb.preset == Preset::ChannelLaunch;
+    let manager = access::sees_full_verdict(caller.role, false);
+    let silent = rb.preset == Preset::ChannelLaunch
+        && act == "register"
+        && !manager
+        && matches!(
+            v.outcome,
+            kehu_core::verdict::Outcome::Accepted | kehu_core::verdict::Outcome::Rejected
+        );
+    if silent {
+        return json!({
+            "outcome": "received",
+            "message": v.to_registrant(true, false),
+            "rule": kehu_core::rules::CL_SILENT,
+            "seq": seq,
+        });
+    }
     if access::sees_full_verdict(caller.role, mine) {
         json!({
             "outcome": v.outcome.name(),
@@ -1113,18 +1232,25 @@ fn shown(
             "seq": seq,
         })
     } else {
+        let collision = v.is_collision_for(&me);
         let mut out = json!({
             "outcome": v.outcome.name(),
-            "message": v.to_registrant(silent),
+            "message": v.to_registrant(false, collision),
             "seq": seq,
         });
-        if !silent {
-            // What the message says, as data: the deciding rule and the end of the protection
-            // that stands in the way (never whose it is).
-            out["rule"] = json!(v.rule);
+        if collision {
+            out["rule"] = json!(kehu_core::rules::G_CLAIM);
             if let Some(u) = &v.protected_until {
                 out["protected_until"] = json!(u);
             }
+        } else if v.outcome == kehu_core::verdict::Outcome::Pending {
+            // A manager decides (G-DISPUTE); why it is open concerns the other party too.
+            out["rule"] = json!(kehu_core::rules::G_DISPUTE);
+        } else {
+            // The caller's own act, decided by its own rule (a late SMS, a same-day
+            // pre-registration, an excluded customer): the rule and its reason.
+            out["rule"] = json!(v.rule);
+            out["reason"] = json!(v.reason);
         }
         if access::sees_receiver(caller.role) {
             // The front desk hands the customer over: it needs who receives, nothing more.
@@ -1204,6 +1330,149 @@ async fn text_registration(
     text_act(&st, &c, &project, &b.text).await.map(Json)
 }
 
+/// The person who acts in `act` (`by`, or `staff` of a status change).
+fn actor_of(act: &Act) -> Option<&kehu_core::model::StaffId> {
+    match act {
+        Act::Register { by, .. }
+        | Act::Confirm { by, .. }
+        | Act::Contact { by, .. }
+        | Act::Claim { by, .. }
+        | Act::Consent { by, .. }
+        | Act::Resolve { by, .. }
+        | Act::Extend { by, .. }
+        | Act::Reassign { by, .. } => Some(by),
+        Act::Status { staff, .. } => Some(staff),
+        _ => None,
+    }
+}
+
+fn person_of<'a>(
+    dir: &'a kehu_core::model::Directory,
+    id: &'a kehu_core::model::StaffId,
+) -> Option<access::Person<'a>> {
+    dir.get(id).map(|s| access::Person {
+        login: &s.id.0,
+        role: s.role,
+        team: s.team.as_deref(),
+        agency: s.agency.as_deref(),
+    })
+}
+
+/// A refusal for acting beyond one's authority (the scope dimension of SEC-ROLES).
+fn beyond(what: String) -> ApiError {
+    ApiError::Forbidden(format!(
+        "{what}：经理的权限限于本部门 (beyond your authority: a manager acts for their own team)"
+    ))
+}
+
+/// Whether the caller may submit this parsed act (SEC-ROLES, SEC-LEAVE): acting as the person it
+/// names, and for `reassign` and `resolve` over the people and the customer concerned. A manager's
+/// authority is their own team's; the VP's and the admin's the company's. Returns the act, with a
+/// department manager's `reassign` without `to` narrowed to their own team.
+async fn authorize_act(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    rulebook: &Rulebook,
+    dir: &kehu_core::model::Directory,
+    act: Act,
+) -> Result<Act, ApiError> {
+    let me = c.user.person();
+    if let Some(actor) = actor_of(&act) {
+        let state = match &act {
+            Act::Status { state, .. } => Some(*state),
+            _ => None,
+        };
+        if state == Some(kehu_core::model::Presence::Left) {
+            return Err(ApiError::invalid(
+                "state",
+                "离职请通过人员管理办理：POST /api/v1/users/{login}/leave，账户随即停用 \
+                 (a departure is recorded by marking the person as left, which also ends their access)",
+            ));
+        }
+        let allowed = if actor.0 == c.user.login {
+            access::may_act_as(&me, &me, act.name(), state)
+        } else {
+            person_of(dir, actor).is_some_and(|t| access::may_act_as(&me, &t, act.name(), state))
+        };
+        if !allowed {
+            return Err(ApiError::Forbidden(format!(
+                "你不能以 {actor} 的名义执行 {} (you may not {} as {actor})",
+                act.name(),
+                act.name()
+            )));
+        }
+    }
+    let company_wide = matches!(c.user.role, Role::Vp | Role::Admin);
+    let managed = |id: &kehu_core::model::StaffId| {
+        person_of(dir, id).is_some_and(|t| access::manages(&me, &t))
+    };
+    match act {
+        Act::Reassign { by, from, to, seed } if !company_wide => {
+            if !managed(&from) {
+                return Err(beyond(format!("{from} 不是你部门的人员")));
+            }
+            let to = match to {
+                Some(list) => {
+                    if let Some(x) = list.iter().find(|x| !managed(x)) {
+                        return Err(beyond(format!("{x} 不是你部门的人员")));
+                    }
+                    list
+                }
+                // The department's own salespeople, in the directory's order.
+                None => dir
+                    .staff
+                    .iter()
+                    .filter(|s| s.role == Role::Sales && s.id != from && managed(&s.id))
+                    .map(|s| s.id.clone())
+                    .collect(),
+            };
+            Ok(Act::Reassign {
+                by,
+                from,
+                to: Some(to),
+                seed,
+            })
+        }
+        Act::Resolve {
+            ref customer,
+            ref owner,
+            ref shares,
+            ..
+        } if !company_wide => {
+            // The customer's holder now, and every person the settlement names, must be the
+            // manager's own people (or no person: pool, company, department, an agency).
+            let named = owner.iter().chain(shares.iter().flatten().map(|(p, _)| p));
+            for p in named {
+                if let Some(s) = p.staff() {
+                    if !managed(s) {
+                        return Err(beyond(format!("{s} 不是你部门的人员")));
+                    }
+                }
+            }
+            let now = jiff::Timestamp::now();
+            let query = Command {
+                project: project.to_string(),
+                at: now,
+                act: Act::Query {
+                    customer: customer.clone(),
+                },
+            };
+            let standing = st.store.execute(rulebook, dir, &query, now).await?;
+            let holder_ok = match &standing.verdict.owner {
+                Some(kehu_core::model::Party::Staff(s)) => managed(s),
+                Some(kehu_core::model::Party::Team(t)) => c.user.team.as_ref() == Some(t),
+                _ => true,
+            };
+            if !holder_ok {
+                return Err(beyond("该客户不属于你的部门".to_string()));
+            }
+            Ok(act)
+        }
+        act => Ok(act),
+    }
+}
+
 /// Checks, decides and records one act for the caller; the verdict as the caller may see it.
 pub(crate) async fn run_act(
     st: &AppState,
@@ -1258,22 +1527,14 @@ pub(crate) async fn run_act(
             "你的角色不能执行 {name} (your role may not {name})"
         )));
     }
-    // The actor is the caller unless a manager names someone.
+    if name == "query" {
+        c.look_up(st).await?;
+    }
+    // The actor is the caller unless named; whether the caller may act as the person named is
+    // decided on the parsed act, below.
     for actor_field in ["by", "staff"] {
-        if !fields.contains(&actor_field) {
-            continue;
-        }
-        match obj.get(actor_field) {
-            None => {
-                obj.insert(actor_field.into(), Value::String(c.user.login.clone()));
-            }
-            Some(Value::String(s)) if *s == c.user.login => {}
-            Some(_) if access::may_act_for_others(c.user.role, &name) => {}
-            Some(_) => {
-                return Err(ApiError::Forbidden(format!(
-                    "只能以自己的名义 {name} (you may {name} only as yourself)"
-                )))
-            }
+        if fields.contains(&actor_field) && !obj.contains_key(actor_field) {
+            obj.insert(actor_field.into(), Value::String(c.user.login.clone()));
         }
     }
     let (rulebook, dir) = project_context(st, &project).await?;
@@ -1288,6 +1549,7 @@ pub(crate) async fn run_act(
     let seed = now_ms() as u64;
     let act = parse_act(&p, &name, &table, &dir, &mut Vec::new(), seed)
         .map_err(|e| ApiError::invalid(e.field, e.detail))?;
+    let act = authorize_act(st, c, &project, &rulebook, &dir, act).await?;
     let now = jiff::Timestamp::now();
     let cmd = Command {
         project: project.clone(),
@@ -1315,7 +1577,14 @@ pub(crate) async fn run_act(
         .store
         .execute_audited(&rulebook, &dir, &cmd, now, entry)
         .await?;
-    Ok(shown(&out.verdict, &c.user, &dir, &rulebook, out.seq))
+    Ok(shown(
+        &out.verdict,
+        &c.user,
+        &dir,
+        &rulebook,
+        &name,
+        out.seq,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -1337,6 +1606,7 @@ async fn find_customer(
             "你的角色不能查询客户 (your role may not look up customers)".into(),
         ));
     }
+    c.look_up(&st).await?;
     let phone = Phone::parse(&q.phone).map_err(|e| ApiError::invalid("phone", e.to_string()))?;
     let (rulebook, dir) = project_context(&st, &project).await?;
     let now = jiff::Timestamp::now();
@@ -1362,7 +1632,7 @@ async fn find_customer(
         .store
         .execute_audited(&rulebook, &dir, &cmd, now, entry)
         .await?;
-    let mut v = shown(&out.verdict, &c.user, &dir, &rulebook, None);
+    let mut v = shown(&out.verdict, &c.user, &dir, &rulebook, "query", None);
     v["phone"] = json!(phone.masked_display());
     Ok(Json(v))
 }

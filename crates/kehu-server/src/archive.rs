@@ -76,6 +76,39 @@ pub(crate) fn in_scope(
     }
 }
 
+/// The holder of a record, from the holder projection (its first id's), as a party.
+pub(crate) async fn holder_of(
+    st: &AppState,
+    v: &kehu_core::state::View,
+    dir: &kehu_core::model::Directory,
+) -> Result<Option<Party>, ApiError> {
+    let Some(id) = v.ids.first() else {
+        return Ok(None);
+    };
+    let rows = st
+        .store
+        .query(
+            "SELECT holder FROM customers WHERE id = $1",
+            vec![Val::Int(id.0)],
+        )
+        .await?;
+    Ok(kehu_store::scalar(&rows)
+        .and_then(Val::text)
+        .map(|h| party_from_key(h, dir)))
+}
+
+/// Whether a record was filed under exactly this full number (an approval covers that record
+/// only, never the other records a mask would match).
+fn has_phone(v: &kehu_core::state::View, phone: &Phone) -> bool {
+    v.events.iter().any(|e| {
+        e.act
+            .customer()
+            .and_then(|x| x.parsed_phone())
+            .and_then(Result::ok)
+            .is_some_and(|p| p.is_full() && p.canonical() == phone.canonical())
+    })
+}
+
 async fn approved(
     st: &AppState,
     c: &Caller,
@@ -106,6 +139,7 @@ pub(crate) async fn timeline_of(
     q: &TimelineQuery,
 ) -> Result<Value, ApiError> {
     let project = project.to_string();
+    c.look_up(st).await?;
     let phone = parse_phone(&q.phone)?;
     let (rulebook, dir) = crate::api::project_context(st, &project).await?;
     if q.unmasked && !access::may_unmask(c.user.role) {
@@ -125,9 +159,21 @@ pub(crate) async fn timeline_of(
         },
     };
     let standing = st.store.execute(&rulebook, &dir, &cmd, now).await?;
-    let holder = standing.verdict.owner.clone();
     let shown = format!("{project}/{}", phone.masked_display());
-    if !in_scope(c, holder.as_ref(), &dir) && !approved(st, c, &project, &phone).await? {
+    // Decided per record, for every record returned: a masked phone can match many customers,
+    // and each must be the caller's to read (SEC-ROLES) or the one an approval names.
+    let approval = phone.is_full() && approved(st, c, &project, &phone).await?;
+    let all = st.store.history(&project, &phone).await?;
+    let mut records = Vec::new();
+    for v in all.iter() {
+        let holder = holder_of(st, v, &dir).await?;
+        let covered = approval && has_phone(v, &phone);
+        if in_scope(c, holder.as_ref(), &dir) || covered {
+            records.push(v);
+        }
+    }
+    let withheld = all.len() - records.len();
+    if records.is_empty() && access::scope(c.user.role) != Scope::All {
         // SEC-APPROVE: impossible without an approval, and the attempt is logged.
         audit(
             st,
@@ -141,7 +187,10 @@ pub(crate) async fn timeline_of(
             "该客户不在你的查阅范围内，请先申请查阅审批 (outside your scope: request an approval first)".into(),
         ));
     }
-    let records = st.store.history(&project, &phone).await?;
+    // The standing (whose customer it is) only where the caller may know it: the owner is in
+    // scope, or an approval names this very number.
+    let standing_shown =
+        in_scope(c, standing.verdict.owner.as_ref(), &dir) || (approval && withheld == 0);
     let action = if q.unmasked {
         "customer.unmask"
     } else {
@@ -152,7 +201,7 @@ pub(crate) async fn timeline_of(
         &c.user.login,
         action,
         shown,
-        format!("{} records", records.len()),
+        format!("{} records shown, {withheld} withheld", records.len()),
     )
     .await?;
     let show = |p: &Option<String>| -> Value {
@@ -200,7 +249,7 @@ pub(crate) async fn timeline_of(
         .collect();
     Ok(json!({
         "phone": phone.masked_display(),
-        "standing": standing.verdict,
+        "standing": if standing_shown { json!(standing.verdict) } else { Value::Null },
         "records": items,
     }))
 }
@@ -245,13 +294,25 @@ pub(crate) async fn request_of(
         ));
     }
     let phone = parse_phone(phone)?;
+    if !phone.is_full() {
+        return Err(ApiError::invalid(
+            "phone",
+            "查阅审批针对一位客户，请填写完整的 11 位手机号 (an approval names one customer: give the full 11-digit number)",
+        ));
+    }
     crate::api::project_context(st, project).await?;
-    let reason = crate::api::text("reason", reason, 200)?;
+    let reason = crate::api::free_text("reason", reason, 200)?;
+    // A department manager's own request goes to the VP: nobody signs their own step.
+    let state = if c.user.role == Role::Manager {
+        "manager_approved"
+    } else {
+        "pending"
+    };
     let rows = st
         .store
         .query(
-            "INSERT INTO approvals (requester, project, subject, shown, reason, state, created_ms, valid_until_ms) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6, 0) RETURNING id",
+            "INSERT INTO approvals (requester, project, subject, shown, reason, created_ms, state, valid_until_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
             vec![
                 c.user.login.clone().into(),
                 project.into(),
@@ -259,10 +320,13 @@ pub(crate) async fn request_of(
                 phone.masked_display().into(),
                 reason.clone().into(),
                 Val::Int(now_ms()),
+                state.into(),
             ],
         )
         .await?;
-    let id = kehu_store::scalar(&rows).and_then(Val::int).unwrap_or(0);
+    let id = kehu_store::scalar(&rows)
+        .and_then(Val::int)
+        .ok_or_else(|| ApiError::Internal("the new approval has no id".into()))?;
     audit(
         st,
         &c.user.login,
@@ -274,22 +338,65 @@ pub(crate) async fn request_of(
     Ok(id)
 }
 
+/// The requester of approval `id` while it waits in `states`, or None.
+async fn waiting_requester(
+    st: &AppState,
+    id: i64,
+    states: &[&str],
+) -> Result<Option<crate::auth::User>, ApiError> {
+    let rows = st
+        .store
+        .query(
+            "SELECT requester, state FROM approvals WHERE id = $1",
+            vec![Val::Int(id)],
+        )
+        .await?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let state = r.get(1).and_then(Val::text).unwrap_or_default();
+    if !states.contains(&state) {
+        return Ok(None);
+    }
+    let login = r.first().and_then(Val::text).unwrap_or_default();
+    crate::api::user_by_login(st, login).await.map(Some)
+}
+
+fn not_waiting() -> ApiError {
+    ApiError::Conflict(
+        "没有等待你审批的这项申请 (no such request waiting for you; nobody approves their own)"
+            .into(),
+    )
+}
+
+fn not_your_department(requester: &str) -> ApiError {
+    ApiError::Forbidden(format!(
+        "{requester} 不是你部门的人员：由其部门经理审批 (the requester's own department manager signs)"
+    ))
+}
+
 pub(crate) async fn approvals_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
-    // Managers see what waits for them, the VP what the managers passed, everyone their own.
-    let (sql, params) = match c.user.role {
+    // A department manager sees what waits for them (their own team's requests), the VP what the
+    // managers passed, everyone their own requests.
+    let login: Val = c.user.login.clone().into();
+    let (filter, params) = match c.user.role {
         Role::Manager => (
-            "state = 'pending' OR requester = $1",
-            vec![c.user.login.clone().into()],
+            "requester = $1 OR (state = 'pending' AND requester IN (SELECT login FROM users \
+              WHERE team = $2 AND role NOT IN ('manager', 'vp', 'admin')))",
+            vec![login, c.user.team.clone().into()],
         ),
         Role::Vp | Role::Admin => (
             "state = 'manager_approved' OR requester = $1",
-            vec![c.user.login.clone().into()],
+            vec![login, Val::Null],
         ),
-        _ => ("requester = $1", vec![c.user.login.clone().into()]),
+        _ => ("requester = $1", vec![login, Val::Null]),
     };
+    // Every form names $2 (the manager's team, else NULL) so that PostgreSQL knows its type, and
+    // names the parameters in order (SQLite numbers `$N` by first appearance).
     let sql = format!(
         "SELECT id, requester, project, shown, reason, state, manager, vp, valid_until_ms \
-         FROM approvals WHERE {sql} ORDER BY id LIMIT $2 OFFSET $3"
+         FROM approvals WHERE ({filter}) AND (CAST($2 AS TEXT) IS NULL OR $1 = $1) \
+         ORDER BY id LIMIT $3 OFFSET $4"
     );
     let (rows, page, per) = page_rows(st, p, &sql, params).await?;
     let items: Vec<Value> = rows
@@ -318,23 +425,32 @@ fn approval_id(id: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::invalid("id", "审批编号应为整数 (an approval id is an integer)"))
 }
 
-/// The department manager's signature, then the VP's (who sets the validity).
+/// The department manager's signature (the requester's own department), then the VP's (who sets
+/// the validity) (SEC-APPROVE).
 pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
     let id = approval_id(id)?;
     let now = now_ms();
     let login: Val = c.user.login.clone().into();
     let (n, state) =
         match c.user.role {
-            Role::Manager => (
-                st.store
-                    .exec(
-                        "UPDATE approvals SET state = 'manager_approved', manager = $1 \
-                     WHERE id = $2 AND state = 'pending' AND requester <> $1",
-                        vec![login, Val::Int(id)],
-                    )
-                    .await?,
-                "manager_approved",
-            ),
+            Role::Manager => {
+                let requester = waiting_requester(st, id, &["pending"])
+                    .await?
+                    .ok_or_else(not_waiting)?;
+                if !access::signs_for_department(&c.user.person(), &requester.person()) {
+                    return Err(not_your_department(&requester.login));
+                }
+                (
+                    st.store
+                        .exec(
+                            "UPDATE approvals SET state = 'manager_approved', manager = $1 \
+                         WHERE id = $2 AND state = 'pending' AND requester <> $1",
+                            vec![login, Val::Int(id)],
+                        )
+                        .await?,
+                    "manager_approved",
+                )
+            }
             Role::Vp => (
                 st.store
                     .exec(
@@ -351,10 +467,7 @@ pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Va
             )),
         };
     if n == 0 {
-        return Err(ApiError::Conflict(
-            "没有等待你审批的这项申请 (no such request waiting for you; nobody approves their own)"
-                .into(),
-        ));
+        return Err(not_waiting());
     }
     audit(
         st,
@@ -375,12 +488,26 @@ async fn approve(
     approve_of(&st, &c, &id).await.map(Json)
 }
 
+/// A refusal: the requester's own department manager while the request waits for them, or the
+/// VP while it waits for either.
 pub(crate) async fn reject_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
     let id = approval_id(id)?;
-    if !matches!(c.user.role, Role::Manager | Role::Vp) {
-        return Err(ApiError::Forbidden(
-            "只有部门经理和营销副总审批 (only the department manager and the VP decide)".into(),
-        ));
+    let states: &[&str] = match c.user.role {
+        Role::Manager => &["pending"],
+        Role::Vp => &["pending", "manager_approved"],
+        _ => {
+            return Err(ApiError::Forbidden(
+                "只有部门经理和营销副总审批 (only the department manager and the VP decide)".into(),
+            ))
+        }
+    };
+    let requester = waiting_requester(st, id, states).await?.ok_or_else(|| {
+        ApiError::Conflict("这项申请已处理或不存在 (no such request waiting)".into())
+    })?;
+    if c.user.role == Role::Manager
+        && !access::signs_for_department(&c.user.person(), &requester.person())
+    {
+        return Err(not_your_department(&requester.login));
     }
     let n = st
         .store
@@ -446,20 +573,14 @@ async fn by_name(
             "你的角色不能查询客户 (your role may not look up customers)".into(),
         ));
     }
+    c.look_up(&st).await?;
     let views = st.store.by_name(&project, &name).await?;
     let mut items = Vec::new();
     for v in views.iter().take(200) {
-        let Some(id) = v.ids.first() else { continue };
-        let rows = st
-            .store
-            .query(
-                "SELECT holder FROM customers WHERE id = $1",
-                vec![Val::Int(id.0)],
-            )
-            .await?;
-        let holder = kehu_store::scalar(&rows)
-            .and_then(Val::text)
-            .map(|h| party_from_key(h, &dir));
+        if v.ids.is_empty() {
+            continue;
+        }
+        let holder = holder_of(&st, v, &dir).await?;
         if !in_scope(&c, holder.as_ref(), &dir) {
             continue;
         }

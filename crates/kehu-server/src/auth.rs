@@ -1,5 +1,6 @@
 //! Accounts (SEC-ROLES, SEC-LEAVE): argon2id passwords, session cookies and API tokens (only
-//! their SHA-256 is stored), and the login limiter (5 failures lock a login for 15 minutes).
+//! their SHA-256 is stored), and the login limiter (5 failures lock a login for 15 minutes; the
+//! count is in the database, so it holds under concurrency, across servers and restarts).
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -8,12 +9,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use kehu_core::access::Person;
 use kehu_core::model::{Role, Staff, StaffId};
-use kehu_store::Val;
+use kehu_store::{Store, Val};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "kehu_session";
 /// A session lasts 12 hours (a working day and its evening).
@@ -35,6 +35,16 @@ pub struct User {
 }
 
 impl User {
+    /// The account as the authority rules see it.
+    pub fn person(&self) -> Person<'_> {
+        Person {
+            login: &self.login,
+            role: self.role,
+            team: self.team.as_deref(),
+            agency: self.agency.as_deref(),
+        }
+    }
+
     pub fn staff(&self) -> Staff {
         Staff {
             id: StaffId(self.login.clone()),
@@ -53,8 +63,12 @@ pub const USER_COLUMNS: &str =
 pub fn user_from_row(r: &[Val]) -> Result<User, ApiError> {
     let t = |i: usize| r.get(i).and_then(|v| v.text()).map(str::to_string);
     let role_s = t(3).unwrap_or_default();
+    let id = r
+        .first()
+        .and_then(Val::int)
+        .ok_or_else(|| ApiError::Internal("stored user row without an id".into()))?;
     Ok(User {
-        id: r.first().and_then(Val::int).unwrap_or(0),
+        id,
         login: t(1).unwrap_or_default(),
         name: t(2).unwrap_or_default(),
         role: Role::parse(&role_s)
@@ -114,48 +128,90 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// Failed logins per login name.
-#[derive(Default)]
-pub struct Limiter {
-    failures: Mutex<HashMap<String, (u32, i64)>>,
-}
+/// The sign-in limiter (5 failures lock a login for 15 minutes), kept in the database.
+///
+/// An attempt is counted *before* its password is checked (one atomic upsert that returns the
+/// count), so a burst of concurrent guesses gets exactly [`MAX_FAILURES`] checks, and two servers
+/// on one PostgreSQL database, or a restarted one, share the same count. A success clears it.
+pub struct Limiter;
 
 impl Limiter {
-    /// Err while the login is locked.
-    pub fn check(&self, login: &str, now_ms: i64) -> Result<(), ApiError> {
-        let map = self
-            .failures
-            .lock()
-            .map_err(|_| ApiError::Internal("limiter".into()))?;
-        match map.get(login) {
-            Some((n, until)) if *n >= MAX_FAILURES && *until > now_ms => Err(ApiError::TooMany(
-                format!(
-                    "登录失败次数过多，请 {} 分钟后再试 (too many failed sign-ins; try again in {} minutes)",
-                    (until - now_ms) / 60_000 + 1,
-                    (until - now_ms) / 60_000 + 1
-                ),
-            )),
-            _ => Ok(()),
+    /// Counts an attempt at `login`; Err (429) when the login is locked, before any password check.
+    pub async fn attempt(store: &Store, login: &str, now_ms: i64) -> Result<(), ApiError> {
+        let rows = store
+            .query(
+                "INSERT INTO login_attempts (login, failures, until_ms) VALUES ($1, 1, $2) \
+                 ON CONFLICT (login) DO UPDATE SET \
+                 failures = CASE WHEN login_attempts.until_ms <= $3 THEN 1 \
+                                 ELSE login_attempts.failures + 1 END, \
+                 until_ms = CASE WHEN login_attempts.until_ms > $3 \
+                                  AND login_attempts.failures >= $4 THEN login_attempts.until_ms \
+                                 ELSE $2 END \
+                 RETURNING failures, until_ms",
+                vec![
+                    Val::from(login),
+                    Val::Int(now_ms + LOCKOUT_MS),
+                    Val::Int(now_ms),
+                    Val::Int(i64::from(MAX_FAILURES)),
+                ],
+            )
+            .await?;
+        let row = rows.first();
+        let n = row
+            .and_then(|r| r.first())
+            .and_then(Val::int)
+            .unwrap_or(i64::MAX);
+        let until = row
+            .and_then(|r| r.get(1))
+            .and_then(Val::int)
+            .unwrap_or(now_ms);
+        if n > i64::from(MAX_FAILURES) {
+            let minutes = (until - now_ms).max(0) / 60_000 + 1;
+            return Err(ApiError::TooMany(format!(
+                "登录失败次数过多，请 {minutes} 分钟后再试 (too many failed sign-ins; try again in {minutes} minutes)"
+            )));
         }
+        Ok(())
     }
 
-    pub fn failed(&self, login: &str, now_ms: i64) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 100_000 {
-                map.retain(|_, (_, until)| *until > now_ms);
-            }
-            let e = map.entry(login.to_string()).or_insert((0, 0));
-            if e.1 <= now_ms && e.0 >= MAX_FAILURES {
-                *e = (0, 0);
-            }
-            e.0 += 1;
-            e.1 = now_ms + LOCKOUT_MS;
-        }
+    /// A correct password: the count starts again.
+    pub async fn succeeded(store: &Store, login: &str) -> Result<(), ApiError> {
+        store
+            .exec(
+                "DELETE FROM login_attempts WHERE login = $1",
+                vec![Val::from(login)],
+            )
+            .await?;
+        Ok(())
     }
+}
 
-    pub fn succeeded(&self, login: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(login);
+impl Caller {
+    /// Counts one customer look-up (collision check, name search, archive read) against the
+    /// caller's limits; past them a 429, and the first refusal of a window is audited.
+    pub async fn look_up(&self, st: &AppState) -> Result<(), ApiError> {
+        let now = crate::now_ms();
+        match st
+            .lookups
+            .check(&self.user.login, self.addr.as_deref(), now)
+        {
+            Ok(()) => Ok(()),
+            Err(l) => {
+                if l.first {
+                    crate::api::audit(
+                        st,
+                        &self.user.login,
+                        "customer.probe.limited",
+                        self.addr.clone().unwrap_or_default(),
+                        format!("look-up limit reached ({})", l.what),
+                    )
+                    .await?;
+                }
+                Err(ApiError::TooMany(format!(
+                    "查询过于频繁，请 {} 秒后再试 (too many look-ups; try again in {} s)",
+                    l.retry_after_s, l.retry_after_s
+                )))
+            }
         }
     }
 }
@@ -172,6 +228,10 @@ pub enum Via {
 pub struct Caller {
     pub user: User,
     pub via: Via,
+    /// A token narrowed to reading: only GET and HEAD requests.
+    pub read_only: bool,
+    /// The network address the request came from (the peer; a proxy's when behind one).
+    pub addr: Option<String>,
 }
 
 pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
@@ -200,7 +260,8 @@ impl FromRequestParts<AppState> for Caller {
         let (sql, token, via) = match (bearer, cookie(parts, SESSION_COOKIE)) {
             (Some(t), _) => (
                 format!(
-                    "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                    "SELECT {USER_COLUMNS}, t.read_only FROM api_tokens t \
+                     JOIN users u ON u.id = t.user_id \
                      WHERE t.token_hash = $1 AND t.revoked_ms = 0 AND u.active = 1"
                 ),
                 t.to_string(),
@@ -224,12 +285,34 @@ impl FromRequestParts<AppState> for Caller {
             params.push(Val::Int(now));
         }
         let rows = st.store.query(&sql, params).await?;
-        match rows.first() {
-            Some(r) => Ok(Caller {
-                user: user_from_row(r)?,
-                via,
-            }),
-            None => Err(ApiError::Unauthenticated),
+        let Some(r) = rows.first() else {
+            return Err(ApiError::Unauthenticated);
+        };
+        let read_only = via == Via::Token && r.get(8).and_then(Val::int) == Some(1);
+        if read_only
+            && !matches!(
+                parts.method,
+                axum::http::Method::GET | axum::http::Method::HEAD
+            )
+        {
+            return Err(ApiError::Forbidden(
+                "只读令牌只能查询 (a read-only token may only read)".into(),
+            ));
         }
+        if let Some(slot) = parts.extensions.get::<crate::LoggedAccount>() {
+            if let Ok(mut a) = slot.0.lock() {
+                *a = Some(r.get(1).and_then(Val::text).unwrap_or_default().to_string());
+            }
+        }
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(Caller {
+            user: user_from_row(r)?,
+            via,
+            read_only,
+            addr,
+        })
     }
 }

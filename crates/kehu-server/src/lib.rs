@@ -7,11 +7,13 @@
 //! and answers with the verdict as far as the caller may see it (G-CLAIM). Accounts, sessions,
 //! tokens and the audit chain are in [`auth`] and the store.
 
+pub mod accounts;
 pub mod api;
 pub mod archive;
 pub mod auth;
 pub mod board;
 pub mod error;
+pub mod limits;
 pub mod openapi;
 pub mod web;
 
@@ -33,9 +35,12 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub store: Store,
-    pub limiter: auth::Limiter,
+    /// Customer look-ups per account and address (the collision check is not an unmasking oracle).
+    pub lookups: limits::Lookups,
     /// Mark cookies `Secure` (the server is behind TLS).
     pub secure_cookies: bool,
+    /// Write one JSON line a request to standard error (see [`log_request`]).
+    pub request_log: std::sync::atomic::AtomicBool,
     directory: RwLock<Option<Arc<Directory>>>,
     rulebooks: RwLock<HashMap<String, Arc<Rulebook>>>,
 }
@@ -51,8 +56,9 @@ impl AppState {
     pub fn new(store: Store, secure_cookies: bool) -> AppState {
         AppState(Arc::new(Inner {
             store,
-            limiter: auth::Limiter::default(),
+            lookups: limits::Lookups::default(),
             secure_cookies,
+            request_log: std::sync::atomic::AtomicBool::new(false),
             directory: RwLock::new(None),
             rulebooks: RwLock::new(HashMap::new()),
         }))
@@ -124,11 +130,49 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// The account a request was made by, filled in by the [`auth::Caller`] extractor for the log.
+#[derive(Clone, Default)]
+pub struct LoggedAccount(pub Arc<std::sync::Mutex<Option<String>>>);
+
+/// One JSON line a request on standard error, for operators: time, method, path (without the
+/// query string, where phones and names travel), status, latency and the account. No personal
+/// data: customers are never in a path, and the account is a staff login.
+async fn log_request(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !st.request_log.load(std::sync::atomic::Ordering::Relaxed) {
+        return next.run(req).await;
+    }
+    let started = std::time::Instant::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let account = LoggedAccount::default();
+    req.extensions_mut().insert(account.clone());
+    let res = next.run(req).await;
+    let who = account.0.lock().ok().and_then(|a| a.clone());
+    let line = serde_json::json!({
+        "at": jiff::Timestamp::now().to_string(),
+        "method": method,
+        "path": path,
+        "status": res.status().as_u16(),
+        "ms": started.elapsed().as_secs_f64() * 1000.0,
+        "account": who,
+    });
+    eprintln!("{line}");
+    res
+}
+
 /// The whole application: API, setup page, health check.
 pub fn router(state: AppState) -> Router {
     api::routes()
         .merge(web::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log_request,
+        ))
         .with_state(state)
 }
 
@@ -158,7 +202,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -204,7 +204,15 @@ pub const OPS: &[Op] = &[
     Op {
         method: "post",
         path: "/api/v1/users/{login}/leave",
-        summary: "A person leaves: access ends at once (SEC-LEAVE)",
+        summary: "A person leaves: access ends at once (SEC-LEAVE; their own manager and above)",
+        body: None,
+        query: &[],
+        public: false,
+    },
+    Op {
+        method: "post",
+        path: "/api/v1/users/{login}/restore",
+        summary: "Restore an account wrongly marked as left (their own manager and above)",
         body: None,
         query: &[],
         public: false,

@@ -152,3 +152,187 @@ impl Store {
         Ok(verify_chain(&self.keys, &rows))
     }
 }
+
+/// A checkpoint of the chain's head kept outside the database (SEC-AUDIT): entry `seq` had link
+/// `hash`, signed with the key file's key so that whoever holds only the database can neither
+/// forge nor move it. A chain that no longer holds a checkpoint's entry was cut (or rewritten)
+/// after it was taken: `audit verify` reports it, where the chain alone would look intact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: String,
+    pub at_ms: i64,
+}
+
+impl Anchor {
+    fn mac(keys: &Keys, seq: i64, hash: &str, at_ms: i64) -> String {
+        let data = format!("{seq} {hash} {at_ms}");
+        keys.mac("audit-anchor", data.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The anchor's line in the anchor file: `seq hash at_ms mac`.
+    pub fn line(&self, keys: &Keys) -> String {
+        let mac = Anchor::mac(keys, self.seq, &self.hash, self.at_ms);
+        format!("{} {} {} {mac}", self.seq, self.hash, self.at_ms)
+    }
+
+    /// Reads an anchor file's lines; a line whose signature fails is an error (the file was
+    /// edited by someone without the key).
+    pub fn parse_all(keys: &Keys, text: &str) -> Result<Vec<Anchor>, String> {
+        let mut out = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let bad = || format!("anchor line {} is malformed", n + 1);
+            let [seq, hash, at, mac] = parts[..] else {
+                return Err(bad());
+            };
+            let seq: i64 = seq.parse().map_err(|_| bad())?;
+            let at_ms: i64 = at.parse().map_err(|_| bad())?;
+            if Anchor::mac(keys, seq, hash, at_ms) != mac {
+                return Err(format!(
+                    "anchor line {} does not carry the key's signature",
+                    n + 1
+                ));
+            }
+            out.push(Anchor {
+                seq,
+                hash: hash.to_string(),
+                at_ms,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether the chain `rows` (verified, in order) still holds this checkpoint.
+    pub fn held_by(&self, rows: &[AuditRow]) -> Result<(), AuditBreak> {
+        if self.seq == 0 {
+            return Ok(());
+        }
+        match rows.get((self.seq - 1) as usize) {
+            Some(r) if r.seq == self.seq && r.hash == self.hash => Ok(()),
+            Some(_) => Err(AuditBreak {
+                seq: self.seq,
+                detail: format!(
+                    "entry {} differs from the checkpoint taken at {}: the log was rewritten",
+                    self.seq,
+                    kehu_core::time::format_local(jiff::Timestamp::from_millisecond(self.at_ms).unwrap_or_default())
+                ),
+            }),
+            None => Err(AuditBreak {
+                seq: rows.len() as i64 + 1,
+                detail: format!(
+                    "the log ends at entry {}, but a checkpoint taken at {} saw entry {}: its end was cut",
+                    rows.len(),
+                    kehu_core::time::format_local(jiff::Timestamp::from_millisecond(self.at_ms).unwrap_or_default()),
+                    self.seq
+                ),
+            }),
+        }
+    }
+}
+
+/// The chain's head now, as an anchor to keep.
+pub fn head(rows: &[AuditRow], at_ms: i64) -> Anchor {
+    match rows.last() {
+        Some(r) => Anchor {
+            seq: r.seq,
+            hash: r.hash.clone(),
+            at_ms,
+        },
+        None => Anchor {
+            seq: 0,
+            hash: GENESIS.to_string(),
+            at_ms,
+        },
+    }
+}
+
+impl Store {
+    /// Verifies the chain and that it still holds every checkpoint in `anchors`; the entries'
+    /// count and the head to keep.
+    pub async fn audit_verify_anchored(
+        &self,
+        anchors: &[Anchor],
+        now_ms: i64,
+    ) -> Result<Result<(usize, Anchor), AuditBreak>, StoreError> {
+        let rows = self.audit_rows().await?;
+        if let Err(b) = verify_chain(&self.keys, &rows) {
+            return Ok(Err(b));
+        }
+        for a in anchors {
+            if let Err(b) = a.held_by(&rows) {
+                return Ok(Err(b));
+            }
+        }
+        Ok(Ok((rows.len(), head(&rows, now_ms))))
+    }
+}
+
+#[cfg(test)]
+mod anchor_tests {
+    use super::*;
+
+    fn rows(keys: &Keys, n: usize) -> Vec<AuditRow> {
+        let entries: Vec<AuditEntry> = (0..n)
+            .map(|i| AuditEntry {
+                at_ms: i as i64,
+                actor: "a".into(),
+                action: "customer.read".into(),
+                subject: "p".into(),
+                detail: String::new(),
+            })
+            .collect();
+        chain(keys, None, &entries)
+    }
+
+    #[test]
+    fn a_cut_end_is_found_by_an_anchor() {
+        let keys = Keys::generate();
+        let full = rows(&keys, 10);
+        let anchor = head(&full, 1_000);
+        assert!(anchor.held_by(&full).is_ok());
+        // The last three entries deleted: the chain alone is intact, the anchor is not held.
+        let cut = &full[..7];
+        assert_eq!(verify_chain(&keys, cut), Ok(7));
+        let b = anchor.held_by(cut).unwrap_err();
+        assert!(b.detail.contains("cut"), "{}", b.detail);
+        // New entries chained on after the cut: entry 10 is there again, with another link.
+        let mut regrown = cut.to_vec();
+        let more = chain(
+            &keys,
+            Some((7, cut[6].hash.clone())),
+            &[
+                full[7].entry.clone(),
+                full[8].entry.clone(),
+                AuditEntry {
+                    detail: "other".into(),
+                    ..full[9].entry.clone()
+                },
+            ],
+        );
+        regrown.extend(more);
+        assert_eq!(verify_chain(&keys, &regrown), Ok(10));
+        assert!(anchor
+            .held_by(&regrown)
+            .unwrap_err()
+            .detail
+            .contains("rewritten"));
+    }
+
+    #[test]
+    fn anchor_lines_are_signed() {
+        let keys = Keys::generate();
+        let a = head(&rows(&keys, 3), 42);
+        let line = a.line(&keys);
+        assert_eq!(Anchor::parse_all(&keys, &line), Ok(vec![a.clone()]));
+        let forged = line.replacen("3 ", "2 ", 1);
+        assert!(Anchor::parse_all(&keys, &forged).is_err());
+        assert!(Anchor::parse_all(&Keys::generate(), &line).is_err());
+    }
+}

@@ -24,7 +24,7 @@ mod schema;
 pub mod sql;
 mod sqlite;
 
-pub use audit::{AuditBreak, AuditEntry, AuditRow};
+pub use audit::{Anchor, AuditBreak, AuditEntry, AuditRow};
 use backend::{Blind, CustomerRow, DisputeRow, NotificationRow, ViolationRow};
 pub use batch::Item;
 use batch::{decode, keys_of};

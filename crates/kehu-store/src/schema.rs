@@ -123,6 +123,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ),
         step: Step::None,
     },
+    Migration {
+        version: 11,
+        name: "security",
+        sqlite: (include_str!("../migrations/sqlite/0011_security.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0011_security.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -108,10 +108,15 @@ enum UserCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Check that no audit entry was changed, removed or reordered.
+    /// Check that no audit entry was changed, removed or reordered, and that the log still
+    /// holds every checkpoint of its head (the anchor file beside the key file, and --expect):
+    /// a cut end is found there. Prints the head to keep.
     Verify {
         #[arg(long)]
         database: Option<String>,
+        /// A head printed by an earlier verify, `SEQ:HASH`, that the log must still hold.
+        #[arg(long)]
+        expect: Vec<String>,
     },
 }
 
@@ -185,6 +190,14 @@ enum PolicyCmd {
 fn database_url(flag: Option<String>) -> String {
     flag.or_else(|| std::env::var("KEHU_DATABASE_URL").ok())
         .unwrap_or_else(|| "sqlite:kehu.db".to_string())
+}
+
+/// The audit log's anchor file (signed checkpoints of its head), beside the key file and apart
+/// from the database: `<key file>.audit-anchors`.
+pub(crate) fn anchor_file() -> PathBuf {
+    let mut p = key_file().into_os_string();
+    p.push(".audit-anchors");
+    PathBuf::from(p)
 }
 
 /// The key file: `$KEHU_KEY_FILE`, or `kehu.key` beside the default database.
@@ -266,8 +279,8 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
         } => serve::user_add(a).await,
         Cmd::Healthcheck { addr } => serve::healthcheck(&addr),
         Cmd::Audit {
-            command: AuditCmd::Verify { database },
-        } => serve::audit_verify(database).await,
+            command: AuditCmd::Verify { database, expect },
+        } => serve::audit_verify(database, &expect).await,
         Cmd::Scenario {
             command: ScenarioCmd::Run { paths, postgres },
         } => {
@@ -534,9 +547,21 @@ async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> 
     }
     if is_postgres(url) {
         let store = open_store(url).await?;
-        if !store.events().await?.is_empty() {
+        // A restore never overwrites: not events, nor accounts, projects, approvals or the
+        // audit log (the dump replaces every table).
+        let held = store
+            .query(
+                "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM project_rulebooks) \
+                 + (SELECT COUNT(*) FROM approvals) + (SELECT COUNT(*) FROM audit)",
+                vec![],
+            )
+            .await?;
+        let rows = kehu_store::scalar(&held)
+            .and_then(kehu_store::Val::int)
+            .unwrap_or(1);
+        if !store.events().await?.is_empty() || rows > 0 {
             bail!(
-                "{} already holds events: restore into an empty database",
+                "{} already holds events, accounts or an audit log: restore into an empty database",
                 redact(url)
             );
         }

@@ -1,8 +1,7 @@
 //! `kehu serve`, `kehu user add`, `kehu healthcheck` and `kehu audit verify`.
 
 use anyhow::Context;
-use kehu_server::auth;
-use kehu_store::{AuditEntry, Val};
+
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -16,6 +15,9 @@ pub struct ServeArgs {
     /// Mark session cookies Secure (set this when kehu is behind TLS).
     #[arg(long, env = "KEHU_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Do not write the request log (one JSON line a request on standard error).
+    #[arg(long, env = "KEHU_NO_REQUEST_LOG")]
+    pub no_request_log: bool,
 }
 
 #[derive(clap::Args)]
@@ -72,6 +74,10 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     std::io::stdout().flush()?;
     let state = kehu_server::AppState::new(store, a.secure_cookies);
+    state
+        .request_log
+        .store(!a.no_request_log, std::sync::atomic::Ordering::Relaxed);
+    tokio::spawn(anchor_loop(state.clone()));
     kehu_server::serve(listener, state, shutdown_signal()).await?;
     println!("kehu serve: stopped");
     Ok(ExitCode::SUCCESS)
@@ -79,54 +85,24 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
 
 /// Adds an account; the password is read from standard input (one line).
 pub async fn user_add(a: UserAddArgs) -> anyhow::Result<ExitCode> {
-    let role = kehu_core::model::Role::parse(&a.role).with_context(|| {
-        format!(
-            "role {:?}; accepted: {}",
-            a.role,
-            kehu_core::model::Role::NAMES
-        )
-    })?;
     let mut pw = String::new();
     std::io::stdin().read_to_string(&mut pw)?;
-    let pw = pw.lines().next().unwrap_or("").to_string();
-    auth::check_new_password(&pw, "password").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password = pw.lines().next().unwrap_or("").to_string();
     let url = crate::database_url(a.database);
     let store = crate::open_store(&url).await?;
-    let exists = store
-        .query(
-            "SELECT 1 FROM users WHERE login = $1",
-            vec![a.login.clone().into()],
-        )
-        .await?;
-    if !exists.is_empty() {
-        anyhow::bail!("login {} exists", a.login);
-    }
-    let hash = auth::hash_password(&pw).map_err(|e| anyhow::anyhow!("{e}"))?;
-    store
-        .exec(
-            "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, 1, $7)",
-            vec![
-                a.login.clone().into(),
-                a.name.into(),
-                role.name().into(),
-                a.team.into(),
-                a.agency.into(),
-                hash.into(),
-                Val::Int(kehu_server::now_ms()),
-            ],
-        )
-        .await?;
-    store
-        .audit(vec![AuditEntry {
-            at_ms: kehu_server::now_ms(),
-            actor: "cli".into(),
-            action: "user.add".into(),
-            subject: a.login.clone(),
-            detail: format!("role {}", role.name()),
-        }])
-        .await?;
-    println!("added {} ({})", a.login, role.name());
+    let account = kehu_server::accounts::NewAccount {
+        login: a.login,
+        name: a.name,
+        role: a.role,
+        password,
+        team: a.team,
+        agency: a.agency,
+        region: None,
+    };
+    let (login, role) = kehu_server::accounts::add(&store, account, "cli")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("added {login} ({})", role.name());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,12 +126,105 @@ pub fn healthcheck(addr: &str) -> anyhow::Result<ExitCode> {
     }
 }
 
-pub async fn audit_verify(database: Option<String>) -> anyhow::Result<ExitCode> {
+/// The anchors in the anchor file (none when it does not exist yet).
+fn read_anchors(keys: &kehu_store::Keys) -> anyhow::Result<Vec<kehu_store::Anchor>> {
+    let path = crate::anchor_file();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => kehu_store::Anchor::parse_all(keys, &text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Appends `head` to the anchor file when it is past the last anchor kept there.
+fn keep_anchor(
+    keys: &kehu_store::Keys,
+    kept: &[kehu_store::Anchor],
+    head: &kehu_store::Anchor,
+) -> anyhow::Result<()> {
+    if head.seq == 0 || kept.last().is_some_and(|a| a.seq >= head.seq) {
+        return Ok(());
+    }
+    let path = crate::anchor_file();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    writeln!(f, "{}", head.line(keys))?;
+    f.sync_data()?;
+    Ok(())
+}
+
+/// Every minute while serving: a checkpoint of the audit log's head in the anchor file, when the
+/// log has grown (so a cut end is found by the next `audit verify` even if nobody ran one).
+pub(crate) async fn anchor_loop(state: kehu_server::AppState) {
+    let store = &state.store;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = anchor_once(store).await {
+            eprintln!("kehu serve: audit checkpoint not written: {e:#}");
+        }
+    }
+}
+
+async fn anchor_once(store: &kehu_store::Store) -> anyhow::Result<()> {
+    let rows = store
+        .query(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            vec![],
+        )
+        .await?;
+    let Some(r) = rows.first() else {
+        return Ok(());
+    };
+    let head = kehu_store::Anchor {
+        seq: r.first().and_then(kehu_store::Val::int).unwrap_or(0),
+        hash: r
+            .get(1)
+            .and_then(kehu_store::Val::text)
+            .unwrap_or_default()
+            .to_string(),
+        at_ms: kehu_server::now_ms(),
+    };
+    let kept = read_anchors(store.keys())?;
+    keep_anchor(store.keys(), &kept, &head)
+}
+
+pub async fn audit_verify(database: Option<String>, expect: &[String]) -> anyhow::Result<ExitCode> {
     let url = crate::database_url(database);
     let store = crate::open_store(&url).await?;
-    match store.audit_verify().await? {
-        Ok(n) => {
-            println!("audit chain: {n} entries, intact");
+    let mut anchors = read_anchors(store.keys())?;
+    for e in expect {
+        let (seq, hash) = e
+            .split_once(':')
+            .with_context(|| format!("--expect {e}: give SEQ:HASH as printed by audit verify"))?;
+        anchors.push(kehu_store::Anchor {
+            seq: seq
+                .parse()
+                .with_context(|| format!("--expect {e}: SEQ is a number"))?,
+            hash: hash.to_string(),
+            at_ms: kehu_server::now_ms(),
+        });
+    }
+    match store
+        .audit_verify_anchored(&anchors, kehu_server::now_ms())
+        .await?
+    {
+        Ok((n, head)) => {
+            let kept = read_anchors(store.keys())?;
+            keep_anchor(store.keys(), &kept, &head)?;
+            println!(
+                "audit chain: {n} entries, intact; {} checkpoints held",
+                anchors.len()
+            );
+            println!("head: {}:{}", head.seq, head.hash);
+            println!(
+                "keep that line apart: `kehu audit verify --expect {}:{}` finds a cut end later",
+                head.seq, head.hash
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(b) => {

@@ -1690,6 +1690,20 @@ impl Ctx<'_> {
                 }));
             }
         }
+        let has_pending_deal = view
+            .acts("deal")
+            .last()
+            .is_some_and(|d| d.verdict.outcome == Outcome::Pending);
+        if open.is_none() && !has_pending_deal && rule == rules::G_DISPUTE {
+            // Nothing to settle: no open dispute, no deal waiting for its split, and no rule that
+            // gives the manager this decision (SR-QUARREL, ST-FAKE).
+            let v = self.reject(&st, rules::G_DISPUTE, "there is no open dispute to settle");
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
+        }
         let credited_from_shares = shares.as_ref().and_then(|sh| {
             let list: Vec<(Party, u32)> = sh.clone();
             let inv = self.involvement(view);
@@ -1922,6 +1936,22 @@ impl Ctx<'_> {
                 Outcome::Rejected,
                 rule,
                 format!("only {who} reassigns a leaver's customers"),
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
+        }
+        // Only a leaver's customers are redistributed (SR-LEAVE: long leave or transfer; the
+        // others: departure); a manager cannot take a present salesperson's customers this way.
+        if !matches!(self.presence(from), Presence::Left | Presence::Leave) {
+            let v = self.verdict(
+                Outcome::Rejected,
+                rule,
+                format!(
+                    "{from} has neither left nor gone on long leave: their customers stay theirs"
+                ),
             );
             return Decision {
                 verdict: v,

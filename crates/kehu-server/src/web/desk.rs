@@ -53,7 +53,26 @@ pub(super) async fn view(
         Err(e) => return v.error(&e),
     };
     let me = v.c.user.login.as_str();
-    let for_others = access::may_act_for_others(v.role(), "status");
+    let me_person = v.c.user.person();
+    // Whether the viewer records this person's presence (their own; the front desk's and their
+    // manager's for others).
+    let may_set = |login: &str| {
+        dir.get(&kehu_core::model::StaffId(login.to_string()))
+            .is_some_and(|t| {
+                let target = access::Person {
+                    login: &t.id.0,
+                    role: t.role,
+                    team: t.team.as_deref(),
+                    agency: t.agency.as_deref(),
+                };
+                access::may_act_as(
+                    &me_person,
+                    &target,
+                    "status",
+                    Some(kehu_core::model::Presence::Busy),
+                )
+            })
+    };
     let may_status = access::may_act(v.role(), "status");
     let next = board["next"].as_str();
     let staff: Vec<Value> = board["staff"]
@@ -68,7 +87,7 @@ pub(super) async fn view(
                         "symbol": symbol(presence),
                         "turns": s["turns"], "owed": s["owed"], "lost": s["lost"],
                         "next": Some(login) == next,
-                        "can_change": may_status && (for_others || login == me),
+                        "can_change": may_status && (login == me || may_set(login)),
                     })
                 })
                 .collect()

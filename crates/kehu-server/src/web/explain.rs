@@ -64,7 +64,7 @@ pub fn rule_title(lang: Lang, id: &str) -> String {
 
 fn kind_of(outcome: &str) -> &'static str {
     match outcome {
-        "accepted" | "confirmed" => "ok",
+        "accepted" | "confirmed" | "received" => "ok",
         "pending" => "warn",
         _ => "error",
     }

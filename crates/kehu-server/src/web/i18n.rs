@@ -85,6 +85,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("outcome.pending", "待定（经理裁定）", "Pending (a manager decides)"),
     ("outcome.invalid", "无效", "Invalid"),
     ("outcome.confirmed", "已确认", "Confirmed"),
+    ("outcome.received", "报备已收到", "Registration received"),
     // Acts
     ("act.register", "报备", "registration"),
     ("act.visit", "来访", "visit"),
@@ -286,6 +287,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("staff.projects", "项目与规则", "Projects and their rulebooks"),
     ("staff.active", "在职", "active"),
     ("staff.leave", "办理离职", "Mark as left"),
+    ("staff.restore", "恢复账户", "Restore account"),
+    ("staff.restored", "的账户已恢复", "account restored"),
     ("staff.left", "已办理离职", "has left"),
     ("staff.left.sessions", "个登录会话已结束", "sessions ended"),
     ("audit.title", "审计日志", "Audit log"),
@@ -410,7 +413,14 @@ mod tests {
             let k = format!("preset.{}", p.name());
             assert_ne!(tr(Lang::En, &k), k);
         }
-        for o in ["accepted", "rejected", "pending", "invalid", "confirmed"] {
+        for o in [
+            "accepted",
+            "rejected",
+            "pending",
+            "invalid",
+            "confirmed",
+            "received",
+        ] {
             assert_ne!(
                 tr(Lang::Zh, &format!("outcome.{o}")),
                 format!("outcome.{o}")

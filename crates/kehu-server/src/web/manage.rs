@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/reassign", post(reassign))
         .route("/p/{project}/staff", get(staff))
         .route("/p/{project}/staff/{login}/leave", post(leave))
+        .route("/p/{project}/staff/{login}/restore", post(restore))
 }
 
 fn managers_only(v: &Viewer) -> Result<(), ApiError> {
@@ -339,10 +340,28 @@ async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flas
         Ok::<_, ApiError>((users, projects))
     }
     .await;
-    let (users, projects) = match loaded {
+    let (mut users, projects) = match loaded {
         Ok(x) => x,
         Err(e) => return v.error(&e),
     };
+    // Each row says whether this viewer may mark that person as left, or restore them (SEC-LEAVE:
+    // their own manager and above).
+    let me = v.c.user.person();
+    for u in users["items"].as_array_mut().into_iter().flatten() {
+        let role = u["role"].as_str().and_then(kehu_core::model::Role::parse);
+        let manages = role.is_some_and(|role| {
+            access::may_mark_left(
+                &me,
+                &access::Person {
+                    login: u["login"].as_str().unwrap_or_default(),
+                    role,
+                    team: u["team"].as_str(),
+                    agency: u["agency"].as_str(),
+                },
+            )
+        });
+        u["manageable"] = json!(manages);
+    }
     v.page(
         "staff.html",
         Some(project),
@@ -350,7 +369,6 @@ async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flas
         flash,
         json!({
             "users": users["items"], "projects": projects,
-            "can_mark_left": access::may_mark_left(v.role()),
         }),
     )
 }
@@ -377,6 +395,31 @@ async fn leave(
                 r["sessions_ended"],
                 super::i18n::tr(v.lang, "staff.left.sessions")
             )],
+        ))
+    }
+    .await
+    .unwrap_or_else(|e| Flash::error(v.lang, &e));
+    staff_view(&st, &v, &project, Some(flash)).await
+}
+
+/// SEC-LEAVE's correction: an account wrongly marked as left comes back, audited.
+async fn restore(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path((project, login)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    let flash = async {
+        v.check(&form)?;
+        crate::api::restore_of(&st, &v.c, &login).await?;
+        let dir = st.directory().await?;
+        Ok(Flash::ok(
+            format!(
+                "{} {}",
+                super::person(&dir, &login),
+                super::i18n::tr(v.lang, "staff.restored")
+            ),
+            vec![],
         ))
     }
     .await

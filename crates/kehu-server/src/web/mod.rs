@@ -404,15 +404,51 @@ async fn home(State(st): State<AppState>, v: Viewer) -> Response {
     )
 }
 
+#[cfg(test)]
+mod redirect_tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_follow() {
+        for bad in [
+            "//evil.example",
+            "/\tevil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\x7f",
+            "/\\evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/\u{3000}/evil.example",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(Some("/p/p1/desk?x=1")), "/p/p1/desk?x=1");
+        assert_eq!(local_path(None), "/");
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only a path of this site may follow a sign-in (never another site).
-fn local_path(next: Option<&str>) -> String {
+/// Only a path of this site may follow a sign-in or a language switch (never another site): one
+/// `/` and then a path character. Browsers drop tabs and line breaks from a URL and read `\\` as
+/// `/`, so `/<TAB>/evil.example` would be `//evil.example`, another site; anything but printable
+/// ASCII without `\\` is refused (a non-ASCII path arrives percent-encoded), which also keeps the
+/// `Location` header valid.
+pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }

@@ -178,10 +178,12 @@ fn reports(
                 if let Some(c) = &e.verdict.credited {
                     let d = deals.entry(name(c)).or_default();
                     d.0 += 1;
-                    d.1 += amount;
+                    d.1 = d.1.saturating_add(*amount);
                 }
                 for (p, pct) in &e.verdict.shares {
-                    deals.entry(name(p)).or_default().2 += amount * i64::from(*pct) / 100;
+                    let part = amount.saturating_mul(i64::from(*pct)) / 100;
+                    let e = deals.entry(name(p)).or_default();
+                    e.2 = e.2.saturating_add(part);
                 }
             }
             _ => {}

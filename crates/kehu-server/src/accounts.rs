@@ -1,0 +1,123 @@
+//! Adding accounts (SEC-ROLES): one path for the API, the pages and `kehu user add`, so every
+//! account is checked alike. A login and an agency name share one namespace, because a customer's
+//! holder is stored by its display form (a salesperson's login, an agency's name): an agency named
+//! like a login would otherwise hold that person's customers.
+
+use crate::api::{login_name, text};
+use crate::error::ApiError;
+use kehu_core::model::Role;
+use kehu_store::{AuditEntry, Store, Val};
+
+/// Party names that are not people (G-CLAIM): no login or agency may take them.
+const RESERVED: &[&str] = &["pool", "company", "department", "market", "system", "cli"];
+
+/// An account to add, as given.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+    pub team: Option<String>,
+    pub agency: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Checks and adds an account, audited as `actor`'s; also ends a pending setup link (the first
+/// admin exists once any account does). Returns the login and role.
+pub async fn add(store: &Store, a: NewAccount, actor: &str) -> Result<(String, Role), ApiError> {
+    let login = login_name(&a.login)?;
+    let name = text("name", &a.name, 64)?;
+    let role = Role::parse(&a.role).ok_or_else(|| {
+        ApiError::invalid("role", format!("{:?}; accepted: {}", a.role, Role::NAMES))
+    })?;
+    let opt = |f: &str, v: &Option<String>| v.as_deref().map(|s| text(f, s, 64)).transpose();
+    let (team, agency, region) = (
+        opt("team", &a.team)?,
+        opt("agency", &a.agency)?,
+        opt("region", &a.region)?,
+    );
+    if role == Role::Agent && agency.is_none() {
+        return Err(ApiError::invalid(
+            "agency",
+            "分销经纪人须属于一个机构 (an agent belongs to an agency)",
+        ));
+    }
+    if role != Role::Agent && agency.is_some() {
+        return Err(ApiError::invalid(
+            "agency",
+            "只有分销经纪人属于机构 (only agents belong to an agency)",
+        ));
+    }
+    if RESERVED.contains(&login.to_lowercase().as_str()) {
+        return Err(ApiError::invalid(
+            "login",
+            format!("{login} 是保留名称 ({login} is a reserved name)"),
+        ));
+    }
+    if let Some(ag) = &agency {
+        if RESERVED.contains(&ag.to_lowercase().as_str()) || ag.starts_with("team:") {
+            return Err(ApiError::invalid(
+                "agency",
+                format!("{ag} 是保留名称 ({ag} is a reserved name)"),
+            ));
+        }
+        let clash = store
+            .query(
+                "SELECT 1 FROM users WHERE login = $1",
+                vec![ag.clone().into()],
+            )
+            .await?;
+        if !clash.is_empty() {
+            return Err(ApiError::Conflict(format!(
+                "机构名 {ag} 与某个登录名相同 (agency {ag} has the name of a login)"
+            )));
+        }
+    }
+    crate::auth::check_new_password(&a.password, "password")?;
+    let exists = store
+        .query(
+            "SELECT 1 FROM users WHERE login = $1 OR agency = $1",
+            vec![login.clone().into()],
+        )
+        .await?;
+    if !exists.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "登录名 {login} 已存在或与机构同名 (login {login} exists, or an agency has that name)"
+        )));
+    }
+    let pw = a.password;
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    store
+        .exec(
+            "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+            vec![
+                login.clone().into(),
+                name.into(),
+                role.name().into(),
+                team.into(),
+                agency.into(),
+                region.into(),
+                hash.into(),
+                Val::Int(crate::now_ms()),
+            ],
+        )
+        .await?;
+    // An account exists now: a setup link printed earlier must not make another admin.
+    store
+        .exec("DELETE FROM settings WHERE name = 'setup_token'", vec![])
+        .await?;
+    store
+        .audit(vec![AuditEntry {
+            at_ms: crate::now_ms(),
+            actor: actor.to_string(),
+            action: "user.add".into(),
+            subject: login.clone(),
+            detail: format!("role {}", role.name()),
+        }])
+        .await?;
+    Ok((login, role))
+}
