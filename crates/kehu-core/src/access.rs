@@ -65,16 +65,18 @@ impl Person<'_> {
     }
 }
 
-/// Whether `actor` has a manager's authority over `target` (their department, SEC-ROLES): the VP
-/// and the admin over everyone but the VP and admin accounts; a department manager over the
-/// non-managerial staff of their own team (agents included when their account names the team).
-/// Nobody has it over themselves, and nobody from below over a manager, a VP or an admin.
+/// Whether `actor` has a manager's authority over `target` (their department, SEC-ROLES): the
+/// admin (who administers accounts) over every other account; the VP over everyone but VP and
+/// admin accounts; a department manager over the non-managerial staff of their own team (agents
+/// included when their account names the team). Nobody has it over themselves, and nobody from
+/// below over a manager, a VP or an admin.
 pub fn manages(actor: &Person<'_>, target: &Person<'_>) -> bool {
     if actor.login == target.login {
         return false;
     }
     match actor.role {
-        Role::Vp | Role::Admin => !target.company_wide(),
+        Role::Admin => true,
+        Role::Vp => !target.company_wide(),
         Role::Manager => !target.role.is_manager() && actor.same_team(target),
         _ => false,
     }
@@ -234,8 +236,9 @@ mod tests {
             (&vp, &adm, false),
             (&vp, &vp, false),
             (&adm1, &ma, true),
-            (&adm1, &vp, false),
-            (&adm1, &adm, false),
+            (&adm1, &vp, true),
+            (&adm1, &adm, true),
+            (&adm1, &adm1, false),
             (&fd, &sa, false),
             (&sa, &sb, false),
             (&sa, &sa, false),

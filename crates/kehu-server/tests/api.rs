@@ -1364,6 +1364,489 @@ async fn pages(backend: &str) {
     s.stop().await;
 }
 
+/// Two teams, as the security review set them up: project p1 on team-registration; salespeople
+/// sa1 (alpha) and sb1 (beta); managers ma (alpha) and mb (beta); a VP, a second admin adm2, the
+/// front desk fd1; agents of acme and zeta.
+async fn two_teams(backend: &str) -> (Server, Auth) {
+    let (s, token) = Server::start(backend).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/setup",
+        &Auth::None,
+        json!({ "token": token, "login": "root", "name": "管理员", "password": "secret-123" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let admin = login(&s, "root").await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "p1", "rulebook": "team-registration" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    for (login, role, team, agency) in [
+        ("sa1", "sales", Some("alpha"), None),
+        ("sb1", "sales", Some("beta"), None),
+        ("ma", "manager", Some("alpha"), None),
+        ("mb", "manager", Some("beta"), None),
+        ("vp", "vp", None, None),
+        ("adm2", "admin", None, None),
+        ("fd1", "front_desk", None, None),
+        ("ac1", "agent", None, Some("acme")),
+        ("ze1", "agent", None, Some("zeta")),
+    ] {
+        let mut u =
+            json!({ "login": login, "name": login, "role": role, "password": "secret-123" });
+        if let Some(t) = team {
+            u["team"] = json!(t);
+        }
+        if let Some(a) = agency {
+            u["agency"] = json!(a);
+        }
+        let (st, v) = call(&s, "POST", "/api/v1/users", &admin, u).await;
+        assert_eq!(st, 201, "{v}");
+    }
+    (s, admin)
+}
+
+async fn act(s: &Server, who: &Auth, body: Value) -> (u16, Value) {
+    call(s, "POST", "/api/v1/projects/p1/acts", who, body).await
+}
+
+/// Every finding of the attack on the server (issue 21), as a probe that must hold.
+async fn attack_probes(backend: &str) {
+    let (s, admin) = two_teams(backend).await;
+    let sa1 = login(&s, "sa1").await;
+    let sb1 = login(&s, "sb1").await;
+    let ma = login(&s, "ma").await;
+    let mb = login(&s, "mb").await;
+    let fd1 = login(&s, "fd1").await;
+    let ac1 = login(&s, "ac1").await;
+    let ze1 = login(&s, "ze1").await;
+
+    // 1. A masked query reads only the caller's own records behind the mask.
+    let (_, v) = act(&s, &sb1, register("13987654322")).await;
+    assert_eq!(v["outcome"], "accepted", "{v}");
+    let zhou =
+        json!({ "act": "register", "customer": { "name": "周先生", "phone": "13987650001" } });
+    let (_, v) = act(&s, &sa1, zhou).await;
+    assert_eq!(v["outcome"], "accepted", "{v}");
+    for q in ["1398765****", "1398765****&unmasked=true"] {
+        let (st, v) = call(
+            &s,
+            "GET",
+            &format!("/api/v1/projects/p1/timeline?phone={q}"),
+            &sb1,
+            Value::Null,
+        )
+        .await;
+        let t = v.to_string();
+        assert_eq!(st, 200, "{t}");
+        assert!(
+            !t.contains("13987650001") && !t.contains("周") && !t.contains("sa1"),
+            "sb1 reads sa1's customer behind a mask: {t}"
+        );
+        assert_eq!(v["records"].as_array().map(Vec::len), Some(1), "{t}");
+    }
+    // Agents across agencies, with a 3+4 mask.
+    let (_, v) = act(&s, &ac1, register("13711112222")).await;
+    assert_eq!(v["outcome"], "accepted", "{v}");
+    let (st, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/timeline?phone=137****2222",
+        &ze1,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, 403, "{v}");
+    // An approval names one full number; a masked one is refused.
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/approvals",
+        &sb1,
+        json!({ "project": "p1", "phone": "1398765****", "reason": "核对" }),
+    )
+    .await;
+    assert_eq!(st, 422, "{v}");
+
+    // 3. Managers over another team.
+    let (st, v) = act(
+        &s,
+        &mb,
+        json!({ "act": "reassign", "from": "sa1", "to": ["sb1"] }),
+    )
+    .await;
+    assert_eq!(st, 403, "mb reassigns alpha's customers: {v}");
+    let (st, v) = act(
+        &s,
+        &ma,
+        json!({ "act": "reassign", "from": "sa1", "to": ["sa1"] }),
+    )
+    .await;
+    assert!(st == 403 || v["outcome"] == "rejected", "{st} {v}");
+    let (st, v) = act(&s, &ma, json!({ "act": "reassign", "from": "sa1" })).await;
+    assert_eq!(
+        (st, v["outcome"].as_str()),
+        (200, Some("rejected")),
+        "sa1 never left: {v}"
+    );
+    let (st, v) = act(
+        &s,
+        &mb,
+        json!({ "act": "register", "by": "sa1", "customer": { "name": "孙先生", "phone": "13500000001" } }),
+    )
+    .await;
+    assert_eq!(st, 403, "mb acts as alpha's salesperson: {v}");
+    let (st, v) = act(
+        &s,
+        &ma,
+        json!({ "act": "resolve", "by": "vp", "customer": { "phone": "13987650001" }, "owner": "sa1" }),
+    )
+    .await;
+    assert_eq!(st, 403, "ma acts as the VP: {v}");
+    let (st, v) = act(
+        &s,
+        &mb,
+        json!({ "act": "resolve", "customer": { "phone": "13987650001" }, "owner": "sb1" }),
+    )
+    .await;
+    assert_eq!(st, 403, "mb settles alpha's customer: {v}");
+    let (st, v) = act(
+        &s,
+        &ma,
+        json!({ "act": "resolve", "customer": { "phone": "13987650001" }, "owner": "sa1" }),
+    )
+    .await;
+    assert_eq!(
+        (st, v["outcome"].as_str()),
+        (200, Some("rejected")),
+        "no open dispute: {v}"
+    );
+    let (_, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/timeline?phone=13987650001",
+        &sb1,
+        Value::Null,
+    )
+    .await;
+    assert!(!v.to_string().contains("周"), "{v}");
+
+    // 4, 5. Departures: their own manager and above; never from below, never the desk or oneself.
+    for target in ["adm2", "vp", "sb1", "mb", "ma"] {
+        let (st, v) = call(
+            &s,
+            "POST",
+            &format!("/api/v1/users/{target}/leave"),
+            &ma,
+            Value::Null,
+        )
+        .await;
+        assert_eq!(st, 403, "ma marks {target} left: {v}");
+    }
+    for (who, body) in [
+        (
+            &fd1,
+            json!({ "act": "status", "staff": "sa1", "state": "left" }),
+        ),
+        (
+            &sa1,
+            json!({ "act": "status", "staff": "sa1", "state": "left" }),
+        ),
+        (&sa1, json!({ "act": "status", "state": "left" })),
+    ] {
+        let (st, v) = act(&s, who, body).await;
+        assert!(st == 403 || st == 422, "{st} {v}");
+    }
+    let (st, v) = act(
+        &s,
+        &fd1,
+        json!({ "act": "status", "staff": "sa1", "state": "leave" }),
+    )
+    .await;
+    assert_eq!(st, 403, "{v}");
+    let (st, v) = act(
+        &s,
+        &fd1,
+        json!({ "act": "status", "staff": "sa1", "state": "busy" }),
+    )
+    .await;
+    assert_eq!(st, 200, "the desk records presence: {v}");
+    let (st, v) = call(&s, "POST", "/api/v1/users/sa1/leave", &ma, Value::Null).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, _) = call(&s, "GET", "/api/v1/me", &sa1, Value::Null).await;
+    assert_eq!(st, 401);
+    let (st, v) = call(&s, "POST", "/api/v1/users/sa1/restore", &mb, Value::Null).await;
+    assert_eq!(st, 403, "{v}");
+    let (st, v) = call(&s, "POST", "/api/v1/users/sa1/restore", &ma, Value::Null).await;
+    assert_eq!(st, 200, "{v}");
+    let sa1 = login(&s, "sa1").await;
+    let (_, log) = call(&s, "GET", "/api/v1/me", &sa1, Value::Null).await;
+    assert_eq!(log["login"], "sa1");
+    let (st, _) = call(&s, "POST", "/api/v1/users/vp/leave", &admin, Value::Null).await;
+    assert_eq!(st, 200, "the admin administers accounts");
+
+    // 6. Approvals: the requester's own department manager, then the VP.
+    let (st, r) = call(
+        &s,
+        "POST",
+        "/api/v1/approvals",
+        &sb1,
+        json!({ "project": "p1", "phone": "13987650001", "reason": "客户来电" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    for verb in ["approve", "reject"] {
+        let (st, v) = call(
+            &s,
+            "POST",
+            &format!("/api/v1/approvals/{id}/{verb}"),
+            &ma,
+            Value::Null,
+        )
+        .await;
+        assert_eq!(st, 403, "ma {verb}s beta's request: {v}");
+    }
+    let (_, list) = call(&s, "GET", "/api/v1/approvals", &ma, Value::Null).await;
+    assert!(!list.to_string().contains("客户来电"), "{list}");
+    let (st, v) = call(
+        &s,
+        "POST",
+        &format!("/api/v1/approvals/{id}/approve"),
+        &mb,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    // The reason is not a place for a phone number (it is stored unsealed).
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/approvals",
+        &sb1,
+        json!({ "project": "p1", "phone": "13987650001", "reason": "客户电话 139 8765 0001" }),
+    )
+    .await;
+    assert_eq!(st, 422, "{v}");
+
+    // 7. No redirect leaves the site; none answers 500.
+    for back in [
+        "/%09/evil.example",
+        "/%0A",
+        "/%7F",
+        "//evil.example",
+        "/%5Cevil.example",
+    ] {
+        let (st, head, _) = http(
+            s.addr,
+            "GET",
+            &format!("/lang/en?back={back}"),
+            &Auth::None,
+            None,
+        )
+        .await;
+        assert!(st == 303 || st == 302 || st == 307, "{back}: {st}");
+        let location = head
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .unwrap_or_default();
+        assert_eq!(location.trim(), "/", "{back}: {head}");
+    }
+
+    // 11. G-CLAIM: a refused registrant learns "protected until", citing G-CLAIM only.
+    let (_, v) = act(&s, &sb1, register("13987650001")).await;
+    assert_eq!(v["outcome"], "rejected", "{v}");
+    assert_eq!(v["rule"], "G-CLAIM", "{v}");
+    assert!(
+        v.get("reason").is_none() && v.get("verdict").is_none(),
+        "{v}"
+    );
+
+    // 12. Amounts, namespaces, tokens, health.
+    for amount in [json!(-1), json!(i64::MAX)] {
+        let (st, v) = act(
+            &s,
+            &vp_or(&s, &mb).await,
+            json!({ "act": "deal", "customer": { "phone": "13987654322" }, "amount": amount }),
+        )
+        .await;
+        assert_eq!(st, 422, "{amount}: {v}");
+    }
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/users",
+        &admin,
+        json!({ "login": "ag9", "name": "x", "role": "agent", "agency": "sa1", "password": "secret-123" }),
+    )
+    .await;
+    assert_eq!(st, 409, "an agency named like a login: {v}");
+    let (_, t) = call(
+        &s,
+        "POST",
+        "/api/v1/tokens",
+        &sb1,
+        json!({ "name": "ro", "read_only": true }),
+    )
+    .await;
+    let ro = Auth::Bearer(t["token"].as_str().unwrap().to_string());
+    assert_eq!(call(&s, "GET", "/api/v1/me", &ro, Value::Null).await.0, 200);
+    let (st, _) = act(&s, &ro, register("13600000009")).await;
+    assert_eq!(st, 403, "a read-only token writes");
+    let (_, t) = call(&s, "POST", "/api/v1/tokens", &sb1, json!({ "name": "rw" })).await;
+    let rw = Auth::Bearer(t["token"].as_str().unwrap().to_string());
+    assert_eq!(
+        call(&s, "POST", "/api/v1/tokens", &rw, json!({ "name": "more" }))
+            .await
+            .0,
+        403
+    );
+    let (st, _) = call(
+        &s,
+        "POST",
+        "/api/v1/password",
+        &sb1,
+        json!({ "old": "secret-123", "new": "secret-456" }),
+    )
+    .await;
+    assert_eq!(st, 204);
+    assert_eq!(
+        call(&s, "GET", "/api/v1/me", &rw, Value::Null).await.0,
+        401,
+        "tokens end with the password"
+    );
+    let (st, _, body) = http(s.addr, "GET", "/healthz", &Auth::None, None).await;
+    assert_eq!((st, body.as_str()), (200, "ok"));
+
+    // 2. The collision check is no unmasking oracle: an account is stopped, and it is audited.
+    let mut limited = 0;
+    for i in 0..40 {
+        let (st, _) = call(
+            &s,
+            "GET",
+            &format!("/api/v1/projects/p1/customers?phone=1398765{i:04}"),
+            &ze1,
+            Value::Null,
+        )
+        .await;
+        if st == 429 {
+            limited += 1;
+        }
+    }
+    assert!(limited >= 9, "{limited} refused of 40");
+    let rows = s_audit_actions(&s).await;
+    assert!(
+        rows.iter()
+            .any(|(actor, action)| actor == "ze1" && action == "customer.probe.limited"),
+        "{rows:?}"
+    );
+    s.stop().await;
+}
+
+/// The VP's session if the VP still has an account, else the given manager's.
+async fn vp_or(s: &Server, fallback: &Auth) -> Auth {
+    let body = json!({ "login": "vp", "password": "secret-123" }).to_string();
+    let (st, head, _) = http(s.addr, "POST", "/api/v1/session", &Auth::None, Some(&body)).await;
+    if st != 200 {
+        return fallback.clone();
+    }
+    let c = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: kehu_session="))
+        .expect("session cookie");
+    Auth::Cookie(c.split(';').next().unwrap().to_string())
+}
+
+/// (actor, action) of every audit entry, read from the store behind the server.
+async fn s_audit_actions(s: &Server) -> Vec<(String, String)> {
+    let store = match &s.pg_schema {
+        Some((url, schema)) => Store::open_postgres_schema(url, schema, s.keys.clone())
+            .await
+            .unwrap(),
+        None => Store::open(&s.store_url, s.keys.clone()).await.unwrap(),
+    };
+    store
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.entry.actor, r.entry.action))
+        .collect()
+}
+
+/// Sign-in guesses at once: exactly five are checked, the rest refused before any check; and the
+/// setup link printed before an admin was added another way is dead.
+async fn lockout_and_setup(backend: &str) {
+    let (s, token) = Server::start(backend).await;
+    // An admin added as `kehu user add` does, while the setup link is out.
+    let store = match &s.pg_schema {
+        Some((url, schema)) => Store::open_postgres_schema(url, schema, s.keys.clone())
+            .await
+            .unwrap(),
+        None => Store::open(&s.store_url, s.keys.clone()).await.unwrap(),
+    };
+    let account = kehu_server::accounts::NewAccount {
+        login: "root".into(),
+        name: "管理员".into(),
+        role: "admin".into(),
+        password: "secret-123".into(),
+        team: None,
+        agency: None,
+        region: None,
+    };
+    kehu_server::accounts::add(&store, account, "cli")
+        .await
+        .unwrap();
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/setup",
+        &Auth::None,
+        json!({ "token": token, "login": "evil", "name": "x", "password": "secret-123" }),
+    )
+    .await;
+    assert_eq!(st, 403, "the setup link outlived the CLI's admin: {v}");
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let addr = s.addr;
+        tasks.push(tokio::spawn(async move {
+            let body = json!({ "login": "root", "password": "wrong-pass-1" }).to_string();
+            http(addr, "POST", "/api/v1/session", &Auth::None, Some(&body))
+                .await
+                .0
+        }));
+    }
+    let mut checked = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            403 => checked += 1,
+            429 => {}
+            other => panic!("status {other}"),
+        }
+    }
+    assert_eq!(checked, 5, "guesses checked before the lock");
+    // The count is in the database: another server on it (or this one restarted) keeps the lock.
+    let rows = store
+        .query(
+            "SELECT failures FROM login_attempts WHERE login = 'root'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(kehu_store::scalar(&rows).and_then(kehu_store::Val::int) >= Some(5));
+    let right = json!({ "login": "root", "password": "secret-123" }).to_string();
+    let (st, _, _) = http(s.addr, "POST", "/api/v1/session", &Auth::None, Some(&right)).await;
+    assert_eq!(st, 429);
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -1393,3 +1876,5 @@ both!(openapi_matches_the_router);
 both!(boards);
 both!(every_role_every_endpoint);
 both!(pages);
+both!(attack_probes);
+both!(lockout_and_setup);
