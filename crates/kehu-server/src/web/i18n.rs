@@ -85,6 +85,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("outcome.pending", "待定（经理裁定）", "Pending (a manager decides)"),
     ("outcome.invalid", "无效", "Invalid"),
     ("outcome.confirmed", "已确认", "Confirmed"),
+    ("field.address", "地址（门店报备必填）", "Address (required by store registration)"),
     ("outcome.received", "报备已收到", "Registration received"),
     // Acts
     ("act.register", "报备", "registration"),

@@ -107,9 +107,14 @@ async fn register(
         let name = form.need("name")?;
         let phone = form.need("phone")?;
         let channel = form.text("channel").unwrap_or("site");
+        let mut customer = json!({ "name": name, "phone": phone });
+        // The address (ST-FIELDS: store-registration requires it; other rulebooks record it).
+        if let Some(a) = form.text("address").map(str::trim).filter(|a| !a.is_empty()) {
+            customer["address"] = json!(a);
+        }
         let body = json!({
             "act": "register",
-            "customer": { "name": name, "phone": phone },
+            "customer": customer,
             "channel": channel,
         });
         v.act(&st, &project, body).await
