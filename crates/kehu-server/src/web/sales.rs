@@ -109,7 +109,11 @@ async fn register(
         let channel = form.text("channel").unwrap_or("site");
         let mut customer = json!({ "name": name, "phone": phone });
         // The address (ST-FIELDS: store-registration requires it; other rulebooks record it).
-        if let Some(a) = form.text("address").map(str::trim).filter(|a| !a.is_empty()) {
+        if let Some(a) = form
+            .text("address")
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
             customer["address"] = json!(a);
         }
         let body = json!({
