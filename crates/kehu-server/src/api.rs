@@ -1346,7 +1346,7 @@ fn actor_of(act: &Act) -> Option<&kehu_core::model::StaffId> {
     }
 }
 
-fn person_of<'a>(
+pub(crate) fn person_of<'a>(
     dir: &'a kehu_core::model::Directory,
     id: &'a kehu_core::model::StaffId,
 ) -> Option<access::Person<'a>> {
@@ -1462,10 +1462,37 @@ async fn authorize_act(
             let holder_ok = match &standing.verdict.owner {
                 Some(kehu_core::model::Party::Staff(s)) => managed(s),
                 Some(kehu_core::model::Party::Team(t)) => c.user.team.as_ref() == Some(t),
+                // An agency's customer: only where the agency's agents are the manager's own.
+                Some(kehu_core::model::Party::Agency(a)) => dir
+                    .staff
+                    .iter()
+                    .any(|s| s.agency.as_deref() == Some(a.as_str()) && managed(&s.id)),
                 _ => true,
             };
             if !holder_ok {
                 return Err(beyond("该客户不属于你的部门".to_string()));
+            }
+            // Nobody holds a customer whose decision is open (G-DISPUTE, SR-EVENT): the people
+            // waiting for it, those whose registrations are pending, must be the manager's own.
+            if let Some(Ok(phone)) = customer.parsed_phone() {
+                for view in st.store.history(project, &phone).await? {
+                    // Since the last settlement: a decided dispute waits for nobody.
+                    let open = view
+                        .events
+                        .iter()
+                        .rposition(|e| matches!(e.act, Act::Resolve { .. }))
+                        .map_or(0, |i| i + 1);
+                    let waiting = view.events[open..]
+                        .iter()
+                        .filter(|e| e.verdict.outcome == kehu_core::verdict::Outcome::Pending);
+                    for e in waiting {
+                        if let Some(x) = actor_of(&e.act) {
+                            if x.0 != c.user.login && !managed(x) {
+                                return Err(beyond(format!("{x} 不是你部门的人员")));
+                            }
+                        }
+                    }
+                }
             }
             Ok(act)
         }

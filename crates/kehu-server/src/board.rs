@@ -25,6 +25,38 @@ fn managerial(r: Role) -> bool {
     matches!(r, Role::Admin | Role::Vp | Role::Manager)
 }
 
+/// The staff a department manager answers for: themselves and the people they manage
+/// (`access::manages`, their own team). `None` for the VP and the admin, whose lists are the
+/// company's.
+fn team_bound(c: &Caller, dir: &kehu_core::model::Directory) -> Option<(Vec<String>, Vec<String>)> {
+    if matches!(c.user.role, Role::Admin | Role::Vp) {
+        return None;
+    }
+    let me = c.user.person();
+    let (mut own, mut others) = (vec![c.user.login.clone()], Vec::new());
+    for s in &dir.staff {
+        if s.id.0 == c.user.login {
+            continue;
+        }
+        let managed =
+            crate::api::person_of(dir, &s.id).is_some_and(|p| kehu_core::access::manages(&me, &p));
+        if managed {
+            own.push(s.id.0.clone());
+        } else {
+            others.push(s.id.0.clone());
+        }
+    }
+    Some((own, others))
+}
+
+/// `$from, $from+1, …` for `n` values.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The rotation order with each salesperson's presence, turns taken, owed and lost, and who is
 /// next (ROT-ORDER, ROT-BUSY, ROT-AWAY). Agents never see it.
 pub(crate) async fn rotation_of(
@@ -107,7 +139,8 @@ impl DisputeQuery {
     }
 }
 
-/// Disputes (待定确认单) sorted by deadline, open ones by default: managers only.
+/// Disputes (待定确认单) sorted by deadline, open ones by default: managers only, a department
+/// manager those of their own team's customers and of customers no person holds.
 pub(crate) async fn disputes_of(
     st: &AppState,
     c: &Caller,
@@ -120,18 +153,33 @@ pub(crate) async fn disputes_of(
             "只有经理处理争议 (managers only)".into(),
         ));
     }
-    project_context(st, &project).await?;
+    let (_, dir) = project_context(st, &project).await?;
     let page = Page::new(q.page, q.per_page);
     let cond = if q.closed {
-        "closed_seq IS NOT NULL"
+        "d.closed_seq IS NOT NULL"
     } else {
-        "closed_seq IS NULL"
+        "d.closed_seq IS NULL"
     };
+    let mut params = vec![Val::from(project.as_str())];
+    // A department manager sees the disputes of customers no other team's person holds (a
+    // pending customer, the pool, the company's): another team's are that team's manager's.
+    let scope = match team_bound(c, &dir) {
+        Some((_, others)) if !others.is_empty() => {
+            let list = placeholders(2, others.len());
+            params.extend(others.into_iter().map(Val::from));
+            format!("AND (c.holder IS NULL OR c.holder NOT IN ({list}))")
+        }
+        _ => String::new(),
+    };
+    let n = params.len();
     let sql = format!(
-        "SELECT seq, customer, rule, deadline_ms, closed_seq FROM disputes \
-         WHERE project = $1 AND {cond} ORDER BY deadline_ms, seq LIMIT $2 OFFSET $3"
+        "SELECT d.seq, d.customer, d.rule, d.deadline_ms, d.closed_seq FROM disputes d \
+         LEFT JOIN customers c ON c.id = d.customer \
+         WHERE d.project = $1 AND {cond} {scope} ORDER BY d.deadline_ms, d.seq LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
     );
-    let (rows, p, per) = page_rows(st, &page, &sql, vec![project.into()]).await?;
+    let (rows, p, per) = page_rows(st, &page, &sql, params).await?;
     let now = crate::now_ms();
     let items: Vec<Value> = rows
         .iter()
@@ -159,7 +207,8 @@ async fn disputes(
     disputes_of(&st, &c, &project, &q).await.map(Json)
 }
 
-/// Violation entries (recorded, never deducted): managers see all, others their own.
+/// Violation entries (recorded, never deducted): the VP and the admin see all, a department
+/// manager their own team's, others their own.
 pub(crate) async fn violations_of(
     st: &AppState,
     c: &Caller,
@@ -168,14 +217,23 @@ pub(crate) async fn violations_of(
 ) -> Result<Value, ApiError> {
     let project = project.to_string();
     let (_, dir) = project_context(st, &project).await?;
-    let (cond, mut params) = if managerial(c.user.role) {
-        ("project = $1", vec![Val::from(project.as_str())])
-    } else {
+    // Stored as the party's display form (a login, an agency's name).
+    let (cond, mut params) = if !managerial(c.user.role) {
         let me = dir.party_of(&StaffId(c.user.login.clone()));
-        // Stored as the party's display form (a login, an agency's name).
         (
-            "project = $1 AND party = $2",
+            "project = $1 AND party = $2".to_string(),
             vec![Val::from(project.as_str()), Val::from(me.to_string())],
+        )
+    } else if let Some((own, _)) = team_bound(c, &dir) {
+        // A department manager: their own team's entries.
+        let list = placeholders(2, own.len());
+        let mut params = vec![Val::from(project.as_str())];
+        params.extend(own.into_iter().map(Val::from));
+        (format!("project = $1 AND party IN ({list})"), params)
+    } else {
+        (
+            "project = $1".to_string(),
+            vec![Val::from(project.as_str())],
         )
     };
     let n = params.len();

@@ -1750,6 +1750,323 @@ async fn attack_probes(backend: &str) {
     s.stop().await;
 }
 
+/// The scope dimension of the role × act and role × read matrices (issue 21): for each caller,
+/// each read of a record held by oneself, one's own team, another team, one's own agency and
+/// another agency; each act naming a person of each of those; the lists a manager reads. Every
+/// expectation is written out here, not computed by the code under test.
+async fn scope_matrix(backend: &str) {
+    let (s, admin) = two_teams(backend).await;
+    for (login, role, team, agency) in [
+        ("sa2", "sales", Some("alpha"), None),
+        ("ac2", "agent", None, Some("acme")),
+    ] {
+        let mut u =
+            json!({ "login": login, "name": login, "role": role, "password": "secret-123" });
+        if let Some(t) = team {
+            u["team"] = json!(t);
+        }
+        if let Some(a) = agency {
+            u["agency"] = json!(a);
+        }
+        let (st, v) = call(&s, "POST", "/api/v1/users", &admin, u).await;
+        assert_eq!(st, 201, "{v}");
+    }
+    let mut who = std::collections::BTreeMap::new();
+    for l in [
+        "sa1", "sa2", "sb1", "ma", "mb", "vp", "adm2", "fd1", "ac1", "ac2", "ze1",
+    ] {
+        who.insert(l, login(&s, l).await);
+    }
+    // One customer per holder, all named alike.
+    let holders = ["sa1", "sa2", "sb1", "ac1", "ac2", "ze1"];
+    for (i, h) in holders.iter().enumerate() {
+        let body = json!({ "act": "register", "customer": { "name": "欧阳同名", "phone": format!("1390000000{}", i + 1) } });
+        let (st, v) = act(&s, &who[h], body).await;
+        assert_eq!(
+            (st, v["outcome"].as_str()),
+            (200, Some("accepted")),
+            "{h}: {v}"
+        );
+    }
+    // Reads: 1 = the caller reads the record of that holder; 0 = refused (403) or not listed.
+    let reads: [(&str, [u8; 6]); 9] = [
+        ("sa1", [1, 0, 0, 0, 0, 0]),
+        ("sb1", [0, 0, 1, 0, 0, 0]),
+        ("ma", [1, 1, 0, 0, 0, 0]),
+        ("mb", [0, 0, 1, 0, 0, 0]),
+        ("vp", [1, 1, 1, 1, 1, 1]),
+        ("adm2", [1, 1, 1, 1, 1, 1]),
+        ("fd1", [0, 0, 0, 0, 0, 0]),
+        ("ac1", [0, 0, 0, 1, 1, 0]),
+        ("ze1", [0, 0, 0, 0, 0, 1]),
+    ];
+    for (caller, row) in reads {
+        let auth = &who[caller];
+        for (i, h) in holders.iter().enumerate() {
+            let (st, v) = call(
+                &s,
+                "GET",
+                &format!("/api/v1/projects/p1/timeline?phone=1390000000{}", i + 1),
+                auth,
+                Value::Null,
+            )
+            .await;
+            let want = if row[i] == 1 { 200 } else { 403 };
+            assert_eq!(st, want, "{caller} reads {h}'s customer: {v}");
+        }
+        let (st, v) = call(
+            &s,
+            "GET",
+            "/api/v1/projects/p1/customers/by-name?name=欧阳同名",
+            auth,
+            Value::Null,
+        )
+        .await;
+        assert_eq!(st, 200, "{caller}: {v}");
+        let mut seen: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["phone"].as_str().unwrap_or_default().to_string())
+            .collect();
+        seen.sort();
+        let want: Vec<String> = (0..6)
+            .filter(|i| row[*i] == 1)
+            .map(|i| format!("139****000{}", i + 1))
+            .collect();
+        assert_eq!(seen, want, "{caller} finds by name");
+    }
+    // My customers: one's own; an agency's agents share their agency's.
+    for (caller, n) in [
+        ("sa1", 1),
+        ("ma", 0),
+        ("ac1", 2),
+        ("ac2", 2),
+        ("ze1", 1),
+        ("fd1", 0),
+    ] {
+        let (_, v) = call(
+            &s,
+            "GET",
+            "/api/v1/projects/p1/customers/mine",
+            &who[caller],
+            Value::Null,
+        )
+        .await;
+        assert_eq!(v["total"], n, "{caller}'s customers: {v}");
+    }
+
+    // Acting as someone (`by`): 1 = past the door (a verdict), 0 = 403.
+    let targets = ["sa1", "sa2", "sb1", "ma", "vp", "adm2", "ac2", "ze1"];
+    let acting: [(&str, [u8; 8]); 8] = [
+        ("sa1", [1, 0, 0, 0, 0, 0, 0, 0]),
+        ("ma", [1, 1, 0, 1, 0, 0, 0, 0]),
+        ("mb", [0, 0, 1, 0, 0, 0, 0, 0]),
+        ("vp", [1, 1, 1, 1, 1, 0, 1, 1]),
+        ("adm2", [1, 1, 1, 1, 1, 1, 1, 1]),
+        ("fd1", [0, 0, 0, 0, 0, 0, 0, 0]),
+        ("ac1", [0, 0, 0, 0, 0, 0, 0, 0]),
+        ("ac2", [0, 0, 0, 0, 0, 0, 1, 0]),
+    ];
+    for (k, (caller, row)) in acting.iter().enumerate() {
+        for (i, t) in targets.iter().enumerate() {
+            let body = json!({ "act": "register", "by": t, "customer": { "name": "测试", "phone": format!("1370{k}{i}00000") } });
+            let (st, v) = act(&s, &who[caller], body).await;
+            let want = if row[i] == 1 { 200 } else { 403 };
+            assert_eq!(st, want, "{caller} registers as {t}: {v}");
+        }
+    }
+    // Presence and leave: the desk records presence of salespeople; long leave is the own
+    // manager's; nobody else's team.
+    for (caller, staff, state, want) in [
+        ("fd1", "sb1", "busy", 200),
+        ("fd1", "ma", "busy", 403),
+        ("fd1", "ac2", "busy", 403),
+        ("fd1", "sa1", "leave", 403),
+        ("sa1", "sa2", "busy", 403),
+        ("ma", "sa2", "leave", 200),
+        ("ma", "sa2", "available", 200),
+        ("ma", "sb1", "leave", 403),
+        ("mb", "sa1", "busy", 403),
+        ("vp", "sb1", "leave", 200),
+        ("vp", "sb1", "available", 200),
+    ] {
+        let (st, v) = act(
+            &s,
+            &who[caller],
+            json!({ "act": "status", "staff": staff, "state": state }),
+        )
+        .await;
+        assert_eq!(st, want, "{caller} sets {staff} {state}: {v}");
+    }
+    // Reassigning and settling: the manager's own people and customers only.
+    for (caller, body, want) in [
+        ("ma", json!({ "act": "reassign", "from": "sb1" }), 403),
+        (
+            "ma",
+            json!({ "act": "reassign", "from": "sa2", "to": ["sb1"] }),
+            403,
+        ),
+        (
+            "ma",
+            json!({ "act": "reassign", "from": "sa2", "to": ["sa1"] }),
+            200,
+        ),
+        (
+            "vp",
+            json!({ "act": "reassign", "from": "sb1", "to": ["sa1"] }),
+            200,
+        ),
+        (
+            "ma",
+            json!({ "act": "resolve", "customer": { "phone": "13900000003" }, "owner": "sa1" }),
+            403,
+        ),
+        (
+            "ma",
+            json!({ "act": "resolve", "customer": { "phone": "13900000004" }, "owner": "sa1" }),
+            403,
+        ),
+        (
+            "ma",
+            json!({ "act": "resolve", "customer": { "phone": "13900000002" }, "owner": "sb1" }),
+            403,
+        ),
+        (
+            "ma",
+            json!({ "act": "resolve", "customer": { "phone": "13900000002" }, "owner": "sa1" }),
+            200,
+        ),
+        (
+            "mb",
+            json!({ "act": "resolve", "customer": { "phone": "13900000003" }, "owner": "sb1" }),
+            200,
+        ),
+    ] {
+        let (st, v) = act(&s, &who[caller], body.clone()).await;
+        assert_eq!(st, want, "{caller} {body}: {v}");
+    }
+    // Departures and restores: one's own manager and above.
+    for (caller, target, want) in [
+        ("ma", "sb1", 403),
+        ("mb", "sa2", 403),
+        ("fd1", "sa2", 403),
+        ("sa1", "sa2", 403),
+        ("ac1", "ac2", 403),
+        ("ma", "ac2", 403),
+        ("vp", "adm2", 403),
+        ("ma", "sa2", 200),
+        ("vp", "mb", 200),
+    ] {
+        let (st, v) = call(
+            &s,
+            "POST",
+            &format!("/api/v1/users/{target}/leave"),
+            &who[caller],
+            Value::Null,
+        )
+        .await;
+        assert_eq!(st, want, "{caller} marks {target} left: {v}");
+        if want == 200 {
+            let (st, v) = call(
+                &s,
+                "POST",
+                &format!("/api/v1/users/{target}/restore"),
+                &who[caller],
+                Value::Null,
+            )
+            .await;
+            assert_eq!(st, 200, "{caller} restores {target}: {v}");
+        }
+    }
+    let mb = login(&s, "mb").await;
+    let sa2 = login(&s, "sa2").await;
+
+    // Violations (ROT-FAIR: a walk-in taken out of turn): a department manager reads their own
+    // team's entries, the VP every entry, a salesperson their own.
+    for taker in ["sa2", "sb1"] {
+        let (st, v) = act(
+            &s,
+            &who["fd1"],
+            json!({ "act": "walk_in", "taken_by": taker }),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+    }
+    for (caller, want) in [
+        ("ma", vec!["sa2"]),
+        ("mb", vec!["sb1"]),
+        ("vp", vec!["sa2", "sb1"]),
+        ("sa1", vec![]),
+    ] {
+        let auth = if caller == "mb" { &mb } else { &who[caller] };
+        let (st, v) = call(
+            &s,
+            "GET",
+            "/api/v1/projects/p1/violations",
+            auth,
+            Value::Null,
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let mut parties: Vec<&str> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["party"].as_str())
+            .collect();
+        parties.sort();
+        assert_eq!(parties, want, "{caller} reads violations: {v}");
+    }
+    let (_, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/p1/violations",
+        &sa2,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(1), "{v}");
+
+    // A decision waiting for another team's salesperson (SR-EVENT): not this manager's to make.
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "sr", "rulebook": "site-rotation" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let until =
+        kehu_core::time::format_local(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3));
+    let sr = |body: Value, auth: &Auth| {
+        let (s, auth) = (&s, auth.clone());
+        async move { call(s, "POST", "/api/v1/projects/sr/acts", &auth, body).await }
+    };
+    let (st, v) = sr(
+        json!({ "act": "event", "name": "开盘活动", "until": until }),
+        &who["vp"],
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, v) = sr(
+        json!({ "act": "register", "customer": { "name": "周先生", "phone": "13100000005" } }),
+        &who["sb1"],
+    )
+    .await;
+    assert_eq!(v["outcome"], "pending", "{v}");
+    let settle = |owner: &str| json!({ "act": "resolve", "customer": { "phone": "13100000005" }, "owner": owner });
+    let (st, v) = sr(settle("sa1"), &who["ma"]).await;
+    assert_eq!(
+        st, 403,
+        "ma settles beta's pending registration for alpha: {v}"
+    );
+    let (st, v) = sr(settle("sb1"), &mb).await;
+    assert_eq!((st, v["outcome"].as_str()), (200, Some("accepted")), "{v}");
+    s.stop().await;
+}
+
 /// The VP's session if the VP still has an account, else the given manager's.
 async fn vp_or(s: &Server, fallback: &Auth) -> Auth {
     let body = json!({ "login": "vp", "password": "secret-123" }).to_string();
@@ -1766,13 +2083,8 @@ async fn vp_or(s: &Server, fallback: &Auth) -> Auth {
 
 /// (actor, action) of every audit entry, read from the store behind the server.
 async fn s_audit_actions(s: &Server) -> Vec<(String, String)> {
-    let store = match &s.pg_schema {
-        Some((url, schema)) => Store::open_postgres_schema(url, schema, s.keys.clone())
-            .await
-            .unwrap(),
-        None => Store::open(&s.store_url, s.keys.clone()).await.unwrap(),
-    };
-    store
+    side_store(s)
+        .await
         .audit_rows()
         .await
         .unwrap()
@@ -1781,17 +2093,108 @@ async fn s_audit_actions(s: &Server) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A second connection to the server's database, behind its back.
+async fn side_store(s: &Server) -> Store {
+    match &s.pg_schema {
+        Some((url, schema)) => Store::open_postgres_schema(url, schema, s.keys.clone())
+            .await
+            .unwrap(),
+        None => Store::open(&s.store_url, s.keys.clone()).await.unwrap(),
+    }
+}
+
+/// CL-SILENT over HTTP (issue 21 item 11): before signing, a registrant learns only that the
+/// registration was received, accepted or refused alike; a manager sees the verdict. And a
+/// database that refuses writes makes `/healthz` answer 503, not "ok" (item 12).
+async fn silence_and_health(backend: &str) {
+    let (s, admin) = two_teams(backend).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "cl", "rulebook": "channel-launch", "overrides": { "launch_date": "2027-03-01" } }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let ac1 = login(&s, "ac1").await;
+    let ze1 = login(&s, "ze1").await;
+    let reg =
+        json!({ "act": "register", "customer": { "name": "王先生", "phone": "138****8000" } });
+    let mut answers = Vec::new();
+    for who in [&ac1, &ze1] {
+        let (st, v) = call(&s, "POST", "/api/v1/projects/cl/acts", who, reg.clone()).await;
+        assert_eq!(st, 200, "{v}");
+        answers.push(v);
+    }
+    for v in &answers {
+        let t = v.to_string();
+        assert_eq!(v["outcome"], "received", "{t}");
+        assert_eq!(v["rule"], "CL-SILENT", "{t}");
+        for told in [
+            "accepted",
+            "rejected",
+            "protected_until",
+            "G-CLAIM",
+            "CL-LAUNCH",
+            "acme",
+            "verdict",
+        ] {
+            assert!(!t.contains(told), "a registrant is told {told:?}: {t}");
+        }
+    }
+    // The same two answers, word for word but for the entry's number.
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v["seq"] = Value::Null;
+        v
+    };
+    assert_eq!(strip(&answers[0]), strip(&answers[1]));
+    let vp = login(&s, "vp").await;
+    let (_, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/cl/acts",
+        &vp,
+        json!({ "act": "query", "customer": { "phone": "138****8000" } }),
+    )
+    .await;
+    assert_eq!(v["verdict"]["owner"]["name"], "acme", "{v}");
+
+    let (st, _, body) = http(s.addr, "GET", "/healthz", &Auth::None, None).await;
+    assert_eq!((st, body.as_str()), (200, "ok"));
+    // The database refuses writes (a full or read-only disk, as its error reaches kehu).
+    let side = side_store(&s).await;
+    let refuse = if backend == "pg" {
+        vec![
+            "CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS \
+             $f$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $f$",
+            "CREATE TRIGGER settings_full BEFORE INSERT OR UPDATE ON settings \
+             FOR EACH ROW EXECUTE FUNCTION refuse_writes()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER settings_full_i BEFORE INSERT ON settings \
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+            "CREATE TRIGGER settings_full_u BEFORE UPDATE ON settings \
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        ]
+    };
+    for sql in refuse {
+        side.exec(sql, vec![]).await.unwrap();
+    }
+    let (st, _, body) = http(s.addr, "GET", "/healthz", &Auth::None, None).await;
+    assert_eq!(st, 503, "{body}");
+    assert!(body.contains("refuses writes"), "{body}");
+    s.stop().await;
+}
+
 /// Sign-in guesses at once: exactly five are checked, the rest refused before any check; and the
 /// setup link printed before an admin was added another way is dead.
 async fn lockout_and_setup(backend: &str) {
     let (s, token) = Server::start(backend).await;
     // An admin added as `kehu user add` does, while the setup link is out.
-    let store = match &s.pg_schema {
-        Some((url, schema)) => Store::open_postgres_schema(url, schema, s.keys.clone())
-            .await
-            .unwrap(),
-        None => Store::open(&s.store_url, s.keys.clone()).await.unwrap(),
-    };
+    let store = side_store(&s).await;
     let account = kehu_server::accounts::NewAccount {
         login: "root".into(),
         name: "管理员".into(),
@@ -1878,3 +2281,5 @@ both!(every_role_every_endpoint);
 both!(pages);
 both!(attack_probes);
 both!(lockout_and_setup);
+both!(scope_matrix);
+both!(silence_and_health);

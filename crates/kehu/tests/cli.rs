@@ -613,3 +613,216 @@ fn bench_disk_prints_both_rhythms_and_leaves_no_scratch_file() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--chunk takes 512 to 8388608 bytes"));
 }
+
+/// `kehu` with its own key file (and so its own anchor file beside it), `stdin` fed to it.
+fn kehu_keyed(key: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kehu"))
+        .args(args)
+        .env("KEHU_KEY_FILE", key)
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kehu runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Issue 21 item 10: the operator's flow. `audit verify` keeps a signed checkpoint of the head
+/// beside the key file and prints it; someone with only the database deletes the last entries
+/// (the trigger dropped): the chain alone still verifies, the checkpoint (from the anchor file or
+/// from `--expect`) finds the cut; an anchor file edited without the key is refused.
+fn audit_anchors_find_a_cut_end(url: &str, cut: &dyn Fn()) {
+    let dir = std::env::temp_dir().join(format!(
+        "kehu-anchor-{}-{}",
+        std::process::id(),
+        url.split(':').next().unwrap_or("db")
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("kehu.key");
+    kehu_store::Keys::load_or_create(&key).unwrap();
+    let anchors = dir.join("kehu.key.audit-anchors");
+    for login in ["boss", "ma", "sa1"] {
+        let o = kehu_keyed(
+            &key,
+            &[
+                "user",
+                "add",
+                "--login",
+                login,
+                "--name",
+                login,
+                "--role",
+                "admin",
+                "--database",
+                url,
+            ],
+            "strong-pass-1\n",
+        );
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let o = kehu_keyed(&key, &["audit", "verify", "--database", url], "");
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let head = out
+        .lines()
+        .find_map(|l| l.strip_prefix("head: "))
+        .unwrap_or_else(|| panic!("no head printed: {out}"))
+        .to_string();
+    assert!(head.starts_with("3:"), "{head}");
+    assert!(
+        anchors.exists(),
+        "the checkpoint is kept beside the key file"
+    );
+
+    cut();
+    let o = kehu_keyed(&key, &["audit", "verify", "--database", url], "");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("its end was cut"), "{}", text(&o));
+    // Without the anchor file the chain alone looks intact; the printed head still finds the cut.
+    let aside = dir.join("anchors.aside");
+    std::fs::rename(&anchors, &aside).unwrap();
+    let o = kehu_keyed(&key, &["audit", "verify", "--database", url], "");
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::remove_file(&anchors).unwrap();
+    let o = kehu_keyed(
+        &key,
+        &["audit", "verify", "--database", url, "--expect", &head],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("its end was cut"), "{}", text(&o));
+    // An anchor moved back by someone without the key: refused, not believed.
+    let kept = std::fs::read_to_string(&aside).unwrap();
+    let forged = kept.replacen("3 ", "2 ", 1);
+    std::fs::write(&anchors, forged).unwrap();
+    let o = kehu_keyed(&key, &["audit", "verify", "--database", url], "");
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("does not carry the key's signature"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn audit_anchors_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("kehu-anchor-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("k.db");
+    let url = format!("sqlite:{}", path.display());
+    audit_anchors_find_a_cut_end(&url, &|| {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; \
+             DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit);",
+        )
+        .unwrap();
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `sql` on the PostgreSQL server of `url` (a database of the test server).
+fn pg_exec(url: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    })
+}
+
+#[test]
+fn audit_anchors_on_postgres() {
+    let Ok(url) = std::env::var("KEHU_TEST_PG") else {
+        eprintln!("KEHU_TEST_PG is not set: the PostgreSQL run is skipped");
+        return;
+    };
+    let name = format!("kehu_anchor_{}", std::process::id());
+    let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+    pg_exec(&url, &format!("DROP DATABASE IF EXISTS {name}"));
+    pg_exec(&url, &format!("CREATE DATABASE {name}"));
+    let db = format!("{base}/{name}");
+    audit_anchors_find_a_cut_end(&db, &|| {
+        pg_exec(
+            &db,
+            "ALTER TABLE audit DISABLE TRIGGER audit_no_change; \
+             DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit);",
+        )
+    });
+    pg_exec(
+        &url,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
+}
+
+/// Issue 21 item 12: `kehu restore` never overwrites a PostgreSQL database that holds an
+/// account (and no events), nor one it restored before.
+#[test]
+fn restore_refuses_a_postgres_database_with_an_account() {
+    let Ok(url) = std::env::var("KEHU_TEST_PG") else {
+        eprintln!("KEHU_TEST_PG is not set: the PostgreSQL run is skipped");
+        return;
+    };
+    let pid = std::process::id();
+    let (a, b) = (format!("kehu_rs_a_{pid}"), format!("kehu_rs_b_{pid}"));
+    let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+    for d in [&a, &b] {
+        pg_exec(&url, &format!("DROP DATABASE IF EXISTS {d}"));
+        pg_exec(&url, &format!("CREATE DATABASE {d}"));
+    }
+    let (ua, ub) = (format!("{base}/{a}"), format!("{base}/{b}"));
+    seed(&ua);
+    let dir = std::env::temp_dir().join(format!("kehu-pgrestore-{pid}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a.dump");
+    let o = kehu(&["backup", file.to_str().unwrap(), "--database", &ua]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kehu_keyed(
+        &key_file(),
+        &[
+            "user",
+            "add",
+            "--login",
+            "boss",
+            "--name",
+            "老板",
+            "--role",
+            "admin",
+            "--database",
+            &ub,
+        ],
+        "strong-pass-1\n",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kehu(&["restore", file.to_str().unwrap(), "--database", &ub]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("restore into an empty database"),
+        "{}",
+        text(&o)
+    );
+    assert!(events_of(&ub).is_empty(), "nothing was written");
+    for d in [&a, &b] {
+        pg_exec(&url, &format!("DROP DATABASE IF EXISTS {d} WITH (FORCE)"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
