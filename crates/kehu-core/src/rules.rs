@@ -248,6 +248,7 @@ pub const SR_HOUSEHOLD: RuleId = RuleId("SR-HOUSEHOLD");
 pub const SR_LEAVE: RuleId = RuleId("SR-LEAVE");
 pub const SR_EVENT: RuleId = RuleId("SR-EVENT");
 pub const SR_QUARREL: RuleId = RuleId("SR-QUARREL");
+pub const SR_SIGNED: RuleId = RuleId("SR-SIGNED");
 pub const FR_FIRST: RuleId = RuleId("FR-FIRST");
 pub const FR_LEFT: RuleId = RuleId("FR-LEFT");
 pub const FR_ASSIST: RuleId = RuleId("FR-ASSIST");

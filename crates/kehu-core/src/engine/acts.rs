@@ -24,6 +24,11 @@ pub(crate) struct VisitArgs {
     pub forgot: bool,
 }
 
+/// SR-SIGNED: the customer signed a deal and stays with its holder.
+fn is_signed(st: &super::Standing) -> bool {
+    st.protected && st.rule == rules::SR_SIGNED
+}
+
 fn holder(p: &Party, rule: RuleId) -> Effect {
     Effect::Holder {
         party: p.clone(),
@@ -214,12 +219,22 @@ impl Ctx<'_> {
                 );
                 return done(v, vec![]);
             }
-            Preset::ChannelLaunch if *channel != Channel::Site || !*signed => {
+            Preset::ChannelLaunch if !*signed => {
+                return done(
+                    self.verdict(
+                        Outcome::Invalid,
+                        rules::CL_FORMAL,
+                        "a formal registration needs the customer's signature",
+                    ),
+                    vec![],
+                );
+            }
+            Preset::ChannelLaunch if *channel != Channel::Site => {
                 return done(
                     self.reject(
                         &st,
                         rules::CL_FORMAL,
-                        "a formal registration happens on site with the customer's signature",
+                        "a formal registration happens on site; without it there is no claim",
                     ),
                     vec![],
                 );
@@ -244,21 +259,22 @@ impl Ctx<'_> {
                 );
                 return done(v, eff);
             }
-            let same_day = st.holding.as_ref().is_some_and(|h| self.same_day(h.since));
-            let rule = if self.preset == Preset::TeamRegistration
-                && same_day
-                && st.rule == rules::TR_PROTECT
-            {
-                rules::TR_SAMEDAY
-            } else {
-                st.rule
+            // TR-SAMEDAY: a collision on the day of the owner's last contact; the refused party
+            // may still win by bringing the customer on site first that day.
+            let same_day = self.preset == Preset::TeamRegistration
+                && self
+                    .owner_last_contact(&st)
+                    .is_some_and(|t| self.same_day(t));
+            let rule = if same_day { rules::TR_SAMEDAY } else { st.rule };
+            let reason = match rule {
+                rules::SR_SIGNED => "collision (撞单): the customer signed a deal and stays with the salesperson credited at signing (after-sales service); you may still receive the customer today",
+                rules::TR_SAMEDAY => "collision (撞单): the owner contacted the customer today; whoever brings the customer on site first today owns it",
+                rules::TR_ACTIVE => "collision (撞单): the owner has kept in contact within the last 15 days; registering needs the owner's consent (a violation is recorded)",
+                _ => "collision (撞单): the customer is protected for another party",
             };
-            let mut v = self.reject(
-                &st,
-                rule,
-                "collision (撞单): the customer is protected for another party",
-            );
-            if rule == rules::TR_ACTIVE {
+            let mut v = self.reject(&st, rule, reason);
+            // A TR-ACTIVE violation whichever rule is cited.
+            if st.rule == rules::TR_ACTIVE {
                 v.violations.push(Violation {
                     staff: Party::Staff(by.clone()),
                     rule: rules::TR_ACTIVE.0.into(),
@@ -284,14 +300,12 @@ impl Ctx<'_> {
                     vec![],
                 );
             }
-            let v = self.settle(
-                self.verdict(
-                    Outcome::Accepted,
-                    st.rule,
-                    "registration renewed by its holder",
-                ),
-                &[],
-            );
+            let reason = if st.rule == rules::SR_SIGNED {
+                "the customer signed with its holder, who keeps it with no end"
+            } else {
+                "registration renewed by its holder"
+            };
+            let v = self.settle(self.verdict(Outcome::Accepted, st.rule, reason), &[]);
             return done(v, vec![]);
         }
 
@@ -366,6 +380,54 @@ impl Ctx<'_> {
             &eff,
         );
         done(v, eff)
+    }
+
+    /// The owner's last contact with the customer before now (TR-ACTIVE's list: registrations,
+    /// visits with the customer, logged contacts), or the claim's start.
+    fn owner_last_contact(&self, st: &super::Standing) -> Option<Instant> {
+        let h = st.holding.as_ref()?;
+        let view = self.view.as_ref()?;
+        let owner = if st.owner.is_owner() {
+            &st.owner
+        } else {
+            &h.party
+        };
+        let mut parties = vec![owner.clone()];
+        if let Party::Team(team) = owner {
+            parties = self.team_parties(team);
+        }
+        view.events
+            .iter()
+            .filter(|e| e.at >= h.since && e.at <= self.now)
+            .filter(|e| parties.iter().any(|p| self.is_activity_of(e, p)))
+            .map(|e| e.at)
+            .chain(std::iter::once(h.since))
+            .max()
+    }
+
+    /// TR-SAMEDAY: `by` was refused today citing TR-SAMEDAY and `owner` has not brought the
+    /// customer on site today (an on-site registration or a visit it brought).
+    fn first_on_site_today(&self, owner: &Party, by: &Party) -> bool {
+        let Some(view) = self.view.as_ref() else {
+            return false;
+        };
+        let today: Vec<&crate::state::Event> =
+            view.events.iter().filter(|e| self.same_day(e.at)).collect();
+        let refused = today.iter().any(|e| {
+            matches!(&e.act, Act::Register { by: b, .. } if &self.party(b) == by)
+                && e.verdict.rule == rules::TR_SAMEDAY.0
+        });
+        let owner_came = today.iter().any(|e| match &e.act {
+            Act::Register { by: b, .. } => {
+                e.verdict.outcome == Outcome::Accepted && &self.party(b) == owner
+            }
+            Act::Visit {
+                brought_by: Some(b),
+                ..
+            } => &self.party(b) == owner,
+            _ => false,
+        });
+        refused && !owner_came
     }
 
     /// TR-ACTIVE: the owner consented to this party after the claim began.
@@ -501,7 +563,8 @@ impl Ctx<'_> {
                 };
             }
         }
-        if has_customer && claim {
+        let signed = is_signed(&self.standing(self.view.as_ref()));
+        if has_customer && claim && !signed {
             eff.push(holder(
                 &Party::Staff(pick.receiver.clone()),
                 self.first_rule(),
@@ -537,6 +600,8 @@ impl Ctx<'_> {
     ) -> Decision {
         let st = self.standing(self.view.as_ref());
         let mut eff = Vec::new();
+        // SR-SIGNED: a visit chooses who receives a signed customer, never the owner.
+        let new_holder = new_holder.filter(|_| !is_signed(&st));
         if let Some((p, rule)) = new_holder {
             if !(st.protected && &st.owner == p) {
                 eff.push(holder(p, rule));
@@ -670,13 +735,11 @@ impl Ctx<'_> {
             return d;
         }
         if a.designates.is_none() && a.names.len() >= 2 {
+            // None of them present: the rotation's receiver, who consumes a turn as for a
+            // walk-in (SR-MULTI).
             let first = a.names.iter().find(|n| self.present(n)).cloned();
             let (receiver, turn_pick) = match first {
                 Some(r) => (r, None),
-                None if history || owner.is_some() => match self.peek() {
-                    Some(r) => (r, None),
-                    None => return self.rotation_reception(true),
-                },
                 None => match self.rotate() {
                     Some(p) => (p.receiver.clone(), Some(p)),
                     None => return self.rotation_reception(true),
@@ -687,9 +750,11 @@ impl Ctx<'_> {
                 &receiver,
                 "the customer names several salespeople: the first named who is present receives",
             );
+            // The receiver of a customer nobody holds claims it; another's customer stays
+            // theirs (SR-MULTI never changes the owner; a deal follows SR-DISCOUNT).
             let new_holder = match &owner {
-                Some(o) if o == &Party::Staff(receiver.clone()) => None,
-                _ => Some(Party::Staff(receiver.clone())),
+                Some(_) => None,
+                None => Some(Party::Staff(receiver.clone())),
             };
             let mut d = if let Some(p) = &turn_pick {
                 v.turn = Some(true);
@@ -731,14 +796,17 @@ impl Ctx<'_> {
                 }
                 return self.absent_owner_sr(&x, owner_staff.is_none());
             }
-            // The customer designates someone on a later visit: SR-NTH.
+            // The customer designates someone on a later visit: SR-NTH chooses the receiver
+            // (and a later deal's split), never the owner; a customer nobody holds any more is
+            // the designee's.
             if self.present(&x) {
                 let v = self.received(
                     rules::SR_NTH,
                     &x,
                     "on a later visit the customer designates a salesperson",
                 );
-                return self.finish_visit(v, Some((&xp, rules::SR_NTH)), owner.as_ref());
+                let claim = owner.is_none().then_some((&xp, rules::SR_NTH));
+                return self.finish_visit(v, claim, owner.as_ref());
             }
             return self.absent_owner_sr(&x, true);
         }
@@ -941,6 +1009,19 @@ impl Ctx<'_> {
                 return self.finish_visit(v, None, None);
             }
             if self.preset == Preset::TeamRegistration {
+                if let Some(o) = owner.as_ref().filter(|o| self.first_on_site_today(o, &bp)) {
+                    // TR-SAMEDAY: refused today, the party brings the customer on site before
+                    // the owner, who last contacted the customer today too: it owns it.
+                    let mut v = self.verdict(
+                        Outcome::Accepted,
+                        rules::TR_SAMEDAY,
+                        "both contacted the customer today: whoever brings the customer on site first owns it",
+                    );
+                    v.receiver = Some(b.clone());
+                    v.turn = Some(false);
+                    v.relied_on.extend(st.relied.iter().cloned());
+                    return self.finish_visit(v, Some((&bp, rules::TR_SAMEDAY)), Some(o));
+                }
                 let mut v = self.reject(
                     &st,
                     rules::TR_SITE,

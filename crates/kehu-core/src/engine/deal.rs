@@ -117,7 +117,9 @@ impl Ctx<'_> {
             Preset::B2bProtection => self.deal_bp(&st),
         };
         let mut eff = Vec::new();
-        if (a.hold || !st.protected)
+        // SR-SIGNED: under site-rotation the customer stays with the party credited at signing.
+        let hold = a.hold || self.preset == Preset::SiteRotation;
+        if (hold || !st.protected)
             && a.credited.is_owner()
             && !(st.protected && st.owner == a.credited)
         {

@@ -57,7 +57,7 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn is_activity_of(&self, e: &Event, p: &Party) -> bool {
+    pub(crate) fn is_activity_of(&self, e: &Event, p: &Party) -> bool {
         let ok = matches!(
             e.verdict.outcome,
             Outcome::Accepted | Outcome::Confirmed | Outcome::Pending
@@ -176,6 +176,18 @@ impl Ctx<'_> {
         let latest = |evs: &[&Event]| evs.iter().map(|e| e.at).max();
         match self.preset {
             Preset::SiteRotation => {
+                // SR-SIGNED: once a deal is signed the customer stays with its holder (the party
+                // credited at signing, or whom a manager reassigned it to since), with no end.
+                let signed: Vec<&Event> = view
+                    .acts("deal")
+                    .filter(|e| {
+                        e.verdict.outcome == Outcome::Accepted && e.verdict.credited.is_some()
+                    })
+                    .collect();
+                if !signed.is_empty() {
+                    push_latest(&mut relied, &signed);
+                    return mk(p.clone(), Some(Until::None), true, rules::SR_SIGNED, relied);
+                }
                 let acts = self.registrations(view, p);
                 let last = latest(&acts).unwrap_or(h.since).max(h.since);
                 let until = self.end_months(last, self.params.record_months);
@@ -222,11 +234,27 @@ impl Ctx<'_> {
                     }
                     _ => (p.clone(), self.activity(view, p)),
                 };
-                let last = latest(&acts).unwrap_or(h.since).max(h.since);
+                // TR-ACTIVE: after the strict window the claim lives while the owner's last
+                // contact is within the last 15 days; the first such gap ends it for good, and
+                // contacts after that revive nothing.
                 let strict = self.end(h.since, Length::Days(self.params.strict_days));
-                let active = self.end(last, Length::Days(self.params.active_days));
+                let mut active = self.end(h.since, Length::Days(self.params.active_days));
+                let mut times: Vec<Instant> = acts
+                    .iter()
+                    .map(|e| e.at)
+                    .filter(|t| *t >= h.since)
+                    .collect();
+                times.sort();
+                let mut counted: Vec<&Event> = Vec::new();
+                for t in times {
+                    if t >= strict.max(active) {
+                        break;
+                    }
+                    active = active.max(self.end(t, Length::Days(self.params.active_days)));
+                    counted.extend(acts.iter().copied().filter(|e| e.at == t));
+                }
                 let until = strict.max(active);
-                push_latest(&mut relied, &acts);
+                push_latest(&mut relied, &counted);
                 let rule = if now < strict {
                     rules::TR_PROTECT
                 } else {
