@@ -222,6 +222,17 @@ impl WorkCalendar {
         cur
     }
 
+    /// G-TIME: the exclusive end of a window of `n` working days from `t`: `t`'s wall-clock time
+    /// on the `n`-th working day after `t`'s date. Counted by whole dates (之日起), the end is
+    /// 00:00 after that day.
+    pub fn window_end(&self, t: Instant, n: u32, counting: Counting) -> Instant {
+        let day = self.add_working_days(date_of(t), n);
+        match counting {
+            Counting::Instant => from_local(day.to_datetime(local(t).time())),
+            Counting::CalendarDays => day.tomorrow().map(start_of_day).unwrap_or(Timestamp::MAX),
+        }
+    }
+
     /// Working days from `a` (exclusive) to `b` (inclusive); zero when `b <= a`.
     pub fn working_days_between(&self, a: Date, b: Date) -> u32 {
         let mut n = 0;
@@ -309,7 +320,39 @@ mod tests {
         );
     }
 
+    #[test]
+    fn working_day_windows() {
+        let mut cal = WorkCalendar::default();
+        cal.holidays.insert(parse_date("2026-10-01").unwrap());
+        // Wed 09-30 14:30 + 3 working days: Fri 10-02, Mon 10-05, Tue 10-06, at 14:30.
+        assert_eq!(
+            cal.window_end(t("2026-09-30 14:30"), 3, Counting::Instant),
+            t("2026-10-06 14:30")
+        );
+        // SF-3DAYS' example: a contact on Fri 2026-11-06, by date: 00:00 after Wed 11-11.
+        assert_eq!(
+            WorkCalendar::default().window_end(t("2026-11-06 16:00"), 3, Counting::CalendarDays),
+            t("2026-11-12 00:00")
+        );
+        // From a Saturday: Mon, Tue, Wed.
+        assert_eq!(
+            WorkCalendar::default().window_end(t("2026-11-07 09:00"), 3, Counting::Instant),
+            t("2026-11-11 09:00")
+        );
+    }
+
     proptest! {
+        #[test]
+        fn working_day_window_ends_on_a_working_day_after_the_start(days in 0i64..4000, mins in 0i64..1440, n in 1u32..30) {
+            let start = add_minutes(add_days(t("2020-01-01 00:00"), days), mins);
+            let cal = WorkCalendar::default();
+            let end = cal.window_end(start, n, Counting::Instant);
+            prop_assert!(end > start);
+            prop_assert!(cal.is_working_day(date_of(end)));
+            prop_assert_eq!(cal.working_days_between(date_of(start), date_of(end)), n);
+            prop_assert_eq!(local(end).time(), local(start).time());
+        }
+
         #[test]
         fn window_end_is_exclusive_and_monotone(days in 0i64..4000, mins in 0i64..1440, n in 1i64..120) {
             let start = add_minutes(add_days(t("2020-01-01 00:00"), days), mins);

@@ -320,18 +320,13 @@ impl Ctx<'_> {
                 }
             }
         }
-        if self.preset == Preset::ChannelDistribution
-            && lapsed.as_ref() == Some(&party)
-            && !self.recontacted(&party)
-        {
+        if self.preset == Preset::ChannelDistribution && lapsed.as_ref() == Some(&party) {
+            // CD-7DAYS: re-registering only while the claim is valid.
             return done(
                 self.reject(
                     &st,
                     rules::CD_7DAYS,
-                    format!(
-                        "re-registering needs a logged contact at least every {} days",
-                        self.params.recontact_days
-                    ),
+                    "the pre-registration has ended: re-registering is allowed only while the claim is valid",
                 ),
                 vec![],
             );
@@ -405,12 +400,11 @@ impl Ctx<'_> {
             .max()
     }
 
-    /// TR-SAMEDAY: `by` was refused today citing TR-SAMEDAY and `owner` has not brought the
-    /// customer on site today (an on-site registration or a visit it brought).
-    fn first_on_site_today(&self, owner: &Party, by: &Party) -> bool {
-        let Some(view) = self.view.as_ref() else {
-            return false;
-        };
+    /// TR-SAMEDAY: when `by` was refused today citing TR-SAMEDAY, whether it brings the customer
+    /// on site first (`owner` has not brought them today: an on-site registration or a visit it
+    /// brought); `None` when there is no such race.
+    fn same_day_race(&self, owner: &Party, by: &Party) -> Option<bool> {
+        let view = self.view.as_ref()?;
         let today: Vec<&crate::state::Event> =
             view.events.iter().filter(|e| self.same_day(e.at)).collect();
         let refused = today.iter().any(|e| {
@@ -427,7 +421,7 @@ impl Ctx<'_> {
             } => &self.party(b) == owner,
             _ => false,
         });
-        refused && !owner_came
+        refused.then_some(!owner_came)
     }
 
     /// TR-ACTIVE: the owner consented to this party after the claim began.
@@ -1009,7 +1003,22 @@ impl Ctx<'_> {
                 return self.finish_visit(v, None, None);
             }
             if self.preset == Preset::TeamRegistration {
-                if let Some(o) = owner.as_ref().filter(|o| self.first_on_site_today(o, &bp)) {
+                let race = owner.as_ref().map(|o| (o, self.same_day_race(o, &bp)));
+                if let Some((o, Some(false))) = race {
+                    // TR-SAMEDAY: refused today, the party brings the customer after the owner did.
+                    let mut v = self.reject(
+                        &st,
+                        rules::TR_SAMEDAY,
+                        "both contacted the customer today and the owner brought the customer on site first",
+                    );
+                    self.notify_absent_owner(&mut v, o, std::slice::from_ref(&bp));
+                    return Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    };
+                }
+                if let Some((o, Some(true))) = race {
                     // TR-SAMEDAY: refused today, the party brings the customer on site before
                     // the owner, who last contacted the customer today too: it owns it.
                     let mut v = self.verdict(

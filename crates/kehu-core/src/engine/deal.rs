@@ -129,6 +129,11 @@ impl Ctx<'_> {
             });
         }
         let mut v = self.verdict(Outcome::Accepted, a.rule, "deal signed");
+        if self.silent() {
+            // CL-SILENT, G-NOTIFY: the collisions kept silent before signing (another party
+            // bringing the customer on site) are told now, to the credited party and to them.
+            v.notify = self.silent_collisions(&a.credited);
+        }
         v.credited = Some(a.credited);
         v.shares = a.shares;
         v.violations = a.violations;
@@ -139,6 +144,31 @@ impl Ctx<'_> {
             effects: eff,
             target: self.target(),
         }
+    }
+
+    /// The parties who brought the customer on site while it was another's (CL-SILENT kept
+    /// them silent), with the credited party first; empty when there were none.
+    fn silent_collisions(&self, credited: &Party) -> Vec<Party> {
+        let Some(view) = self.view.as_ref() else {
+            return Vec::new();
+        };
+        let mut out: Vec<Party> = Vec::new();
+        for e in &view.events {
+            if let Act::Visit {
+                brought_by: Some(b),
+                ..
+            } = &e.act
+            {
+                let p = self.party(b);
+                if &p != credited && p.is_notifiable() && !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        if !out.is_empty() && credited.is_notifiable() {
+            out.insert(0, credited.clone());
+        }
+        out
     }
 
     fn deal_args(
@@ -370,6 +400,21 @@ impl Ctx<'_> {
             .view
             .as_ref()
             .is_some_and(|v| v.acts("deposit").next().is_some());
+        // FR-SCOPE: the colleague who assisted a present but busy owner (received the last visit
+        // without being recorded as an assistant) is under FR-ASSIST: the owner keeps 100 %,
+        // whatever the deal states about knowing.
+        let busy_assist = self.last_visit().is_some_and(|lv| {
+            lv.verdict.rule == rules::FR_ASSIST.0
+                && lv.verdict.assistant.is_none()
+                && lv
+                    .verdict
+                    .receiver
+                    .as_ref()
+                    .is_some_and(|r| servers.contains(r))
+        });
+        if busy_assist {
+            return whole(&o, rules::FR_ASSIST);
+        }
         if knowing == Some(true) && !servers.is_empty() {
             let mut a = whole(&o, rules::FR_KNOWING);
             for s in &servers {
