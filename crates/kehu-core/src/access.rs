@@ -122,7 +122,7 @@ pub fn signs_for_department(actor: &Person<'_>, requester: &Person<'_>) -> bool 
 /// or only what the registering party may be told (G-CLAIM): managers always; others when the
 /// outcome concerns themselves (they are the owner after the act).
 pub fn sees_full_verdict(role: Role, caller_is_owner: bool) -> bool {
-    matches!(role, Role::Admin | Role::Vp | Role::Manager) || caller_is_owner
+    role.is_manager() || caller_is_owner
 }
 
 /// Whether the caller is told who receives a visitor or walk-in (the front desk hands them over).
@@ -140,7 +140,7 @@ pub fn may_manage_users(role: Role) -> bool {
 
 /// Whether the role may mark anyone at all as departed (the door before [`may_mark_left`]).
 pub fn may_mark_anyone_left(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Vp | Role::Manager)
+    role.is_manager()
 }
 
 /// Creating projects and choosing their rulebooks.

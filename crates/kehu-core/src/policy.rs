@@ -112,14 +112,6 @@ impl Preset {
             Preset::SiteRotation | Preset::SiteFirstReception | Preset::StoreRegistration
         )
     }
-
-    /// Whether agencies (not staff) register in this rulebook.
-    pub fn is_channel(self) -> bool {
-        matches!(
-            self,
-            Preset::ChannelSms | Preset::ChannelDistribution | Preset::ChannelLaunch
-        )
-    }
 }
 
 impl fmt::Display for Preset {

@@ -151,10 +151,6 @@ impl View {
             .filter_map(|e| e.act.customer().and_then(|c| c.name.as_deref()))
             .collect()
     }
-
-    pub fn first_at(&self) -> Option<Instant> {
-        self.events.first().map(|e| e.at)
-    }
 }
 
 /// The reception board of a project (ROT-FAIR: 轮流接待表).

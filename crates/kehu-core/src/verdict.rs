@@ -70,14 +70,6 @@ impl Until {
             Until::None => "none".to_string(),
         }
     }
-
-    /// Whether the protection still holds at `now`.
-    pub fn holds_at(&self, now: Instant) -> bool {
-        match self {
-            Until::At(t) => now < *t,
-            Until::None => true,
-        }
-    }
 }
 
 /// A violation entry for the manager (G-VIOLATION): recorded, never deducted.

@@ -23,9 +23,29 @@ pub struct NewAccount {
     pub region: Option<String>,
 }
 
+/// An account that passed every check, its password hashed: ready to insert.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub login: String,
+    name: String,
+    pub role: Role,
+    team: Option<String>,
+    agency: Option<String>,
+    region: Option<String>,
+    hash: String,
+}
+
 /// Checks and adds an account, audited as `actor`'s; also ends a pending setup link (the first
 /// admin exists once any account does). Returns the login and role.
 pub async fn add(store: &Store, a: NewAccount, actor: &str) -> Result<(String, Role), ApiError> {
+    let c = check(store, a).await?;
+    let detail = format!("role {}", c.role.name());
+    insert(store, c, actor, &detail).await
+}
+
+/// Every check of a new account (names, role, agency, the shared namespace, the password), and
+/// the password's hash.
+pub async fn check(store: &Store, a: NewAccount) -> Result<Checked, ApiError> {
     let login = login_name(&a.login)?;
     let name = text("name", &a.name, 64)?;
     let role = Role::parse(&a.role).ok_or_else(|| {
@@ -90,6 +110,33 @@ pub async fn add(store: &Store, a: NewAccount, actor: &str) -> Result<(String, R
     let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Checked {
+        login,
+        name,
+        role,
+        team,
+        agency,
+        region,
+        hash,
+    })
+}
+
+/// Inserts a checked account, ends a pending setup link and writes the audit entry.
+pub async fn insert(
+    store: &Store,
+    c: Checked,
+    actor: &str,
+    detail: &str,
+) -> Result<(String, Role), ApiError> {
+    let Checked {
+        login,
+        name,
+        role,
+        team,
+        agency,
+        region,
+        hash,
+    } = c;
     store
         .exec(
             "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
@@ -116,7 +163,7 @@ pub async fn add(store: &Store, a: NewAccount, actor: &str) -> Result<(String, R
             actor: actor.to_string(),
             action: "user.add".into(),
             subject: login.clone(),
-            detail: format!("role {}", role.name()),
+            detail: detail.to_string(),
         }])
         .await?;
     Ok((login, role))

@@ -292,9 +292,31 @@ struct SetupBody {
 }
 
 async fn setup(State(st): State<AppState>, Body(b): Body<SetupBody>) -> Result<Response, ApiError> {
-    let login = login_name(&b.login)?;
-    let name = text("name", &b.name, 64)?;
-    auth::check_new_password(&b.password, "password")?;
+    let dead = || {
+        ApiError::Forbidden(
+            "设置链接无效或已用过 (the setup link is invalid or already used)".into(),
+        )
+    };
+    // Once any account exists the link is dead: answered before any password is hashed.
+    if !st
+        .store
+        .query("SELECT 1 FROM users LIMIT 1", vec![])
+        .await?
+        .is_empty()
+    {
+        return Err(dead());
+    }
+    // Every check first: a link must not be spent on an account that would be refused.
+    let account = crate::accounts::NewAccount {
+        login: b.login,
+        name: b.name,
+        role: "admin".into(),
+        password: b.password,
+        team: None,
+        agency: None,
+        region: None,
+    };
+    let checked = crate::accounts::check(&st.store, account).await?;
     let hash = auth::token_hash(b.token.trim());
     // The token is consumed by the delete: two requests racing cannot both create an admin, and
     // once any account exists (an admin added with `kehu user add`, say) the link is dead.
@@ -307,32 +329,13 @@ async fn setup(State(st): State<AppState>, Body(b): Body<SetupBody>) -> Result<R
         )
         .await?;
     if consumed != 1 {
-        return Err(ApiError::Forbidden(
-            "设置链接无效或已用过 (the setup link is invalid or already used)".into(),
-        ));
+        return Err(dead());
     }
-    let pw = hash_blocking(b.password).await?;
-    st.store
-        .exec(
-            "INSERT INTO users (login, name, role, password, active, created_ms) \
-             VALUES ($1, $2, 'admin', $3, 1, $4)",
-            vec![
-                login.clone().into(),
-                name.into(),
-                pw.into(),
-                Val::Int(now_ms()),
-            ],
-        )
-        .await?;
+    let actor = checked.login.clone();
+    let (login, _) =
+        crate::accounts::insert(&st.store, checked, &actor, "first admin, by the setup link")
+            .await?;
     st.forget_directory();
-    audit(
-        &st,
-        &login,
-        "user.add",
-        &login,
-        "first admin, by the setup link",
-    )
-    .await?;
     Ok(created(json!({ "login": login, "role": "admin" })))
 }
 
@@ -640,7 +643,7 @@ pub(crate) fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Val
 }
 
 pub(crate) async fn users_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
-    if !matches!(c.user.role, Role::Admin | Role::Vp | Role::Manager) {
+    if !c.user.role.is_manager() {
         return Err(ApiError::Forbidden(
             "只有经理和管理员可以查看人员 (managers and admins only)".into(),
         ));
@@ -1462,11 +1465,8 @@ async fn authorize_act(
             let holder_ok = match &standing.verdict.owner {
                 Some(kehu_core::model::Party::Staff(s)) => managed(s),
                 Some(kehu_core::model::Party::Team(t)) => c.user.team.as_ref() == Some(t),
-                // An agency's customer: only where the agency's agents are the manager's own.
-                Some(kehu_core::model::Party::Agency(a)) => dir
-                    .staff
-                    .iter()
-                    .any(|s| s.agency.as_deref() == Some(a.as_str()) && managed(&s.id)),
+                // An agency's customer, the pool's, the company's: no department's own people
+                // hold it, and the site's managers settle channel disputes (CS-DISPUTE).
                 _ => true,
             };
             if !holder_ok {
@@ -1487,7 +1487,9 @@ async fn authorize_act(
                         .filter(|e| e.verdict.outcome == kehu_core::verdict::Outcome::Pending);
                     for e in waiting {
                         if let Some(x) = actor_of(&e.act) {
-                            if x.0 != c.user.login && !managed(x) {
+                            // Agents are no department's people: a channel dispute is the site's.
+                            let agent = dir.get(x).is_some_and(|s| s.role == Role::Agent);
+                            if !agent && x.0 != c.user.login && !managed(x) {
                                 return Err(beyond(format!("{x} 不是你部门的人员")));
                             }
                         }

@@ -21,10 +21,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/projects/{project}/export.csv", get(export))
 }
 
-fn managerial(r: Role) -> bool {
-    matches!(r, Role::Admin | Role::Vp | Role::Manager)
-}
-
 /// The staff a department manager answers for: themselves and the people they manage
 /// (`access::manages`, their own team). `None` for the VP and the admin, whose lists are the
 /// company's.
@@ -148,7 +144,7 @@ pub(crate) async fn disputes_of(
     q: &DisputeQuery,
 ) -> Result<Value, ApiError> {
     let project = project.to_string();
-    if !managerial(c.user.role) {
+    if !c.user.role.is_manager() {
         return Err(ApiError::Forbidden(
             "只有经理处理争议 (managers only)".into(),
         ));
@@ -218,7 +214,7 @@ pub(crate) async fn violations_of(
     let project = project.to_string();
     let (_, dir) = project_context(st, &project).await?;
     // Stored as the party's display form (a login, an agency's name).
-    let (cond, mut params) = if !managerial(c.user.role) {
+    let (cond, mut params) = if !c.user.role.is_manager() {
         let me = dir.party_of(&StaffId(c.user.login.clone()));
         (
             "project = $1 AND party = $2".to_string(),
@@ -314,12 +310,7 @@ async fn export(
             Val::Text(t) => t.clone(),
             Val::Null => String::new(),
         };
-        // Quote what a spreadsheet could read as a formula or a separator.
-        if t.contains([',', '"', '\n']) || t.starts_with(['=', '+', '-', '@']) {
-            format!("\"{}\"", t.replace('"', "\"\""))
-        } else {
-            t
-        }
+        crate::csv::cell(&t)
     };
     for r in &rows {
         let cells: Vec<String> = r.iter().map(field).collect();

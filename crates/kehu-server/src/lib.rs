@@ -12,6 +12,7 @@ pub mod api;
 pub mod archive;
 pub mod auth;
 pub mod board;
+pub mod csv;
 pub mod error;
 pub mod limits;
 pub mod openapi;

@@ -1922,10 +1922,12 @@ async fn scope_matrix(backend: &str) {
             json!({ "act": "resolve", "customer": { "phone": "13900000003" }, "owner": "sa1" }),
             403,
         ),
+        // An agency's customer is no department's: the site's managers settle channel disputes
+        // (here nothing is open, so the engine rejects it).
         (
             "ma",
             json!({ "act": "resolve", "customer": { "phone": "13900000004" }, "owner": "sa1" }),
-            403,
+            200,
         ),
         (
             "ma",

@@ -17,7 +17,7 @@ use kehu_core::phone::Phone;
 use kehu_core::policy::Rulebook;
 use kehu_core::state::{Effect, Event, ProjectState, View};
 use kehu_core::time::Instant;
-use kehu_core::verdict::Outcome as Verdict;
+use kehu_core::verdict;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -51,7 +51,7 @@ pub(crate) fn decode(keys: &Keys, row: &SealedRow) -> Result<Event, StoreError> 
 /// The index keys a record gets from an event: its phone's keys, and `h`-prefixed keys of a
 /// household member's phone. None for an invalid act.
 pub(crate) fn keys_of(e: &Event) -> Vec<String> {
-    if e.verdict.outcome == Verdict::Invalid {
+    if e.verdict.outcome == verdict::Outcome::Invalid {
         return Vec::new();
     }
     act_keys(&e.act)
@@ -631,7 +631,7 @@ impl Cache {
             key_id,
             sealed,
         ));
-        let keys = if event.verdict.outcome == Verdict::Invalid {
+        let keys = if event.verdict.outcome == verdict::Outcome::Invalid {
             Vec::new()
         } else {
             prepared.event_keys.clone()

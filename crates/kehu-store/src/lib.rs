@@ -67,6 +67,8 @@ pub enum StoreError {
     Batch(String),
     #[error("the store's writer has stopped")]
     Stopped,
+    #[error("schema version {version} ({name}) was applied from different SQL than this build holds: the migration was edited after it shipped, or the database comes from another build")]
+    MigrationChanged { version: i64, name: String },
 }
 
 /// The result of one act: its verdict and the ledger sequence number (none for a read).

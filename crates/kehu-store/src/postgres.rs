@@ -653,7 +653,9 @@ async fn version(tx: &mut Transaction<'static, Postgres>) -> Result<i64, StoreEr
         "CREATE TABLE IF NOT EXISTS kehu_schema (
             version    BIGINT PRIMARY KEY,
             name       TEXT   NOT NULL,
-            applied_ms BIGINT NOT NULL)",
+            applied_ms BIGINT NOT NULL,
+            checksum   TEXT);
+         ALTER TABLE kehu_schema ADD COLUMN IF NOT EXISTS checksum TEXT",
     )
     .execute(&mut **tx)
     .await?;
@@ -682,12 +684,39 @@ async fn record(
     version: i64,
     name: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO kehu_schema (version, name, applied_ms) VALUES ($1, $2, $3)")
-        .bind(version)
-        .bind(name)
-        .bind(jiff::Timestamp::now().as_millisecond())
-        .execute(&mut **tx)
-        .await?;
+    let sum = MIGRATIONS
+        .iter()
+        .find(|m| m.version == version)
+        .map(|m| m.checksum(true));
+    sqlx::query(
+        "INSERT INTO kehu_schema (version, name, applied_ms, checksum) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(version)
+    .bind(name)
+    .bind(jiff::Timestamp::now().as_millisecond())
+    .bind(sum)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The applied versions' checksums against this build's (filling in those recorded before
+/// checksums existed).
+async fn check_checksums(pool: &PgPool) -> Result<(), StoreError> {
+    let mut tx = begin(pool).await?;
+    version(&mut tx).await?;
+    let rows: Vec<(i64, Option<String>)> =
+        sqlx::query_as("SELECT version, checksum FROM kehu_schema ORDER BY version")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (v, sum) in crate::schema::check_recorded(&rows, true)? {
+        sqlx::query("UPDATE kehu_schema SET checksum = $1 WHERE version = $2")
+            .bind(sum)
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -699,6 +728,7 @@ pub(crate) async fn migrate(
     target: Option<i64>,
 ) -> Result<Vec<i64>, StoreError> {
     let mut applied = Vec::new();
+    check_checksums(pool).await?;
     for m in MIGRATIONS {
         if target.is_some_and(|t| m.version > t) {
             break;

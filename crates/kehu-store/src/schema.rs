@@ -28,6 +28,47 @@ pub(crate) struct Migration {
     pub step: Step,
 }
 
+impl Migration {
+    /// The SHA-256 of this version's SQL for one backend (both parts), recorded when it is
+    /// applied and compared at every start: an embedded migration edited after it shipped is
+    /// found, not silently skipped.
+    pub(crate) fn checksum(&self, postgres: bool) -> String {
+        use sha2::{Digest, Sha256};
+        let (a, b) = if postgres { self.postgres } else { self.sqlite };
+        let mut h = Sha256::new();
+        h.update(a.as_bytes());
+        h.update([0u8]);
+        h.update(b.as_bytes());
+        h.finalize().iter().map(|x| format!("{x:02x}")).collect()
+    }
+}
+
+/// Compares the recorded checksums (version, name, checksum or none) with this build's; a row
+/// recorded before checksums existed is returned to be filled in.
+pub(crate) fn check_recorded(
+    rows: &[(i64, Option<String>)],
+    postgres: bool,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut fill = Vec::new();
+    for (version, sum) in rows {
+        let Some(m) = MIGRATIONS.iter().find(|m| m.version == *version) else {
+            continue;
+        };
+        let ours = m.checksum(postgres);
+        match sum {
+            Some(s) if *s != ours => {
+                return Err(StoreError::MigrationChanged {
+                    version: *version,
+                    name: m.name.to_string(),
+                })
+            }
+            Some(_) => {}
+            None => fill.push((*version, ours)),
+        }
+    }
+    Ok(fill)
+}
+
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,

@@ -889,8 +889,17 @@ fn version(c: &Connection) -> Result<i64, StoreError> {
         "CREATE TABLE IF NOT EXISTS kehu_schema (
             version    INTEGER PRIMARY KEY,
             name       TEXT    NOT NULL,
-            applied_ms INTEGER NOT NULL)",
+            applied_ms INTEGER NOT NULL,
+            checksum   TEXT)",
     )?;
+    let has_sum: i64 = c.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('kehu_schema') WHERE name = 'checksum'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_sum == 0 {
+        c.execute_batch("ALTER TABLE kehu_schema ADD COLUMN checksum TEXT")?;
+    }
     let v: i64 = c.query_row(
         "SELECT COALESCE(MAX(version), 0) FROM kehu_schema",
         [],
@@ -911,10 +920,32 @@ fn version(c: &Connection) -> Result<i64, StoreError> {
 }
 
 fn record(c: &Connection, version: i64, name: &str) -> Result<(), StoreError> {
+    let sum = MIGRATIONS
+        .iter()
+        .find(|m| m.version == version)
+        .map(|m| m.checksum(false));
     c.execute(
-        "INSERT INTO kehu_schema (version, name, applied_ms) VALUES (?1, ?2, ?3)",
-        params![version, name, jiff::Timestamp::now().as_millisecond()],
+        "INSERT INTO kehu_schema (version, name, applied_ms, checksum) VALUES (?1, ?2, ?3, ?4)",
+        params![version, name, jiff::Timestamp::now().as_millisecond(), sum],
     )?;
+    Ok(())
+}
+
+/// The applied versions' checksums against this build's (filling in those recorded before
+/// checksums existed).
+fn check_checksums(c: &Connection) -> Result<(), StoreError> {
+    version(c)?;
+    let rows: Vec<(i64, Option<String>)> = {
+        let mut st = c.prepare("SELECT version, checksum FROM kehu_schema ORDER BY version")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (v, sum) in crate::schema::check_recorded(&rows, false)? {
+        c.execute(
+            "UPDATE kehu_schema SET checksum = ?1 WHERE version = ?2",
+            params![sum, v],
+        )?;
+    }
     Ok(())
 }
 
@@ -927,6 +958,7 @@ pub(crate) fn migrate(
 ) -> Result<Vec<i64>, StoreError> {
     let mut applied = Vec::new();
     let mut sealed_existing = false;
+    check_checksums(c)?;
     for m in MIGRATIONS {
         if target.is_some_and(|t| m.version > t) {
             break;

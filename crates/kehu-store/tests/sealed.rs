@@ -441,3 +441,71 @@ fn a_v1_postgres_database_with_data_is_migrated() {
         assert_eq!(plain, 0);
     });
 }
+
+/// An applied migration whose recorded checksum differs from this build's SQL (an embedded
+/// migration edited after it shipped) stops the open, on both backends; a database recorded
+/// before checksums existed gets them filled in and opens.
+#[test]
+fn an_edited_migration_is_found_on_both_backends() {
+    let dir = temp_dir("checksum");
+    let url = format!("sqlite:{}", dir.join("k.db").display());
+    let keys = Keys::generate();
+    rt().block_on(async {
+        let store = Store::open(&url, keys.clone()).await.unwrap();
+        store
+            .exec("UPDATE kehu_schema SET checksum = NULL", vec![])
+            .await
+            .unwrap();
+        drop(store);
+        let store = Store::open(&url, keys.clone()).await.unwrap();
+        let filled = store
+            .query(
+                "SELECT COUNT(*) FROM kehu_schema WHERE checksum IS NOT NULL",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            kehu_store::scalar(&filled).and_then(kehu_store::Val::int),
+            Some(kehu_store::SCHEMA_VERSION)
+        );
+        store
+            .exec(
+                "UPDATE kehu_schema SET checksum = 'edited' WHERE version = 3",
+                vec![],
+            )
+            .await
+            .unwrap();
+        drop(store);
+        let e = Store::open(&url, keys.clone()).await.err().unwrap();
+        assert!(
+            matches!(e, StoreError::MigrationChanged { version: 3, .. }),
+            "{e}"
+        );
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let Some(pg) = PgSchema::new("checksum") else {
+        return;
+    };
+    rt().block_on(async {
+        let store = Store::open_postgres_schema(&pg.url, &pg.name, keys.clone())
+            .await
+            .unwrap();
+        store
+            .exec(
+                "UPDATE kehu_schema SET checksum = 'edited' WHERE version = 5",
+                vec![],
+            )
+            .await
+            .unwrap();
+        drop(store);
+        let e = Store::open_postgres_schema(&pg.url, &pg.name, keys)
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, StoreError::MigrationChanged { version: 5, .. }),
+            "{e}"
+        );
+    });
+}

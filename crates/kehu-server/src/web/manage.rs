@@ -3,7 +3,7 @@
 //! customers (DIST-RANDOM, with its seed shown), staff and projects with their rulebooks, and the
 //! audit log (SEC-AUDIT).
 
-use super::{context, explain, managerial, Flash, Form, Viewer};
+use super::{context, explain, Flash, Form, Viewer};
 use crate::api::Page;
 use crate::board::DisputeQuery;
 use crate::error::ApiError;
@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn managers_only(v: &Viewer) -> Result<(), ApiError> {
-    if managerial(v.role()) {
+    if v.role().is_manager() {
         Ok(())
     } else {
         Err(ApiError::Forbidden(

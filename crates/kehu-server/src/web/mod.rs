@@ -259,7 +259,7 @@ fn nav(role: Role, project: Option<&str>, current: &str) -> Vec<Value> {
                 items.push((format!("/p/{p}/sales"), "nav.sales"));
             }
         }
-        if managerial(role) {
+        if role.is_manager() {
             items.push((format!("/p/{p}/manage"), "nav.manage"));
             items.push((format!("/p/{p}/staff"), "nav.staff"));
         }
@@ -276,16 +276,12 @@ fn nav(role: Role, project: Option<&str>, current: &str) -> Vec<Value> {
         .collect()
 }
 
-pub(crate) fn managerial(r: Role) -> bool {
-    matches!(r, Role::Admin | Role::Vp | Role::Manager)
-}
-
 /// The page a role starts from in a project.
 fn start_page(role: Role, project: &str) -> String {
     match role {
         Role::Agent => format!("/p/{project}/agent"),
         Role::FrontDesk => format!("/p/{project}/desk"),
-        r if managerial(r) => format!("/p/{project}/manage"),
+        r if r.is_manager() => format!("/p/{project}/manage"),
         _ => format!("/p/{project}/sales"),
     }
 }

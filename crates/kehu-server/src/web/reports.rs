@@ -431,14 +431,6 @@ async fn show(
     )
 }
 
-fn csv_cell(t: &str) -> String {
-    if t.contains([',', '"', '\n']) || t.starts_with(['=', '+', '-', '@']) {
-        format!("\"{}\"", t.replace('"', "\"\""))
-    } else {
-        t.to_string()
-    }
-}
-
 /// The report tables as one CSV file (UTF-8 with a byte-order mark, so that Excel reads the
 /// Chinese right), a blank line between tables.
 async fn csv(
@@ -468,12 +460,12 @@ async fn csv(
     }
     let mut out = String::from("\u{feff}");
     for r in &reports {
-        out.push_str(&csv_cell(&r.title));
+        out.push_str(&crate::csv::cell(&r.title));
         out.push('\n');
         let line = |cells: &[String]| {
             cells
                 .iter()
-                .map(|c| csv_cell(c))
+                .map(|c| crate::csv::cell(c))
                 .collect::<Vec<_>>()
                 .join(",")
         };
