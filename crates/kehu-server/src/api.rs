@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health))
+        .route("/metrics", get(crate::metrics::metrics))
         .route(
             "/api/v1/openapi.json",
             get(|| async { Json(crate::openapi::document()) }),
@@ -134,11 +135,19 @@ async fn health(State(st): State<AppState>) -> Response {
             vec![Val::from(now_ms().to_string())],
         )
         .await;
-    match probe {
-        Ok(_) => "ok".into_response(),
-        Err(e) => (
+    if let Err(e) = probe {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("unavailable: the database refuses writes ({e})"),
+        )
+            .into_response();
+    }
+    // The acts go through the ledger's writer: it must be taking work.
+    match st.store.writer_alive().await {
+        Ok(()) => "ok".into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable: the ledger's writer does not answer ({e})"),
         )
             .into_response(),
     }
@@ -1606,6 +1615,7 @@ pub(crate) async fn run_act(
         .store
         .execute_audited(&rulebook, &dir, &cmd, now, entry)
         .await?;
+    st.metrics.act(&name, out.verdict.outcome.name());
     Ok(shown(
         &out.verdict,
         &c.user,

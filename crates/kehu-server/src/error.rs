@@ -65,6 +65,9 @@ impl ApiError {
 impl From<kehu_store::StoreError> for ApiError {
     fn from(e: kehu_store::StoreError) -> ApiError {
         match e {
+            kehu_store::StoreError::Engine(e @ kehu_core::engine::EngineError::Failed(_)) => {
+                ApiError::Internal(e.to_string())
+            }
             kehu_store::StoreError::Engine(e) => ApiError::invalid("act", e.to_string()),
             e => ApiError::Internal(e.to_string()),
         }

@@ -15,6 +15,7 @@ pub mod board;
 pub mod csv;
 pub mod error;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod web;
 
@@ -42,6 +43,8 @@ pub struct Inner {
     pub secure_cookies: bool,
     /// Write one JSON line a request to standard error (see [`log_request`]).
     pub request_log: std::sync::atomic::AtomicBool,
+    /// Counters for `/metrics`.
+    pub metrics: metrics::Metrics,
     directory: RwLock<Option<Arc<Directory>>>,
     rulebooks: RwLock<HashMap<String, Arc<Rulebook>>>,
 }
@@ -60,6 +63,7 @@ impl AppState {
             lookups: limits::Lookups::default(),
             secure_cookies,
             request_log: std::sync::atomic::AtomicBool::new(false),
+            metrics: metrics::Metrics::default(),
             directory: RwLock::new(None),
             rulebooks: RwLock::new(HashMap::new()),
         }))
@@ -143,20 +147,34 @@ async fn log_request(
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if !st.request_log.load(std::sync::atomic::Ordering::Relaxed) {
-        return next.run(req).await;
-    }
     let started = std::time::Instant::now();
     let method = req.method().to_string();
+    // The route's template (no login, no number), or "unmatched".
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    if !st.request_log.load(std::sync::atomic::Ordering::Relaxed) {
+        let res = next.run(req).await;
+        let secs = started.elapsed().as_secs_f64();
+        st.metrics
+            .request(&method, &route, res.status().as_u16(), secs);
+        return res;
+    }
     let path = req.uri().path().to_string();
     let account = LoggedAccount::default();
     req.extensions_mut().insert(account.clone());
     let res = next.run(req).await;
+    let secs = started.elapsed().as_secs_f64();
+    st.metrics
+        .request(&method, &route, res.status().as_u16(), secs);
     let who = account.0.lock().ok().and_then(|a| a.clone());
     let line = serde_json::json!({
         "at": jiff::Timestamp::now().to_string(),
         "method": method,
         "path": path,
+        "route": route,
         "status": res.status().as_u16(),
         "ms": started.elapsed().as_secs_f64() * 1000.0,
         "account": who,
@@ -197,16 +215,38 @@ pub async fn setup_token(store: &Store) -> Result<Option<String>, kehu_store::St
     Ok(Some(token))
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// How long the requests in flight get to finish once a shutdown begins.
+pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight, for at most [`DRAIN`]
+/// (a client that never reads its answer does not hold the stop forever). An act the writer has
+/// taken is committed or not as one transaction either way.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let (began, draining) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = began.send(());
+    });
+    let deadline = async move {
+        if draining.await.is_ok() {
+            tokio::time::sleep(DRAIN).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        r = server => r,
+        () = deadline => {
+            eprintln!("kehu serve: requests still open after {} s: stopping anyway", DRAIN.as_secs());
+            Ok(())
+        }
+    }
 }

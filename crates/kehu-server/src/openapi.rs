@@ -138,6 +138,14 @@ pub const OPS: &[Op] = &[
         public: true,
     },
     Op {
+        method: "get",
+        path: "/metrics",
+        summary: "Operations figures in the Prometheus text format (admin and VP)",
+        body: None,
+        query: &[],
+        public: false,
+    },
+    Op {
         method: "post",
         path: "/api/v1/setup",
         summary: "Create the first admin with the one-time setup token",
@@ -359,6 +367,10 @@ pub fn document() -> Value {
         });
         if op.path == "/healthz" {
             o["responses"]["200"] = json!({ "description": "ok", "content": { "text/plain": {} } });
+        }
+        if op.path == "/metrics" {
+            o["responses"]["200"] =
+                json!({ "description": "the figures", "content": { "text/plain": {} } });
         }
         if let Some(body) = op.body {
             o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body() } } });

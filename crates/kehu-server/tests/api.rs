@@ -1084,6 +1084,11 @@ async fn every_role_every_endpoint(backend: &str) {
             let (url, body, want): (String, Value, u16) = match (method.as_str(), path) {
                 ("POST", "/api/v1/setup") | ("POST", "/api/v1/session") => continue,
                 ("GET", "/healthz") => (path.into(), Value::Null, 200),
+                ("GET", "/metrics") => (
+                    path.into(),
+                    Value::Null,
+                    ok(access::may_read_audit(role), 200),
+                ),
                 ("DELETE", "/api/v1/session") => (path.into(), Value::Null, 204),
                 ("POST", "/api/v1/session/everywhere") => (path.into(), Value::Null, 200),
                 ("GET", "/api/v1/me") => (path.into(), Value::Null, 200),
@@ -2162,6 +2167,25 @@ async fn silence_and_health(backend: &str) {
     )
     .await;
     assert_eq!(v["verdict"]["owner"]["name"], "acme", "{v}");
+
+    // The operator's figures: Prometheus text, route templates and act outcomes, no personal data.
+    let (st, head, text) = http(s.addr, "GET", "/metrics", &vp, None).await;
+    assert_eq!(st, 200, "{text}");
+    assert!(head.contains("text/plain; version=0.0.4"), "{head}");
+    for want in [
+        "# TYPE kehu_http_requests_total counter",
+        "kehu_http_requests_total{method=\"POST\",route=\"/api/v1/projects/{project}/acts\",status=\"200\"}",
+        "kehu_acts_total{act=\"register\",outcome=\"accepted\"}",
+        "kehu_acts_total{act=\"register\",outcome=\"rejected\"}",
+        "# TYPE kehu_writer_queue_depth gauge",
+        "kehu_writer_batches_total",
+    ] {
+        assert!(text.contains(want), "{want} missing from\n{text}");
+    }
+    for secret in ["138****8000", "王先生", "acme", "zeta"] {
+        assert!(!text.contains(secret), "{secret} in the metrics:\n{text}");
+    }
+    assert_eq!(http(s.addr, "GET", "/metrics", &ac1, None).await.0, 403);
 
     let (st, _, body) = http(s.addr, "GET", "/healthz", &Auth::None, None).await;
     assert_eq!((st, body.as_str()), (200, "ok"));

@@ -21,6 +21,32 @@ use kehu_core::verdict;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+/// Decides one command; a panic inside the engine (a defect) becomes that act's error instead of
+/// ending the writer, so the next act is decided as usual. The engine is pure: nothing it touched
+/// outlives the call.
+pub(crate) fn decide_guarded(
+    ctx: &Context,
+    cmd: &Command,
+    now: Instant,
+) -> Result<Decision, StoreError> {
+    guarded(|| engine::decide(ctx, cmd, now))
+}
+
+/// Runs one decision, a panic in it turned into [`engine::EngineError::Failed`].
+fn guarded<T>(f: impl FnOnce() -> Result<T, engine::EngineError>) -> Result<T, StoreError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => Ok(r?),
+        Err(p) => {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            Err(StoreError::Engine(engine::EngineError::Failed(what)))
+        }
+    }
+}
+
 /// One act to decide: the project's rulebook and directory, the command, and the clock.
 #[derive(Clone)]
 pub struct Item {
@@ -586,7 +612,7 @@ impl Cache {
                 ctx.held_by.push(self.view(&[CustomerId(id)]));
             }
         }
-        Ok(engine::decide(&ctx, cmd, item.now)?)
+        decide_guarded(&ctx, cmd, item.now)
     }
 
     /// Records a decided command as the batch's next event (nothing for a read).
@@ -883,4 +909,22 @@ pub(crate) async fn run_read<R: Read>(
         verdict: d.verdict,
         seq: None,
     })
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_decision_is_that_acts_error() {
+        let r: Result<(), StoreError> = guarded(|| panic!("index out of bounds"));
+        match r {
+            Err(StoreError::Engine(engine::EngineError::Failed(m))) => {
+                assert!(m.contains("index out of bounds"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The next decision on the same thread runs as usual.
+        assert!(matches!(guarded(|| Ok(7)), Ok(7)));
+    }
 }

@@ -96,6 +96,48 @@ enum Backend {
 type Results = Result<Vec<Result<Outcome, StoreError>>, StoreError>;
 
 /// Acts waiting for the writer, with where to send their results.
+/// The writer's figures since the process started, for `/metrics` (process-wide: every store
+/// of the process adds to them).
+pub mod stats {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+    pub(crate) static ENQUEUED: AtomicU64 = AtomicU64::new(0);
+    pub(crate) static ANSWERED: AtomicU64 = AtomicU64::new(0);
+    pub(crate) static BATCHES: AtomicU64 = AtomicU64::new(0);
+    pub(crate) static BATCH_NS: AtomicU64 = AtomicU64::new(0);
+    pub(crate) static SYNCS: AtomicU64 = AtomicU64::new(0);
+    pub(crate) static SYNC_NS: AtomicU64 = AtomicU64::new(0);
+
+    /// A reading of the writer's figures.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct Snapshot {
+        /// Jobs handed to the writer and not yet answered.
+        pub queue_depth: u64,
+        /// Batches decided and committed, and the seconds they took (without the disk flush).
+        pub batches: u64,
+        pub batch_seconds: f64,
+        /// Disk flushes of the log (SQLite WAL, PostgreSQL WAL) and the seconds they took.
+        pub syncs: u64,
+        pub sync_seconds: f64,
+    }
+
+    pub fn snapshot() -> Snapshot {
+        let (e, a) = (ENQUEUED.load(Relaxed), ANSWERED.load(Relaxed));
+        Snapshot {
+            queue_depth: e.saturating_sub(a),
+            batches: BATCHES.load(Relaxed),
+            batch_seconds: BATCH_NS.load(Relaxed) as f64 / 1e9,
+            syncs: SYNCS.load(Relaxed),
+            sync_seconds: SYNC_NS.load(Relaxed) as f64 / 1e9,
+        }
+    }
+
+    pub(crate) fn timed(count: &AtomicU64, ns: &AtomicU64, since: std::time::Instant) {
+        count.fetch_add(1, Relaxed);
+        ns.fetch_add(since.elapsed().as_nanos() as u64, Relaxed);
+    }
+}
+
 struct Job {
     items: Vec<batch::Queued>,
     /// Audit entries to append in the same transaction; `Some(i)`: about item `i` of this job,
@@ -390,6 +432,12 @@ impl Store {
         self.enqueue(items)?.wait().await
     }
 
+    /// Whether the writer takes and commits work: an empty batch through it (what `/healthz`
+    /// asks, so that a stopped writer is not reported healthy).
+    pub async fn writer_alive(&self) -> Result<(), StoreError> {
+        self.submit(Vec::new()).await.map(|_| ())
+    }
+
     /// Hands `items` to the writer now, in order after everything enqueued before; the outcomes
     /// come from [`Pending::wait`] once committed. Several batches may be in flight.
     pub fn enqueue(&self, items: Vec<Item>) -> Result<Pending, StoreError> {
@@ -416,6 +464,7 @@ impl Store {
                 reply,
             })
             .map_err(|_| StoreError::Stopped)?;
+        stats::ENQUEUED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Pending(rx))
     }
 
@@ -793,6 +842,7 @@ fn gather(
 
 /// Answers each job with its share of the batch's outcomes (or the batch's error).
 fn answer(jobs: Vec<Job>, lens: Vec<usize>, result: Results) {
+    stats::ANSWERED.fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
     match result {
         Ok(outcomes) => {
             let mut it = outcomes.into_iter();
@@ -842,10 +892,12 @@ fn sqlite_writer(db: sqlite::Db, keys: Arc<Keys>, mut rx: mpsc::UnboundedReceive
     }
     while let Some(first) = rx.blocking_recv() {
         let (jobs, lens, items, audits) = gather(first, &mut rx);
+        let started = std::time::Instant::now();
         let result = db.with_batch_writer(|c, memo| {
             let tx = sqlite::SqliteTx::begin_batch(c, db.index(), memo)?;
             ready(batch::run_batch(tx, keys.clone(), &items, &audits))?
         });
+        stats::timed(&stats::BATCHES, &stats::BATCH_NS, started);
         match (result, &syncer) {
             (Ok(outcomes), Some(s)) => {
                 if let Err(std::sync::mpsc::SendError((jobs, lens, _))) =
@@ -925,10 +977,12 @@ fn wal_syncer(mut wal: sqlite::WalSync, committed: std::sync::mpsc::Receiver<Com
         } else {
             last_batch = Some(std::time::Instant::now());
             // The WAL's path is looked up again only after a pause (see `WalSync::flush_again`).
+            let started = std::time::Instant::now();
             let synced = match resting {
                 true => wal.sync(),
                 false => wal.flush_again(),
             };
+            stats::timed(&stats::SYNCS, &stats::SYNC_NS, started);
             answer_synced(done, synced.map_err(|e| e.to_string()));
         }
     }
@@ -981,10 +1035,12 @@ async fn pg_writer(pg: postgres::Pg, keys: Arc<Keys>, mut rx: mpsc::UnboundedRec
                 .unwrap_or_else(|e| Err(StoreError::Batch(format!("starting a batch: {e}")))),
             None => postgres::begin_batch(&pg).await,
         };
+        let started = std::time::Instant::now();
         let written = match tx {
             Ok(tx) => batch::write_batch(tx, keys.clone(), &items, &audits).await,
             Err(e) => Err(e),
         };
+        stats::timed(&stats::BATCHES, &stats::BATCH_NS, started);
         match written {
             Ok((tx, outcomes)) => {
                 if !rx.is_empty() {
@@ -1029,7 +1085,9 @@ async fn pg_syncer(pool: PgPool, mut committed: mpsc::UnboundedReceiver<Committe
         while let Ok(more) = committed.try_recv() {
             done.push(more);
         }
+        let started = std::time::Instant::now();
         let flushed = postgres::flush_wal(&pool).await.map_err(|e| e.to_string());
+        stats::timed(&stats::SYNCS, &stats::SYNC_NS, started);
         answer_synced(done, flushed);
     }
 }

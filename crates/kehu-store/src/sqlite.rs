@@ -264,16 +264,34 @@ pub(crate) fn checkpointer(db: Db, stop: Arc<std::sync::atomic::AtomicBool>) {
     let spawned = std::thread::Builder::new()
         .name("kehu-checkpoint".into())
         .spawn(move || {
+            // A failing checkpoint is told once until it succeeds again (not four times a
+            // second): the WAL then grows until the writer's own autocheckpoint runs.
+            let mut failing = false;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(250));
-                let _ = db.with_conn(|c| {
+                let r = db.with_conn(|c| {
                     c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
                     Ok(())
                 });
+                match r {
+                    Err(e) if !failing => {
+                        failing = true;
+                        eprintln!("kehu: the WAL checkpoint fails: {e}");
+                    }
+                    Ok(()) if failing => {
+                        failing = false;
+                        eprintln!("kehu: the WAL checkpoint works again");
+                    }
+                    _ => {}
+                }
             }
         });
     // Without the thread, the writer's own autocheckpoint (the cap above) still runs.
-    drop(spawned);
+    if let Err(e) = spawned {
+        eprintln!(
+            "kehu: no checkpoint thread ({e}); the writer's autocheckpoint keeps the WAL in bounds"
+        );
+    }
 }
 
 /// What the writer's last committed batch left: SQLite's data version after it, and the ledger's

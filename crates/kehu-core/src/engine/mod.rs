@@ -62,6 +62,10 @@ pub enum EngineError {
     MissingContext,
     #[error("unknown staff handle {0:?}")]
     UnknownStaff(String),
+    /// The decision itself failed (a defect in the engine): the act is refused and recorded
+    /// nowhere; the acts around it are decided as usual.
+    #[error("the rule engine failed on this act and recorded nothing: {0}")]
+    Failed(String),
 }
 
 /// Decides one command at `now`.
