@@ -136,6 +136,12 @@ pub enum PolicyError {
         detail: String,
         accepted: String,
     },
+    #[error("policy key {key:?} belongs to another rulebook (it governs {governs}); {preset} does not read it")]
+    NotForPreset {
+        key: String,
+        preset: &'static str,
+        governs: String,
+    },
     #[error("policy file: {0}")]
     Syntax(String),
 }
@@ -417,6 +423,16 @@ impl Rulebook {
     ) -> Result<Rulebook, PolicyError> {
         let mut rb = Rulebook::preset(preset);
         for (k, v) in overrides {
+            // A key of another rulebook would be silently ignored here: refused instead.
+            if let Some(info) = PARAMS.iter().find(|i| i.key == k.as_str()) {
+                if !info.presets.is_empty() && !info.presets.contains(&preset) {
+                    return Err(PolicyError::NotForPreset {
+                        key: k.clone(),
+                        preset: preset.name(),
+                        governs: info.governs.join(", "),
+                    });
+                }
+            }
             rb.params.set(k, v)?;
         }
         Ok(rb)
@@ -555,6 +571,15 @@ fn parse_dates(key: &str, v: &toml::Value) -> Result<Vec<Date>, PolicyError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_key_of_another_rulebook_is_refused() {
+        let mut o = std::collections::BTreeMap::new();
+        o.insert("strict_days".to_string(), toml::Value::Integer(20));
+        let e = super::Rulebook::with_overrides(super::Preset::SiteRotation, &o).unwrap_err();
+        assert!(e.to_string().contains("another rulebook"), "{e}");
+        super::Rulebook::with_overrides(super::Preset::TeamRegistration, &o).unwrap();
+    }
+
     use super::*;
 
     #[test]
