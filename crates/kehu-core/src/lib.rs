@@ -11,6 +11,7 @@ pub mod model;
 pub mod name;
 pub mod phone;
 pub mod policy;
+pub(crate) mod rulebooks;
 pub mod rules;
 pub mod rules_zh;
 pub mod scenario;

@@ -52,6 +52,11 @@ impl Preset {
         "sales-filing",
     ];
 
+    /// The rule IDs of RULES.md §3 this rulebook decides (its family's file).
+    pub fn rules(self) -> &'static [&'static str] {
+        crate::rulebooks::family(self).rules()
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Preset::SiteRotation => "site-rotation",
@@ -77,21 +82,6 @@ impl Preset {
             Preset::ChannelLaunch => "开盘前后报备",
             Preset::B2bProtection => "B2B拜访保护",
             Preset::DirectSales => "直销客户备案",
-        }
-    }
-
-    /// The rule-ID prefix of the preset's own rules.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Preset::SiteRotation => "SR-",
-            Preset::SiteFirstReception => "FR-",
-            Preset::TeamRegistration => "TR-",
-            Preset::StoreRegistration => "ST-",
-            Preset::ChannelSms => "CS-",
-            Preset::ChannelDistribution => "CD-",
-            Preset::ChannelLaunch => "CL-",
-            Preset::B2bProtection => "BP-",
-            Preset::DirectSales => "DS-",
         }
     }
 

@@ -434,7 +434,7 @@ fn print_policy(rb: &Rulebook) {
     println!("rules of this rulebook:");
     for r in CATALOGUE
         .iter()
-        .filter(|r| r.id.starts_with(rb.preset.prefix()))
+        .filter(|r| rb.preset.rules().contains(&r.id))
     {
         println!("  {:<14} {}", r.id, r.summary());
     }

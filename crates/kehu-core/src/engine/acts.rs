@@ -8,7 +8,7 @@ use crate::model::{
 use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, Period, ProjectState, View};
-use crate::time::{date_of, Instant};
+use crate::time::date_of;
 use crate::verdict::{Outcome, Verdict, Violation};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -25,11 +25,11 @@ pub(crate) struct VisitArgs {
 }
 
 /// SR-SIGNED: the customer signed a deal and stays with its holder.
-fn is_signed(st: &super::Standing) -> bool {
+pub(crate) fn is_signed(st: &super::Standing) -> bool {
     st.protected && st.rule == rules::SR_SIGNED
 }
 
-fn holder(p: &Party, rule: RuleId) -> Effect {
+pub(crate) fn holder(p: &Party, rule: RuleId) -> Effect {
     Effect::Holder {
         party: p.clone(),
         rule: rule.0.to_string(),
@@ -39,20 +39,20 @@ fn holder(p: &Party, rule: RuleId) -> Effect {
 impl Ctx<'_> {
     // ----- helpers -----------------------------------------------------------------------------
 
-    fn presence(&self, s: &StaffId) -> Presence {
+    pub(crate) fn presence(&self, s: &StaffId) -> Presence {
         self.project.presence(s)
     }
 
-    fn present(&self, s: &StaffId) -> bool {
+    pub(crate) fn present(&self, s: &StaffId) -> bool {
         self.presence(s).is_present()
     }
 
-    fn order(&self) -> Vec<StaffId> {
+    pub(crate) fn order(&self) -> Vec<StaffId> {
         self.dir.rotation()
     }
 
     /// Consumes a rotation turn (ROT-*).
-    fn rotate(&self) -> Option<Pick> {
+    pub(crate) fn rotate(&self) -> Option<Pick> {
         rotation::pick(
             &self.project.board,
             &self.order(),
@@ -62,7 +62,7 @@ impl Ctx<'_> {
     }
 
     /// Who would receive a walk-in now, consuming nothing (SR-ABSENT's C).
-    fn peek(&self) -> Option<StaffId> {
+    pub(crate) fn peek(&self) -> Option<StaffId> {
         rotation::would_receive(
             &self.project.board,
             &self.order(),
@@ -71,35 +71,40 @@ impl Ctx<'_> {
         )
     }
 
-    fn project_with(&self, f: impl FnOnce(&mut ProjectState)) -> Effect {
+    pub(crate) fn project_with(&self, f: impl FnOnce(&mut ProjectState)) -> Effect {
         let mut p = self.project.clone();
         f(&mut p);
         Effect::Project(p)
     }
 
-    fn board_effect(&self, pick: &Pick) -> Effect {
+    pub(crate) fn board_effect(&self, pick: &Pick) -> Effect {
         self.project_with(|p| p.board = pick.board.clone())
     }
 
-    fn role(&self, s: &StaffId) -> Option<Role> {
+    pub(crate) fn role(&self, s: &StaffId) -> Option<Role> {
         self.dir.get(s).map(|x| x.role)
     }
 
     /// Whether receptions of new customers are claims in this rulebook (visitor register).
-    fn reception_claims(&self) -> bool {
+    pub(crate) fn reception_claims(&self) -> bool {
         self.preset.reception_claims() || self.preset == Preset::TeamRegistration
     }
 
-    fn customer_input(&self) -> CustomerInput {
+    pub(crate) fn customer_input(&self) -> CustomerInput {
         self.cmd.act.customer().cloned().unwrap_or_default()
     }
 
     /// A rejected act on the customer, with the standing shown to managers.
-    fn reject(&self, s: &super::Standing, rule: RuleId, reason: impl Into<String>) -> Verdict {
+    pub(crate) fn reject(
+        &self,
+        s: &super::Standing,
+        rule: RuleId,
+        reason: impl Into<String>,
+    ) -> Verdict {
         self.with_standing(self.verdict(Outcome::Rejected, rule, reason), s)
     }
 
-    fn target_or_none(&self) -> Target {
+    pub(crate) fn target_or_none(&self) -> Target {
         match &self.view {
             Some(v) => Target::Records(v.ids.clone()),
             None => Target::None,
@@ -377,103 +382,6 @@ impl Ctx<'_> {
         done(v, eff)
     }
 
-    /// The owner's last contact with the customer before now (TR-ACTIVE's list: registrations,
-    /// visits with the customer, logged contacts), or the claim's start.
-    fn owner_last_contact(&self, st: &super::Standing) -> Option<Instant> {
-        let h = st.holding.as_ref()?;
-        let view = self.view.as_ref()?;
-        let owner = if st.owner.is_owner() {
-            &st.owner
-        } else {
-            &h.party
-        };
-        let mut parties = vec![owner.clone()];
-        if let Party::Team(team) = owner {
-            parties = self.team_parties(team);
-        }
-        view.events
-            .iter()
-            .filter(|e| e.at >= h.since && e.at <= self.now)
-            .filter(|e| parties.iter().any(|p| self.is_activity_of(e, p)))
-            .map(|e| e.at)
-            .chain(std::iter::once(h.since))
-            .max()
-    }
-
-    /// TR-SAMEDAY: when `by` was refused today citing TR-SAMEDAY, whether it brings the customer
-    /// on site first (`owner` has not brought them today: an on-site registration or a visit it
-    /// brought); `None` when there is no such race.
-    fn same_day_race(&self, owner: &Party, by: &Party) -> Option<bool> {
-        let view = self.view.as_ref()?;
-        let today: Vec<&crate::state::Event> =
-            view.events.iter().filter(|e| self.same_day(e.at)).collect();
-        let refused = today.iter().any(|e| {
-            matches!(&e.act, Act::Register { by: b, .. } if &self.party(b) == by)
-                && e.verdict.rule == rules::TR_SAMEDAY.0
-        });
-        let owner_came = today.iter().any(|e| match &e.act {
-            Act::Register { by: b, .. } => {
-                e.verdict.outcome == Outcome::Accepted && &self.party(b) == owner
-            }
-            Act::Visit {
-                brought_by: Some(b),
-                ..
-            } => &self.party(b) == owner,
-            _ => false,
-        });
-        refused.then_some(!owner_came)
-    }
-
-    /// TR-ACTIVE: the owner consented to this party after the claim began.
-    fn consented(&self, st: &super::Standing, to: &Party) -> bool {
-        let (Some(view), Some(h)) = (&self.view, &st.holding) else {
-            return false;
-        };
-        view.acts("consent").any(|e| {
-            e.at >= h.since
-                && e.verdict.outcome == Outcome::Accepted
-                && matches!(&e.act, Act::Consent { by, to: t, .. } if self.party(by) == st.owner && &self.party(t) == to)
-        })
-    }
-
-    /// ST-EXPIRED: a logged contact by the salesperson within the last `follow_days`.
-    fn followed_up_recently(&self, s: &StaffId) -> bool {
-        let Some(view) = &self.view else { return false };
-        // G-TIME: "within the last N days" is the N-day window from the contact containing now.
-        view.acts("contact").any(|e| {
-            matches!(&e.act, Act::Contact { by, .. } if by == s)
-                && self.now
-                    < crate::time::window_end(
-                        e.at,
-                        crate::time::Length::Days(self.params.follow_days),
-                        self.params.counting,
-                    )
-        })
-    }
-
-    /// CD-7DAYS: from the first registration to now, the agency logged contact at least every
-    /// `recontact_days`.
-    fn recontacted(&self, p: &Party) -> bool {
-        let Some(view) = &self.view else { return true };
-        let mut times: Vec<Instant> = view
-            .events
-            .iter()
-            .filter(|e| match &e.act {
-                Act::Register { by, .. } => {
-                    e.verdict.outcome == Outcome::Accepted && &self.party(by) == p
-                }
-                Act::Contact { by, .. } => &self.party(by) == p,
-                _ => false,
-            })
-            .map(|e| e.at)
-            .collect();
-        times.push(self.now);
-        times.sort();
-        times
-            .windows(2)
-            .all(|w| crate::time::add_days(w[0], self.params.recontact_days) >= w[1])
-    }
-
     // ----- visits (到访) and walk-ins -----------------------------------------------------------
 
     pub(crate) fn visit(&self) -> Decision {
@@ -484,7 +392,6 @@ impl Ctx<'_> {
             refuses,
             complains_about,
             forgot,
-            referred_by,
             ..
         } = &self.cmd.act
         else {
@@ -498,26 +405,11 @@ impl Ctx<'_> {
             complains_about: complains_about.clone(),
             forgot: *forgot,
         };
-        if referred_by.is_some() && self.preset == Preset::SiteRotation {
-            if let Some(d) = self.referral() {
-                return d;
-            }
-        }
-        self.visit_with(&args)
-    }
-
-    fn visit_with(&self, a: &VisitArgs) -> Decision {
-        match self.preset {
-            Preset::SiteRotation => self.visit_sr(a),
-            Preset::SiteFirstReception => self.visit_fr(a),
-            Preset::ChannelSms => self.visit_cs(a),
-            Preset::ChannelDistribution => self.visit_cd(a),
-            _ => self.visit_generic(a),
-        }
+        self.family().visit(self, &args)
     }
 
     /// A receiver who consumed no turn.
-    fn received(&self, rule: RuleId, receiver: &StaffId, reason: &str) -> Verdict {
+    pub(crate) fn received(&self, rule: RuleId, receiver: &StaffId, reason: &str) -> Verdict {
         let mut v = self.verdict(Outcome::Accepted, rule, reason);
         v.receiver = Some(receiver.clone());
         v.turn = Some(false);
@@ -525,7 +417,7 @@ impl Ctx<'_> {
     }
 
     /// A new customer through the rotation; `claim` records the reception as the receiver's claim.
-    fn rotation_reception(&self, claim: bool) -> Decision {
+    pub(crate) fn rotation_reception(&self, claim: bool) -> Decision {
         let Some(pick) = self.rotate() else {
             let st = self.standing(self.view.as_ref());
             let v = self.reject(
@@ -586,7 +478,7 @@ impl Ctx<'_> {
     }
 
     /// Finishes a visit verdict received without a turn: holder change when `new_holder` differs.
-    fn finish_visit(
+    pub(crate) fn finish_visit(
         &self,
         mut v: Verdict,
         new_holder: Option<(&Party, RuleId)>,
@@ -615,251 +507,6 @@ impl Ctx<'_> {
             effects: eff,
             target: self.target(),
         }
-    }
-
-    /// SR-REFERRAL: a customer brought by an existing customer belongs to that customer's owner.
-    fn referral(&self) -> Option<Decision> {
-        let r = self.referrer?;
-        let rs = self.standing(Some(r));
-        let owner = rs.owner.staff()?.clone();
-        let receiver = if self.present(&owner) {
-            owner.clone()
-        } else {
-            self.peek()?
-        };
-        let mut v = self.received(
-            rules::SR_REFERRAL,
-            &receiver,
-            "brought by an existing customer: the referrer's owner keeps the new customer",
-        );
-        if receiver != owner {
-            v.assistant = Some(receiver.clone());
-        }
-        v.relied_on.extend(r.events.last().map(|e| e.reference()));
-        Some(self.finish_visit(v, Some((&Party::Staff(owner), rules::SR_REFERRAL)), None))
-    }
-
-    /// SR-HOUSEHOLD: the first receiver of the customer's household.
-    fn household_receiver(&self) -> Option<(StaffId, Vec<crate::verdict::EventRef>)> {
-        self.household
-            .iter()
-            .filter_map(|h| {
-                let s = self.standing(Some(h));
-                let first = h.holdings().into_values().min_by_key(|x| x.seq)?;
-                let staff = first.party.staff()?.clone();
-                s.protected.then_some((first.seq, staff, s.relied))
-            })
-            .min_by_key(|(seq, _, _)| *seq)
-            .map(|(_, s, r)| (s, r))
-    }
-
-    /// §3.1 site-rotation visits.
-    fn visit_sr(&self, a: &VisitArgs) -> Decision {
-        let st = self.standing(self.view.as_ref());
-        let owner = st.protected.then(|| st.owner.clone());
-        let owner_staff = owner.as_ref().and_then(|o| o.staff().cloned());
-        let history = self
-            .view
-            .as_ref()
-            .is_some_and(|v| !self.earlier_servers(v).is_empty());
-
-        if owner.is_none() {
-            if let Some((h, relied)) = self.household_receiver() {
-                let receiver = if self.present(&h) {
-                    h.clone()
-                } else {
-                    self.peek().unwrap_or(h.clone())
-                };
-                let mut v = self.received(
-                    rules::SR_HOUSEHOLD,
-                    &receiver,
-                    "a family member of a customer: the first receiver keeps the household",
-                );
-                v.relied_on.extend(relied);
-                return self.finish_visit(v, Some((&Party::Staff(h), rules::SR_HOUSEHOLD)), None);
-            }
-        }
-        if let Some(b) = &a.complains_about {
-            let new = a
-                .designates
-                .clone()
-                .or_else(|| a.names.iter().find(|n| *n != b && self.present(n)).cloned())
-                .or_else(|| self.peek());
-            let Some(new) = new else {
-                return self.rotation_reception(true);
-            };
-            let mut v = self.received(
-                rules::SR_COMPLAINT,
-                &new,
-                "the customer refuses and complains about their salesperson: the manager confirms",
-            );
-            let former = Party::Staff(b.clone());
-            v.owner = Some(Party::Staff(new.clone()));
-            let v = self.open_dispute(v, rules::SR_COMPLAINT, vec![former]);
-            return self.finish_visit(v, Some((&Party::Staff(new), rules::SR_COMPLAINT)), None);
-        }
-        if let Some(b) = &a.refuses {
-            let new = a
-                .designates
-                .clone()
-                .or_else(|| a.names.iter().find(|n| *n != b && self.present(n)).cloned())
-                .or_else(|| self.peek());
-            let Some(new) = new else {
-                return self.rotation_reception(true);
-            };
-            let v = self.received(
-                rules::SR_REFUSE,
-                &new,
-                "the customer refuses their salesperson and asks for another, who follows up",
-            );
-            let former = Party::Staff(b.clone());
-            let notify = (owner.as_ref() == Some(&former)).then_some(&former);
-            return self.finish_visit(v, Some((&Party::Staff(new), rules::SR_REFUSE)), notify);
-        }
-        if a.forgot {
-            let mut d = self.rotation_reception(true);
-            if d.verdict.receiver.is_some() {
-                d.verdict.rule = rules::SR_FORGOT.0.into();
-                if let Some(o) = &owner {
-                    let present: Vec<Party> =
-                        d.verdict.receiver.iter().map(|r| self.party(r)).collect();
-                    self.notify_absent_owner(&mut d.verdict, o, &present);
-                }
-            }
-            return d;
-        }
-        if a.designates.is_none() && a.names.len() >= 2 {
-            // None of them present: the rotation's receiver, who consumes a turn as for a
-            // walk-in (SR-MULTI).
-            let first = a.names.iter().find(|n| self.present(n)).cloned();
-            let (receiver, turn_pick) = match first {
-                Some(r) => (r, None),
-                None => match self.rotate() {
-                    Some(p) => (p.receiver.clone(), Some(p)),
-                    None => return self.rotation_reception(true),
-                },
-            };
-            let mut v = self.received(
-                rules::SR_MULTI,
-                &receiver,
-                "the customer names several salespeople: the first named who is present receives",
-            );
-            // The receiver of a customer nobody holds claims it; another's customer stays
-            // theirs (SR-MULTI never changes the owner; a deal follows SR-DISCOUNT).
-            let new_holder = match &owner {
-                Some(_) => None,
-                None => Some(Party::Staff(receiver.clone())),
-            };
-            let mut d = if let Some(p) = &turn_pick {
-                v.turn = Some(true);
-                let mut eff = vec![self.board_effect(p)];
-                if let Some(h) = &new_holder {
-                    eff.push(holder(h, rules::SR_MULTI));
-                }
-                let v = self.settle(v, &eff);
-                Decision {
-                    verdict: v,
-                    effects: eff,
-                    target: self.target(),
-                }
-            } else {
-                self.finish_visit(
-                    v,
-                    new_holder.as_ref().map(|h| (h, rules::SR_MULTI)),
-                    owner.as_ref(),
-                )
-            };
-            d.verdict.rule = rules::SR_MULTI.0.into();
-            return d;
-        }
-        let named = a.designates.clone().or_else(|| a.names.first().cloned());
-        if let Some(x) = named {
-            let xp = Party::Staff(x.clone());
-            if owner_staff.as_ref() == Some(&x)
-                || (!history && owner.is_none())
-                || (owner.is_none() && self.only_server_is(&x))
-            {
-                let rule = if owner_staff.as_ref() == Some(&x) || self.only_server_is(&x) {
-                    rules::SR_RETURN
-                } else {
-                    rules::SR_DESIG
-                };
-                if self.present(&x) {
-                    let v = self.received(rule, &x, "the customer names their salesperson");
-                    return self.finish_visit(v, Some((&xp, rule)), None);
-                }
-                return self.absent_owner_sr(&x, owner_staff.is_none());
-            }
-            // The customer designates someone on a later visit: SR-NTH chooses the receiver
-            // (and a later deal's split), never the owner; a customer nobody holds any more is
-            // the designee's.
-            if self.present(&x) {
-                let v = self.received(
-                    rules::SR_NTH,
-                    &x,
-                    "on a later visit the customer designates a salesperson",
-                );
-                let claim = owner.is_none().then_some((&xp, rules::SR_NTH));
-                return self.finish_visit(v, claim, owner.as_ref());
-            }
-            return self.absent_owner_sr(&x, true);
-        }
-        if let Some(o) = &owner_staff {
-            if self.present(o) {
-                // A visit of a returning customer is SR-RETURN; a walk-in the front desk puts in the
-                // rotation is handed back by the one on turn, who knows who served it (SR-HANDBACK).
-                let rule = if matches!(self.cmd.act, Act::WalkIn { .. }) {
-                    rules::SR_HANDBACK
-                } else {
-                    rules::SR_RETURN
-                };
-                let v = self.received(
-                    rule,
-                    o,
-                    "a returning customer goes back to the salesperson who served them",
-                );
-                return self.finish_visit(v, None, None);
-            }
-            return self.absent_owner_sr(o, false);
-        }
-        self.rotation_reception(true)
-    }
-
-    /// Whether every earlier server of the customer is `x` (a returning customer of x's).
-    fn only_server_is(&self, x: &StaffId) -> bool {
-        self.view.as_ref().is_some_and(|v| {
-            let s = self.earlier_servers(v);
-            !s.is_empty() && s.iter().all(|p| p == &Party::Staff(x.clone()))
-        })
-    }
-
-    /// SR-ABSENT: the named salesperson B is absent; C, who would receive a walk-in now, assists
-    /// without consuming a turn; B keeps (or gains) the customer.
-    fn absent_owner_sr(&self, b: &StaffId, claim: bool) -> Decision {
-        let Some(c) = self.peek() else {
-            let st = self.standing(self.view.as_ref());
-            let v = self.reject(
-                &st,
-                rules::ROT_ORDER,
-                "nobody on duty is available to assist",
-            );
-            return Decision {
-                verdict: v,
-                effects: vec![],
-                target: self.target(),
-            };
-        };
-        let mut v = self.received(
-            rules::SR_ABSENT,
-            &c,
-            "the named salesperson is absent: the one on turn assists without consuming a turn",
-        );
-        v.assistant = Some(c.clone());
-        let bp = Party::Staff(b.clone());
-        let st = self.standing(self.view.as_ref());
-        let new_holder =
-            (claim || !(st.protected && st.owner == bp)).then_some((&bp, rules::SR_ABSENT));
-        self.finish_visit(v, new_holder, Some(&bp))
     }
 
     /// The staff who received or registered the customer, in order of involvement.
@@ -891,103 +538,8 @@ impl Ctx<'_> {
         out
     }
 
-    /// §3.2 site-first-reception visits.
-    fn visit_fr(&self, a: &VisitArgs) -> Decision {
-        let st = self.standing(self.view.as_ref());
-        let owner = st.protected.then(|| st.owner.clone());
-        if let Some(b) = &a.complains_about {
-            let named = a
-                .designates
-                .clone()
-                .or_else(|| a.names.iter().find(|n| *n != b).cloned());
-            let former = Party::Staff(b.clone());
-            let (v, eff) = match named {
-                Some(n) => (
-                    self.received(
-                        rules::FR_COMPLAINT,
-                        &n,
-                        "the customer complained and asked for another salesperson",
-                    ),
-                    vec![],
-                ),
-                None => {
-                    let Some(p) = self.rotate() else {
-                        return self.rotation_reception(true);
-                    };
-                    let mut v = self.verdict(
-                        Outcome::Accepted,
-                        rules::FR_COMPLAINT,
-                        "the customer complained: the next in rotation takes over",
-                    );
-                    v.receiver = Some(p.receiver.clone());
-                    v.turn = Some(true);
-                    (v, vec![self.board_effect(&p)])
-                }
-            };
-            let new = Party::Staff(v.receiver.clone().unwrap_or_else(|| b.clone()));
-            let mut eff = eff;
-            eff.push(holder(&new, rules::FR_COMPLAINT));
-            let mut v = self.settle(v, &eff);
-            self.notify_absent_owner(&mut v, &former, &[new]);
-            return Decision {
-                verdict: v,
-                effects: eff,
-                target: self.target(),
-            };
-        }
-        if let Some(Party::Staff(o)) = &owner {
-            match self.presence(o) {
-                Presence::Available => {
-                    let v = self.received(
-                        rules::ROT_RETURN,
-                        o,
-                        "a returning customer goes to their owner",
-                    );
-                    return self.finish_visit(v, None, None);
-                }
-                Presence::Busy => {
-                    let helper = rotation::last_in_queue(
-                        &self.project.board,
-                        &self.order(),
-                        |s| self.presence(s),
-                        o,
-                    )
-                    .unwrap_or(o.clone());
-                    let v = self.received(rules::FR_ASSIST, &helper, "the owner is busy: a colleague assists without recording; the owner keeps 100 %");
-                    return self.finish_visit(v, None, None);
-                }
-                _ => {
-                    let Some(l) = rotation::last_in_queue(
-                        &self.project.board,
-                        &self.order(),
-                        |s| self.presence(s),
-                        o,
-                    ) else {
-                        return self.rotation_reception(false);
-                    };
-                    let mut v = self.received(rules::FR_ASSIST, &l, "the owner is absent: the last in the rotation queue assists without consuming a turn");
-                    v.assistant = Some(l.clone());
-                    return self.finish_visit(v, None, owner.as_ref());
-                }
-            }
-        }
-        if owner.is_some() {
-            // Held by the department (FR-LEFT): a returning customer, received without a turn.
-            return self.visit_generic(a);
-        }
-        if let Some(x) = a.designates.clone().or_else(|| a.names.first().cloned()) {
-            let v = self.received(
-                rules::ROT_DESIG,
-                &x,
-                "a first-time customer designates a salesperson",
-            );
-            return self.finish_visit(v, Some((&Party::Staff(x), rules::FR_FIRST)), None);
-        }
-        self.rotation_reception(true)
-    }
-
     /// Visits in rulebooks without visit rules of their own (§4 for the receiver).
-    fn visit_generic(&self, a: &VisitArgs) -> Decision {
+    pub(crate) fn visit_generic(&self, a: &VisitArgs) -> Decision {
         let st = self.standing(self.view.as_ref());
         let owner = st.protected.then(|| st.owner.clone());
         if let Some(b) = &a.brought_by {
@@ -1001,49 +553,6 @@ impl Ctx<'_> {
                 v.receiver = Some(b.clone());
                 v.turn = Some(false);
                 return self.finish_visit(v, None, None);
-            }
-            if self.preset == Preset::TeamRegistration {
-                let race = owner.as_ref().map(|o| (o, self.same_day_race(o, &bp)));
-                if let Some((o, Some(false))) = race {
-                    // TR-SAMEDAY: refused today, the party brings the customer after the owner did.
-                    let mut v = self.reject(
-                        &st,
-                        rules::TR_SAMEDAY,
-                        "both contacted the customer today and the owner brought the customer on site first",
-                    );
-                    self.notify_absent_owner(&mut v, o, std::slice::from_ref(&bp));
-                    return Decision {
-                        verdict: v,
-                        effects: vec![],
-                        target: self.target(),
-                    };
-                }
-                if let Some((o, Some(true))) = race {
-                    // TR-SAMEDAY: refused today, the party brings the customer on site before
-                    // the owner, who last contacted the customer today too: it owns it.
-                    let mut v = self.verdict(
-                        Outcome::Accepted,
-                        rules::TR_SAMEDAY,
-                        "both contacted the customer today: whoever brings the customer on site first owns it",
-                    );
-                    v.receiver = Some(b.clone());
-                    v.turn = Some(false);
-                    v.relied_on.extend(st.relied.iter().cloned());
-                    return self.finish_visit(v, Some((&bp, rules::TR_SAMEDAY)), Some(o));
-                }
-                let mut v = self.reject(
-                    &st,
-                    rules::TR_SITE,
-                    "bringing a customer without registering at the front desk gives no claim",
-                );
-                if let Some(o) = &owner {
-                    self.notify_absent_owner(&mut v, o, &[bp]);
-                }
-                return Decision {
-                    verdict: v,
-                    effects: vec![],
-                    target: self.target(),
-                };
             }
             let mut v = self.with_standing(
                 self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
@@ -1105,205 +614,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// §3.5 channel-sms visits.
-    fn visit_cs(&self, a: &VisitArgs) -> Decision {
-        let st = self.standing(self.view.as_ref());
-        let owner = st.protected.then(|| st.owner.clone());
-        let bp = a.brought_by.as_ref().map(|b| self.party(b));
-        let others: Vec<Party> = a
-            .names
-            .iter()
-            .filter(|n| self.role(n) == Some(Role::Agent))
-            .map(|n| self.party(n))
-            .filter(|p| Some(p) != bp.as_ref())
-            .collect();
-        if let (Some(b), Some(other)) = (&bp, others.first()) {
-            let v = self.with_standing(self.verdict(Outcome::Pending, rules::CS_DISPUTE, "brought by one agency while the customer names another: a 待定确认单 is opened"), &st);
-            let mut parties = Vec::new();
-            if let Some(o) = &owner {
-                parties.push(o.clone());
-            }
-            for p in [other, b] {
-                if !parties.contains(p) {
-                    parties.push(p.clone());
-                }
-            }
-            let v = self.open_dispute(v, rules::CS_DISPUTE, parties);
-            return Decision {
-                verdict: v,
-                effects: vec![],
-                target: self.target(),
-            };
-        }
-        let mut v = match (&owner, &bp) {
-            (Some(o), Some(b)) if o != b => {
-                self.reject(&st, st.rule, "the customer is protected for another agency")
-            }
-            (None, _) => self.with_standing(
-                self.verdict(
-                    Outcome::Accepted,
-                    rules::CS_CONFIRM,
-                    "visit recorded; it counts for an agency only with a visit confirmation",
-                ),
-                &st,
-            ),
-            _ => self.with_standing(
-                self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
-                &st,
-            ),
-        };
-        if let Some(o) = &owner {
-            let present: Vec<Party> = bp.iter().cloned().collect();
-            self.notify_absent_owner(&mut v, o, &present);
-        }
-        Decision {
-            verdict: v,
-            effects: vec![],
-            target: self.target(),
-        }
-    }
-
-    /// §3.6 channel-distribution visits.
-    fn visit_cd(&self, a: &VisitArgs) -> Decision {
-        let st = self.standing(self.view.as_ref());
-        let owner = st.protected.then(|| st.owner.clone());
-        let input = self.customer_input();
-        if let Some(b) = &a.brought_by {
-            let bp = self.party(b);
-            return match &owner {
-                Some(o) if o == &bp => {
-                    let v = self.with_standing(
-                        self.verdict(
-                            Outcome::Accepted,
-                            st.rule,
-                            "visit by the registered agency; a confirmation makes it count",
-                        ),
-                        &st,
-                    );
-                    Decision {
-                        verdict: v,
-                        effects: vec![],
-                        target: self.target(),
-                    }
-                }
-                Some(o) => {
-                    let mut v = self.reject(
-                        &st,
-                        rules::CD_FIRST,
-                        "an earlier registration of another agency matches the customer",
-                    );
-                    self.notify_absent_owner(&mut v, o, &[bp]);
-                    Decision {
-                        verdict: v,
-                        effects: vec![],
-                        target: self.target(),
-                    }
-                }
-                None => {
-                    if input.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-                        let v = self.verdict(
-                            Outcome::Invalid,
-                            rules::CD_GROUP,
-                            "a group brought without SMS counts only with both name and phone",
-                        );
-                        return Decision {
-                            verdict: v,
-                            effects: vec![],
-                            target: Target::None,
-                        };
-                    }
-                    let eff = vec![holder(&bp, rules::CD_GROUP)];
-                    let v = self.settle(
-                        self.verdict(
-                            Outcome::Accepted,
-                            rules::CD_GROUP,
-                            "a group brought the same day with name and phone counts as registered",
-                        ),
-                        &eff,
-                    );
-                    Decision {
-                        verdict: v,
-                        effects: eff,
-                        target: self.target(),
-                    }
-                }
-            };
-        }
-        match &owner {
-            Some(o @ Party::Agency(_)) => {
-                let named = a
-                    .names
-                    .iter()
-                    .chain(a.designates.iter())
-                    .any(|n| &self.party(n) == o);
-                let logged = self.view.as_ref().is_some_and(|v| {
-                    v.acts("contact")
-                        .any(|e| matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == o))
-                });
-                if named || logged {
-                    let v = self.verdict(
-                        Outcome::Accepted,
-                        rules::CD_SELF,
-                        if named {
-                            "the customer came alone and named the agency"
-                        } else {
-                            "the customer came alone; the agency's contact log shows the customer"
-                        },
-                    );
-                    let v = Verdict {
-                        owner: Some(o.clone()),
-                        ..v
-                    };
-                    let mut v = self.settle(v, &[]);
-                    self.notify_absent_owner(&mut v, o, &[]);
-                    Decision {
-                        verdict: v,
-                        effects: vec![],
-                        target: self.target(),
-                    }
-                } else {
-                    let eff = vec![holder(&Party::Pool, rules::CD_SELF)];
-                    let mut v = self.verdict(Outcome::Accepted, rules::CD_SELF, "the customer came alone, could not name the agency and no contact log shows them: company pool");
-                    v.owner = Some(Party::Pool);
-                    self.notify_absent_owner(&mut v, o, &[]);
-                    Decision {
-                        verdict: v,
-                        effects: eff,
-                        target: self.target(),
-                    }
-                }
-            }
-            Some(o) => {
-                // The customer came on their own: their owner (an agency, a team) is told.
-                let mut v = self.with_standing(
-                    self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
-                    &st,
-                );
-                self.notify_absent_owner(&mut v, o, &[]);
-                Decision {
-                    verdict: v,
-                    effects: vec![],
-                    target: self.target(),
-                }
-            }
-            None => {
-                let v = self.with_standing(
-                    self.verdict(
-                        Outcome::Accepted,
-                        rules::CD_PRE,
-                        "no valid pre-registration: company pool",
-                    ),
-                    &st,
-                );
-                Decision {
-                    verdict: v,
-                    effects: vec![],
-                    target: self.target(),
-                }
-            }
-        }
-    }
-
     pub(crate) fn walk_in(&self) -> Decision {
         let Act::WalkIn { customer, taken_by } = &self.cmd.act else {
             unreachable!("dispatched on walk_in")
@@ -1334,7 +644,7 @@ impl Ctx<'_> {
         }
         if customer.is_some() && st.protected {
             // A returning customer walks in (ROT-RETURN, SR-RETURN).
-            return self.visit_with(&VisitArgs::default());
+            return self.family().visit(self, &VisitArgs::default());
         }
         self.rotation_reception(self.reception_claims())
     }
@@ -1885,7 +1195,7 @@ impl Ctx<'_> {
         out
     }
 
-    fn order_shares(&self, mut l: Vec<(Party, u32)>, view: &View) -> Vec<(Party, u32)> {
+    pub(crate) fn order_shares(&self, mut l: Vec<(Party, u32)>, view: &View) -> Vec<(Party, u32)> {
         let inv = self.involvement(view);
         l.sort_by_key(|(p, _)| inv.iter().position(|x| x == p).unwrap_or(usize::MAX));
         l

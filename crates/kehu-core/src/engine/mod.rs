@@ -3,10 +3,10 @@
 //! Pure: it reads only the values it is given (the rulebook, the directory, the project's state
 //! and the history of the customers the act concerns) and never the clock (G-CLOCK).
 
-mod acts;
-mod deal;
+pub(crate) mod acts;
+pub(crate) mod deal;
 pub mod rotation;
-mod standing;
+pub(crate) mod standing;
 
 pub use standing::Standing;
 
@@ -172,7 +172,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn run(&self) -> Decision {
+    pub(crate) fn run(&self) -> Decision {
         if let Some(c) = self.cmd.act.customer() {
             if let Err(v) = self.check_customer(c) {
                 return self.decision(*v, Vec::new(), Target::None);
@@ -200,7 +200,7 @@ impl Ctx<'_> {
 
     /// G-PHONE (and ST-FIELDS for a store registration): the customer's phone must be in a form the
     /// rulebook accepts.
-    fn check_customer(&self, c: &CustomerInput) -> Result<(), Box<Verdict>> {
+    pub(crate) fn check_customer(&self, c: &CustomerInput) -> Result<(), Box<Verdict>> {
         let store_reg = self.preset == Preset::StoreRegistration
             && matches!(self.cmd.act, Act::Register { .. });
         if store_reg {
@@ -414,7 +414,14 @@ impl Ctx<'_> {
 
     /// CL-SILENT: no collision or dispute notice before signing.
     pub(crate) fn silent(&self) -> bool {
-        self.preset == Preset::ChannelLaunch
+        self.family().silent()
+    }
+
+    /// This rulebook's own rules (RULES.md §3).
+    pub(crate) fn family(&self) -> &'static dyn crate::rulebooks::Family {
+        let f = crate::rulebooks::family(self.preset);
+        debug_assert_eq!(f.preset(), self.preset);
+        f
     }
 
     /// G-NOTIFY: the owner is told when their customer visits without them.
@@ -484,7 +491,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn split_remainder_goes_to_earliest() {
+    pub(crate) fn split_remainder_goes_to_earliest() {
         let ps: Vec<Party> = ["A", "B", "C"]
             .iter()
             .map(|s| Party::Staff(StaffId(s.to_string())))

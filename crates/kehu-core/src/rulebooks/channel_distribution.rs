@@ -1,0 +1,260 @@
+//! `channel-distribution`: distributor SMS registration and visit confirmation (RULES.md §3.6, seed 003).
+//!
+//! Rules decided here: CD-PRE, CD-7DAYS, CD-GROUP, CD-FIRST, CD-CONFIRM, CD-30DAYS, CD-SELF.
+//! The acts every family shares are in `engine`; this file holds what is this rulebook's own:
+//! its standing (who owns a customer and until when), its visits, its deals.
+
+use super::Family;
+use crate::engine::acts::*;
+use crate::engine::deal::*;
+use crate::engine::standing::*;
+use crate::engine::{Ctx, Decision, Standing, Target};
+use crate::model::*;
+use crate::policy::Preset;
+use crate::rules::{self, RuleId};
+use crate::state::{Event, Holding, View};
+use crate::time::*;
+use crate::verdict::{EventRef, Outcome, Until, Verdict};
+
+/// RULES.md §3.6.
+pub(crate) struct ChannelDistribution;
+
+/// The rule IDs of §3.6, each decided in this file.
+pub(crate) const RULES: &[&str] = &[
+    "CD-PRE",
+    "CD-7DAYS",
+    "CD-GROUP",
+    "CD-FIRST",
+    "CD-CONFIRM",
+    "CD-30DAYS",
+    "CD-SELF",
+];
+
+impl Family for ChannelDistribution {
+    fn preset(&self) -> Preset {
+        Preset::ChannelDistribution
+    }
+
+    fn rules(&self) -> &'static [&'static str] {
+        RULES
+    }
+
+    fn first_rule(&self) -> RuleId {
+        rules::CD_PRE
+    }
+
+    fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
+        cx.standing_cd(view, h, relied)
+    }
+
+    fn visit(&self, cx: &Ctx, a: &VisitArgs) -> Decision {
+        cx.visit_cd(a)
+    }
+
+    fn deal(&self, cx: &Ctx, st: &Standing) -> Result<Attribution, Box<Decision>> {
+        Ok(cx.deal_owner(st))
+    }
+}
+
+impl Ctx<'_> {
+    /// §3.6 channel-distribution visits.
+    pub(crate) fn visit_cd(&self, a: &VisitArgs) -> Decision {
+        let st = self.standing(self.view.as_ref());
+        let owner = st.protected.then(|| st.owner.clone());
+        let input = self.customer_input();
+        if let Some(b) = &a.brought_by {
+            let bp = self.party(b);
+            return match &owner {
+                Some(o) if o == &bp => {
+                    let v = self.with_standing(
+                        self.verdict(
+                            Outcome::Accepted,
+                            st.rule,
+                            "visit by the registered agency; a confirmation makes it count",
+                        ),
+                        &st,
+                    );
+                    Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    }
+                }
+                Some(o) => {
+                    let mut v = self.reject(
+                        &st,
+                        rules::CD_FIRST,
+                        "an earlier registration of another agency matches the customer",
+                    );
+                    self.notify_absent_owner(&mut v, o, &[bp]);
+                    Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    }
+                }
+                None => {
+                    if input.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                        let v = self.verdict(
+                            Outcome::Invalid,
+                            rules::CD_GROUP,
+                            "a group brought without SMS counts only with both name and phone",
+                        );
+                        return Decision {
+                            verdict: v,
+                            effects: vec![],
+                            target: Target::None,
+                        };
+                    }
+                    let eff = vec![holder(&bp, rules::CD_GROUP)];
+                    let v = self.settle(
+                        self.verdict(
+                            Outcome::Accepted,
+                            rules::CD_GROUP,
+                            "a group brought the same day with name and phone counts as registered",
+                        ),
+                        &eff,
+                    );
+                    Decision {
+                        verdict: v,
+                        effects: eff,
+                        target: self.target(),
+                    }
+                }
+            };
+        }
+        match &owner {
+            Some(o @ Party::Agency(_)) => {
+                let named = a
+                    .names
+                    .iter()
+                    .chain(a.designates.iter())
+                    .any(|n| &self.party(n) == o);
+                let logged = self.view.as_ref().is_some_and(|v| {
+                    v.acts("contact")
+                        .any(|e| matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == o))
+                });
+                if named || logged {
+                    let v = self.verdict(
+                        Outcome::Accepted,
+                        rules::CD_SELF,
+                        if named {
+                            "the customer came alone and named the agency"
+                        } else {
+                            "the customer came alone; the agency's contact log shows the customer"
+                        },
+                    );
+                    let v = Verdict {
+                        owner: Some(o.clone()),
+                        ..v
+                    };
+                    let mut v = self.settle(v, &[]);
+                    self.notify_absent_owner(&mut v, o, &[]);
+                    Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    }
+                } else {
+                    let eff = vec![holder(&Party::Pool, rules::CD_SELF)];
+                    let mut v = self.verdict(Outcome::Accepted, rules::CD_SELF, "the customer came alone, could not name the agency and no contact log shows them: company pool");
+                    v.owner = Some(Party::Pool);
+                    self.notify_absent_owner(&mut v, o, &[]);
+                    Decision {
+                        verdict: v,
+                        effects: eff,
+                        target: self.target(),
+                    }
+                }
+            }
+            Some(o) => {
+                // The customer came on their own: their owner (an agency, a team) is told.
+                let mut v = self.with_standing(
+                    self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                    &st,
+                );
+                self.notify_absent_owner(&mut v, o, &[]);
+                Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                }
+            }
+            None => {
+                let v = self.with_standing(
+                    self.verdict(
+                        Outcome::Accepted,
+                        rules::CD_PRE,
+                        "no valid pre-registration: company pool",
+                    ),
+                    &st,
+                );
+                Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                }
+            }
+        }
+    }
+
+    /// CD-7DAYS: from the first registration to now, the agency logged contact at least every
+    /// `recontact_days`.
+    pub(crate) fn recontacted(&self, p: &Party) -> bool {
+        let Some(view) = &self.view else { return true };
+        let mut times: Vec<Instant> = view
+            .events
+            .iter()
+            .filter(|e| match &e.act {
+                Act::Register { by, .. } => {
+                    e.verdict.outcome == Outcome::Accepted && &self.party(by) == p
+                }
+                Act::Contact { by, .. } => &self.party(by) == p,
+                _ => false,
+            })
+            .map(|e| e.at)
+            .collect();
+        times.push(self.now);
+        times.sort();
+        times
+            .windows(2)
+            .all(|w| crate::time::add_days(w[0], self.params.recontact_days) >= w[1])
+    }
+
+    /// The standing of one holding at `now` (RULES.md §3.6).
+    pub(crate) fn standing_cd(
+        &self,
+        view: &View,
+        h: &Holding,
+        mut relied: Vec<EventRef>,
+    ) -> Standing {
+        #[allow(unused_variables)]
+        let (now, p) = (self.now, &h.party);
+        #[allow(unused_variables)]
+        let mk = |owner, until, protected, rule, relied| {
+            mk_standing(h, owner, until, protected, rule, relied)
+        };
+        let latest = |evs: &[&Event]| evs.iter().map(|e| e.at).max();
+        if let Some(v) = self.first_counted_visit(view, p, h.since) {
+            let until = self.end(v, Length::Days(self.params.confirm_days));
+            return mk(
+                p.clone(),
+                Some(Until::At(until)),
+                now < until,
+                rules::CD_30DAYS,
+                relied,
+            );
+        }
+        let regs = self.registrations(view, p);
+        let last = latest(&regs).unwrap_or(h.since).max(h.since);
+        let until = self.end(last, Length::Days(self.params.pre_days));
+        push_latest(&mut relied, &regs);
+        mk(
+            p.clone(),
+            Some(Until::At(until)),
+            now < until,
+            rules::CD_7DAYS,
+            relied,
+        )
+    }
+}

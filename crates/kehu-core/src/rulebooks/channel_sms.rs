@@ -1,0 +1,201 @@
+//! `channel-sms`: agencies registering by SMS before a visit (RULES.md §3.5, seed 003).
+//!
+//! Rules decided here: CS-LEAD, CS-CONFIRM, CS-MONTH, CS-HOUSEHOLD, CS-SAMEGROUP, CS-DISPUTE.
+//! The acts every family shares are in `engine`; this file holds what is this rulebook's own:
+//! its standing (who owns a customer and until when), its visits, its deals.
+
+use super::Family;
+use crate::engine::acts::*;
+use crate::engine::deal::*;
+use crate::engine::standing::*;
+use crate::engine::{Ctx, Decision, Standing};
+use crate::model::*;
+use crate::policy::Preset;
+use crate::rules::{self, RuleId};
+use crate::state::{Event, Holding, View};
+use crate::time::*;
+use crate::verdict::{EventRef, Outcome, Until};
+
+/// RULES.md §3.5.
+pub(crate) struct ChannelSms;
+
+/// The rule IDs of §3.5, each decided in this file.
+pub(crate) const RULES: &[&str] = &[
+    "CS-LEAD",
+    "CS-CONFIRM",
+    "CS-MONTH",
+    "CS-HOUSEHOLD",
+    "CS-SAMEGROUP",
+    "CS-DISPUTE",
+];
+
+impl Family for ChannelSms {
+    fn preset(&self) -> Preset {
+        Preset::ChannelSms
+    }
+
+    fn rules(&self) -> &'static [&'static str] {
+        RULES
+    }
+
+    fn first_rule(&self) -> RuleId {
+        rules::CS_LEAD
+    }
+
+    fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
+        cx.standing_cs(view, h, relied)
+    }
+
+    fn visit(&self, cx: &Ctx, a: &VisitArgs) -> Decision {
+        cx.visit_cs(a)
+    }
+
+    fn deal(&self, cx: &Ctx, st: &Standing) -> Result<Attribution, Box<Decision>> {
+        Ok(cx.deal_cs(st))
+    }
+}
+
+impl Ctx<'_> {
+    /// §3.5 channel-sms visits.
+    pub(crate) fn visit_cs(&self, a: &VisitArgs) -> Decision {
+        let st = self.standing(self.view.as_ref());
+        let owner = st.protected.then(|| st.owner.clone());
+        let bp = a.brought_by.as_ref().map(|b| self.party(b));
+        let others: Vec<Party> = a
+            .names
+            .iter()
+            .filter(|n| self.role(n) == Some(Role::Agent))
+            .map(|n| self.party(n))
+            .filter(|p| Some(p) != bp.as_ref())
+            .collect();
+        if let (Some(b), Some(other)) = (&bp, others.first()) {
+            let v = self.with_standing(self.verdict(Outcome::Pending, rules::CS_DISPUTE, "brought by one agency while the customer names another: a 待定确认单 is opened"), &st);
+            let mut parties = Vec::new();
+            if let Some(o) = &owner {
+                parties.push(o.clone());
+            }
+            for p in [other, b] {
+                if !parties.contains(p) {
+                    parties.push(p.clone());
+                }
+            }
+            let v = self.open_dispute(v, rules::CS_DISPUTE, parties);
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
+        }
+        let mut v = match (&owner, &bp) {
+            (Some(o), Some(b)) if o != b => {
+                self.reject(&st, st.rule, "the customer is protected for another agency")
+            }
+            (None, _) => self.with_standing(
+                self.verdict(
+                    Outcome::Accepted,
+                    rules::CS_CONFIRM,
+                    "visit recorded; it counts for an agency only with a visit confirmation",
+                ),
+                &st,
+            ),
+            _ => self.with_standing(
+                self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                &st,
+            ),
+        };
+        if let Some(o) = &owner {
+            let present: Vec<Party> = bp.iter().cloned().collect();
+            self.notify_absent_owner(&mut v, o, &present);
+        }
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
+    }
+
+    /// §3.5 channel-sms.
+    pub(crate) fn deal_cs(&self, st: &super::Standing) -> Attribution {
+        let claims = self.household_claims();
+        if claims.len() >= 2 || (!st.protected && !claims.is_empty()) {
+            // The household is one customer: the agency that brought a member first owns it and is
+            // credited; members brought the same day by different agencies split 50/50 (the credit
+            // to the earliest involved, G-SHARES).
+            let (p0, t0, _) = claims[0].clone();
+            let mut a = match claims.get(1) {
+                Some((p1, t1, _)) if crate::time::same_day(t0, *t1) => self.named_split(
+                    &p0,
+                    vec![(p0.clone(), 50), (p1.clone(), 50)],
+                    rules::CS_HOUSEHOLD,
+                ),
+                _ => whole(&p0, rules::CS_HOUSEHOLD),
+            };
+            a.hold = true;
+            return a;
+        }
+        if !st.protected {
+            return whole(&Party::Company, rules::CS_MONTH);
+        }
+        let samegroup = self.view.as_ref().and_then(|v| {
+            v.acts("confirm")
+                .find(|e| e.verdict.rule == rules::CS_SAMEGROUP.0)
+                .and_then(|e| match &e.act {
+                    Act::Confirm { by, .. } => Some(self.party(by)),
+                    _ => None,
+                })
+        });
+        if let Some(q) = samegroup.filter(|q| *q != st.owner) {
+            return self.named_split(
+                &st.owner,
+                vec![(st.owner.clone(), 50), (q, 50)],
+                rules::CS_SAMEGROUP,
+            );
+        }
+        whole(&st.owner, st.rule)
+    }
+
+    /// The standing of one holding at `now` (RULES.md §3.5).
+    pub(crate) fn standing_cs(
+        &self,
+        view: &View,
+        h: &Holding,
+        mut relied: Vec<EventRef>,
+    ) -> Standing {
+        #[allow(unused_variables)]
+        let (now, p) = (self.now, &h.party);
+        #[allow(unused_variables)]
+        let mk = |owner, until, protected, rule, relied| {
+            mk_standing(h, owner, until, protected, rule, relied)
+        };
+        let _latest = |evs: &[&Event]| evs.iter().map(|e| e.at).max();
+        if let Some(v) = self.first_counted_visit(view, p, h.since) {
+            let until = self.end_months(v, self.params.visit_months);
+            return mk(
+                p.clone(),
+                Some(Until::At(until)),
+                now < until,
+                rules::CS_MONTH,
+                relied,
+            );
+        }
+        let regs = self.registrations(view, p);
+        let lead_end = regs
+            .iter()
+            .filter_map(|e| match &e.act {
+                Act::Register {
+                    visit_at: Some(v), ..
+                } => Some(end_of_day(*v)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(end_of_day(h.since));
+        push_latest(&mut relied, &regs);
+        mk(
+            p.clone(),
+            Some(Until::At(lead_end)),
+            now < lead_end,
+            rules::CS_LEAD,
+            relied,
+        )
+    }
+}

@@ -1,0 +1,139 @@
+//! `store-registration`: store registration with deposit extension (RULES.md §3.4, seed 003).
+//!
+//! Rules decided here: ST-FIELDS, ST-INQUIRY, ST-DEPOSIT, ST-EXPIRED, ST-ASSIST, ST-UNREGISTERED, ST-FAKE.
+//! The acts every family shares are in `engine`; this file holds what is this rulebook's own:
+//! its standing (who owns a customer and until when), its visits, its deals.
+
+use super::Family;
+use crate::engine::acts::*;
+use crate::engine::deal::*;
+use crate::engine::standing::*;
+use crate::engine::{Ctx, Decision, Standing};
+use crate::model::*;
+use crate::policy::Preset;
+use crate::rules::{self, RuleId};
+use crate::state::{Event, Holding, View};
+use crate::time::*;
+use crate::verdict::{EventRef, Outcome, Until, Verdict};
+
+/// RULES.md §3.4.
+pub(crate) struct StoreRegistration;
+
+/// The rule IDs of §3.4, each decided in this file.
+pub(crate) const RULES: &[&str] = &[
+    "ST-FIELDS",
+    "ST-INQUIRY",
+    "ST-DEPOSIT",
+    "ST-EXPIRED",
+    "ST-ASSIST",
+    "ST-UNREGISTERED",
+    "ST-FAKE",
+];
+
+impl Family for StoreRegistration {
+    fn preset(&self) -> Preset {
+        Preset::StoreRegistration
+    }
+
+    fn rules(&self) -> &'static [&'static str] {
+        RULES
+    }
+
+    fn first_rule(&self) -> RuleId {
+        rules::ST_INQUIRY
+    }
+
+    fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
+        cx.standing_st(view, h, relied)
+    }
+
+    fn visit(&self, cx: &Ctx, a: &VisitArgs) -> Decision {
+        cx.visit_generic(a)
+    }
+
+    fn deal(&self, cx: &Ctx, st: &Standing) -> Result<Attribution, Box<Decision>> {
+        cx.deal_st(st)
+    }
+}
+
+impl Ctx<'_> {
+    /// ST-EXPIRED: a logged contact by the salesperson within the last `follow_days`.
+    pub(crate) fn followed_up_recently(&self, s: &StaffId) -> bool {
+        let Some(view) = &self.view else { return false };
+        // G-TIME: "within the last N days" is the N-day window from the contact containing now.
+        view.acts("contact").any(|e| {
+            matches!(&e.act, Act::Contact { by, .. } if by == s)
+                && self.now
+                    < crate::time::window_end(
+                        e.at,
+                        crate::time::Length::Days(self.params.follow_days),
+                        self.params.counting,
+                    )
+        })
+    }
+
+    /// §3.4 store-registration.
+    pub(crate) fn deal_st(&self, st: &super::Standing) -> Result<Attribution, Box<Decision>> {
+        let (closed_by, helped_by, ..) = self.deal_args();
+        if !st.protected {
+            return Ok(self.deal_unowned(st.rule));
+        }
+        let o = st.owner.clone();
+        let registered = |s: &StaffId| {
+            self.view.as_ref().is_some_and(|v| {
+                v.acts("register")
+                    .any(|e| matches!(&e.act, Act::Register { by, .. } if by == s))
+            })
+        };
+        let mut helpers: Vec<Party> = helped_by.iter().map(staff).filter(|p| *p != o).collect();
+        if let Some(c) = closed_by.filter(|c| staff(c) != o) {
+            if registered(c) {
+                helpers.insert(0, staff(c));
+            } else if helpers.is_empty() {
+                return Ok(whole(&o, rules::ST_UNREGISTERED));
+            }
+        }
+        if !helpers.is_empty() {
+            let mut parties = vec![o.clone()];
+            parties.extend(helpers);
+            let v = self.with_standing(
+                Verdict::new(Outcome::Pending, rules::ST_ASSIST, "another salesperson helped to close: the manager and the two salespeople agree the split (三方协商)"),
+                st,
+            );
+            let v = self.open_dispute(v, rules::ST_ASSIST, parties);
+            return Err(Box::new(Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            }));
+        }
+        Ok(whole(&o, st.rule))
+    }
+
+    /// The standing of one holding at `now` (RULES.md §3.4).
+    pub(crate) fn standing_st(
+        &self,
+        view: &View,
+        h: &Holding,
+        mut relied: Vec<EventRef>,
+    ) -> Standing {
+        #[allow(unused_variables)]
+        let (now, p) = (self.now, &h.party);
+        #[allow(unused_variables)]
+        let mk = |owner, until, protected, rule, relied| {
+            mk_standing(h, owner, until, protected, rule, relied)
+        };
+        let deposits = self.deposits_since(view, h.since);
+        let latest = |evs: &[&Event]| evs.iter().map(|e| e.at).max();
+        let regs = self.registrations(view, p);
+        let last = latest(&regs).unwrap_or(h.since).max(h.since);
+        let inquiry = self.end(last, Length::Days(self.params.inquiry_days));
+        let dep = latest(&deposits).map(|d| self.end(d, Length::Days(self.params.deposit_days)));
+        push_latest(&mut relied, &deposits);
+        let (until, rule) = match dep {
+            Some(d) if d >= inquiry => (d, rules::ST_DEPOSIT),
+            _ => (inquiry, rules::ST_INQUIRY),
+        };
+        mk(p.clone(), Some(Until::At(until)), now < until, rule, relied)
+    }
+}

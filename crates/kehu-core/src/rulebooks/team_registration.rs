@@ -1,0 +1,254 @@
+//! `team-registration`: team claims with arbitration (RULES.md §3.3, seed 003).
+//!
+//! Rules decided here: TR-SITE, TR-PROTECT, TR-ACTIVE, TR-SAMEDAY, TR-CLAIM3, TR-DUTY, TR-LEFT.
+//! The acts every family shares are in `engine`; this file holds what is this rulebook's own:
+//! its standing (who owns a customer and until when), its visits, its deals.
+
+use super::Family;
+use crate::engine::acts::*;
+use crate::engine::deal::*;
+use crate::engine::standing::*;
+use crate::engine::{Ctx, Decision, Standing};
+use crate::model::*;
+use crate::policy::Preset;
+use crate::rules::{self, RuleId};
+use crate::state::{Event, Holding, View};
+use crate::time::*;
+use crate::verdict::{EventRef, Outcome, Until};
+
+/// RULES.md §3.3.
+pub(crate) struct TeamRegistration;
+
+/// The rule IDs of §3.3, each decided in this file.
+pub(crate) const RULES: &[&str] = &[
+    "TR-SITE",
+    "TR-PROTECT",
+    "TR-ACTIVE",
+    "TR-SAMEDAY",
+    "TR-CLAIM3",
+    "TR-DUTY",
+    "TR-LEFT",
+];
+
+impl Family for TeamRegistration {
+    fn preset(&self) -> Preset {
+        Preset::TeamRegistration
+    }
+
+    fn rules(&self) -> &'static [&'static str] {
+        RULES
+    }
+
+    fn first_rule(&self) -> RuleId {
+        rules::TR_PROTECT
+    }
+
+    fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
+        cx.standing_tr(view, h, relied)
+    }
+
+    fn visit(&self, cx: &Ctx, a: &VisitArgs) -> Decision {
+        cx.visit_tr(a)
+    }
+
+    fn deal(&self, cx: &Ctx, st: &Standing) -> Result<Attribution, Box<Decision>> {
+        Ok(cx.deal_tr(st))
+    }
+}
+
+impl Ctx<'_> {
+    /// Visits: a salesperson bringing another's customer without a claim records nothing for
+    /// them (TR-SITE), unless the same-day race of TR-SAMEDAY decides it; else as every rulebook.
+    pub(crate) fn visit_tr(&self, a: &VisitArgs) -> Decision {
+        let st = self.standing(self.view.as_ref());
+        let owner = st.protected.then(|| st.owner.clone());
+        if let Some(b) = &a.brought_by {
+            let bp = self.party(b);
+            if owner.as_ref() != Some(&bp) {
+                let race = owner.as_ref().map(|o| (o, self.same_day_race(o, &bp)));
+                if let Some((o, Some(false))) = race {
+                    // TR-SAMEDAY: refused today, the party brings the customer after the owner did.
+                    let mut v = self.reject(
+                        &st,
+                        rules::TR_SAMEDAY,
+                        "both contacted the customer today and the owner brought the customer on site first",
+                    );
+                    self.notify_absent_owner(&mut v, o, std::slice::from_ref(&bp));
+                    return Decision {
+                        verdict: v,
+                        effects: vec![],
+                        target: self.target(),
+                    };
+                }
+                if let Some((o, Some(true))) = race {
+                    // TR-SAMEDAY: refused today, the party brings the customer on site before
+                    // the owner, who last contacted the customer today too: it owns it.
+                    let mut v = self.verdict(
+                        Outcome::Accepted,
+                        rules::TR_SAMEDAY,
+                        "both contacted the customer today: whoever brings the customer on site first owns it",
+                    );
+                    v.receiver = Some(b.clone());
+                    v.turn = Some(false);
+                    v.relied_on.extend(st.relied.iter().cloned());
+                    return self.finish_visit(v, Some((&bp, rules::TR_SAMEDAY)), Some(o));
+                }
+                let mut v = self.reject(
+                    &st,
+                    rules::TR_SITE,
+                    "bringing a customer without registering at the front desk gives no claim",
+                );
+                if let Some(o) = &owner {
+                    self.notify_absent_owner(&mut v, o, &[bp]);
+                }
+                return Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: self.target(),
+                };
+            }
+        }
+        self.visit_generic(a)
+    }
+
+    /// The owner's last contact with the customer before now (TR-ACTIVE's list: registrations,
+    /// visits with the customer, logged contacts), or the claim's start.
+    pub(crate) fn owner_last_contact(&self, st: &super::Standing) -> Option<Instant> {
+        let h = st.holding.as_ref()?;
+        let view = self.view.as_ref()?;
+        let owner = if st.owner.is_owner() {
+            &st.owner
+        } else {
+            &h.party
+        };
+        let mut parties = vec![owner.clone()];
+        if let Party::Team(team) = owner {
+            parties = self.team_parties(team);
+        }
+        view.events
+            .iter()
+            .filter(|e| e.at >= h.since && e.at <= self.now)
+            .filter(|e| parties.iter().any(|p| self.is_activity_of(e, p)))
+            .map(|e| e.at)
+            .chain(std::iter::once(h.since))
+            .max()
+    }
+
+    /// TR-SAMEDAY: when `by` was refused today citing TR-SAMEDAY, whether it brings the customer
+    /// on site first (`owner` has not brought them today: an on-site registration or a visit it
+    /// brought); `None` when there is no such race.
+    pub(crate) fn same_day_race(&self, owner: &Party, by: &Party) -> Option<bool> {
+        let view = self.view.as_ref()?;
+        let today: Vec<&crate::state::Event> =
+            view.events.iter().filter(|e| self.same_day(e.at)).collect();
+        let refused = today.iter().any(|e| {
+            matches!(&e.act, Act::Register { by: b, .. } if &self.party(b) == by)
+                && e.verdict.rule == rules::TR_SAMEDAY.0
+        });
+        let owner_came = today.iter().any(|e| match &e.act {
+            Act::Register { by: b, .. } => {
+                e.verdict.outcome == Outcome::Accepted && &self.party(b) == owner
+            }
+            Act::Visit {
+                brought_by: Some(b),
+                ..
+            } => &self.party(b) == owner,
+            _ => false,
+        });
+        refused.then_some(!owner_came)
+    }
+
+    /// TR-ACTIVE: the owner consented to this party after the claim began.
+    pub(crate) fn consented(&self, st: &super::Standing, to: &Party) -> bool {
+        let (Some(view), Some(h)) = (&self.view, &st.holding) else {
+            return false;
+        };
+        view.acts("consent").any(|e| {
+            e.at >= h.since
+                && e.verdict.outcome == Outcome::Accepted
+                && matches!(&e.act, Act::Consent { by, to: t, .. } if self.party(by) == st.owner && &self.party(t) == to)
+        })
+    }
+
+    /// §3.3 team-registration.
+    pub(crate) fn deal_tr(&self, st: &super::Standing) -> Attribution {
+        if st.protected {
+            return whole(&st.owner, st.rule);
+        }
+        // TR-LEFT: relatives of a leaver's customer are not credited to the former team.
+        let via_left_team = self.household.iter().any(|h| {
+            let s = self.standing(Some(h));
+            s.protected && matches!(s.owner, Party::Team(_)) && s.rule == rules::TR_LEFT
+        });
+        let mut a = match self.project.duty_at(self.now) {
+            Some(d) => whole(&Party::Team(d.name.clone()), rules::TR_DUTY),
+            None => whole(&Party::Company, rules::TR_CLAIM3),
+        };
+        if via_left_team {
+            a.rule = rules::TR_LEFT;
+        }
+        a.hold = true;
+        a
+    }
+
+    /// The standing of one holding at `now` (RULES.md §3.3).
+    pub(crate) fn standing_tr(
+        &self,
+        view: &View,
+        h: &Holding,
+        mut relied: Vec<EventRef>,
+    ) -> Standing {
+        #[allow(unused_variables)]
+        let (now, p) = (self.now, &h.party);
+        #[allow(unused_variables)]
+        let mk = |owner, until, protected, rule, relied| {
+            mk_standing(h, owner, until, protected, rule, relied)
+        };
+        let holder_left = self.holder_left(p);
+        let _latest = |evs: &[&Event]| evs.iter().map(|e| e.at).max();
+        let (owner, acts) = match (holder_left, self.team_of(p)) {
+            (true, Some(team)) => {
+                let members = self.team_parties(&team);
+                let acts: Vec<&Event> = view
+                    .events
+                    .iter()
+                    .filter(|e| members.iter().any(|m| self.is_activity_of(e, m)))
+                    .collect();
+                (Party::Team(team), acts)
+            }
+            _ => (p.clone(), self.activity(view, p)),
+        };
+        // TR-ACTIVE: after the strict window the claim lives while the owner's last
+        // contact is within the last 15 days; the first such gap ends it for good, and
+        // contacts after that revive nothing.
+        let strict = self.end(h.since, Length::Days(self.params.strict_days));
+        let mut active = self.end(h.since, Length::Days(self.params.active_days));
+        let mut times: Vec<Instant> = acts
+            .iter()
+            .map(|e| e.at)
+            .filter(|t| *t >= h.since)
+            .collect();
+        times.sort();
+        let mut counted: Vec<&Event> = Vec::new();
+        for t in times {
+            if t >= strict.max(active) {
+                break;
+            }
+            active = active.max(self.end(t, Length::Days(self.params.active_days)));
+            counted.extend(acts.iter().copied().filter(|e| e.at == t));
+        }
+        let until = strict.max(active);
+        push_latest(&mut relied, &counted);
+        let rule = if now < strict {
+            rules::TR_PROTECT
+        } else {
+            rules::TR_ACTIVE
+        };
+        let left = owner != *p;
+        let mut s = mk(owner, Some(Until::At(until)), now < until, rule, relied);
+        if left {
+            s.via = Some(rules::TR_LEFT);
+        }
+        s
+    }
+}
