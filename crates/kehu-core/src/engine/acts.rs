@@ -2,13 +2,10 @@
 
 use super::rotation::{self, Pick};
 use super::{Ctx, Decision, Target};
-use crate::model::{
-    Act, Channel, ContactKind, CustomerInput, Party, Presence, RegKind, Role, StaffId,
-};
+use crate::model::{Act, ContactKind, CustomerInput, Party, Presence, Role, StaffId};
 use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, Period, ProjectState, View};
-use crate::time::date_of;
 use crate::verdict::{Outcome, Verdict, Violation};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -116,13 +113,13 @@ impl Ctx<'_> {
     pub(crate) fn register(&self) -> Decision {
         let Act::Register {
             by,
-            customer,
-            channel,
-            kind,
-            visit_at,
-            inbound,
-            region,
-            signed,
+            customer: _,
+            channel: _,
+            kind: _,
+            visit_at: _,
+            inbound: _,
+            region: _,
+            signed: _,
         } = &self.cmd.act
         else {
             unreachable!("dispatched on register")
@@ -138,11 +135,7 @@ impl Ctx<'_> {
 
         // SEC-LEAVE: a departed person's access ends at once; they claim nobody any more.
         if self.presence(by) == Presence::Left {
-            let rule = if self.preset == Preset::B2bProtection {
-                rules::BP_LEFT
-            } else {
-                rules::SEC_LEAVE
-            };
+            let rule = self.family().leaver_rule();
             return done(
                 self.reject(
                     &st,
@@ -153,157 +146,23 @@ impl Ctx<'_> {
             );
         }
 
-        // Rules about the registration's own form and timing.
-        match self.preset {
-            Preset::TeamRegistration if *channel != Channel::Site || *kind == RegKind::Pre => {
-                return done(self.reject(&st, rules::TR_SITE, "a claim is effective only when the salesperson brings the customer on site and registers at the front desk"), vec![]);
-            }
-            Preset::ChannelSms => {
-                let Some(v) = visit_at else {
-                    return done(
-                        self.verdict(
-                            Outcome::Invalid,
-                            rules::CS_LEAD,
-                            "an SMS registration must declare the visit time (visit_at)",
-                        ),
-                        vec![],
-                    );
-                };
-                if crate::time::add_minutes(self.now, self.params.lead_minutes) > *v {
-                    return done(self.reject(&st, rules::CS_LEAD, format!("an SMS registration must arrive at least {} minutes before its declared visit", self.params.lead_minutes)), vec![]);
-                }
-            }
-            Preset::ChannelDistribution => {
-                let named = customer
-                    .name
-                    .as_deref()
-                    .is_some_and(|n| !n.trim().is_empty());
-                if *channel == Channel::Site {
-                    if !named {
-                        return done(
-                            self.verdict(
-                                Outcome::Invalid,
-                                rules::CD_GROUP,
-                                "a tour group counts as registered only with both name and phone",
-                            ),
-                            vec![],
-                        );
-                    }
-                } else if !named || customer.gender().is_none() {
-                    return done(self.verdict(Outcome::Invalid, rules::CD_PRE, "a pre-registration needs the customer's name, gender (先生/女士) and phone (前四后五)"), vec![]);
-                }
-            }
-            Preset::ChannelLaunch if *kind == RegKind::Pre => {
-                let Some(v) = visit_at else {
-                    return done(
-                        self.verdict(
-                            Outcome::Invalid,
-                            rules::CL_PRE,
-                            "a pre-registration must declare its visit date (visit_at)",
-                        ),
-                        vec![],
-                    );
-                };
-                if date_of(self.now) >= date_of(*v) {
-                    return done(
-                        self.reject(
-                            &st,
-                            rules::CL_PRE,
-                            "a pre-registration must be sent on an earlier date than its visit",
-                        ),
-                        vec![],
-                    );
-                }
-                let v = self.with_standing(
-                    self.verdict(
-                        Outcome::Accepted,
-                        rules::CL_PRE,
-                        "pre-registration recorded as evidence; it gives no ownership",
-                    ),
-                    &st,
-                );
-                return done(v, vec![]);
-            }
-            Preset::ChannelLaunch if !*signed => {
-                return done(
-                    self.verdict(
-                        Outcome::Invalid,
-                        rules::CL_FORMAL,
-                        "a formal registration needs the customer's signature",
-                    ),
-                    vec![],
-                );
-            }
-            Preset::ChannelLaunch if *channel != Channel::Site => {
-                return done(
-                    self.reject(
-                        &st,
-                        rules::CL_FORMAL,
-                        "a formal registration happens on site; without it there is no claim",
-                    ),
-                    vec![],
-                );
-            }
-            Preset::DirectSales if *inbound => {
-                return done(self.reject(&st, rules::DS_SELF, "only self-sourced customers may be filed; an inbound-call customer may not"), vec![]);
-            }
-            _ => {}
+        // The rulebook's rules about the registration's own form and timing.
+        if let Some(v) = self.family().register_form(self, &st) {
+            return done(v, vec![]);
         }
 
         // A collision with a valid claim (撞单).
         if st.protected && st.owner != party {
-            if self.preset == Preset::TeamRegistration && self.consented(&st, &party) {
-                let eff = vec![holder(&party, rules::TR_ACTIVE)];
-                let v = self.settle(
-                    self.verdict(
-                        Outcome::Accepted,
-                        rules::TR_ACTIVE,
-                        "registered with the owner's consent",
-                    ),
-                    &eff,
-                );
-                return done(v, eff);
+            if let Some(d) = self.family().collision(self, &st, by) {
+                return d;
             }
-            // TR-SAMEDAY: a collision on the day of the owner's last contact; the refused party
-            // may still win by bringing the customer on site first that day.
-            let same_day = self.preset == Preset::TeamRegistration
-                && self
-                    .owner_last_contact(&st)
-                    .is_some_and(|t| self.same_day(t));
-            let rule = if same_day { rules::TR_SAMEDAY } else { st.rule };
-            let reason = match rule {
-                rules::SR_SIGNED => "collision (撞单): the customer signed a deal and stays with the salesperson credited at signing (after-sales service); you may still receive the customer today",
-                rules::TR_SAMEDAY => "collision (撞单): the owner contacted the customer today; whoever brings the customer on site first today owns it",
-                rules::TR_ACTIVE => "collision (撞单): the owner has kept in contact within the last 15 days; registering needs the owner's consent (a violation is recorded)",
-                _ => "collision (撞单): the customer is protected for another party",
-            };
-            let mut v = self.reject(&st, rule, reason);
-            // A TR-ACTIVE violation whichever rule is cited.
-            if st.rule == rules::TR_ACTIVE {
-                v.violations.push(Violation {
-                    staff: Party::Staff(by.clone()),
-                    rule: rules::TR_ACTIVE.0.into(),
-                    amount: None,
-                    note: "registered a customer under active maintenance without the owner's consent (恶意抢单)".into(),
-                });
-            }
-            return done(v, vec![]);
+            return done(self.collision_rejected(&st, st.rule), vec![]);
         }
 
         // A renewal by the holder.
         if st.protected {
-            if self.preset == Preset::ChannelDistribution && !self.recontacted(&party) {
-                return done(
-                    self.reject(
-                        &st,
-                        rules::CD_7DAYS,
-                        format!(
-                            "re-registering needs a logged contact at least every {} days",
-                            self.params.recontact_days
-                        ),
-                    ),
-                    vec![],
-                );
+            if let Some(v) = self.family().renewal(self, &st, &party) {
+                return done(v, vec![]);
             }
             let reason = if st.rule == rules::SR_SIGNED {
                 "the customer signed with its holder, who keeps it with no end"
@@ -315,71 +174,30 @@ impl Ctx<'_> {
         }
 
         let lapsed = st.lapsed_holder().cloned();
-        if self.preset == Preset::StoreRegistration {
-            if let Some(prev @ Party::Staff(prev_id)) = &lapsed {
-                if prev != &party && self.followed_up_recently(prev_id) {
-                    let v = self.verdict(Outcome::Pending, rules::ST_EXPIRED, "the protection expired but the original salesperson is still following up: the customer chooses").owner(Some(prev.clone()));
-                    let v =
-                        self.open_dispute(v, rules::ST_EXPIRED, vec![prev.clone(), party.clone()]);
-                    return done(v, vec![]);
-                }
-            }
+        if let Some(v) = self
+            .family()
+            .before_claim(self, &st, &party, lapsed.as_ref())
+        {
+            return done(v, vec![]);
         }
-        if self.preset == Preset::ChannelDistribution && lapsed.as_ref() == Some(&party) {
-            // CD-7DAYS: re-registering only while the claim is valid.
-            return done(
-                self.reject(
-                    &st,
-                    rules::CD_7DAYS,
-                    "the pre-registration has ended: re-registering is allowed only while the claim is valid",
-                ),
-                vec![],
-            );
-        }
-        if self.preset == Preset::DirectSales {
-            let own = self.dir.get(by).and_then(|s| s.region.as_deref());
-            if let (Some(own), Some(r)) = (own, region.as_deref()) {
-                if own != r {
-                    let v = self
-                        .verdict(
-                            Outcome::Pending,
-                            rules::DS_REGION,
-                            format!(
-                                "filing across regions ({own} → {r}) needs the manager's approval"
-                            ),
-                        )
-                        .owner(Some(st.owner.clone()));
-                    let v = self.open_dispute(v, rules::DS_REGION, vec![]);
-                    return done(v, vec![]);
-                }
-            }
-        }
-        if self.preset == Preset::SiteRotation {
-            if let Some(ev) = self.project.event_at(self.now) {
-                let v = self
-                    .verdict(
-                        Outcome::Pending,
-                        rules::SR_EVENT,
-                        format!("during {} the manager sets ownership", ev.name),
-                    )
-                    .owner(Some(st.owner.clone()));
-                let v = self.open_dispute(v, rules::SR_EVENT, vec![]);
-                return done(v, vec![]);
-            }
-        }
-        let rule = match (&lapsed, self.preset) {
-            (_, Preset::SiteFirstReception) => rules::FR_FIRST,
-            (_, Preset::ChannelDistribution) if *channel == Channel::Site => rules::CD_GROUP,
-            (Some(_), Preset::StoreRegistration) => rules::ST_EXPIRED,
-            (Some(_), _) => st.rule,
-            (None, _) => self.first_rule(),
-        };
+        let rule = self.family().claim_rule(self, &st, lapsed.is_some());
         let eff = vec![holder(&party, rule)];
         let v = self.settle(
             self.verdict(Outcome::Accepted, rule, "claim accepted"),
             &eff,
         );
         done(v, eff)
+    }
+
+    /// A registration refused by a collision (撞单), citing `rule`, its sentence from the rule.
+    pub(crate) fn collision_rejected(&self, st: &super::Standing, rule: RuleId) -> Verdict {
+        let reason = match rule {
+            rules::SR_SIGNED => "collision (撞单): the customer signed a deal and stays with the salesperson credited at signing (after-sales service); you may still receive the customer today",
+            rules::TR_SAMEDAY => "collision (撞单): the owner contacted the customer today; whoever brings the customer on site first today owns it",
+            rules::TR_ACTIVE => "collision (撞单): the owner has kept in contact within the last 15 days; registering needs the owner's consent (a violation is recorded)",
+            _ => "collision (撞单): the customer is protected for another party",
+        };
+        self.reject(st, rule, reason)
     }
 
     // ----- visits (到访) and walk-ins -----------------------------------------------------------

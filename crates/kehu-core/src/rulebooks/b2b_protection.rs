@@ -41,6 +41,10 @@ impl Family for B2bProtection {
         rules::BP_VISIT
     }
 
+    fn leaver_rule(&self) -> RuleId {
+        rules::BP_LEFT
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_bp(view, h, relied)
     }

@@ -43,6 +43,76 @@ impl Family for ChannelDistribution {
         rules::CD_PRE
     }
 
+    fn register_form(&self, cx: &Ctx, _st: &Standing) -> Option<Verdict> {
+        let Act::Register {
+            customer, channel, ..
+        } = &cx.cmd.act
+        else {
+            return None;
+        };
+        let named = customer
+            .name
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty());
+        if *channel == Channel::Site {
+            return (!named).then(|| {
+                cx.verdict(
+                    Outcome::Invalid,
+                    rules::CD_GROUP,
+                    "a tour group counts as registered only with both name and phone",
+                )
+            });
+        }
+        (!named || customer.gender().is_none()).then(|| {
+            cx.verdict(
+                Outcome::Invalid,
+                rules::CD_PRE,
+                "a pre-registration needs the customer's name, gender (先生/女士) and phone (前四后五)",
+            )
+        })
+    }
+
+    fn renewal(&self, cx: &Ctx, st: &Standing, party: &Party) -> Option<Verdict> {
+        (!cx.recontacted(party)).then(|| {
+            cx.reject(
+                st,
+                rules::CD_7DAYS,
+                format!(
+                    "re-registering needs a logged contact at least every {} days",
+                    cx.params.recontact_days
+                ),
+            )
+        })
+    }
+
+    fn before_claim(
+        &self,
+        cx: &Ctx,
+        st: &Standing,
+        party: &Party,
+        lapsed: Option<&Party>,
+    ) -> Option<Verdict> {
+        // CD-7DAYS: re-registering only while the claim is valid.
+        (lapsed == Some(party)).then(|| {
+            cx.reject(
+                st,
+                rules::CD_7DAYS,
+                "the pre-registration has ended: re-registering is allowed only while the claim is valid",
+            )
+        })
+    }
+
+    fn claim_rule(&self, cx: &Ctx, st: &Standing, lapsed: bool) -> RuleId {
+        match &cx.cmd.act {
+            Act::Register {
+                channel: Channel::Site,
+                ..
+            } => rules::CD_GROUP,
+            _ if lapsed => st.rule,
+            _ => rules::CD_PRE,
+        }
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_cd(view, h, relied)
     }

@@ -14,7 +14,7 @@ use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Event, Holding, View};
 use crate::time::*;
-use crate::verdict::{EventRef, Outcome, Until};
+use crate::verdict::{EventRef, Outcome, Until, Verdict};
 
 /// RULES.md §3.7.
 pub(crate) struct ChannelLaunch;
@@ -37,6 +37,57 @@ impl Family for ChannelLaunch {
 
     fn silent(&self) -> bool {
         true
+    }
+
+    fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
+        let Act::Register {
+            channel,
+            kind,
+            visit_at,
+            signed,
+            ..
+        } = &cx.cmd.act
+        else {
+            return None;
+        };
+        if *kind == RegKind::Pre {
+            let Some(v) = visit_at else {
+                return Some(cx.verdict(
+                    Outcome::Invalid,
+                    rules::CL_PRE,
+                    "a pre-registration must declare its visit date (visit_at)",
+                ));
+            };
+            if date_of(cx.now) >= date_of(*v) {
+                return Some(cx.reject(
+                    st,
+                    rules::CL_PRE,
+                    "a pre-registration must be sent on an earlier date than its visit",
+                ));
+            }
+            return Some(cx.with_standing(
+                cx.verdict(
+                    Outcome::Accepted,
+                    rules::CL_PRE,
+                    "pre-registration recorded as evidence; it gives no ownership",
+                ),
+                st,
+            ));
+        }
+        if !*signed {
+            return Some(cx.verdict(
+                Outcome::Invalid,
+                rules::CL_FORMAL,
+                "a formal registration needs the customer's signature",
+            ));
+        }
+        (*channel != Channel::Site).then(|| {
+            cx.reject(
+                st,
+                rules::CL_FORMAL,
+                "a formal registration happens on site; without it there is no claim",
+            )
+        })
     }
 
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {

@@ -14,7 +14,7 @@ use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Event, Holding, View};
 use crate::time::*;
-use crate::verdict::{EventRef, Outcome, Until};
+use crate::verdict::{EventRef, Outcome, Until, Verdict};
 
 /// RULES.md §3.5.
 pub(crate) struct ChannelSms;
@@ -40,6 +40,29 @@ impl Family for ChannelSms {
 
     fn first_rule(&self) -> RuleId {
         rules::CS_LEAD
+    }
+
+    fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
+        let Act::Register { visit_at, .. } = &cx.cmd.act else {
+            return None;
+        };
+        let Some(v) = visit_at else {
+            return Some(cx.verdict(
+                Outcome::Invalid,
+                rules::CS_LEAD,
+                "an SMS registration must declare the visit time (visit_at)",
+            ));
+        };
+        (crate::time::add_minutes(cx.now, cx.params.lead_minutes) > *v).then(|| {
+            cx.reject(
+                st,
+                rules::CS_LEAD,
+                format!(
+                    "an SMS registration must arrive at least {} minutes before its declared visit",
+                    cx.params.lead_minutes
+                ),
+            )
+        })
     }
 
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {

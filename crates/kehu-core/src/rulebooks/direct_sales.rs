@@ -14,7 +14,7 @@ use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Event, Holding, View};
 use crate::time::*;
-use crate::verdict::{EventRef, Outcome, Until};
+use crate::verdict::{EventRef, Outcome, Until, Verdict};
 
 /// RULES.md §3.9.
 pub(crate) struct DirectSales;
@@ -39,6 +39,40 @@ impl Family for DirectSales {
 
     fn first_rule(&self) -> RuleId {
         rules::DS_3MONTHS
+    }
+
+    fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
+        matches!(cx.cmd.act, Act::Register { inbound: true, .. }).then(|| {
+            cx.reject(
+                st,
+                rules::DS_SELF,
+                "only self-sourced customers may be filed; an inbound-call customer may not",
+            )
+        })
+    }
+
+    fn before_claim(
+        &self,
+        cx: &Ctx,
+        st: &Standing,
+        _party: &Party,
+        _lapsed: Option<&Party>,
+    ) -> Option<Verdict> {
+        let Act::Register { by, region, .. } = &cx.cmd.act else {
+            return None;
+        };
+        let own = cx.dir.get(by).and_then(|s| s.region.as_deref())?;
+        let r = region.as_deref()?;
+        (own != r).then(|| {
+            let v = cx
+                .verdict(
+                    Outcome::Pending,
+                    rules::DS_REGION,
+                    format!("filing across regions ({own} → {r}) needs the manager's approval"),
+                )
+                .owner(Some(st.owner.clone()));
+            cx.open_dispute(v, rules::DS_REGION, vec![])
+        })
     }
 
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {

@@ -44,6 +44,10 @@ impl Family for SiteFirstReception {
         rules::FR_FIRST
     }
 
+    fn claim_rule(&self, _cx: &Ctx, _st: &Standing, _lapsed: bool) -> RuleId {
+        rules::FR_FIRST
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_fr(view, h, relied)
     }

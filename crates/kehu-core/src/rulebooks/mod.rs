@@ -6,10 +6,12 @@
 use crate::engine::acts::VisitArgs;
 use crate::engine::deal::Attribution;
 use crate::engine::{Ctx, Decision, Standing};
+use crate::model::{Party, StaffId};
 use crate::policy::Preset;
 use crate::rules::RuleId;
 use crate::state::{Holding, View};
 use crate::verdict::EventRef;
+use crate::verdict::Verdict;
 
 mod b2b_protection;
 mod channel_distribution;
@@ -34,6 +36,50 @@ pub(crate) trait Family: Sync {
     /// CL-SILENT: no collision or dispute notice before signing.
     fn silent(&self) -> bool {
         false
+    }
+
+    /// The rule that refuses a departed salesperson's registration.
+    fn leaver_rule(&self) -> RuleId {
+        crate::rules::SEC_LEAVE
+    }
+
+    /// The rulebook's rules about a registration's own form and timing (a channel, a lead time,
+    /// required fields, a signature): the verdict when they refuse it.
+    fn register_form(&self, _cx: &Ctx, _st: &Standing) -> Option<Verdict> {
+        None
+    }
+
+    /// A registration colliding with another party's valid claim, where the rulebook decides more
+    /// than the plain refusal citing the protecting rule (TR: consent, the same day).
+    fn collision(&self, _cx: &Ctx, _st: &Standing, _by: &StaffId) -> Option<Decision> {
+        None
+    }
+
+    /// The holder registering again while protected: the verdict when the rulebook refuses it.
+    fn renewal(&self, _cx: &Ctx, _st: &Standing, _party: &Party) -> Option<Verdict> {
+        None
+    }
+
+    /// A registration of a customer nobody holds (or whose claim lapsed): the verdict when the
+    /// rulebook does not simply accept it (a dispute, an event, a region, a lapse of one's own).
+    fn before_claim(
+        &self,
+        _cx: &Ctx,
+        _st: &Standing,
+        _party: &Party,
+        _lapsed: Option<&Party>,
+    ) -> Option<Verdict> {
+        None
+    }
+
+    /// The rule an accepted claim is held under: the first rule, or after a lapse the rule that
+    /// protected the lapsed claim.
+    fn claim_rule(&self, cx: &Ctx, st: &Standing, lapsed: bool) -> RuleId {
+        if lapsed {
+            st.rule
+        } else {
+            cx.first_rule()
+        }
     }
 
     /// Who owns the customer of this holding at `now`, until when, under which rule.

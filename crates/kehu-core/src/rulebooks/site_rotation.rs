@@ -13,7 +13,7 @@ use crate::model::*;
 use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, Event, Holding, View};
-use crate::verdict::{EventRef, Outcome, Until};
+use crate::verdict::{EventRef, Outcome, Until, Verdict};
 
 /// RULES.md §3.1.
 pub(crate) struct SiteRotation;
@@ -52,6 +52,25 @@ impl Family for SiteRotation {
 
     fn first_rule(&self) -> RuleId {
         rules::SR_FIRST
+    }
+
+    fn before_claim(
+        &self,
+        cx: &Ctx,
+        st: &Standing,
+        _party: &Party,
+        _lapsed: Option<&Party>,
+    ) -> Option<Verdict> {
+        // SR-EVENT: during an event window the manager sets ownership.
+        let ev = cx.project.event_at(cx.now)?;
+        let v = cx
+            .verdict(
+                Outcome::Pending,
+                rules::SR_EVENT,
+                format!("during {} the manager sets ownership", ev.name),
+            )
+            .owner(Some(st.owner.clone()));
+        Some(cx.open_dispute(v, rules::SR_EVENT, vec![]))
     }
 
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {

@@ -43,6 +43,30 @@ impl Family for StoreRegistration {
         rules::ST_INQUIRY
     }
 
+    fn before_claim(
+        &self,
+        cx: &Ctx,
+        _st: &Standing,
+        party: &Party,
+        lapsed: Option<&Party>,
+    ) -> Option<Verdict> {
+        let prev @ Party::Staff(prev_id) = lapsed? else {
+            return None;
+        };
+        (prev != party && cx.followed_up_recently(prev_id)).then(|| {
+            let v = cx.verdict(Outcome::Pending, rules::ST_EXPIRED, "the protection expired but the original salesperson is still following up: the customer chooses").owner(Some(prev.clone()));
+            cx.open_dispute(v, rules::ST_EXPIRED, vec![prev.clone(), party.clone()])
+        })
+    }
+
+    fn claim_rule(&self, cx: &Ctx, _st: &Standing, lapsed: bool) -> RuleId {
+        if lapsed {
+            rules::ST_EXPIRED
+        } else {
+            cx.first_rule()
+        }
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_st(view, h, relied)
     }

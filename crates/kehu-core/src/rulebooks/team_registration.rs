@@ -14,7 +14,7 @@ use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Event, Holding, View};
 use crate::time::*;
-use crate::verdict::{EventRef, Outcome, Until};
+use crate::verdict::{EventRef, Outcome, Until, Verdict, Violation};
 
 /// RULES.md §3.3.
 pub(crate) struct TeamRegistration;
@@ -43,6 +43,19 @@ impl Family for TeamRegistration {
         rules::TR_PROTECT
     }
 
+    fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
+        let Act::Register { channel, kind, .. } = &cx.cmd.act else {
+            return None;
+        };
+        (*channel != Channel::Site || *kind == RegKind::Pre).then(|| {
+            cx.reject(st, rules::TR_SITE, "a claim is effective only when the salesperson brings the customer on site and registers at the front desk")
+        })
+    }
+
+    fn collision(&self, cx: &Ctx, st: &Standing, by: &StaffId) -> Option<Decision> {
+        Some(cx.collision_tr(st, by))
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_tr(view, h, relied)
     }
@@ -57,6 +70,48 @@ impl Family for TeamRegistration {
 }
 
 impl Ctx<'_> {
+    /// A collision: the owner's consent lets the party register (TR-ACTIVE); on the day of the
+    /// owner's last contact the refusal cites TR-SAMEDAY (the party may still win by bringing the
+    /// customer on site first that day); in the TR-ACTIVE phase a violation is recorded whichever
+    /// rule is cited.
+    pub(crate) fn collision_tr(&self, st: &Standing, by: &StaffId) -> Decision {
+        let party = self.party(by);
+        if self.consented(st, &party) {
+            let eff = vec![holder(&party, rules::TR_ACTIVE)];
+            let v = self.settle(
+                self.verdict(
+                    Outcome::Accepted,
+                    rules::TR_ACTIVE,
+                    "registered with the owner's consent",
+                ),
+                &eff,
+            );
+            return Decision {
+                verdict: v,
+                effects: eff,
+                target: self.target(),
+            };
+        }
+        let same_day = self
+            .owner_last_contact(st)
+            .is_some_and(|t| self.same_day(t));
+        let rule = if same_day { rules::TR_SAMEDAY } else { st.rule };
+        let mut v = self.collision_rejected(st, rule);
+        if st.rule == rules::TR_ACTIVE {
+            v.violations.push(Violation {
+                staff: Party::Staff(by.clone()),
+                rule: rules::TR_ACTIVE.0.into(),
+                amount: None,
+                note: "registered a customer under active maintenance without the owner's consent (恶意抢单)".into(),
+            });
+        }
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
+    }
+
     /// Visits: a salesperson bringing another's customer without a claim records nothing for
     /// them (TR-SITE), unless the same-day race of TR-SAMEDAY decides it; else as every rulebook.
     pub(crate) fn visit_tr(&self, a: &VisitArgs) -> Decision {
