@@ -7,7 +7,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, MethodRouter};
 use axum::{Json, Router};
 use kehu_core::access;
 use kehu_core::model::{Act, Command, CustomerInput, Role};
@@ -21,10 +21,62 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// An API operation: its method as OpenAPI names it, its path, and its handler.
+pub(crate) type Route = (&'static str, &'static str, MethodRouter<AppState>);
+
+/// Every API operation, registered once here: the router is built from this table, and the
+/// OpenAPI document must list exactly these operations (`routed`, compared both ways by a test).
+pub(crate) fn table() -> Vec<Route> {
+    let mut t: Vec<Route> = vec![
+        ("get", "/healthz", get(health)),
+        ("get", "/metrics", get(crate::metrics::metrics)),
+        ("post", "/api/v1/setup", post(setup)),
+        ("post", "/api/v1/session", post(login)),
+        ("delete", "/api/v1/session", delete(logout)),
+        (
+            "post",
+            "/api/v1/session/everywhere",
+            post(logout_everywhere),
+        ),
+        ("get", "/api/v1/me", get(me)),
+        ("post", "/api/v1/password", post(change_password)),
+        ("get", "/api/v1/users", get(list_users)),
+        ("post", "/api/v1/users", post(add_user)),
+        ("post", "/api/v1/users/{login}/leave", post(user_leaves)),
+        ("post", "/api/v1/users/{login}/restore", post(user_restored)),
+        ("get", "/api/v1/tokens", get(list_tokens)),
+        ("post", "/api/v1/tokens", post(add_token)),
+        ("delete", "/api/v1/tokens/{id}", delete(revoke_token)),
+        ("get", "/api/v1/projects", get(list_projects)),
+        ("post", "/api/v1/projects", post(add_project)),
+        ("get", "/api/v1/projects/{project}", get(show_project)),
+        ("get", "/api/v1/teams", get(list_teams)),
+        ("get", "/api/v1/agencies", get(list_agencies)),
+        ("post", "/api/v1/projects/{project}/acts", post(act)),
+        (
+            "post",
+            "/api/v1/projects/{project}/registrations/text",
+            post(text_registration),
+        ),
+        (
+            "get",
+            "/api/v1/projects/{project}/customers",
+            get(find_customer),
+        ),
+    ];
+    t.extend(crate::archive::table());
+    t.extend(crate::board::table());
+    t
+}
+
+/// The (method, path) of every API operation the router serves.
+pub fn routed() -> Vec<(&'static str, &'static str)> {
+    table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(health))
-        .route("/metrics", get(crate::metrics::metrics))
+    // The documents themselves and the setup page are not API operations.
+    let mut r = Router::new()
         .route(
             "/api/v1/openapi.json",
             get(|| async { Json(crate::openapi::document()) }),
@@ -33,30 +85,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/docs",
             get(|| async { Html(crate::openapi::docs_page()) }),
         )
-        .route("/setup", get(setup_page))
-        .route("/api/v1/setup", post(setup))
-        .route("/api/v1/session", post(login).delete(logout))
-        .route("/api/v1/session/everywhere", post(logout_everywhere))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/password", post(change_password))
-        .route("/api/v1/users", get(list_users).post(add_user))
-        .route("/api/v1/users/{login}/leave", post(user_leaves))
-        .route("/api/v1/users/{login}/restore", post(user_restored))
-        .route("/api/v1/tokens", get(list_tokens).post(add_token))
-        .route("/api/v1/tokens/{id}", delete(revoke_token))
-        .route("/api/v1/projects", get(list_projects).post(add_project))
-        .route("/api/v1/projects/{project}", get(show_project))
-        .route("/api/v1/teams", get(list_teams))
-        .route("/api/v1/agencies", get(list_agencies))
-        .route("/api/v1/projects/{project}/acts", post(act))
-        .route(
-            "/api/v1/projects/{project}/registrations/text",
-            post(text_registration),
-        )
-        .route("/api/v1/projects/{project}/customers", get(find_customer))
-        .merge(crate::archive::routes())
-        .merge(crate::board::routes())
-        .fallback(not_found)
+        .route("/setup", get(setup_page));
+    for (_, path, handler) in table() {
+        r = r.route(path, handler);
+    }
+    r.fallback(not_found)
 }
 
 /// A JSON body whose rejection is a specific 4xx in our error shape.

@@ -9,7 +9,7 @@ use crate::{now_ms, AppState};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use kehu_core::access::{self, Scope};
 use kehu_core::model::{Act, Command, CustomerInput, Party, Role, StaffId};
 use kehu_core::phone::Phone;
@@ -20,17 +20,25 @@ use serde_json::{json, Value};
 /// An approval is good for a day after the VP signs it.
 pub const APPROVAL_MS: i64 = 24 * 3600 * 1000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/projects/{project}/timeline", get(timeline))
-        .route("/api/v1/projects/{project}/customers/by-name", get(by_name))
-        .route("/api/v1/projects/{project}/customers/mine", get(mine))
-        .route(
-            "/api/v1/approvals",
-            get(list_approvals).post(request_approval),
-        )
-        .route("/api/v1/approvals/{id}/approve", post(approve))
-        .route("/api/v1/approvals/{id}/reject", post(reject))
+/// This module's API operations: method, path, handler (see [`crate::api::table`]).
+pub(crate) fn table() -> Vec<crate::api::Route> {
+    vec![
+        ("get", "/api/v1/projects/{project}/timeline", get(timeline)),
+        (
+            "get",
+            "/api/v1/projects/{project}/customers/by-name",
+            get(by_name),
+        ),
+        (
+            "get",
+            "/api/v1/projects/{project}/customers/mine",
+            get(mine),
+        ),
+        ("get", "/api/v1/approvals", get(list_approvals)),
+        ("post", "/api/v1/approvals", post(request_approval)),
+        ("post", "/api/v1/approvals/{id}/approve", post(approve)),
+        ("post", "/api/v1/approvals/{id}/reject", post(reject)),
+    ]
 }
 
 /// The blind value an approval is filed under: the customer's phone as given, keyed.

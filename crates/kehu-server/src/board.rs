@@ -7,18 +7,24 @@ use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use kehu_core::model::{Role, StaffId};
 use kehu_core::state::ProjectState;
 use kehu_store::Val;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/projects/{project}/rotation", get(rotation))
-        .route("/api/v1/projects/{project}/disputes", get(disputes))
-        .route("/api/v1/projects/{project}/violations", get(violations))
-        .route("/api/v1/projects/{project}/export.csv", get(export))
+/// This module's API operations: method, path, handler (see [`crate::api::table`]).
+pub(crate) fn table() -> Vec<crate::api::Route> {
+    vec![
+        ("get", "/api/v1/projects/{project}/rotation", get(rotation)),
+        ("get", "/api/v1/projects/{project}/disputes", get(disputes)),
+        (
+            "get",
+            "/api/v1/projects/{project}/violations",
+            get(violations),
+        ),
+        ("get", "/api/v1/projects/{project}/export.csv", get(export)),
+    ]
 }
 
 /// The staff a department manager answers for: themselves and the people they manage

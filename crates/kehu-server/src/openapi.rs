@@ -291,6 +291,78 @@ pub const OPS: &[Op] = &[
     },
     Op {
         method: "get",
+        path: "/api/v1/projects/{project}",
+        summary: "A project's effective rulebook: each parameter, its value and the rules it governs",
+        body: None,
+        query: &[],
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/teams",
+        summary: "Teams (departments) with their member counts (not for agents)",
+        body: None,
+        query: PAGE,
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/agencies",
+        summary: "Agencies with their agent counts (not for agents)",
+        body: None,
+        query: PAGE,
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/projects/{project}/customers/by-name",
+        summary: "Customers by name within the caller's scope, phones masked (limited, logged)",
+        body: None,
+        query: &[("name", "string", true)],
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/projects/{project}/customers/mine",
+        summary: "The caller's customers (an agent: its agency's), with their protection",
+        body: None,
+        query: PAGE,
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/projects/{project}/rotation",
+        summary: "The reception rotation board: order, presence, turns, who is next (not for agents)",
+        body: None,
+        query: &[],
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/projects/{project}/disputes",
+        summary: "Disputes by answer deadline (managers; a department manager's own team's)",
+        body: None,
+        query: &[("closed", "boolean", false), ("page", "integer", false), ("per_page", "integer", false)],
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/projects/{project}/violations",
+        summary: "Violation entries (the VP and admin all, a department manager their team's, others their own)",
+        body: None,
+        query: PAGE,
+        public: false,
+    },
+    Op {
+        method: "get",
+        path: "/api/v1/projects/{project}/export.csv",
+        summary: "The project's customer records as CSV, watermarked (export permission, logged)",
+        body: None,
+        query: &[],
+        public: false,
+    },
+    Op {
+        method: "get",
         path: "/api/v1/projects/{project}/timeline",
         summary: "A customer's timeline (scope or approval; masked unless unmasked=true, logged)",
         body: None,
@@ -367,6 +439,10 @@ pub fn document() -> Value {
         });
         if op.path == "/healthz" {
             o["responses"]["200"] = json!({ "description": "ok", "content": { "text/plain": {} } });
+        }
+        if op.path.ends_with(".csv") {
+            o["responses"]["200"] =
+                json!({ "description": "the CSV file", "content": { "text/csv": {} } });
         }
         if op.path == "/metrics" {
             o["responses"]["200"] =

@@ -922,6 +922,15 @@ async fn openapi_matches_the_router(backend: &str) {
             .sum::<usize>(),
         kehu_server::openapi::OPS.len()
     );
+    // Both ways: every routed operation is documented, every documented one is routed.
+    let mut routed: Vec<(&str, &str)> = kehu_server::api::routed();
+    let mut documented: Vec<(&str, &str)> = kehu_server::openapi::OPS
+        .iter()
+        .map(|o| (o.method, o.path))
+        .collect();
+    routed.sort();
+    documented.sort();
+    assert_eq!(routed, documented);
     for op in kehu_server::openapi::OPS {
         assert!(
             paths[op.path][op.method].is_object(),
