@@ -277,7 +277,10 @@ impl Params {
             .find(|i| i.key == key)
             .ok_or_else(|| PolicyError::UnknownKey {
                 key: key.to_string(),
-                accepted: PARAMS.iter().map(|i| i.key).collect::<Vec<_>>().join(", "),
+                accepted: format!(
+                    "{}, holidays, workdays",
+                    PARAMS.iter().map(|i| i.key).collect::<Vec<_>>().join(", ")
+                ),
             })?;
         let bad = |detail: String| PolicyError::BadValue {
             key: key.to_string(),
@@ -413,6 +416,19 @@ impl Rulebook {
     ) -> Result<Rulebook, PolicyError> {
         let mut rb = Rulebook::preset(preset);
         for (k, v) in overrides {
+            // The project's own work calendar (工作日, 调休): holidays and make-up working days,
+            // added to the company's.
+            match k.as_str() {
+                "holidays" => {
+                    rb.calendar.holidays.extend(parse_dates(k, v)?);
+                    continue;
+                }
+                "workdays" => {
+                    rb.calendar.workdays.extend(parse_dates(k, v)?);
+                    continue;
+                }
+                _ => {}
+            }
             // A key of another rulebook would be silently ignored here: refused instead.
             if let Some(info) = PARAMS.iter().find(|i| i.key == k.as_str()) {
                 if !info.presets.is_empty() && !info.presets.contains(&preset) {
@@ -535,8 +551,14 @@ impl PolicyFile {
                 }
             }
         }
+        // The company's calendar, beside each project's own days.
         for rb in projects.values_mut() {
-            rb.calendar = calendar.clone();
+            rb.calendar
+                .holidays
+                .extend(calendar.holidays.iter().copied());
+            rb.calendar
+                .workdays
+                .extend(calendar.workdays.iter().copied());
         }
         Ok(PolicyFile { projects })
     }
@@ -561,6 +583,25 @@ fn parse_dates(key: &str, v: &toml::Value) -> Result<Vec<Date>, PolicyError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_project_carries_its_work_calendar() {
+        let mut o = std::collections::BTreeMap::new();
+        o.insert(
+            "holidays".to_string(),
+            toml::Value::Array(vec![toml::Value::String("2026-10-01".into())]),
+        );
+        o.insert(
+            "workdays".to_string(),
+            toml::Value::Array(vec![toml::Value::String("2026-10-10".into())]),
+        );
+        let rb = super::Rulebook::with_overrides(super::Preset::TeamRegistration, &o).unwrap();
+        let d = |s| crate::time::parse_date(s).unwrap();
+        assert!(!rb.calendar.is_working_day(d("2026-10-01")));
+        assert!(rb.calendar.is_working_day(d("2026-10-10")));
+        o.insert("holidays".to_string(), toml::Value::String("10-01".into()));
+        assert!(super::Rulebook::with_overrides(super::Preset::TeamRegistration, &o).is_err());
+    }
+
     #[test]
     fn a_key_of_another_rulebook_is_refused() {
         let mut o = std::collections::BTreeMap::new();

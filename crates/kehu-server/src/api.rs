@@ -1124,7 +1124,15 @@ pub(crate) async fn project_of(st: &AppState, project: &str) -> Result<Value, Ap
             json!({ "key": info.key, "value": value, "governs": info.governs, "doc": info.doc })
         })
         .collect();
-    Ok(json!({ "name": project, "rulebook": rb.preset.name(), "parameters": params }))
+    let days = |d: &std::collections::BTreeSet<jiff::civil::Date>| -> Vec<String> {
+        d.iter().map(ToString::to_string).collect()
+    };
+    Ok(json!({
+        "name": project,
+        "rulebook": rb.preset.name(),
+        "parameters": params,
+        "calendar": { "holidays": days(&rb.calendar.holidays), "workdays": days(&rb.calendar.workdays) },
+    }))
 }
 
 async fn show_project(

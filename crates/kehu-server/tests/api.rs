@@ -2133,6 +2133,30 @@ async fn silence_and_health(backend: &str) {
     )
     .await;
     assert_eq!(st, 201, "{v}");
+    // A project keeps its own work calendar; a key of another rulebook is refused, not ignored.
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "cal", "rulebook": "team-registration", "overrides": { "holidays": ["2026-10-01"], "workdays": ["2026-10-10"] } }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let (_, v) = call(&s, "GET", "/api/v1/projects/cal", &admin, Value::Null).await;
+    assert_eq!(v["calendar"]["holidays"], json!(["2026-10-01"]), "{v}");
+    assert_eq!(v["calendar"]["workdays"], json!(["2026-10-10"]), "{v}");
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "other", "rulebook": "site-rotation", "overrides": { "strict_days": 20 } }),
+    )
+    .await;
+    assert_eq!(st, 422, "{v}");
+    assert!(v.to_string().contains("another rulebook"), "{v}");
+
     let ac1 = login(&s, "ac1").await;
     let ze1 = login(&s, "ze1").await;
     let reg =

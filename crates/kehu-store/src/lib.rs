@@ -37,7 +37,7 @@ use kehu_core::verdict::Verdict;
 pub use keys::{KeyError, Keys};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use sql::{scalar, SqlRow, Val};
-pub use sqlite::sync_level as sqlite_sync_level;
+pub use sqlite::SqliteSync;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -257,7 +257,15 @@ fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-async fn connect(url: &str, schema: Option<&str>) -> Result<Backend, StoreError> {
+/// How a store runs, decided by whoever opens it (the binary reads its environment; the library
+/// reads none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Config {
+    /// How a SQLite commit reaches the disk.
+    pub sqlite_sync: SqliteSync,
+}
+
+async fn connect(url: &str, schema: Option<&str>, config: Config) -> Result<Backend, StoreError> {
     if let Some(s) = schema {
         if !schema_ok(s) {
             return Err(StoreError::Url(format!(
@@ -271,7 +279,7 @@ async fn connect(url: &str, schema: Option<&str>) -> Result<Backend, StoreError>
             index: Default::default(),
         }))
     } else if url.starts_with("sqlite:") || url == ":memory:" {
-        Ok(Backend::Sqlite(sqlite::connect(url)?))
+        Ok(Backend::Sqlite(sqlite::connect(url, config.sqlite_sync)?))
     } else {
         Err(StoreError::Url(url.to_string()))
     }
@@ -299,7 +307,7 @@ pub async fn migrate(
     keys: &Keys,
     to: Option<i64>,
 ) -> Result<Vec<i64>, StoreError> {
-    let b = connect(url, schema).await?;
+    let b = connect(url, schema, Config::default()).await?;
     let applied = migrate_backend(&b, keys, to).await;
     close(b).await;
     applied
@@ -317,7 +325,12 @@ impl Store {
     /// scheme is an error), applies the migrations, checks that `keys` are the ones its entries
     /// were sealed with, and starts the writer.
     pub async fn open(url: &str, keys: Keys) -> Result<Store, StoreError> {
-        let store = Store::start(connect(url, None).await?, keys).await?;
+        Store::open_with(url, keys, Config::default()).await
+    }
+
+    /// [`Store::open`] with a configuration other than the defaults.
+    pub async fn open_with(url: &str, keys: Keys, config: Config) -> Result<Store, StoreError> {
+        let store = Store::start(connect(url, None, config).await?, keys).await?;
         if let Backend::Sqlite(db) = &store.backend {
             sqlite::checkpointer(db.clone(), store.stop.clone());
         }
@@ -330,7 +343,7 @@ impl Store {
         schema: &str,
         keys: Keys,
     ) -> Result<Store, StoreError> {
-        Store::start(connect(url, Some(schema)).await?, keys).await
+        Store::start(connect(url, Some(schema), Config::default()).await?, keys).await
     }
 
     async fn start(backend: Backend, keys: Keys) -> Result<Store, StoreError> {

@@ -21,6 +21,8 @@ use std::time::Duration;
 pub(crate) struct Db {
     /// None: in memory.
     path: Option<PathBuf>,
+    /// How commits reach the disk.
+    sync: SqliteSync,
     /// The writer's connection (in memory: the only one), with what its last batch left.
     writer: Arc<Mutex<(Connection, Option<Memo>)>>,
     /// Idle connections for reads and maintenance (file databases).
@@ -67,19 +69,38 @@ fn open_conn(path: &Option<PathBuf>, cache_mib: i64, sync: &str) -> Result<Conne
     Ok(conn)
 }
 
-/// How a commit reaches the disk: `KEHU_SQLITE_SYNC` = `full` (the default: the WAL is synced at
-/// every commit, so an acknowledged act survives a power cut) or `normal` (synced at checkpoints:
-/// an acknowledged act survives the process being killed, but a power cut or an OS crash may lose
-/// the last fraction of a second). Anything else is `full`.
-pub fn sync_level() -> &'static str {
-    match std::env::var("KEHU_SQLITE_SYNC").as_deref() {
-        Ok("normal") | Ok("NORMAL") => "NORMAL",
-        _ => "FULL",
+/// How a commit reaches the disk: `Full` (the default: the WAL is synced at every commit, so an
+/// acknowledged act survives a power cut) or `Normal` (synced at checkpoints: an acknowledged act
+/// survives the process being killed, but a power cut or an OS crash may lose the last fraction
+/// of a second). The binary reads it from `KEHU_SQLITE_SYNC`; the library reads no environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl SqliteSync {
+    /// `full` or `normal` (either case); anything else is refused.
+    pub fn parse(s: &str) -> Option<SqliteSync> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Some(SqliteSync::Full),
+            "normal" => Some(SqliteSync::Normal),
+            _ => None,
+        }
+    }
+
+    /// The `PRAGMA synchronous` value of the readers' connections.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        }
     }
 }
 
 /// Opens `sqlite:PATH` or `sqlite::memory:`.
-pub(crate) fn connect(url: &str) -> Result<Db, StoreError> {
+pub(crate) fn connect(url: &str, sync: SqliteSync) -> Result<Db, StoreError> {
     let path = if url == "sqlite::memory:" || url == ":memory:" {
         None
     } else if let Some(p) = url.strip_prefix("sqlite:") {
@@ -92,7 +113,7 @@ pub(crate) fn connect(url: &str) -> Result<Db, StoreError> {
     } else {
         return Err(StoreError::Url(url.to_string()));
     };
-    // The writer commits without waiting for the disk; when `sync_level` is FULL its acts are
+    // The writer commits without waiting for the disk; when `sync` is Full its acts are
     // acknowledged only after a [`WalSync`] has flushed the WAL (see `sqlite_writer`).
     // The writer's reads are the right edges of the ledger's tables and the records an act names
     // (the key index is in memory): a small cache serves them, and SQLite walks the whole cache
@@ -100,6 +121,7 @@ pub(crate) fn connect(url: &str) -> Result<Db, StoreError> {
     let writer = open_conn(&path, 16, "NORMAL")?;
     Ok(Db {
         path,
+        sync,
         writer: Arc::new(Mutex::new((writer, None))),
         idle: Arc::new(Mutex::new(Vec::new())),
         index: Arc::new(Mutex::new(KeyIndex::default())),
@@ -162,7 +184,7 @@ impl Db {
         let taken = self.idle.lock().map_err(|_| poisoned())?.pop();
         let mut conn = match taken {
             Some(c) => c,
-            None => open_conn(&self.path, 16, sync_level())?,
+            None => open_conn(&self.path, 16, self.sync.pragma())?,
         };
         let r = f(&mut conn);
         if let Ok(mut idle) = self.idle.lock() {
@@ -199,10 +221,10 @@ pub(crate) struct WalSync {
 }
 
 impl WalSync {
-    /// For a file database whose acts must survive a power cut (`sync_level` FULL); none else.
+    /// For a file database whose acts must survive a power cut (`SqliteSync::Full`); none else.
     pub(crate) fn for_db(db: &Db) -> Option<WalSync> {
         let path = db.path.clone()?;
-        if sync_level() != "FULL" {
+        if db.sync != SqliteSync::Full {
             return None;
         }
         let mut wal = path.clone().into_os_string();

@@ -409,7 +409,7 @@ pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
                 anyhow::bail!("{path} exists: the bench needs a new database file");
             }
             sqlite_path = Some(path.into());
-            Store::open(url, keys).await?
+            Store::open_with(url, keys, crate::store_config()?).await?
         }
         None => {
             let path = std::env::temp_dir().join(format!("kehu-bench-{pid}.db"));
@@ -417,7 +417,12 @@ pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
                 remove_file = Some(path.clone());
             }
             sqlite_path = Some(path.clone());
-            Store::open(&format!("sqlite:{}", path.display()), keys).await?
+            Store::open_with(
+                &format!("sqlite:{}", path.display()),
+                keys,
+                crate::store_config()?,
+            )
+            .await?
         }
     };
     let result = run(store, sqlite_path.as_deref(), &args).await;
@@ -494,7 +499,10 @@ async fn run(
     println!(
         "kehu bench store — {backend}{}, {n} customers seeded (seed {}), {} cores",
         if backend == "sqlite" {
-            format!(" (synchronous = {})", kehu_store::sqlite_sync_level())
+            format!(
+                " (synchronous = {})",
+                crate::store_config()?.sqlite_sync.pragma()
+            )
         } else {
             String::new()
         },

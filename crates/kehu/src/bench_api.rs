@@ -114,7 +114,12 @@ pub async fn run(a: Args) -> anyhow::Result<std::process::ExitCode> {
             bail!("--database takes a postgres:// URL (SQLite is a fresh temp file), got {other:?}")
         }
         None => (
-            Store::open(&format!("sqlite:{}", dir.join("kehu.db").display()), keys).await?,
+            Store::open_with(
+                &format!("sqlite:{}", dir.join("kehu.db").display()),
+                keys,
+                crate::store_config()?,
+            )
+            .await?,
             "sqlite",
             None,
         ),

@@ -230,9 +230,20 @@ fn load_keys(url: &str) -> anyhow::Result<(Keys, Option<PathBuf>)> {
 }
 
 /// Opens the store at `url` with the installation's keys (migrating it).
+/// The store's configuration from the environment: `KEHU_SQLITE_SYNC` (`full`, the default, or
+/// `normal`; anything else is refused).
+pub(crate) fn store_config() -> anyhow::Result<kehu_store::Config> {
+    let sqlite_sync = match std::env::var("KEHU_SQLITE_SYNC") {
+        Ok(v) => kehu_store::SqliteSync::parse(&v)
+            .ok_or_else(|| anyhow::anyhow!("KEHU_SQLITE_SYNC={v:?}: accepted: full, normal"))?,
+        Err(_) => kehu_store::SqliteSync::Full,
+    };
+    Ok(kehu_store::Config { sqlite_sync })
+}
+
 pub(crate) async fn open_store(url: &str) -> anyhow::Result<Store> {
     let (keys, created) = load_keys(url)?;
-    match Store::open(url, keys).await {
+    match Store::open_with(url, keys, store_config()?).await {
         Ok(s) => Ok(s),
         Err(e) => {
             // A key file made just now for a database it does not fit is no use to anyone.
@@ -385,11 +396,11 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
             let path = key_file();
             let mut keys = Keys::load(&path)?;
             // Check the key file fits before changing anything.
-            drop(Store::open(&url, keys.clone()).await?);
+            drop(Store::open_with(&url, keys.clone(), store_config()?).await?);
             let id = keys.rotate();
             // The new key is on disk before any entry is sealed with it.
             keys.replace(&path)?;
-            let store = Store::open(&url, keys).await?;
+            let store = Store::open_with(&url, keys, store_config()?).await?;
             let n = store.reseal().await?;
             let diffs = store.check().await?;
             if !diffs.is_empty() {
