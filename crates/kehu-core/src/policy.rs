@@ -52,6 +52,12 @@ impl Preset {
         "sales-filing",
     ];
 
+    /// CL-SILENT: before signing nobody is told of a collision (decided by the family, read by the
+    /// server when it words a registrant's answer).
+    pub fn silent(self) -> bool {
+        crate::rulebooks::family(self).silent()
+    }
+
     /// The rule IDs of RULES.md §3 this rulebook decides (its family's file).
     pub fn rules(self) -> &'static [&'static str] {
         crate::rulebooks::family(self).rules()
@@ -93,14 +99,6 @@ impl Preset {
             return Err(PolicyError::NotYet(s.to_string()));
         }
         Err(PolicyError::UnknownPreset(s.to_string()))
-    }
-
-    /// Whether the site receives walk-ins through the rotation and records receptions as claims.
-    pub fn reception_claims(self) -> bool {
-        matches!(
-            self,
-            Preset::SiteRotation | Preset::SiteFirstReception | Preset::StoreRegistration
-        )
     }
 }
 

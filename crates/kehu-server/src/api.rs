@@ -1253,7 +1253,7 @@ fn shown(
     let me = dir.party_of(&kehu_core::model::StaffId(caller.login.clone()));
     let mine = v.owner.as_ref() == Some(&me);
     let manager = access::sees_full_verdict(caller.role, false);
-    let silent = rb.preset == Preset::ChannelLaunch
+    let silent = rb.preset.silent()
         && act == "register"
         && !manager
         && matches!(

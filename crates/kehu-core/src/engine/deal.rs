@@ -2,7 +2,6 @@
 
 use super::{credited_by_shares, Ctx, Decision};
 use crate::model::{Act, Party, StaffId};
-use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, Event, View};
 use crate::verdict::{Outcome, Violation};
@@ -109,7 +108,7 @@ impl Ctx<'_> {
         };
         let mut eff = Vec::new();
         // SR-SIGNED: under site-rotation the customer stays with the party credited at signing.
-        let hold = a.hold || self.preset == Preset::SiteRotation;
+        let hold = a.hold || self.family().signing_holds();
         if (hold || !st.protected)
             && a.credited.is_owner()
             && !(st.protected && st.owner == a.credited)
@@ -183,16 +182,13 @@ impl Ctx<'_> {
         a
     }
 
-    pub(crate) fn deal_owner(&self, st: &super::Standing) -> Attribution {
+    /// The owner's deal, 100 %; with no valid claim the company's, citing `unowned` (or the
+    /// lapsed claim's rule).
+    pub(crate) fn deal_owner(&self, st: &super::Standing, unowned: Option<RuleId>) -> Attribution {
         if st.protected {
             whole(&st.owner, st.rule)
         } else {
-            let rule = if self.preset == Preset::ChannelDistribution {
-                rules::CD_PRE
-            } else {
-                st.rule
-            };
-            whole(&Party::Company, rule)
+            whole(&Party::Company, unowned.unwrap_or(st.rule))
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub(crate) mod acts;
 pub(crate) mod deal;
+pub(crate) mod manage;
 pub mod rotation;
 pub(crate) mod standing;
 
@@ -201,28 +202,8 @@ impl Ctx<'_> {
     /// G-PHONE (and ST-FIELDS for a store registration): the customer's phone must be in a form the
     /// rulebook accepts.
     pub(crate) fn check_customer(&self, c: &CustomerInput) -> Result<(), Box<Verdict>> {
-        let store_reg = self.preset == Preset::StoreRegistration
-            && matches!(self.cmd.act, Act::Register { .. });
-        if store_reg {
-            let missing: Vec<&str> = [
-                ("name", c.name.as_deref()),
-                ("phone", c.phone.as_deref()),
-                ("address", c.address.as_deref()),
-            ]
-            .into_iter()
-            .filter(|(_, v)| v.is_none_or(|s| s.trim().is_empty()))
-            .map(|(k, _)| k)
-            .collect();
-            if !missing.is_empty() {
-                return Err(Box::new(Verdict::new(
-                    Outcome::Invalid,
-                    rules::ST_FIELDS,
-                    format!(
-                        "incomplete registration (报备信息不全): missing {}; name, phone and address are required",
-                        missing.join(", ")
-                    ),
-                )));
-            }
+        if let Some(v) = self.family().required_fields(self, c) {
+            return Err(Box::new(v));
         }
         let forms = &self.params.mask_forms;
         let check = |text: &str| -> Result<Phone, Box<Verdict>> {
@@ -255,24 +236,7 @@ impl Ctx<'_> {
             }
             None => {
                 // A missing required field cites the rulebook rule that requires it (G-EXPLAIN).
-                let rule = match (&self.cmd.act, self.preset) {
-                    (
-                        Act::Register {
-                            channel: crate::model::Channel::Site,
-                            ..
-                        },
-                        Preset::ChannelDistribution,
-                    ) => rules::CD_GROUP,
-                    (Act::Register { .. }, Preset::ChannelDistribution) => rules::CD_PRE,
-                    (
-                        Act::Register {
-                            kind: crate::model::RegKind::Pre,
-                            ..
-                        },
-                        Preset::ChannelLaunch,
-                    ) => rules::CL_PRE,
-                    _ => rules::G_PHONE,
-                };
+                let rule = self.family().missing_phone_rule(&self.cmd.act);
                 return Err(Box::new(Verdict::new(
                     Outcome::Invalid,
                     rule,

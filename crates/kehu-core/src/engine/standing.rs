@@ -2,7 +2,6 @@
 
 use super::Ctx;
 use crate::model::{Act, Party, Presence};
-use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Event, Holding, View};
 use crate::time::{window_end, Instant, Length};
@@ -92,8 +91,8 @@ impl Ctx<'_> {
                 Act::Register { by, kind, .. } => {
                     matches!(e.verdict.outcome, Outcome::Accepted | Outcome::Pending)
                         && &self.party(by) == p
-                        && !(self.preset == Preset::ChannelLaunch
-                            && *kind == crate::model::RegKind::Pre)
+                        && (*kind != crate::model::RegKind::Pre
+                            || self.family().pre_registration_claims())
                 }
                 Act::WalkIn { .. } | Act::Visit { .. } => e
                     .verdict
@@ -189,31 +188,8 @@ impl Ctx<'_> {
                 let all: Vec<Standing> =
                     holdings.iter().map(|h| self.standing_of(view, h)).collect();
                 let valid: Vec<&Standing> = all.iter().filter(|s| s.protected).collect();
-                let pick = match self.preset {
-                    Preset::B2bProtection => {
-                        let with_orders: Vec<&&Standing> = valid
-                            .iter()
-                            .filter(|s| {
-                                view.acts("deal")
-                                    .any(|d| d.verdict.credited.as_ref() == Some(&s.owner))
-                            })
-                            .collect();
-                        with_orders
-                            .first()
-                            .map(|s| (**s).clone())
-                            .or_else(|| valid.first().map(|s| (*s).clone()))
-                    }
-                    _ => valid.first().map(|s| (*s).clone()),
-                };
-                match pick {
-                    Some(mut s) if valid.len() > 1 => {
-                        s.rule = match self.preset {
-                            Preset::B2bProtection => rules::BP_OVERLAP,
-                            Preset::ChannelDistribution => rules::CD_FIRST,
-                            _ => s.rule,
-                        };
-                        s
-                    }
+                let picked = self.family().overlap(self, view, &valid);
+                match picked {
                     Some(s) => s,
                     None => all
                         .into_iter()

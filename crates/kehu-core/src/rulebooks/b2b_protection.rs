@@ -45,6 +45,44 @@ impl Family for B2bProtection {
         rules::BP_LEFT
     }
 
+    fn departure_rule(&self) -> RuleId {
+        rules::BP_LEFT
+    }
+
+    fn reassign_rule(&self) -> RuleId {
+        rules::BP_LEFT
+    }
+
+    /// BP-LEFT: the marketing VP reassigns a leaver's customers.
+    fn reassigns(&self, role: Role) -> bool {
+        matches!(role, Role::Vp | Role::Admin)
+    }
+
+    /// BP-OVERLAP: the record with orders keeps the customer, else the earlier one.
+    fn overlap(&self, _cx: &Ctx, view: &View, valid: &[&Standing]) -> Option<Standing> {
+        let with_orders = valid.iter().find(|s| {
+            view.acts("deal")
+                .any(|d| d.verdict.credited.as_ref() == Some(&s.owner))
+        });
+        let mut s = with_orders.or(valid.first()).map(|s| (*s).clone())?;
+        if valid.len() > 1 {
+            s.rule = rules::BP_OVERLAP;
+        }
+        Some(s)
+    }
+
+    /// BP-VISIT: the owner's registered visit renews the protection.
+    fn contact_rule(&self, cx: &Ctx, st: &Standing, party: &Party) -> Option<RuleId> {
+        let visit = matches!(
+            cx.cmd.act,
+            Act::Contact {
+                kind: ContactKind::Visit,
+                ..
+            }
+        );
+        (visit && &st.owner == party).then_some(rules::BP_VISIT)
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_bp(view, h, relied)
     }

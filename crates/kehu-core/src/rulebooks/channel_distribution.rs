@@ -113,6 +113,49 @@ impl Family for ChannelDistribution {
         }
     }
 
+    fn overlap(&self, _cx: &Ctx, _view: &View, valid: &[&Standing]) -> Option<Standing> {
+        let mut s = valid.first().map(|s| (*s).clone())?;
+        if valid.len() > 1 {
+            s.rule = rules::CD_FIRST;
+        }
+        Some(s)
+    }
+
+    fn missing_phone_rule(&self, act: &Act) -> RuleId {
+        match act {
+            Act::Register {
+                channel: Channel::Site,
+                ..
+            } => rules::CD_GROUP,
+            Act::Register { .. } => rules::CD_PRE,
+            _ => rules::G_PHONE,
+        }
+    }
+
+    fn confirm_rule(&self) -> RuleId {
+        rules::CD_CONFIRM
+    }
+
+    fn confirm_needs_manager(&self) -> bool {
+        true
+    }
+
+    fn confirm_check(&self, cx: &Ctx, _st: &Standing, party: &Party) -> Option<Decision> {
+        cx.confirm_inconsistent_cd(party)
+    }
+
+    fn confirm_collision_rule(&self, _cx: &Ctx, _st: &Standing) -> RuleId {
+        rules::CD_FIRST
+    }
+
+    fn confirm_unowned(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
+        Some(cx.reject(
+            st,
+            rules::CD_PRE,
+            "no pre-registration: the customer is company pool",
+        ))
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_cd(view, h, relied)
     }
@@ -122,11 +165,43 @@ impl Family for ChannelDistribution {
     }
 
     fn deal(&self, cx: &Ctx, st: &Standing) -> Result<Attribution, Box<Decision>> {
-        Ok(cx.deal_owner(st))
+        Ok(cx.deal_owner(st, Some(rules::CD_PRE)))
     }
 }
 
 impl Ctx<'_> {
+    /// CD-CONFIRM: a confirmation inconsistent with the agency's own registration is invalid,
+    /// and the registration loses its claim.
+    pub(crate) fn confirm_inconsistent_cd(&self, party: &Party) -> Option<Decision> {
+        let Act::Confirm { customer, .. } = &self.cmd.act else {
+            return None;
+        };
+        let bad: Vec<&View> = self
+            .candidates
+            .iter()
+            .filter(|v| {
+                self.standing(Some(v))
+                    .holding
+                    .is_some_and(|h| &h.party == party)
+                    && crate::name::surnames_differ(
+                        v.names().first().copied(),
+                        customer.name.as_deref(),
+                    )
+            })
+            .collect();
+        if bad.is_empty() {
+            return None;
+        }
+        let ids: Vec<_> = bad.iter().flat_map(|v| v.ids.iter().copied()).collect();
+        let mut v = self.verdict(Outcome::Invalid, rules::CD_CONFIRM, "the confirmation is inconsistent with the registration: the registration loses its claim");
+        v.owner = Some(Party::Pool);
+        Some(Decision {
+            verdict: v,
+            effects: vec![holder(&Party::Pool, rules::CD_CONFIRM)],
+            target: Target::Records(ids),
+        })
+    }
+
     /// §3.6 channel-distribution visits.
     pub(crate) fn visit_cd(&self, a: &VisitArgs) -> Decision {
         let st = self.standing(self.view.as_ref());

@@ -90,6 +90,19 @@ impl Family for ChannelLaunch {
         })
     }
 
+    fn pre_registration_claims(&self) -> bool {
+        false
+    }
+
+    fn missing_phone_rule(&self, act: &Act) -> RuleId {
+        match act {
+            Act::Register {
+                kind: RegKind::Pre, ..
+            } => rules::CL_PRE,
+            _ => rules::G_PHONE,
+        }
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_cl(view, h, relied)
     }

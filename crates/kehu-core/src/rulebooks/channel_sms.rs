@@ -65,6 +65,52 @@ impl Family for ChannelSms {
         })
     }
 
+    fn confirm_rule(&self) -> RuleId {
+        rules::CS_CONFIRM
+    }
+
+    /// CS-CONFIRM: signed the same day as the visit, before the customer leaves.
+    fn confirm_check(&self, cx: &Ctx, st: &Standing, _party: &Party) -> Option<Decision> {
+        let view = cx.view.as_ref()?;
+        let visits: Vec<_> = view.acts("visit").collect();
+        (!visits.is_empty() && !visits.iter().any(|e| cx.same_day(e.at))).then(|| Decision {
+            verdict: cx.reject(
+                st,
+                rules::CS_CONFIRM,
+                "a visit confirmation is signed the same day, before the customer leaves",
+            ),
+            effects: vec![],
+            target: cx.target(),
+        })
+    }
+
+    /// CS-SAMEGROUP: another agency's confirmation the day the owner's visit counted.
+    fn confirm_collision_rule(&self, cx: &Ctx, st: &Standing) -> RuleId {
+        let owner_counted_today = cx
+            .view
+            .as_ref()
+            .and_then(|v| {
+                st.holding
+                    .as_ref()
+                    .and_then(|h| cx.first_counted_visit(v, &st.owner, h.since))
+            })
+            .is_some_and(|t| cx.same_day(t));
+        if owner_counted_today {
+            rules::CS_SAMEGROUP
+        } else {
+            st.rule
+        }
+    }
+
+    /// CS-MONTH: an agency taking a customer from the market.
+    fn confirm_claim_rule(&self, _cx: &Ctx, st: &Standing, party: &Party) -> RuleId {
+        if st.lapsed_holder().is_some_and(|p| p != party) {
+            rules::CS_MONTH
+        } else {
+            rules::CS_CONFIRM
+        }
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_cs(view, h, relied)
     }

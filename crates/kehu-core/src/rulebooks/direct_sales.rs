@@ -84,7 +84,7 @@ impl Family for DirectSales {
     }
 
     fn deal(&self, cx: &Ctx, st: &Standing) -> Result<Attribution, Box<Decision>> {
-        Ok(cx.deal_owner(st))
+        Ok(cx.deal_owner(st, None))
     }
 }
 

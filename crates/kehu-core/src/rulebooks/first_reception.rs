@@ -48,6 +48,22 @@ impl Family for SiteFirstReception {
         rules::FR_FIRST
     }
 
+    fn reception_claims(&self) -> bool {
+        true
+    }
+
+    fn departure_rule(&self) -> RuleId {
+        rules::FR_LEFT
+    }
+
+    fn reassign_rule(&self) -> RuleId {
+        rules::FR_LEFT
+    }
+
+    fn deposit_rule(&self, _st: &Standing) -> Option<RuleId> {
+        Some(rules::FR_DEPOSIT)
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_fr(view, h, relied)
     }

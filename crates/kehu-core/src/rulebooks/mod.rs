@@ -23,6 +23,13 @@ mod site_rotation;
 mod store_registration;
 mod team_registration;
 
+/// A manager's direct decision: its rule, violations and effects.
+pub(crate) type DirectDecision = (
+    RuleId,
+    Vec<crate::verdict::Violation>,
+    Vec<crate::state::Effect>,
+);
+
 /// What a rulebook family decides itself.
 pub(crate) trait Family: Sync {
     fn preset(&self) -> Preset;
@@ -80,6 +87,132 @@ pub(crate) trait Family: Sync {
         } else {
             cx.first_rule()
         }
+    }
+
+    /// Whether the reception of a new customer is a claim (a visitor register entry).
+    fn reception_claims(&self) -> bool {
+        false
+    }
+
+    /// Whether new customers received during an event window wait for the manager (SR-EVENT).
+    fn event_window_decides(&self) -> bool {
+        false
+    }
+
+    /// The rule cited when a salesperson is marked as departed (SEC-LEAVE by default).
+    fn departure_rule(&self) -> RuleId {
+        crate::rules::SEC_LEAVE
+    }
+
+    /// The rule of a leaver's customers redistributed (DIST-RANDOM by default).
+    fn reassign_rule(&self) -> RuleId {
+        crate::rules::DIST_RANDOM
+    }
+
+    /// Whether `role` reassigns a leaver's customers (a manager by default).
+    fn reassigns(&self, role: crate::model::Role) -> bool {
+        role.is_manager()
+    }
+
+    /// The rule of an owner's consent for another party to register (G-CLAIM by default).
+    fn consent_rule(&self) -> RuleId {
+        crate::rules::G_CLAIM
+    }
+
+    /// The rule a deposit is recorded under, where the rulebook names one.
+    fn deposit_rule(&self, _st: &Standing) -> Option<RuleId> {
+        None
+    }
+
+    /// Whether a signed deal makes the credited party the customer's holder (SR-SIGNED).
+    fn signing_holds(&self) -> bool {
+        false
+    }
+
+    /// Whether a pre-registration is a claim (CL-PRE: evidence only).
+    fn pre_registration_claims(&self) -> bool {
+        true
+    }
+
+    /// Several valid claims on one customer (records found to be one): the standing that wins
+    /// and the rule it cites (BP-OVERLAP, CD-FIRST); by default the earliest, citing its rule.
+    fn overlap(&self, _cx: &Ctx, _view: &View, valid: &[&Standing]) -> Option<Standing> {
+        valid.first().map(|s| (*s).clone())
+    }
+
+    /// A customer's fields the rulebook requires on this act (ST-FIELDS): the refusal.
+    fn required_fields(&self, _cx: &Ctx, _c: &crate::model::CustomerInput) -> Option<Verdict> {
+        None
+    }
+
+    /// The rule cited when the customer has no phone (the rule that requires one).
+    fn missing_phone_rule(&self, _act: &crate::model::Act) -> RuleId {
+        crate::rules::G_PHONE
+    }
+
+    /// The rule of a visit confirmation (来访确认单); G-PHONE where the rulebook has none.
+    fn confirm_rule(&self) -> RuleId {
+        crate::rules::G_PHONE
+    }
+
+    /// Whether a confirmation also needs a manager's signature (CD-CONFIRM).
+    fn confirm_needs_manager(&self) -> bool {
+        false
+    }
+
+    /// The rulebook's own checks of a well-signed confirmation by `party`, before the claim is
+    /// looked at (CD: inconsistent with the registration; CS: signed on a later day).
+    fn confirm_check(&self, _cx: &Ctx, _st: &Standing, _party: &Party) -> Option<Decision> {
+        None
+    }
+
+    /// The rule citing a confirmation refused because another party holds the customer.
+    fn confirm_collision_rule(&self, _cx: &Ctx, st: &Standing) -> RuleId {
+        st.rule
+    }
+
+    /// A confirmation of a customer nobody holds: the refusal, where the rulebook needs an
+    /// earlier registration (CD-PRE).
+    fn confirm_unowned(&self, _cx: &Ctx, _st: &Standing) -> Option<Verdict> {
+        None
+    }
+
+    /// The rule a confirmation of a customer nobody holds claims it under.
+    fn confirm_claim_rule(&self, _cx: &Ctx, _st: &Standing, _party: &Party) -> RuleId {
+        self.confirm_rule()
+    }
+
+    /// A follow-up logged by `party`: the refusal, where the rulebook gives it no standing
+    /// (ST-UNREGISTERED).
+    fn contact_refused(&self, _cx: &Ctx, _st: &Standing, _party: &Party) -> Option<Verdict> {
+        None
+    }
+
+    /// The rule a follow-up is logged under, where the rulebook names one (BP-VISIT).
+    fn contact_rule(&self, _cx: &Ctx, _st: &Standing, _party: &Party) -> Option<RuleId> {
+        None
+    }
+
+    /// A claim after signing (`claim`) by `party` of the `deal`: the rulebook's decision where
+    /// it has one (SR-QUARREL, TR-CLAIM3).
+    fn claim_after_signing(
+        &self,
+        _cx: &Ctx,
+        _deal: &crate::state::Event,
+        _party: &Party,
+    ) -> Option<Decision> {
+        None
+    }
+
+    /// A manager's decision with no dispute open, where the rulebook gives the manager one: its
+    /// rule, the violations it records and its effects (SR-QUARREL, ST-FAKE).
+    fn direct_decision(
+        &self,
+        _cx: &Ctx,
+        _owner: Option<&Party>,
+        _former: Option<&Party>,
+    ) -> Option<DirectDecision> {
+        None
     }
 
     /// Who owns the customer of this holding at `now`, until when, under which rule.

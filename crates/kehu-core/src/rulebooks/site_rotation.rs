@@ -73,6 +73,65 @@ impl Family for SiteRotation {
         Some(cx.open_dispute(v, rules::SR_EVENT, vec![]))
     }
 
+    fn reception_claims(&self) -> bool {
+        true
+    }
+
+    fn event_window_decides(&self) -> bool {
+        true
+    }
+
+    fn departure_rule(&self) -> RuleId {
+        rules::SR_LEAVE
+    }
+
+    fn reassign_rule(&self) -> RuleId {
+        rules::SR_LEAVE
+    }
+
+    fn signing_holds(&self) -> bool {
+        true
+    }
+
+    /// SR-QUARREL: the manager gives a quarrelled customer to the department.
+    fn direct_decision(
+        &self,
+        _cx: &Ctx,
+        owner: Option<&Party>,
+        _former: Option<&Party>,
+    ) -> Option<super::DirectDecision> {
+        (owner == Some(&Party::Department)).then(|| (rules::SR_QUARREL, vec![], vec![]))
+    }
+
+    /// SR-QUARREL: a claim on a deal credited to another salesperson is a quarrel; the deal and
+    /// its bonus go to the department.
+    fn claim_after_signing(&self, cx: &Ctx, deal: &Event, party: &Party) -> Option<Decision> {
+        let other = deal
+            .verdict
+            .credited
+            .as_ref()
+            .is_some_and(|c| c != party && matches!(c, Party::Staff(_)));
+        if !other {
+            return None;
+        }
+        let eff = vec![holder(&Party::Department, rules::SR_QUARREL)];
+        let mut v = cx.verdict(
+            Outcome::Accepted,
+            rules::SR_QUARREL,
+            "parties quarrel over the customer: the deal and its bonus go to the department",
+        );
+        v.owner = Some(Party::Department);
+        v.credited = Some(Party::Department);
+        v.shares = vec![(Party::Department, 100)];
+        v.protected_until = Some(Until::None);
+        v.relied_on.push(deal.reference());
+        Some(Decision {
+            verdict: v,
+            effects: eff,
+            target: cx.target(),
+        })
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_sr(view, h, relied)
     }

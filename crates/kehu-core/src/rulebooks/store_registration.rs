@@ -14,7 +14,7 @@ use crate::policy::Preset;
 use crate::rules::{self, RuleId};
 use crate::state::{Event, Holding, View};
 use crate::time::*;
-use crate::verdict::{EventRef, Outcome, Until, Verdict};
+use crate::verdict::{EventRef, Outcome, Until, Verdict, Violation};
 
 /// RULES.md §3.4.
 pub(crate) struct StoreRegistration;
@@ -65,6 +65,91 @@ impl Family for StoreRegistration {
         } else {
             cx.first_rule()
         }
+    }
+
+    fn reception_claims(&self) -> bool {
+        true
+    }
+
+    fn deposit_rule(&self, st: &Standing) -> Option<RuleId> {
+        st.protected.then_some(rules::ST_DEPOSIT)
+    }
+
+    /// ST-FIELDS: a registration has name, phone and address.
+    fn required_fields(&self, cx: &Ctx, c: &CustomerInput) -> Option<Verdict> {
+        if !matches!(cx.cmd.act, Act::Register { .. }) {
+            return None;
+        }
+        let missing: Vec<&str> = [
+            ("name", c.name.as_deref()),
+            ("phone", c.phone.as_deref()),
+            ("address", c.address.as_deref()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_none_or(|s| s.trim().is_empty()))
+        .map(|(k, _)| k)
+        .collect();
+        (!missing.is_empty()).then(|| {
+            Verdict::new(
+                Outcome::Invalid,
+                rules::ST_FIELDS,
+                format!(
+                    "incomplete registration (报备信息不全): missing {}; name, phone and address are required",
+                    missing.join(", ")
+                ),
+            )
+        })
+    }
+
+    /// ST-UNREGISTERED: a party that never registered another's customer has no claim.
+    fn contact_refused(&self, cx: &Ctx, st: &Standing, party: &Party) -> Option<Verdict> {
+        if !st.protected || &st.owner == party {
+            return None;
+        }
+        let registered = cx.view.as_ref().is_some_and(|v| {
+            v.acts("register")
+                .any(|e| matches!(&e.act, Act::Register { by: b, .. } if &cx.party(b) == party))
+        });
+        (!registered).then(|| {
+            cx.reject(
+                st,
+                rules::ST_UNREGISTERED,
+                "a party that never registered the customer has no claim",
+            )
+        })
+    }
+
+    /// ST-FAKE: a registration proved false goes to the pool, with the violation of its number
+    /// (50, 100 yuan, then dismissal).
+    fn direct_decision(
+        &self,
+        cx: &Ctx,
+        owner: Option<&Party>,
+        former: Option<&Party>,
+    ) -> Option<super::DirectDecision> {
+        if owner != Some(&Party::Pool) {
+            return None;
+        }
+        let Some(Party::Staff(s)) = former else {
+            return None;
+        };
+        let n = cx.project.fakes.get(s).copied().unwrap_or(0) + 1;
+        let amount = cx.params.fake_fines.get(n as usize - 1).copied();
+        let violation = Violation {
+            staff: Party::Staff(s.clone()),
+            rule: rules::ST_FAKE.0.into(),
+            amount,
+            note: if amount.is_some() {
+                format!("false registration no. {n} (虚假报备)")
+            } else {
+                format!("false registration no. {n}: dismissal (辞退)")
+            },
+        };
+        let s = s.clone();
+        let eff = cx.project_with(|p| {
+            p.fakes.insert(s, n);
+        });
+        Some((rules::ST_FAKE, vec![violation], vec![eff]))
     }
 
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {

@@ -56,6 +56,50 @@ impl Family for TeamRegistration {
         Some(cx.collision_tr(st, by))
     }
 
+    fn reception_claims(&self) -> bool {
+        true
+    }
+
+    fn departure_rule(&self) -> RuleId {
+        rules::TR_LEFT
+    }
+
+    fn reassign_rule(&self) -> RuleId {
+        rules::TR_LEFT
+    }
+
+    fn consent_rule(&self) -> RuleId {
+        rules::TR_ACTIVE
+    }
+
+    /// TR-CLAIM3: an unclaimed deal claimed with evidence within the window after signing.
+    fn claim_after_signing(&self, cx: &Ctx, deal: &Event, party: &Party) -> Option<Decision> {
+        let within = cx.now
+            < window_end(
+                deal.at,
+                Length::Days(cx.params.claim_days),
+                cx.params.counting,
+            );
+        if !(unclaimed(deal) && within && deal.verdict.credited.as_ref() != Some(party)) {
+            return None;
+        }
+        let eff = vec![holder(party, rules::TR_CLAIM3)];
+        let mut v = cx.verdict(
+            Outcome::Accepted,
+            rules::TR_CLAIM3,
+            "an unclaimed deal claimed with evidence within the window",
+        );
+        v.credited = Some(party.clone());
+        v.shares = vec![(party.clone(), 100)];
+        v.relied_on.push(deal.reference());
+        let v = cx.settle(v, &eff);
+        Some(Decision {
+            verdict: v,
+            effects: eff,
+            target: cx.target(),
+        })
+    }
+
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing {
         cx.standing_tr(view, h, relied)
     }

@@ -1,0 +1,545 @@
+//! The acts after the claim and the management acts: follow-ups, deposits, claims after signing,
+//! consent, presence, settlements, queries, extensions, duty, events and reassignments.
+
+use super::acts::{holder, unclaimed};
+use super::{Ctx, Decision, Target};
+use crate::model::{Act, Party, Presence, Role, StaffId};
+use crate::rules::{self};
+use crate::state::{Effect, Period, View};
+use crate::verdict::Outcome;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+impl Ctx<'_> {
+    // ----- follow-ups, deposits --------------------------------------------------------------
+
+    pub(crate) fn contact(&self) -> Decision {
+        let Act::Contact { by, .. } = &self.cmd.act else {
+            unreachable!("dispatched on contact")
+        };
+        let st = self.standing(self.view.as_ref());
+        let party = self.party(by);
+        if let Some(v) = self.family().contact_refused(self, &st, &party) {
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
+        }
+        let rule = match self.family().contact_rule(self, &st, &party) {
+            Some(r) => r,
+            None if st.protected => st.rule,
+            None => self.first_rule(),
+        };
+        let v = self.settle(
+            self.verdict(Outcome::Accepted, rule, "follow-up logged"),
+            &[],
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
+    }
+
+    pub(crate) fn deposit(&self) -> Decision {
+        let st = self.standing(self.view.as_ref());
+        let rule = match self.family().deposit_rule(&st) {
+            Some(r) => r,
+            None if st.protected => st.rule,
+            None => self.first_rule(),
+        };
+        let v = self.settle(
+            self.verdict(Outcome::Accepted, rule, "deposit recorded"),
+            &[],
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
+    }
+
+    // ----- claims after signing, consent ------------------------------------------------------
+
+    pub(crate) fn claim(&self) -> Decision {
+        let Act::Claim { by, .. } = &self.cmd.act else {
+            unreachable!("dispatched on claim")
+        };
+        let party = self.party(by);
+        let st = self.standing(self.view.as_ref());
+        let deal = self.view.as_ref().and_then(View::last_deal).cloned();
+        let Some(deal) = deal else {
+            let v = self.reject(&st, rules::TR_CLAIM3, "there is no signed deal to claim");
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
+        };
+        if let Some(d) = self.family().claim_after_signing(self, &deal, &party) {
+            return d;
+        }
+        let credited = deal.verdict.credited.clone();
+        let unclaimed = unclaimed(&deal);
+        let why = if !unclaimed {
+            "the deal was claimed at signing"
+        } else {
+            "the claim window after signing has ended"
+        };
+        let mut v = self.reject(&st, rules::TR_CLAIM3, why);
+        v.credited = credited;
+        v.shares = deal.verdict.shares.clone();
+        v.relied_on.push(deal.reference());
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
+    }
+
+    pub(crate) fn consent(&self) -> Decision {
+        let Act::Consent { by, .. } = &self.cmd.act else {
+            unreachable!("dispatched on consent")
+        };
+        let st = self.standing(self.view.as_ref());
+        if self.presence(by) == Presence::Left {
+            let rule = self.family().leaver_rule();
+            let v = self.reject(
+                &st,
+                rule,
+                "a departed salesperson cannot hand customers over",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
+        }
+        let rule = self.family().consent_rule();
+        if st.owner != self.party(by) {
+            let v = self.reject(&st, rule, "only the owner can consent");
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target(),
+            };
+        }
+        let v = self.with_standing(
+            self.verdict(Outcome::Accepted, rule, "the owner consents"),
+            &st,
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
+    }
+
+    // ----- staff, management ---------------------------------------------------------------
+
+    pub(crate) fn status(&self) -> Decision {
+        let Act::Status { staff, state } = &self.cmd.act else {
+            unreachable!("dispatched on status")
+        };
+        let rule = match state {
+            Presence::Busy => rules::ROT_BUSY,
+            Presence::Away => rules::ROT_AWAY,
+            Presence::Out => rules::ROT_OUT,
+            Presence::Left => self.family().departure_rule(),
+            _ => rules::ROT_ORDER,
+        };
+        let eff = self.project_with(|p| {
+            p.presence.insert(staff.clone(), *state);
+        });
+        let v = self.verdict(Outcome::Accepted, rule, format!("{staff} is now {state:?}"));
+        Decision {
+            verdict: v,
+            effects: vec![eff],
+            target: Target::None,
+        }
+    }
+
+    pub(crate) fn resolve(&self) -> Decision {
+        let Act::Resolve {
+            by, owner, shares, ..
+        } = &self.cmd.act
+        else {
+            unreachable!("dispatched on resolve")
+        };
+        let st = self.standing(self.view.as_ref());
+        if !self.role(by).is_some_and(Role::is_manager) {
+            let v = self.reject(&st, rules::G_DISPUTE, "only a manager settles a dispute");
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
+        }
+        let Some(view) = &self.view else {
+            let v = self.verdict(Outcome::Rejected, rules::G_DISPUTE, "no such customer");
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
+        };
+        if let Some(sh) = shares {
+            let sum: u32 = sh.iter().map(|(_, n)| *n).sum();
+            if sum != 100 {
+                let v = self.verdict(
+                    Outcome::Invalid,
+                    rules::G_SHARES,
+                    format!("shares sum to {sum}, not 100"),
+                );
+                return Decision {
+                    verdict: v,
+                    effects: vec![],
+                    target: Target::None,
+                };
+            }
+        }
+        let open = view.open_dispute().cloned();
+        let former = st
+            .holding
+            .as_ref()
+            .map(|h| h.party.clone())
+            .filter(|p| p.is_owner());
+        let mut eff = Vec::new();
+        let mut rule = rules::G_DISPUTE;
+        let mut violations = Vec::new();
+        if let Some(o) = &open {
+            eff.push(Effect::DisputeClosed);
+            let _ = o;
+        } else if let Some((r, vs, effs)) =
+            self.family()
+                .direct_decision(self, owner.as_ref(), former.as_ref())
+        {
+            rule = r;
+            violations = vs;
+            eff.extend(effs);
+        }
+        let has_pending_deal = view
+            .acts("deal")
+            .last()
+            .is_some_and(|d| d.verdict.outcome == Outcome::Pending);
+        if open.is_none() && !has_pending_deal && rule == rules::G_DISPUTE {
+            // Nothing to settle: no open dispute, no deal waiting for its split, and no rule that
+            // gives the manager this decision (SR-QUARREL, ST-FAKE).
+            let v = self.reject(&st, rules::G_DISPUTE, "there is no open dispute to settle");
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
+        }
+        let credited_from_shares = shares.as_ref().and_then(|sh| {
+            let list: Vec<(Party, u32)> = sh.clone();
+            let inv = self.involvement(view);
+            super::credited_by_shares(&list, &inv).map(|c| (c, list))
+        });
+        let new_owner = owner
+            .clone()
+            .or_else(|| credited_from_shares.as_ref().map(|(c, _)| c.clone()));
+        if let Some(o) = &new_owner {
+            eff.push(holder(o, rule));
+        }
+        let mut v = self.verdict(Outcome::Accepted, rule, "settled by the manager");
+        v.violations = violations;
+        // Attribute a deal left pending (G-DEAL-FIRST, ST-ASSIST).
+        let pending_deal = view
+            .acts("deal")
+            .last()
+            .filter(|d| d.verdict.outcome == Outcome::Pending)
+            .cloned();
+        if let Some(d) = &pending_deal {
+            let ordered = self.order_shares(
+                credited_from_shares
+                    .as_ref()
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_else(|| new_owner.iter().map(|o| (o.clone(), 100)).collect()),
+                view,
+            );
+            v.credited = credited_from_shares
+                .as_ref()
+                .map(|(c, _)| c.clone())
+                .or_else(|| new_owner.clone());
+            v.shares = ordered;
+            v.relied_on.push(d.reference());
+        } else if let Some((c, l)) = &credited_from_shares {
+            v.credited = Some(c.clone());
+            v.shares = self.order_shares(l.clone(), view);
+        } else if rule == rules::SR_QUARREL && view.last_deal().is_some() {
+            v.credited = Some(Party::Department);
+            v.shares = vec![(Party::Department, 100)];
+        }
+        if let Some(o) = &open {
+            v.relied_on.push(o.reference());
+        }
+        let mut v = self.settle(v, &eff);
+        if let Some(o) = &new_owner {
+            v.owner = Some(o.clone());
+        }
+        if open.is_some() && !self.silent() {
+            for p in former.iter().chain(new_owner.iter()) {
+                if p.is_notifiable() && !v.notify.contains(p) {
+                    v.notify.push(p.clone());
+                }
+            }
+        }
+        Decision {
+            verdict: v,
+            effects: eff,
+            target: self.target(),
+        }
+    }
+
+    /// Parties in order of their first involvement with the customer (G-SHARES tie-breaks).
+    pub(crate) fn involvement(&self, view: &View) -> Vec<Party> {
+        let mut out: Vec<Party> = Vec::new();
+        let mut add = |p: Party| {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        };
+        for e in &view.events {
+            for h in e.act.handles() {
+                if matches!(
+                    e.act,
+                    Act::Resolve { .. } | Act::Status { .. } | Act::Reassign { .. }
+                ) {
+                    continue;
+                }
+                add(self.party(h));
+            }
+            if let Some(r) = &e.verdict.receiver {
+                add(self.party(r));
+            }
+            for eff in &e.effects {
+                if let Effect::Holder { party, .. } = eff {
+                    add(party.clone());
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn order_shares(&self, mut l: Vec<(Party, u32)>, view: &View) -> Vec<(Party, u32)> {
+        let inv = self.involvement(view);
+        l.sort_by_key(|(p, _)| inv.iter().position(|x| x == p).unwrap_or(usize::MAX));
+        l
+    }
+
+    pub(crate) fn query(&self) -> Decision {
+        let st = self.standing(self.view.as_ref());
+        let rule = st.via.unwrap_or(st.rule);
+        let mut v = self.with_standing(
+            self.verdict(Outcome::Accepted, rule, "the customer's standing"),
+            &st,
+        );
+        if let Some(d) = self.view.as_ref().and_then(View::last_deal) {
+            v.credited = d.verdict.credited.clone();
+            v.shares = d.verdict.shares.clone();
+        }
+        if let Some(view) = &self.view {
+            let _ = view;
+        }
+        // A query is a read: nothing is appended to the ledger.
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: Target::None,
+        }
+    }
+
+    pub(crate) fn extend(&self) -> Decision {
+        let Act::Extend { by, .. } = &self.cmd.act else {
+            unreachable!("dispatched on extend")
+        };
+        let st = self.standing(self.view.as_ref());
+        if !self.role(by).is_some_and(Role::is_manager) {
+            let v = self.reject(
+                &st,
+                rules::DS_3MONTHS,
+                "only the general manager extends a filing",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
+        }
+        if !st.protected {
+            let v = self.reject(&st, st.rule, "the filing has already ended");
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: self.target_or_none(),
+            };
+        }
+        let v = self.settle(
+            self.verdict(
+                Outcome::Accepted,
+                rules::DS_3MONTHS,
+                "filing extended by the general manager",
+            ),
+            &[],
+        );
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target(),
+        }
+    }
+
+    pub(crate) fn duty(&self) -> Decision {
+        let Act::Duty { team, until } = &self.cmd.act else {
+            unreachable!("dispatched on duty")
+        };
+        let eff = self.project_with(|p| {
+            p.duties.push(Period {
+                name: team.clone(),
+                from: self.now,
+                until: *until,
+            })
+        });
+        let v = self.verdict(
+            Outcome::Accepted,
+            rules::TR_DUTY,
+            format!("team {team} on reception duty"),
+        );
+        Decision {
+            verdict: v,
+            effects: vec![eff],
+            target: Target::None,
+        }
+    }
+
+    pub(crate) fn event(&self) -> Decision {
+        let Act::Event { until, name } = &self.cmd.act else {
+            unreachable!("dispatched on event")
+        };
+        let eff = self.project_with(|p| {
+            p.events.push(Period {
+                name: name.clone(),
+                from: self.now,
+                until: *until,
+            })
+        });
+        let v = self.verdict(
+            Outcome::Accepted,
+            rules::SR_EVENT,
+            format!("event {name}: ownership is set by the manager"),
+        );
+        Decision {
+            verdict: v,
+            effects: vec![eff],
+            target: Target::None,
+        }
+    }
+
+    /// SR-LEAVE, FR-LEFT, TR-LEFT, BP-LEFT, DIST-RANDOM: a leaver's customers redistributed at
+    /// random, evenly, reproducibly from the recorded seed.
+    pub(crate) fn reassign(&self) -> Decision {
+        let Act::Reassign { by, from, to, seed } = &self.cmd.act else {
+            unreachable!("dispatched on reassign")
+        };
+        let rule = self.family().reassign_rule();
+        let allowed = self.role(by).is_some_and(|r| self.family().reassigns(r));
+        if !allowed {
+            let who = if self.family().reassigns(Role::Manager) {
+                "a manager"
+            } else {
+                "the marketing VP"
+            };
+            let v = self.verdict(
+                Outcome::Rejected,
+                rule,
+                format!("only {who} reassigns a leaver's customers"),
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
+        }
+        // Only a leaver's customers are redistributed (SR-LEAVE: long leave or transfer; the
+        // others: departure); a manager cannot take a present salesperson's customers this way.
+        if !matches!(self.presence(from), Presence::Left | Presence::Leave) {
+            let v = self.verdict(
+                Outcome::Rejected,
+                rule,
+                format!(
+                    "{from} has neither left nor gone on long leave: their customers stay theirs"
+                ),
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
+        }
+        let from_p = Party::Staff(from.clone());
+        let mut targets: Vec<StaffId> = match to {
+            Some(t) => t.clone(),
+            None => self
+                .order()
+                .into_iter()
+                .filter(|s| {
+                    s != from && !matches!(self.presence(s), Presence::Left | Presence::Leave)
+                })
+                .collect(),
+        };
+        let mut ids: Vec<crate::model::CustomerId> = self
+            .held_by
+            .iter()
+            .filter(|v| {
+                let hs = v.holdings();
+                hs.values().any(|h| h.party == from_p)
+            })
+            .flat_map(|v| v.ids.iter().copied())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if targets.is_empty() {
+            let v = self.verdict(
+                Outcome::Rejected,
+                rule,
+                "nobody to reassign the customers to",
+            );
+            return Decision {
+                verdict: v,
+                effects: vec![],
+                target: Target::None,
+            };
+        }
+        let mut rng = rand::rngs::StdRng::seed_from_u64(*seed);
+        ids.shuffle(&mut rng);
+        targets.shuffle(&mut rng);
+        let eff: Vec<Effect> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Effect::Reassigned {
+                customer: *id,
+                party: Party::Staff(targets[i % targets.len()].clone()),
+            })
+            .collect();
+        let v = self.verdict(
+            Outcome::Accepted,
+            rule,
+            format!(
+                "{} customers of {from} redistributed at random (seed {seed})",
+                ids.len()
+            ),
+        );
+        Decision {
+            verdict: v,
+            effects: eff,
+            target: if ids.is_empty() {
+                Target::None
+            } else {
+                Target::Records(ids)
+            },
+        }
+    }
+}
