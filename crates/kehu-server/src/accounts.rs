@@ -137,34 +137,41 @@ pub async fn insert(
         region,
         hash,
     } = c;
+    // The account, the end of a pending setup link (an account exists now) and the audit
+    // entry commit together.
+    let entry = AuditEntry {
+        at_ms: crate::now_ms(),
+        actor: actor.to_string(),
+        action: "user.add".into(),
+        subject: login.clone(),
+        detail: detail.to_string(),
+    };
     store
-        .exec(
-            "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+        .change_audited(
             vec![
-                login.clone().into(),
-                name.into(),
-                role.name().into(),
-                team.into(),
-                agency.into(),
-                region.into(),
-                hash.into(),
-                Val::Int(crate::now_ms()),
+                (
+                    "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)"
+                        .to_string(),
+                    vec![
+                        login.clone().into(),
+                        name.into(),
+                        role.name().into(),
+                        team.into(),
+                        agency.into(),
+                        region.into(),
+                        hash.into(),
+                        Val::Int(crate::now_ms()),
+                    ],
+                ),
+                (
+                    "DELETE FROM settings WHERE name = 'setup_token'".to_string(),
+                    vec![],
+                ),
             ],
+            entry,
+            kehu_store::Written::Always,
         )
-        .await?;
-    // An account exists now: a setup link printed earlier must not make another admin.
-    store
-        .exec("DELETE FROM settings WHERE name = 'setup_token'", vec![])
-        .await?;
-    store
-        .audit(vec![AuditEntry {
-            at_ms: crate::now_ms(),
-            actor: actor.to_string(),
-            action: "user.add".into(),
-            subject: login.clone(),
-            detail: detail.to_string(),
-        }])
         .await?;
     Ok((login, role))
 }

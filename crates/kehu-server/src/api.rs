@@ -268,6 +268,29 @@ pub(crate) fn project_name(v: &str) -> Result<String, ApiError> {
 }
 
 /// Appends one audit entry (SEC-AUDIT) stamped now; returns once it is committed.
+/// A change outside the ledger and its audit entry, committed together (SEC-AUDIT); the rows each
+/// statement changed.
+pub(crate) async fn change(
+    st: &AppState,
+    statements: Vec<(&str, Vec<Val>)>,
+    written: kehu_store::Written,
+    entry: (&str, &str, String, String),
+) -> Result<Vec<usize>, ApiError> {
+    let (actor, action, subject, detail) = entry;
+    let statements = statements
+        .into_iter()
+        .map(|(sql, v)| (sql.to_string(), v))
+        .collect();
+    let entry = AuditEntry {
+        at_ms: now_ms(),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        subject,
+        detail,
+    };
+    Ok(st.store.change_audited(statements, entry, written).await?)
+}
+
 pub(crate) async fn audit(
     st: &AppState,
     actor: &str,
@@ -589,32 +612,29 @@ async fn change_password(
         ));
     }
     let pw = hash_blocking(b.new).await?;
-    st.store
-        .exec(
-            "UPDATE users SET password = $1 WHERE id = $2",
-            vec![pw.into(), Val::Int(c.user.id)],
-        )
-        .await?;
+    let id = Val::Int(c.user.id);
     // Every other browser signs in again with the new password, and the API tokens made under
     // the old one stop (a changed password often means a leaked one).
-    st.store
-        .exec(
-            "DELETE FROM sessions WHERE user_id = $1",
-            vec![Val::Int(c.user.id)],
-        )
-        .await?;
-    st.store
-        .exec(
-            "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
-            vec![Val::Int(now_ms()), Val::Int(c.user.id)],
-        )
-        .await?;
-    audit(
+    change(
         &st,
-        &c.user.login,
-        "password.change",
-        &c.user.login,
-        String::new(),
+        vec![
+            (
+                "UPDATE users SET password = $1 WHERE id = $2",
+                vec![pw.into(), id.clone()],
+            ),
+            ("DELETE FROM sessions WHERE user_id = $1", vec![id.clone()]),
+            (
+                "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
+                vec![Val::Int(now_ms()), id],
+            ),
+        ],
+        kehu_store::Written::Always,
+        (
+            &c.user.login,
+            "password.change",
+            c.user.login.clone(),
+            String::new(),
+        ),
     )
     .await?;
     Ok((clear_cookie(), StatusCode::NO_CONTENT).into_response())
@@ -826,39 +846,38 @@ pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<V
     }
     let target = user_by_login(st, login).await?;
     check_manages(c, &target)?;
-    let (id, login) = (target.id, target.login.clone());
-    st.store
-        .exec(
-            "UPDATE users SET active = 0 WHERE id = $1",
-            vec![Val::Int(id)],
-        )
-        .await?;
-    let sessions = st
-        .store
-        .exec(
-            "DELETE FROM sessions WHERE user_id = $1",
-            vec![Val::Int(id)],
-        )
-        .await?;
-    let tokens = st
-        .store
-        .exec(
-            "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
-            vec![Val::Int(now_ms()), Val::Int(id)],
-        )
-        .await?;
+    let (id, login) = (Val::Int(target.id), target.login.clone());
+    // The account, its sessions and its tokens end together with the audit entry.
+    let n = change(
+        st,
+        vec![
+            (
+                "UPDATE users SET active = 0 WHERE id = $1",
+                vec![id.clone()],
+            ),
+            ("DELETE FROM sessions WHERE user_id = $1", vec![id.clone()]),
+            (
+                "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
+                vec![Val::Int(now_ms()), id],
+            ),
+        ],
+        kehu_store::Written::Always,
+        (
+            &c.user.login,
+            "user.leave",
+            login.clone(),
+            "account closed, its sessions and tokens ended".into(),
+        ),
+    )
+    .await?;
+    let (sessions, tokens) = (
+        n.get(1).copied().unwrap_or(0),
+        n.get(2).copied().unwrap_or(0),
+    );
     st.forget_directory();
     // The ledger learns it too, in every project: the rulebooks then refuse the leaver's acts
     // (SEC-LEAVE) and let the manager reassign their customers (SR-LEAVE, TR-LEFT, BP-LEFT).
     presence_everywhere(st, c, &login, kehu_core::model::Presence::Left).await?;
-    audit(
-        st,
-        &c.user.login,
-        "user.leave",
-        &login,
-        format!("{sessions} sessions, {tokens} tokens ended"),
-    )
-    .await?;
     Ok(json!({ "login": login, "sessions_ended": sessions, "tokens_revoked": tokens }))
 }
 
@@ -880,22 +899,23 @@ pub(crate) async fn restore_of(st: &AppState, c: &Caller, login: &str) -> Result
             target.login, target.login
         )));
     }
-    st.store
-        .exec(
+    change(
+        st,
+        vec![(
             "UPDATE users SET active = 1 WHERE id = $1",
             vec![Val::Int(target.id)],
-        )
-        .await?;
-    st.forget_directory();
-    presence_everywhere(st, c, &target.login, kehu_core::model::Presence::Available).await?;
-    audit(
-        st,
-        &c.user.login,
-        "user.restore",
-        &target.login,
-        "account restored after a departure marked in error".to_string(),
+        )],
+        kehu_store::Written::Always,
+        (
+            &c.user.login,
+            "user.restore",
+            target.login.clone(),
+            "account restored after a departure marked in error".into(),
+        ),
     )
     .await?;
+    st.forget_directory();
+    presence_everywhere(st, c, &target.login, kehu_core::model::Presence::Available).await?;
     Ok(json!({ "login": target.login, "active": true }))
 }
 
@@ -996,26 +1016,21 @@ async fn revoke_token(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", "令牌编号应为整数 (a token id is an integer)"))?;
-    let n = st
-        .store
-        .exec(
+    let n = change(
+        &st,
+        vec![(
             "UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND user_id = $3 AND revoked_ms = 0",
             vec![Val::Int(now_ms()), Val::Int(id), Val::Int(c.user.id)],
-        )
-        .await?;
-    if n == 0 {
+        )],
+        kehu_store::Written::IfFirstChanges,
+        (&c.user.login, "token.revoke", format!("token {id}"), String::new()),
+    )
+    .await?;
+    if n.first() == Some(&0) {
         return Err(ApiError::NotFound(
             "没有这个有效令牌 (no such live token)".into(),
         ));
     }
-    audit(
-        &st,
-        &c.user.login,
-        "token.revoke",
-        &format!("token {id}"),
-        String::new(),
-    )
-    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1077,18 +1092,19 @@ async fn add_project(
             "项目 {name} 已存在 (project {name} exists)"
         )));
     }
-    st.store
-        .exec(
+    change(
+        &st,
+        vec![(
             "INSERT INTO project_rulebooks (name, preset, overrides, created_ms) VALUES ($1, $2, $3, $4)",
             vec![name.clone().into(), b.rulebook.clone().into(), overrides.clone().into(), Val::Int(now_ms())],
-        )
-        .await?;
-    audit(
-        &st,
-        &c.user.login,
-        "project.add",
-        &name,
-        format!("{} {}", b.rulebook, overrides.trim()),
+        )],
+        kehu_store::Written::Always,
+        (
+            &c.user.login,
+            "project.add",
+            name.clone(),
+            format!("{} {}", b.rulebook, overrides.trim()),
+        ),
     )
     .await?;
     Ok(created(json!({ "name": name, "rulebook": b.rulebook })))

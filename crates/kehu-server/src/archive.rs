@@ -439,7 +439,7 @@ pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Va
     let id = approval_id(id)?;
     let now = now_ms();
     let login: Val = c.user.login.clone().into();
-    let (n, state) =
+    let (statement, state) =
         match c.user.role {
             Role::Manager => {
                 let requester = waiting_requester(st, id, &["pending"])
@@ -449,24 +449,20 @@ pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Va
                     return Err(not_your_department(&requester.login));
                 }
                 (
-                    st.store
-                        .exec(
-                            "UPDATE approvals SET state = 'manager_approved', manager = $1 \
+                    (
+                        "UPDATE approvals SET state = 'manager_approved', manager = $1 \
                          WHERE id = $2 AND state = 'pending' AND requester <> $1",
-                            vec![login, Val::Int(id)],
-                        )
-                        .await?,
+                        vec![login, Val::Int(id)],
+                    ),
                     "manager_approved",
                 )
             }
             Role::Vp => (
-                st.store
-                    .exec(
-                        "UPDATE approvals SET state = 'approved', vp = $1, valid_until_ms = $2 \
+                (
+                    "UPDATE approvals SET state = 'approved', vp = $1, valid_until_ms = $2 \
                      WHERE id = $3 AND state = 'manager_approved' AND requester <> $1",
-                        vec![login, Val::Int(now + APPROVAL_MS), Val::Int(id)],
-                    )
-                    .await?,
+                    vec![login, Val::Int(now + APPROVAL_MS), Val::Int(id)],
+                ),
                 "approved",
             ),
             _ => return Err(ApiError::Forbidden(
@@ -474,17 +470,21 @@ pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Va
                     .into(),
             )),
         };
-    if n == 0 {
-        return Err(not_waiting());
-    }
-    audit(
+    let n = crate::api::change(
         st,
-        &c.user.login,
-        "approval.approve",
-        format!("approval {id}"),
-        state,
+        vec![statement],
+        kehu_store::Written::IfFirstChanges,
+        (
+            &c.user.login,
+            "approval.approve",
+            format!("approval {id}"),
+            state.to_string(),
+        ),
     )
     .await?;
+    if n.first() == Some(&0) {
+        return Err(not_waiting());
+    }
     Ok(json!({ "id": id, "state": state }))
 }
 
@@ -517,26 +517,26 @@ pub(crate) async fn reject_of(st: &AppState, c: &Caller, id: &str) -> Result<Val
     {
         return Err(not_your_department(&requester.login));
     }
-    let n = st
-        .store
-        .exec(
+    let n = crate::api::change(
+        st,
+        vec![(
             "UPDATE approvals SET state = 'rejected' WHERE id = $1 AND state IN ('pending', 'manager_approved')",
             vec![Val::Int(id)],
-        )
-        .await?;
-    if n == 0 {
+        )],
+        kehu_store::Written::IfFirstChanges,
+        (
+            &c.user.login,
+            "approval.reject",
+            format!("approval {id}"),
+            String::new(),
+        ),
+    )
+    .await?;
+    if n.first() == Some(&0) {
         return Err(ApiError::Conflict(
             "这项申请已处理 (the request is already decided)".into(),
         ));
     }
-    audit(
-        st,
-        &c.user.login,
-        "approval.reject",
-        format!("approval {id}"),
-        String::new(),
-    )
-    .await?;
     Ok(json!({ "id": id, "state": "rejected" }))
 }
 

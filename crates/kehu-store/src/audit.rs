@@ -4,7 +4,8 @@
 //! removed, inserted or reordered entry, and nobody holding only the database can forge a chain.
 
 use crate::keys::Keys;
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError, Val};
+use rusqlite::OptionalExtension;
 
 /// What is recorded: who did what to which record, when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +124,98 @@ impl Store {
     }
 }
 
+/// One statement of a change: SQL (`$1`, `$2`, … in order of appearance) and its values.
+pub type Statement = (String, Vec<Val>);
+
+/// When an audited change is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Always (with its audit entry).
+    Always,
+    /// Only if its first statement changes a row (a conditional update: a request still
+    /// waiting, a token still live); otherwise nothing is written, no entry either.
+    IfFirstChanges,
+}
+
 impl Store {
+    /// A change outside the ledger (an account, a session, a project, an approval) and its audit
+    /// entry, committed together in one transaction, under the writers' lock so that the chain
+    /// grows in order with the acts' entries. Returns the rows each statement changed; on any
+    /// error nothing is written.
+    pub async fn change_audited(
+        &self,
+        statements: Vec<Statement>,
+        entry: AuditEntry,
+        written: Written,
+    ) -> Result<Vec<usize>, StoreError> {
+        let unchanged = move |counts: &[usize]| {
+            written == Written::IfFirstChanges && counts.first().is_some_and(|n| *n == 0)
+        };
+        let keys = self.keys.clone();
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                db.run(move |c| {
+                    // BEGIN IMMEDIATE takes the write lock the writer's batches take.
+                    c.execute_batch("BEGIN IMMEDIATE")?;
+                    let done = (|| {
+                        let mut counts = Vec::with_capacity(statements.len());
+                        for (sql, params) in &statements {
+                            counts.push(crate::sql::sqlite_rows(c, sql, params)?.1);
+                            if unchanged(&counts) {
+                                return Err(StoreError::Unchanged);
+                            }
+                        }
+                        let last: Option<(i64, String)> = c
+                            .query_row(LAST, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()?;
+                        let rows = chain(&keys, last, std::slice::from_ref(&entry));
+                        let mut st = c.prepare_cached(INSERT)?;
+                        for r in &rows {
+                            let e = &r.entry;
+                            st.execute(rusqlite::params![
+                                r.seq, e.at_ms, e.actor, e.action, e.subject, e.detail, r.hash
+                            ])?;
+                        }
+                        Ok::<_, StoreError>(counts)
+                    })();
+                    match done {
+                        Ok(counts) => {
+                            c.execute_batch("COMMIT")?;
+                            Ok(counts)
+                        }
+                        Err(StoreError::Unchanged) => {
+                            c.execute_batch("ROLLBACK")?;
+                            Ok(vec![0])
+                        }
+                        Err(e) => {
+                            let _ = c.execute_batch("ROLLBACK");
+                            Err(e)
+                        }
+                    }
+                })
+                .await
+            }
+            Backend::Postgres(pg) => {
+                let mut tx = crate::postgres::begin(&pg.pool).await?;
+                let mut counts = Vec::with_capacity(statements.len());
+                for (sql, params) in &statements {
+                    let r = crate::sql::pg_bind(sql, params).execute(&mut *tx).await?;
+                    counts.push(r.rows_affected() as usize);
+                    if unchanged(&counts) {
+                        tx.rollback().await?;
+                        return Ok(vec![0]);
+                    }
+                }
+                let last: Option<(i64, String)> =
+                    sqlx::query_as(LAST).fetch_optional(&mut *tx).await?;
+                let rows = chain(&keys, last, std::slice::from_ref(&entry));
+                crate::postgres::insert_audit(&mut tx, &rows).await?;
+                tx.commit().await?;
+                Ok(counts)
+            }
+        }
+    }
+
     /// The whole chain in order.
     pub async fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
         let rows = self.query(ALL, vec![]).await?;

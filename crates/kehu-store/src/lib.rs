@@ -24,7 +24,7 @@ mod schema;
 pub mod sql;
 mod sqlite;
 
-pub use audit::{Anchor, AuditBreak, AuditEntry, AuditRow};
+pub use audit::{Anchor, AuditBreak, AuditEntry, AuditRow, Statement, Written};
 use backend::{Blind, CustomerRow, DisputeRow, NotificationRow, ViolationRow};
 pub use batch::Item;
 use batch::{decode, keys_of};
@@ -67,6 +67,9 @@ pub enum StoreError {
     Batch(String),
     #[error("the store's writer has stopped")]
     Stopped,
+    /// A conditional change found nothing to change (internal to `change_audited`).
+    #[error("nothing to change")]
+    Unchanged,
     #[error("schema version {version} ({name}) was applied from different SQL than this build holds: the migration was edited after it shipped, or the database comes from another build")]
     MigrationChanged { version: i64, name: String },
 }

@@ -149,6 +149,31 @@ fn begin_locked() -> String {
     format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 }
 
+/// Appends chained audit rows in a transaction.
+pub(crate) async fn insert_audit(
+    tx: &mut Transaction<'static, Postgres>,
+    a: &[crate::audit::AuditRow],
+) -> Result<(), StoreError> {
+    if a.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, hash) \
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+                              $5::text[], $6::text[], $7::text[])",
+    )
+    .bind(col(a, |r| r.seq))
+    .bind(col(a, |r| r.entry.at_ms))
+    .bind(col(a, |r| r.entry.actor.clone()))
+    .bind(col(a, |r| r.entry.action.clone()))
+    .bind(col(a, |r| r.entry.subject.clone()))
+    .bind(col(a, |r| r.entry.detail.clone()))
+    .bind(col(a, |r| r.hash.clone()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
     Ok(pool.begin_with(begin_locked()).await?)
 }
@@ -365,24 +390,8 @@ impl Write for PgTx {
     }
 
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
+        insert_audit(&mut self.0, &w.audit).await?;
         let c = &mut *self.0;
-        if !w.audit.is_empty() {
-            let a = &w.audit;
-            sqlx::query(
-                "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, hash) \
-                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
-                                      $5::text[], $6::text[], $7::text[])",
-            )
-            .bind(col(a, |r| r.seq))
-            .bind(col(a, |r| r.entry.at_ms))
-            .bind(col(a, |r| r.entry.actor.clone()))
-            .bind(col(a, |r| r.entry.action.clone()))
-            .bind(col(a, |r| r.entry.subject.clone()))
-            .bind(col(a, |r| r.entry.detail.clone()))
-            .bind(col(a, |r| r.hash.clone()))
-            .execute(&mut *c)
-            .await?;
-        }
         // The key log takes a row only for a key its record does not have yet. The index holds
         // the whole log (the batch's start caught it up under the writers' lock), and a record
         // this batch creates (ids from the first new one up) has no key in it yet.

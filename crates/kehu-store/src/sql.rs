@@ -60,7 +60,7 @@ pub fn scalar(rows: &[SqlRow]) -> Option<&Val> {
     rows.first().and_then(|r| r.first())
 }
 
-fn sqlite_rows(
+pub(crate) fn sqlite_rows(
     c: &mut rusqlite::Connection,
     sql: &str,
     params: &[Val],
@@ -95,7 +95,7 @@ fn sqlite_rows(
     Ok((out, changed))
 }
 
-fn pg_bind<'q>(
+pub(crate) fn pg_bind<'q>(
     sql: &'q str,
     params: &[Val],
 ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {

@@ -509,3 +509,89 @@ fn an_edited_migration_is_found_on_both_backends() {
         );
     });
 }
+
+/// A change outside the ledger commits with its audit entry or not at all, keeps the chain in
+/// order beside the acts' entries (on both backends), and a conditional change that finds
+/// nothing to change writes nothing.
+#[test]
+fn an_audited_change_commits_with_its_entry_or_not_at_all() {
+    use kehu_store::{AuditEntry, Val, Written};
+    let entry = |action: &str| AuditEntry {
+        at_ms: 1,
+        actor: "root".into(),
+        action: action.into(),
+        subject: "p".into(),
+        detail: String::new(),
+    };
+    let check = |store: Store| async move {
+        fill(&store).await;
+        let before = store.audit_rows().await.unwrap().len();
+        // The second statement fails: the first is rolled back and no entry is written.
+        let e = store
+            .change_audited(
+                vec![
+                    (
+                        "INSERT INTO settings (name, value) VALUES ('x', 'y')".into(),
+                        vec![],
+                    ),
+                    ("INSERT INTO no_such_table VALUES (1)".into(), vec![]),
+                ],
+                entry("broken"),
+                Written::Always,
+            )
+            .await;
+        assert!(e.is_err());
+        let x = store
+            .query("SELECT 1 FROM settings WHERE name = 'x'", vec![])
+            .await
+            .unwrap();
+        assert!(x.is_empty(), "half a change was written");
+        assert_eq!(store.audit_rows().await.unwrap().len(), before);
+        // Nothing to change: nothing written.
+        let n = store
+            .change_audited(
+                vec![(
+                    "UPDATE settings SET value = 'z' WHERE name = $1".into(),
+                    vec![Val::from("nothing")],
+                )],
+                entry("nothing"),
+                Written::IfFirstChanges,
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, vec![0]);
+        assert_eq!(store.audit_rows().await.unwrap().len(), before);
+        // A change and its entry, then more acts: one chain, intact.
+        store
+            .change_audited(
+                vec![(
+                    "INSERT INTO settings (name, value) VALUES ('x', 'y')".into(),
+                    vec![],
+                )],
+                entry("done"),
+                Written::Always,
+            )
+            .await
+            .unwrap();
+        store.audit(vec![entry("after")]).await.unwrap();
+        let rows = store.audit_rows().await.unwrap();
+        assert_eq!(rows.len(), before + 2);
+        assert_eq!(store.audit_verify().await.unwrap(), Ok(before + 2));
+    };
+    let dir = temp_dir("changes");
+    let url = format!("sqlite:{}", dir.join("k.db").display());
+    rt().block_on(async {
+        check(Store::open(&url, Keys::generate()).await.unwrap()).await;
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(pg) = PgSchema::new("changes") {
+        rt().block_on(async {
+            check(
+                Store::open_postgres_schema(&pg.url, &pg.name, Keys::generate())
+                    .await
+                    .unwrap(),
+            )
+            .await;
+        });
+    }
+}
