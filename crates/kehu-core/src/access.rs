@@ -118,6 +118,82 @@ pub fn signs_for_department(actor: &Person<'_>, requester: &Person<'_>) -> bool 
     actor.role == Role::Manager && manages(actor, requester)
 }
 
+/// An archive approval's state (查阅档案审批表, SEC-APPROVE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalState {
+    /// Waiting for the requester's department manager.
+    Pending,
+    /// Signed by the department manager, waiting for the VP.
+    ManagerApproved,
+    /// Signed by both: the requester may read that customer's archive for a day.
+    Approved,
+    Rejected,
+}
+
+impl ApprovalState {
+    pub fn parse(s: &str) -> Option<ApprovalState> {
+        Some(match s {
+            "pending" => ApprovalState::Pending,
+            "manager_approved" => ApprovalState::ManagerApproved,
+            "approved" => ApprovalState::Approved,
+            "rejected" => ApprovalState::Rejected,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ApprovalState::Pending => "pending",
+            ApprovalState::ManagerApproved => "manager_approved",
+            ApprovalState::Approved => "approved",
+            ApprovalState::Rejected => "rejected",
+        }
+    }
+}
+
+/// Why a decision on an approval is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalRefusal {
+    /// Neither a department manager nor the VP.
+    NotAnApprover,
+    /// A department manager of another team than the requester's.
+    NotTheirDepartment,
+    /// The request does not wait for this decider (decided already, or at the other step).
+    NotWaiting,
+}
+
+/// SEC-APPROVE's state machine: what `actor` approving (`approve`) or rejecting a request of
+/// `requester` in `state` makes of it. The requester's own department manager signs a pending
+/// request; the VP signs one the manager passed; nobody signs their own; either may reject while
+/// it waits for them (the VP at both steps).
+pub fn approval_step(
+    actor: &Person<'_>,
+    requester: &Person<'_>,
+    state: ApprovalState,
+    approve: bool,
+) -> Result<ApprovalState, ApprovalRefusal> {
+    use ApprovalState::*;
+    match actor.role {
+        Role::Manager => {
+            if !signs_for_department(actor, requester) {
+                return Err(ApprovalRefusal::NotTheirDepartment);
+            }
+            match (state, approve) {
+                (Pending, true) => Ok(ManagerApproved),
+                (Pending, false) => Ok(Rejected),
+                _ => Err(ApprovalRefusal::NotWaiting),
+            }
+        }
+        Role::Vp => match (state, approve) {
+            _ if actor.login == requester.login => Err(ApprovalRefusal::NotWaiting),
+            (ManagerApproved, true) => Ok(Approved),
+            (Pending | ManagerApproved, false) => Ok(Rejected),
+            _ => Err(ApprovalRefusal::NotWaiting),
+        },
+        _ => Err(ApprovalRefusal::NotAnApprover),
+    }
+}
+
 /// Whether the caller sees a verdict in full (the owner's name, shares, the events it relied on),
 /// or only what the registering party may be told (G-CLAIM): managers always; others when the
 /// outcome concerns themselves (they are the owner after the act).
@@ -205,6 +281,48 @@ mod tests {
             role,
             team,
             agency: None,
+        }
+    }
+
+    /// SEC-APPROVE as a table: (actor, requester, state, approve) → the next state or why not.
+    #[test]
+    fn approvals_follow_the_form() {
+        use ApprovalRefusal::*;
+        use ApprovalState::*;
+        let ma = person("ma", Role::Manager, Some("alpha"));
+        let mb = person("mb", Role::Manager, Some("beta"));
+        let sa = person("sa1", Role::Sales, Some("alpha"));
+        let vp = person("vp", Role::Vp, None);
+        let adm = person("adm", Role::Admin, None);
+        let table = [
+            (&ma, &sa, Pending, true, Ok(ManagerApproved)),
+            (&ma, &sa, Pending, false, Ok(Rejected)),
+            (&ma, &sa, ManagerApproved, true, Err(NotWaiting)),
+            (&ma, &sa, Approved, false, Err(NotWaiting)),
+            (&mb, &sa, Pending, true, Err(NotTheirDepartment)),
+            (&mb, &sa, Pending, false, Err(NotTheirDepartment)),
+            (&ma, &ma, Pending, true, Err(NotTheirDepartment)),
+            (&vp, &sa, ManagerApproved, true, Ok(Approved)),
+            (&vp, &sa, Pending, true, Err(NotWaiting)),
+            (&vp, &sa, Pending, false, Ok(Rejected)),
+            (&vp, &sa, ManagerApproved, false, Ok(Rejected)),
+            (&vp, &sa, Rejected, false, Err(NotWaiting)),
+            (&vp, &vp, ManagerApproved, true, Err(NotWaiting)),
+            (&vp, &ma, ManagerApproved, true, Ok(Approved)),
+            (&adm, &sa, Pending, true, Err(NotAnApprover)),
+            (&sa, &sa, Pending, true, Err(NotAnApprover)),
+        ];
+        for (a, r, st, approve, want) in table {
+            assert_eq!(
+                approval_step(a, r, st, approve),
+                want,
+                "{} on {}'s {st:?} ({approve})",
+                a.login,
+                r.login
+            );
+        }
+        for st in [Pending, ManagerApproved, Approved, Rejected] {
+            assert_eq!(ApprovalState::parse(st.name()), Some(st));
         }
     }
 

@@ -6,7 +6,7 @@
 use crate::api::{login_name, text};
 use crate::error::ApiError;
 use kehu_core::model::Role;
-use kehu_store::{AuditEntry, Store, Val};
+use kehu_store::{AuditEntry, Store};
 
 /// Party names that are not people (G-CLAIM): no login or agency may take them.
 const RESERVED: &[&str] = &["pool", "company", "department", "market", "system", "cli"];
@@ -82,26 +82,14 @@ pub async fn check(store: &Store, a: NewAccount) -> Result<Checked, ApiError> {
                 format!("{ag} 是保留名称 ({ag} is a reserved name)"),
             ));
         }
-        let clash = store
-            .query(
-                "SELECT 1 FROM users WHERE login = $1",
-                vec![ag.clone().into()],
-            )
-            .await?;
-        if !clash.is_empty() {
+        if store.login_taken(ag).await? {
             return Err(ApiError::Conflict(format!(
                 "机构名 {ag} 与某个登录名相同 (agency {ag} has the name of a login)"
             )));
         }
     }
     crate::auth::check_new_password(&a.password, "password")?;
-    let exists = store
-        .query(
-            "SELECT 1 FROM users WHERE login = $1 OR agency = $1",
-            vec![login.clone().into()],
-        )
-        .await?;
-    if !exists.is_empty() {
+    if store.party_name_taken(&login).await? {
         return Err(ApiError::Conflict(format!(
             "登录名 {login} 已存在或与机构同名 (login {login} exists, or an agency has that name)"
         )));
@@ -146,32 +134,15 @@ pub async fn insert(
         subject: login.clone(),
         detail: detail.to_string(),
     };
-    store
-        .change_audited(
-            vec![
-                (
-                    "INSERT INTO users (login, name, role, team, agency, region, password, active, created_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)"
-                        .to_string(),
-                    vec![
-                        login.clone().into(),
-                        name.into(),
-                        role.name().into(),
-                        team.into(),
-                        agency.into(),
-                        region.into(),
-                        hash.into(),
-                        Val::Int(crate::now_ms()),
-                    ],
-                ),
-                (
-                    "DELETE FROM settings WHERE name = 'setup_token'".to_string(),
-                    vec![],
-                ),
-            ],
-            entry,
-            kehu_store::Written::Always,
-        )
-        .await?;
+    let row = kehu_store::NewAccountRow {
+        login: login.clone(),
+        name,
+        role,
+        team,
+        agency,
+        region,
+        password_hash: hash,
+    };
+    store.add_account(row, entry, crate::now_ms()).await?;
     Ok((login, role))
 }

@@ -1,6 +1,6 @@
 //! The JSON API (`/api/v1`), the setup page and the health check.
 
-use crate::auth::{self, Caller, User, Via, SESSION_COOKIE, SESSION_MS, USER_COLUMNS};
+use crate::auth::{self, Caller, User, Via, SESSION_COOKIE, SESSION_MS};
 use crate::error::ApiError;
 use crate::{now_ms, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -15,7 +15,7 @@ use kehu_core::phone::Phone;
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::scenario::{act_fields, parse_act, ACTS, P};
 use kehu_core::verdict::Verdict;
-use kehu_store::{AuditEntry, Val};
+use kehu_store::AuditEntry;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -160,14 +160,7 @@ async fn not_found() -> ApiError {
 /// Healthy means able to record: the check writes a row (the time of the last check), so a full
 /// or read-only disk, or a database that refuses writes, answers 503 instead of "ok".
 async fn health(State(st): State<AppState>) -> Response {
-    let probe = st
-        .store
-        .exec(
-            "INSERT INTO settings (name, value) VALUES ('healthz', $1) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            vec![Val::from(now_ms().to_string())],
-        )
-        .await;
+    let probe = st.store.write_probe(now_ms()).await;
     if let Err(e) = probe {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -268,27 +261,20 @@ pub(crate) fn project_name(v: &str) -> Result<String, ApiError> {
 }
 
 /// Appends one audit entry (SEC-AUDIT) stamped now; returns once it is committed.
-/// A change outside the ledger and its audit entry, committed together (SEC-AUDIT); the rows each
-/// statement changed.
-pub(crate) async fn change(
-    st: &AppState,
-    statements: Vec<(&str, Vec<Val>)>,
-    written: kehu_store::Written,
-    entry: (&str, &str, String, String),
-) -> Result<Vec<usize>, ApiError> {
-    let (actor, action, subject, detail) = entry;
-    let statements = statements
-        .into_iter()
-        .map(|(sql, v)| (sql.to_string(), v))
-        .collect();
-    let entry = AuditEntry {
+/// An audit entry of the caller's, now (SEC-AUDIT), for a change that commits with it.
+pub(crate) fn entry(
+    actor: &str,
+    action: &str,
+    subject: impl Into<String>,
+    detail: impl Into<String>,
+) -> AuditEntry {
+    AuditEntry {
         at_ms: now_ms(),
         actor: actor.to_string(),
         action: action.to_string(),
-        subject,
-        detail,
-    };
-    Ok(st.store.change_audited(statements, entry, written).await?)
+        subject: subject.into(),
+        detail: detail.into(),
+    }
 }
 
 pub(crate) async fn audit(
@@ -363,12 +349,7 @@ async fn setup(State(st): State<AppState>, Body(b): Body<SetupBody>) -> Result<R
         )
     };
     // Once any account exists the link is dead: answered before any password is hashed.
-    if !st
-        .store
-        .query("SELECT 1 FROM users LIMIT 1", vec![])
-        .await?
-        .is_empty()
-    {
+    if st.store.any_account().await? {
         return Err(dead());
     }
     // Every check first: a link must not be spent on an account that would be refused.
@@ -385,15 +366,7 @@ async fn setup(State(st): State<AppState>, Body(b): Body<SetupBody>) -> Result<R
     let hash = auth::token_hash(b.token.trim());
     // The token is consumed by the delete: two requests racing cannot both create an admin, and
     // once any account exists (an admin added with `kehu user add`, say) the link is dead.
-    let consumed = st
-        .store
-        .exec(
-            "DELETE FROM settings WHERE name = 'setup_token' AND value = $1 \
-             AND NOT EXISTS (SELECT 1 FROM users)",
-            vec![Val::from(hash)],
-        )
-        .await?;
-    if consumed != 1 {
+    if !st.store.spend_setup_link(&hash).await? {
         return Err(dead());
     }
     let actor = checked.login.clone();
@@ -463,37 +436,24 @@ pub(crate) async fn sign_in(
     }
     // Counted before the password is checked: concurrent guesses cannot pass the limit.
     auth::Limiter::attempt(&st.store, &login, now).await?;
-    let rows = st
-        .store
-        .query(
-            &format!("SELECT {USER_COLUMNS}, u.password FROM users u WHERE u.login = $1 AND u.active = 1"),
-            vec![login.clone().into()],
-        )
-        .await?;
-    let stored = rows
-        .first()
-        .and_then(|r| r.get(8))
-        .and_then(Val::text)
-        .map(str::to_string);
-    let phc = stored.clone().unwrap_or_else(|| DUMMY_HASH.to_string());
+    let found = st.store.sign_in_account(&login).await?;
+    let phc = found
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.to_string(), |(_, h)| h.clone());
     let pw = password;
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &phc))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let (Some(row), true) = (rows.first(), ok && stored.is_some()) else {
+    let (Some((user, _)), true) = (found, ok) else {
         audit(st, &login, "login.failed", &login, String::new()).await?;
         return Err(ApiError::Forbidden(
             "登录名或密码错误 (wrong login or password)".into(),
         ));
     };
     auth::Limiter::succeeded(&st.store, &login).await?;
-    let user = auth::user_from_row(row)?;
     let (token, hash) = auth::new_token();
     st.store
-        .exec(
-            "INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
-            vec![hash.into(), Val::Int(user.id), Val::Int(now), Val::Int(now + SESSION_MS)],
-        )
+        .start_session(&hash, user.id, now, now + SESSION_MS)
         .await?;
     audit(st, &login, "login", &login, String::new()).await?;
     let mut cookie = format!(
@@ -544,25 +504,14 @@ pub(crate) async fn sign_out(
             .filter_map(|kv| kv.trim().strip_prefix("kehu_session="))
             .next()
         {
-            st.store
-                .exec(
-                    "DELETE FROM sessions WHERE token_hash = $1",
-                    vec![auth::token_hash(t).into()],
-                )
-                .await?;
+            st.store.end_session(&auth::token_hash(t)).await?;
         }
     }
     audit(st, &c.user.login, "logout", &c.user.login, String::new()).await
 }
 
 async fn logout_everywhere(State(st): State<AppState>, c: Caller) -> Result<Response, ApiError> {
-    let n = st
-        .store
-        .exec(
-            "DELETE FROM sessions WHERE user_id = $1",
-            vec![Val::Int(c.user.id)],
-        )
-        .await?;
+    let n = st.store.end_sessions_of(c.user.id).await?;
     audit(
         &st,
         &c.user.login,
@@ -591,17 +540,7 @@ async fn change_password(
     Body(b): Body<PasswordBody>,
 ) -> Result<Response, ApiError> {
     auth::check_new_password(&b.new, "new")?;
-    let rows = st
-        .store
-        .query(
-            "SELECT password FROM users WHERE id = $1",
-            vec![Val::Int(c.user.id)],
-        )
-        .await?;
-    let phc = kehu_store::scalar(&rows)
-        .and_then(Val::text)
-        .unwrap_or_default()
-        .to_string();
+    let phc = st.store.password_of(c.user.id).await?.unwrap_or_default();
     let old = b.old;
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&old, &phc))
         .await
@@ -612,31 +551,15 @@ async fn change_password(
         ));
     }
     let pw = hash_blocking(b.new).await?;
-    let id = Val::Int(c.user.id);
     // Every other browser signs in again with the new password, and the API tokens made under
     // the old one stop (a changed password often means a leaked one).
-    change(
-        &st,
-        vec![
-            (
-                "UPDATE users SET password = $1 WHERE id = $2",
-                vec![pw.into(), id.clone()],
-            ),
-            ("DELETE FROM sessions WHERE user_id = $1", vec![id.clone()]),
-            (
-                "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
-                vec![Val::Int(now_ms()), id],
-            ),
-        ],
-        kehu_store::Written::Always,
-        (
-            &c.user.login,
-            "password.change",
-            c.user.login.clone(),
-            String::new(),
-        ),
-    )
-    .await?;
+    let e = entry(
+        &c.user.login,
+        "password.change",
+        &c.user.login,
+        String::new(),
+    );
+    st.store.set_password(c.user.id, pw, e, now_ms()).await?;
     Ok((clear_cookie(), StatusCode::NO_CONTENT).into_response())
 }
 
@@ -661,7 +584,7 @@ impl Page {
     }
 
     /// (limit, offset, page, per_page): pages count from 1, at most 200 items each.
-    fn window(&self) -> Result<(i64, i64, i64, i64), ApiError> {
+    pub(crate) fn window(&self) -> Result<(i64, i64, i64, i64), ApiError> {
         let page = self.page.unwrap_or(1);
         let per = self.per_page.unwrap_or(50);
         if !(1..=1_000_000).contains(&page) {
@@ -684,19 +607,6 @@ pub(crate) fn created(v: Value) -> Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
 
-/// The rows of one page of `sql`, whose last two parameters are LIMIT and OFFSET.
-pub(crate) async fn page_rows(
-    st: &AppState,
-    p: &Page,
-    sql: &str,
-    mut params: Vec<Val>,
-) -> Result<(Vec<kehu_store::SqlRow>, i64, i64), ApiError> {
-    let (limit, offset, page, per) = p.window()?;
-    params.push(Val::Int(limit));
-    params.push(Val::Int(offset));
-    Ok((st.store.query(sql, params).await?, page, per))
-}
-
 /// A page of items: one more than asked was fetched to tell whether another page follows.
 pub(crate) fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Value {
     let more = items.len() as i64 > per;
@@ -710,11 +620,9 @@ pub(crate) async fn users_of(st: &AppState, c: &Caller, p: &Page) -> Result<Valu
             "只有经理和管理员可以查看人员 (managers and admins only)".into(),
         ));
     }
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id LIMIT $1 OFFSET $2");
-    let (rows, page, per) = page_rows(st, p, &sql, vec![]).await?;
+    let (limit, offset, page, per) = p.window()?;
     let mut items = Vec::new();
-    for r in &rows {
-        let u = auth::user_from_row(r)?;
+    for u in st.store.accounts_page(offset, limit).await? {
         let mut m =
             serde_json::to_value(me_of(&u)).map_err(|e| ApiError::Internal(e.to_string()))?;
         m["active"] = json!(u.active);
@@ -770,19 +678,10 @@ async fn add_user(
 /// The account of `login`, for a decision about that person (404 when there is none).
 pub(crate) async fn user_by_login(st: &AppState, login: &str) -> Result<User, ApiError> {
     let login = login_name(login)?;
-    let rows = st
-        .store
-        .query(
-            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.login = $1"),
-            vec![login.clone().into()],
-        )
-        .await?;
-    match rows.first() {
-        Some(r) => auth::user_from_row(r),
-        None => Err(ApiError::NotFound(format!(
-            "没有 {login} 这个人 (no person {login})"
-        ))),
-    }
+    st.store
+        .account_by_login(&login)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("没有 {login} 这个人 (no person {login})")))
 }
 
 /// Whether the caller may mark `target` as left or restore them (SEC-LEAVE): their own manager
@@ -804,14 +703,8 @@ async fn presence_everywhere(
     login: &str,
     state: kehu_core::model::Presence,
 ) -> Result<(), ApiError> {
-    let projects = st
-        .store
-        .query("SELECT name FROM project_rulebooks ORDER BY name", vec![])
-        .await?;
-    for p in projects
-        .iter()
-        .filter_map(|r| r.first().and_then(Val::text))
-    {
+    for p in st.store.project_names().await? {
+        let p = p.as_str();
         let (rulebook, dir) = project_context(st, p).await?;
         let now = jiff::Timestamp::now();
         let cmd = Command {
@@ -846,34 +739,15 @@ pub(crate) async fn leave_of(st: &AppState, c: &Caller, login: &str) -> Result<V
     }
     let target = user_by_login(st, login).await?;
     check_manages(c, &target)?;
-    let (id, login) = (Val::Int(target.id), target.login.clone());
+    let login = target.login.clone();
     // The account, its sessions and its tokens end together with the audit entry.
-    let n = change(
-        st,
-        vec![
-            (
-                "UPDATE users SET active = 0 WHERE id = $1",
-                vec![id.clone()],
-            ),
-            ("DELETE FROM sessions WHERE user_id = $1", vec![id.clone()]),
-            (
-                "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0",
-                vec![Val::Int(now_ms()), id],
-            ),
-        ],
-        kehu_store::Written::Always,
-        (
-            &c.user.login,
-            "user.leave",
-            login.clone(),
-            "account closed, its sessions and tokens ended".into(),
-        ),
-    )
-    .await?;
-    let (sessions, tokens) = (
-        n.get(1).copied().unwrap_or(0),
-        n.get(2).copied().unwrap_or(0),
+    let e = entry(
+        &c.user.login,
+        "user.leave",
+        &login,
+        "account closed, its sessions and tokens ended",
     );
+    let (sessions, tokens) = st.store.close_account(target.id, e, now_ms()).await?;
     st.forget_directory();
     // The ledger learns it too, in every project: the rulebooks then refuse the leaver's acts
     // (SEC-LEAVE) and let the manager reassign their customers (SR-LEAVE, TR-LEFT, BP-LEFT).
@@ -899,21 +773,13 @@ pub(crate) async fn restore_of(st: &AppState, c: &Caller, login: &str) -> Result
             target.login, target.login
         )));
     }
-    change(
-        st,
-        vec![(
-            "UPDATE users SET active = 1 WHERE id = $1",
-            vec![Val::Int(target.id)],
-        )],
-        kehu_store::Written::Always,
-        (
-            &c.user.login,
-            "user.restore",
-            target.login.clone(),
-            "account restored after a departure marked in error".into(),
-        ),
-    )
-    .await?;
+    let e = entry(
+        &c.user.login,
+        "user.restore",
+        &target.login,
+        "account restored after a departure marked in error",
+    );
+    st.store.reopen_account(target.id, e).await?;
     st.forget_directory();
     presence_everywhere(st, c, &target.login, kehu_core::model::Presence::Available).await?;
     Ok(json!({ "login": target.login, "active": true }))
@@ -957,23 +823,10 @@ async fn add_token(
     }
     let name = text("name", &b.name, 64)?;
     let (token, hash) = auth::new_token();
-    let rows = st
+    let id = st
         .store
-        .query(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_ms, revoked_ms, read_only) \
-             VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
-            vec![
-                Val::Int(c.user.id),
-                name.clone().into(),
-                hash.into(),
-                Val::Int(now_ms()),
-                Val::Int(i64::from(b.read_only)),
-            ],
-        )
+        .add_token(c.user.id, &name, &hash, now_ms(), b.read_only)
         .await?;
-    let id = kehu_store::scalar(&rows)
-        .and_then(Val::int)
-        .ok_or_else(|| ApiError::Internal("the new token has no id".into()))?;
     audit(
         &st,
         &c.user.login,
@@ -993,15 +846,16 @@ async fn list_tokens(
     c: Caller,
     Params(p): Params<Page>,
 ) -> Result<Json<Value>, ApiError> {
-    let sql = "SELECT id, name, created_ms, revoked_ms, read_only FROM api_tokens \
-               WHERE user_id = $1 ORDER BY id LIMIT $2 OFFSET $3";
-    let (rows, page, per) = page_rows(&st, &p, sql, vec![Val::Int(c.user.id)]).await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
+    let (limit, offset, page, per) = p.window()?;
+    let items: Vec<Value> = st
+        .store
+        .tokens_of(c.user.id, offset, limit)
+        .await?
+        .into_iter()
+        .map(|t| {
             json!({
-                "id": r[0].int(), "name": r[1].text(), "created_ms": r[2].int(),
-                "revoked": r[3].int() != Some(0), "read_only": r[4].int() == Some(1),
+                "id": t.id, "name": t.name, "created_ms": t.created_ms,
+                "revoked": t.revoked, "read_only": t.read_only,
             })
         })
         .collect();
@@ -1016,17 +870,13 @@ async fn revoke_token(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", "令牌编号应为整数 (a token id is an integer)"))?;
-    let n = change(
-        &st,
-        vec![(
-            "UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND user_id = $3 AND revoked_ms = 0",
-            vec![Val::Int(now_ms()), Val::Int(id), Val::Int(c.user.id)],
-        )],
-        kehu_store::Written::IfFirstChanges,
-        (&c.user.login, "token.revoke", format!("token {id}"), String::new()),
-    )
-    .await?;
-    if n.first() == Some(&0) {
+    let e = entry(
+        &c.user.login,
+        "token.revoke",
+        format!("token {id}"),
+        String::new(),
+    );
+    if !st.store.revoke_token(id, c.user.id, e, now_ms()).await? {
         return Err(ApiError::NotFound(
             "没有这个有效令牌 (no such live token)".into(),
         ));
@@ -1080,43 +930,34 @@ async fn add_project(
         };
         ApiError::invalid(field, e)
     })?;
-    let exists = st
-        .store
-        .query(
-            "SELECT 1 FROM project_rulebooks WHERE name = $1",
-            vec![name.clone().into()],
-        )
-        .await?;
-    if !exists.is_empty() {
+    if st.store.project_exists(&name).await? {
         return Err(ApiError::Conflict(format!(
             "项目 {name} 已存在 (project {name} exists)"
         )));
     }
-    change(
-        &st,
-        vec![(
-            "INSERT INTO project_rulebooks (name, preset, overrides, created_ms) VALUES ($1, $2, $3, $4)",
-            vec![name.clone().into(), b.rulebook.clone().into(), overrides.clone().into(), Val::Int(now_ms())],
-        )],
-        kehu_store::Written::Always,
-        (
-            &c.user.login,
-            "project.add",
-            name.clone(),
-            format!("{} {}", b.rulebook, overrides.trim()),
-        ),
-    )
-    .await?;
+    let e = entry(
+        &c.user.login,
+        "project.add",
+        &name,
+        format!("{} {}", b.rulebook, overrides.trim()),
+    );
+    let row = kehu_store::ProjectRow {
+        name: name.clone(),
+        preset: b.rulebook.clone(),
+        overrides: overrides.clone(),
+    };
+    st.store.add_project(row, e, now_ms()).await?;
     Ok(created(json!({ "name": name, "rulebook": b.rulebook })))
 }
 
 pub(crate) async fn projects_of(st: &AppState, p: &Page) -> Result<Value, ApiError> {
-    let sql =
-        "SELECT name, preset, overrides FROM project_rulebooks ORDER BY name LIMIT $1 OFFSET $2";
-    let (rows, page, per) = page_rows(st, p, sql, vec![]).await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| json!({ "name": r[0].text(), "rulebook": r[1].text(), "overrides": r[2].text() }))
+    let (limit, offset, page, per) = p.window()?;
+    let items: Vec<Value> = st
+        .store
+        .projects_page(offset, limit)
+        .await?
+        .into_iter()
+        .map(|r| json!({ "name": r.name, "rulebook": r.preset, "overrides": r.overrides }))
         .collect();
     Ok(paged(items, page, per))
 }
@@ -1160,20 +1001,24 @@ async fn show_project(
 }
 
 /// Teams or agencies with their members (from the accounts; an agent's party is its agency).
-async fn groups(st: &AppState, c: &Caller, column: &str, p: &Page) -> Result<Value, ApiError> {
+async fn groups(
+    st: &AppState,
+    c: &Caller,
+    group: kehu_store::Group,
+    p: &Page,
+) -> Result<Value, ApiError> {
     if c.user.role == Role::Agent {
         return Err(ApiError::Forbidden(
             "分销经纪人看不到公司的组织 (agents do not see the organisation)".into(),
         ));
     }
-    let sql = format!(
-        "SELECT {column}, COUNT(*) FROM users WHERE {column} IS NOT NULL AND active = 1 \
-         GROUP BY {column} ORDER BY {column} LIMIT $1 OFFSET $2"
-    );
-    let (rows, page, per) = page_rows(st, p, &sql, vec![]).await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| json!({ "name": r[0].text(), "members": r[1].int() }))
+    let (limit, offset, page, per) = p.window()?;
+    let items: Vec<Value> = st
+        .store
+        .groups(group, offset, limit)
+        .await?
+        .into_iter()
+        .map(|(name, n)| json!({ "name": name, "members": n }))
         .collect();
     Ok(paged(items, page, per))
 }
@@ -1183,7 +1028,7 @@ async fn list_teams(
     c: Caller,
     Params(p): Params<Page>,
 ) -> Result<Json<Value>, ApiError> {
-    groups(&st, &c, "team", &p).await.map(Json)
+    groups(&st, &c, kehu_store::Group::Team, &p).await.map(Json)
 }
 
 async fn list_agencies(
@@ -1191,7 +1036,9 @@ async fn list_agencies(
     c: Caller,
     Params(p): Params<Page>,
 ) -> Result<Json<Value>, ApiError> {
-    groups(&st, &c, "agency", &p).await.map(Json)
+    groups(&st, &c, kehu_store::Group::Agency, &p)
+        .await
+        .map(Json)
 }
 
 // ---- acts --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 //! default, read only within one's scope or with an approval (查阅档案审批表) that the department
 //! manager and then the VP granted. Every read, unmasking and refusal is in the audit chain.
 
-use crate::api::{audit, page_rows, Body, Page, Params};
+use crate::api::{audit, Body, Page, Params};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::{now_ms, AppState};
@@ -13,7 +13,6 @@ use axum::Json;
 use kehu_core::access::{self, Scope};
 use kehu_core::model::{Act, Command, CustomerInput, Party, Role, StaffId};
 use kehu_core::phone::Phone;
-use kehu_store::Val;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -93,16 +92,11 @@ pub(crate) async fn holder_of(
     let Some(id) = v.ids.first() else {
         return Ok(None);
     };
-    let rows = st
+    Ok(st
         .store
-        .query(
-            "SELECT holder FROM customers WHERE id = $1",
-            vec![Val::Int(id.0)],
-        )
-        .await?;
-    Ok(kehu_store::scalar(&rows)
-        .and_then(Val::text)
-        .map(|h| party_from_key(h, dir)))
+        .holder_of_record(id.0)
+        .await?
+        .map(|h| party_from_key(&h, dir)))
 }
 
 /// Whether a record was filed under exactly this full number (an approval covers that record
@@ -123,20 +117,15 @@ async fn approved(
     project: &str,
     phone: &Phone,
 ) -> Result<bool, ApiError> {
-    let rows = st
+    Ok(st
         .store
-        .query(
-            "SELECT 1 FROM approvals WHERE requester = $1 AND project = $2 AND subject = $3 \
-             AND state = 'approved' AND valid_until_ms > $4",
-            vec![
-                c.user.login.clone().into(),
-                project.into(),
-                Val::Int(subject(st, project, phone)),
-                Val::Int(now_ms()),
-            ],
+        .approved(
+            &c.user.login,
+            project,
+            subject(st, project, phone),
+            now_ms(),
         )
-        .await?;
-    Ok(!rows.is_empty())
+        .await?)
 }
 
 /// A customer's records and their events, masked unless `unmasked=true` (itself logged).
@@ -316,58 +305,18 @@ pub(crate) async fn request_of(
     } else {
         "pending"
     };
-    let rows = st
-        .store
-        .query(
-            "INSERT INTO approvals (requester, project, subject, shown, reason, created_ms, state, valid_until_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
-            vec![
-                c.user.login.clone().into(),
-                project.into(),
-                Val::Int(subject(st, project, &phone)),
-                phone.masked_display().into(),
-                reason.clone().into(),
-                Val::Int(now_ms()),
-                state.into(),
-            ],
-        )
-        .await?;
-    let id = kehu_store::scalar(&rows)
-        .and_then(Val::int)
-        .ok_or_else(|| ApiError::Internal("the new approval has no id".into()))?;
-    audit(
-        st,
-        &c.user.login,
-        "approval.request",
-        format!("approval {id}"),
+    let request = kehu_store::NewApproval {
+        requester: c.user.login.clone(),
+        project: project.to_string(),
+        subject: subject(st, project, &phone),
+        shown: phone.masked_display(),
         reason,
-    )
-    .await?;
-    Ok(id)
-}
-
-/// The requester of approval `id` while it waits in `states`, or None.
-async fn waiting_requester(
-    st: &AppState,
-    id: i64,
-    states: &[&str],
-) -> Result<Option<crate::auth::User>, ApiError> {
-    let rows = st
-        .store
-        .query(
-            "SELECT requester, state FROM approvals WHERE id = $1",
-            vec![Val::Int(id)],
-        )
-        .await?;
-    let Some(r) = rows.first() else {
-        return Ok(None);
+        state: state.to_string(),
     };
-    let state = r.get(1).and_then(Val::text).unwrap_or_default();
-    if !states.contains(&state) {
-        return Ok(None);
-    }
-    let login = r.first().and_then(Val::text).unwrap_or_default();
-    crate::api::user_by_login(st, login).await.map(Some)
+    Ok(st
+        .store
+        .add_approval(request, &c.user.login, now_ms())
+        .await?)
 }
 
 fn not_waiting() -> ApiError {
@@ -386,34 +335,26 @@ fn not_your_department(requester: &str) -> ApiError {
 pub(crate) async fn approvals_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
     // A department manager sees what waits for them (their own team's requests), the VP what the
     // managers passed, everyone their own requests.
-    let login: Val = c.user.login.clone().into();
-    let (filter, params) = match c.user.role {
-        Role::Manager => (
-            "requester = $1 OR (state = 'pending' AND requester IN (SELECT login FROM users \
-              WHERE team = $2 AND role NOT IN ('manager', 'vp', 'admin')))",
-            vec![login, c.user.team.clone().into()],
-        ),
-        Role::Vp | Role::Admin => (
-            "state = 'manager_approved' OR requester = $1",
-            vec![login, Val::Null],
-        ),
-        _ => ("requester = $1", vec![login, Val::Null]),
+    let login = c.user.login.clone();
+    let who = match c.user.role {
+        Role::Manager => kehu_store::ApprovalsFor::Manager {
+            login,
+            team: c.user.team.clone(),
+        },
+        Role::Vp | Role::Admin => kehu_store::ApprovalsFor::Vp { login },
+        _ => kehu_store::ApprovalsFor::Own { login },
     };
-    // Every form names $2 (the manager's team, else NULL) so that PostgreSQL knows its type, and
-    // names the parameters in order (SQLite numbers `$N` by first appearance).
-    let sql = format!(
-        "SELECT id, requester, project, shown, reason, state, manager, vp, valid_until_ms \
-         FROM approvals WHERE ({filter}) AND (CAST($2 AS TEXT) IS NULL OR $1 = $1) \
-         ORDER BY id LIMIT $3 OFFSET $4"
-    );
-    let (rows, page, per) = page_rows(st, p, &sql, params).await?;
-    let items: Vec<Value> = rows
-        .iter()
+    let (limit, offset, page, per) = p.window()?;
+    let items: Vec<Value> = st
+        .store
+        .approvals_page(&who, offset, limit)
+        .await?
+        .into_iter()
         .map(|r| {
             json!({
-                "id": r[0].int(), "requester": r[1].text(), "project": r[2].text(),
-                "phone": r[3].text(), "reason": r[4].text(), "state": r[5].text(),
-                "manager": r[6].text(), "vp": r[7].text(), "valid_until_ms": r[8].int(),
+                "id": r.id, "requester": r.requester, "project": r.project,
+                "phone": r.shown, "reason": r.reason, "state": r.state,
+                "manager": r.manager, "vp": r.vp, "valid_until_ms": r.valid_until_ms,
             })
         })
         .collect();
@@ -436,56 +377,7 @@ fn approval_id(id: &str) -> Result<i64, ApiError> {
 /// The department manager's signature (the requester's own department), then the VP's (who sets
 /// the validity) (SEC-APPROVE).
 pub(crate) async fn approve_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
-    let id = approval_id(id)?;
-    let now = now_ms();
-    let login: Val = c.user.login.clone().into();
-    let (statement, state) =
-        match c.user.role {
-            Role::Manager => {
-                let requester = waiting_requester(st, id, &["pending"])
-                    .await?
-                    .ok_or_else(not_waiting)?;
-                if !access::signs_for_department(&c.user.person(), &requester.person()) {
-                    return Err(not_your_department(&requester.login));
-                }
-                (
-                    (
-                        "UPDATE approvals SET state = 'manager_approved', manager = $1 \
-                         WHERE id = $2 AND state = 'pending' AND requester <> $1",
-                        vec![login, Val::Int(id)],
-                    ),
-                    "manager_approved",
-                )
-            }
-            Role::Vp => (
-                (
-                    "UPDATE approvals SET state = 'approved', vp = $1, valid_until_ms = $2 \
-                     WHERE id = $3 AND state = 'manager_approved' AND requester <> $1",
-                    vec![login, Val::Int(now + APPROVAL_MS), Val::Int(id)],
-                ),
-                "approved",
-            ),
-            _ => return Err(ApiError::Forbidden(
-                "只有部门经理和营销副总审批 (only the department manager, then the VP, approve)"
-                    .into(),
-            )),
-        };
-    let n = crate::api::change(
-        st,
-        vec![statement],
-        kehu_store::Written::IfFirstChanges,
-        (
-            &c.user.login,
-            "approval.approve",
-            format!("approval {id}"),
-            state.to_string(),
-        ),
-    )
-    .await?;
-    if n.first() == Some(&0) {
-        return Err(not_waiting());
-    }
-    Ok(json!({ "id": id, "state": state }))
+    decide(st, c, id, true).await
 }
 
 async fn approve(
@@ -499,45 +391,55 @@ async fn approve(
 /// A refusal: the requester's own department manager while the request waits for them, or the
 /// VP while it waits for either.
 pub(crate) async fn reject_of(st: &AppState, c: &Caller, id: &str) -> Result<Value, ApiError> {
+    decide(st, c, id, false).await
+}
+
+/// A decision on approval `id` (SEC-APPROVE), by the state machine of `access::approval_step`,
+/// written only if the request still waits for it, with its audit entry.
+async fn decide(st: &AppState, c: &Caller, id: &str, approve: bool) -> Result<Value, ApiError> {
+    use access::{ApprovalRefusal, ApprovalState};
     let id = approval_id(id)?;
-    let states: &[&str] = match c.user.role {
-        Role::Manager => &["pending"],
-        Role::Vp => &["pending", "manager_approved"],
-        _ => {
-            return Err(ApiError::Forbidden(
-                "只有部门经理和营销副总审批 (only the department manager and the VP decide)".into(),
-            ))
-        }
-    };
-    let requester = waiting_requester(st, id, states).await?.ok_or_else(|| {
-        ApiError::Conflict("这项申请已处理或不存在 (no such request waiting)".into())
-    })?;
-    if c.user.role == Role::Manager
-        && !access::signs_for_department(&c.user.person(), &requester.person())
-    {
-        return Err(not_your_department(&requester.login));
-    }
-    let n = crate::api::change(
-        st,
-        vec![(
-            "UPDATE approvals SET state = 'rejected' WHERE id = $1 AND state IN ('pending', 'manager_approved')",
-            vec![Val::Int(id)],
-        )],
-        kehu_store::Written::IfFirstChanges,
-        (
-            &c.user.login,
-            "approval.reject",
-            format!("approval {id}"),
-            String::new(),
-        ),
-    )
-    .await?;
-    if n.first() == Some(&0) {
-        return Err(ApiError::Conflict(
-            "这项申请已处理 (the request is already decided)".into(),
+    if !matches!(c.user.role, Role::Manager | Role::Vp) {
+        return Err(ApiError::Forbidden(
+            "只有部门经理和营销副总审批 (only the department manager, then the VP, decide)".into(),
         ));
     }
-    Ok(json!({ "id": id, "state": "rejected" }))
+    let (requester, state) = st.store.approval_state(id).await?.ok_or_else(not_waiting)?;
+    let state = ApprovalState::parse(&state)
+        .ok_or_else(|| ApiError::Internal(format!("approval {id} in the unknown state {state}")))?;
+    let requester = crate::api::user_by_login(st, &requester).await?;
+    let next = match access::approval_step(&c.user.person(), &requester.person(), state, approve) {
+        Ok(next) => next,
+        Err(ApprovalRefusal::NotTheirDepartment) => {
+            return Err(not_your_department(&requester.login))
+        }
+        Err(ApprovalRefusal::NotAnApprover) => {
+            return Err(ApiError::Forbidden(
+                "只有部门经理和营销副总审批 (only the department manager, then the VP, decide)"
+                    .into(),
+            ))
+        }
+        Err(ApprovalRefusal::NotWaiting) => return Err(not_waiting()),
+    };
+    let by = c.user.login.clone();
+    let step = match next {
+        ApprovalState::ManagerApproved => kehu_store::ApprovalStep::Manager { by },
+        ApprovalState::Approved => kehu_store::ApprovalStep::Vp {
+            by,
+            valid_until_ms: now_ms() + APPROVAL_MS,
+        },
+        _ => kehu_store::ApprovalStep::Reject,
+    };
+    let (action, detail) = if approve {
+        ("approval.approve", next.name().to_string())
+    } else {
+        ("approval.reject", String::new())
+    };
+    let e = crate::api::entry(&c.user.login, action, format!("approval {id}"), detail);
+    if !st.store.decide_approval(id, step, e).await? {
+        return Err(not_waiting());
+    }
+    Ok(json!({ "id": id, "state": next.name() }))
 }
 
 async fn reject(

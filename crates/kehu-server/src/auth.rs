@@ -9,9 +9,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use kehu_core::access::Person;
-use kehu_core::model::{Role, Staff, StaffId};
-use kehu_store::{Store, Val};
+use kehu_store::Store;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -21,64 +19,8 @@ pub const SESSION_MS: i64 = 12 * 3600 * 1000;
 const MAX_FAILURES: u32 = 5;
 const LOCKOUT_MS: i64 = 15 * 60 * 1000;
 
-/// A signed-in person, as the access rules see them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    pub id: i64,
-    pub login: String,
-    pub name: String,
-    pub role: Role,
-    pub team: Option<String>,
-    pub agency: Option<String>,
-    pub region: Option<String>,
-    pub active: bool,
-}
-
-impl User {
-    /// The account as the authority rules see it.
-    pub fn person(&self) -> Person<'_> {
-        Person {
-            login: &self.login,
-            role: self.role,
-            team: self.team.as_deref(),
-            agency: self.agency.as_deref(),
-        }
-    }
-
-    pub fn staff(&self) -> Staff {
-        Staff {
-            id: StaffId(self.login.clone()),
-            name: self.name.clone(),
-            role: self.role,
-            team: self.team.clone(),
-            agency: self.agency.clone(),
-            region: self.region.clone(),
-        }
-    }
-}
-
-pub const USER_COLUMNS: &str =
-    "u.id, u.login, u.name, u.role, u.team, u.agency, u.region, u.active";
-
-pub fn user_from_row(r: &[Val]) -> Result<User, ApiError> {
-    let t = |i: usize| r.get(i).and_then(|v| v.text()).map(str::to_string);
-    let role_s = t(3).unwrap_or_default();
-    let id = r
-        .first()
-        .and_then(Val::int)
-        .ok_or_else(|| ApiError::Internal("stored user row without an id".into()))?;
-    Ok(User {
-        id,
-        login: t(1).unwrap_or_default(),
-        name: t(2).unwrap_or_default(),
-        role: Role::parse(&role_s)
-            .ok_or_else(|| ApiError::Internal(format!("stored role {role_s:?}")))?,
-        team: t(4),
-        agency: t(5),
-        region: t(6),
-        active: r.get(7).and_then(Val::int) == Some(1),
-    })
-}
+/// A signed-in person, as the access rules see them: the stored account.
+pub type User = kehu_store::Account;
 
 pub fn hash_password(pw: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -138,33 +80,9 @@ pub struct Limiter;
 impl Limiter {
     /// Counts an attempt at `login`; Err (429) when the login is locked, before any password check.
     pub async fn attempt(store: &Store, login: &str, now_ms: i64) -> Result<(), ApiError> {
-        let rows = store
-            .query(
-                "INSERT INTO login_attempts (login, failures, until_ms) VALUES ($1, 1, $2) \
-                 ON CONFLICT (login) DO UPDATE SET \
-                 failures = CASE WHEN login_attempts.until_ms <= $3 THEN 1 \
-                                 ELSE login_attempts.failures + 1 END, \
-                 until_ms = CASE WHEN login_attempts.until_ms > $3 \
-                                  AND login_attempts.failures >= $4 THEN login_attempts.until_ms \
-                                 ELSE $2 END \
-                 RETURNING failures, until_ms",
-                vec![
-                    Val::from(login),
-                    Val::Int(now_ms + LOCKOUT_MS),
-                    Val::Int(now_ms),
-                    Val::Int(i64::from(MAX_FAILURES)),
-                ],
-            )
+        let (n, until) = store
+            .count_sign_in(login, now_ms, LOCKOUT_MS, i64::from(MAX_FAILURES))
             .await?;
-        let row = rows.first();
-        let n = row
-            .and_then(|r| r.first())
-            .and_then(Val::int)
-            .unwrap_or(i64::MAX);
-        let until = row
-            .and_then(|r| r.get(1))
-            .and_then(Val::int)
-            .unwrap_or(now_ms);
         if n > i64::from(MAX_FAILURES) {
             let minutes = (until - now_ms).max(0) / 60_000 + 1;
             return Err(ApiError::TooMany(format!(
@@ -176,12 +94,7 @@ impl Limiter {
 
     /// A correct password: the count starts again.
     pub async fn succeeded(store: &Store, login: &str) -> Result<(), ApiError> {
-        store
-            .exec(
-                "DELETE FROM login_attempts WHERE login = $1",
-                vec![Val::from(login)],
-            )
-            .await?;
+        store.clear_sign_ins(login).await?;
         Ok(())
     }
 }
@@ -257,38 +170,26 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        let (sql, token, via) = match (bearer, cookie(parts, SESSION_COOKIE)) {
-            (Some(t), _) => (
-                format!(
-                    "SELECT {USER_COLUMNS}, t.read_only FROM api_tokens t \
-                     JOIN users u ON u.id = t.user_id \
-                     WHERE t.token_hash = $1 AND t.revoked_ms = 0 AND u.active = 1"
-                ),
-                t.to_string(),
-                Via::Token,
-            ),
-            (None, Some(c)) => (
-                format!(
-                    "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.token_hash = $1 AND s.expires_ms > $2 AND u.active = 1"
-                ),
-                c,
-                Via::Session,
-            ),
+        let (token, via) = match (bearer, cookie(parts, SESSION_COOKIE)) {
+            (Some(t), _) => (t.to_string(), Via::Token),
+            (None, Some(c)) => (c, Via::Session),
             (None, None) => return Err(ApiError::Unauthenticated),
         };
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ApiError::Unauthenticated);
         }
-        let mut params = vec![Val::from(token_hash(&token))];
-        if via == Via::Session {
-            params.push(Val::Int(now));
-        }
-        let rows = st.store.query(&sql, params).await?;
-        let Some(r) = rows.first() else {
+        let hash = token_hash(&token);
+        let found = match via {
+            Via::Token => st.store.token_account(&hash).await?,
+            Via::Session => st
+                .store
+                .session_account(&hash, now)
+                .await?
+                .map(|a| (a, false)),
+        };
+        let Some((user, read_only)) = found else {
             return Err(ApiError::Unauthenticated);
         };
-        let read_only = via == Via::Token && r.get(8).and_then(Val::int) == Some(1);
         if read_only
             && !matches!(
                 parts.method,
@@ -301,7 +202,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         if let Some(slot) = parts.extensions.get::<crate::LoggedAccount>() {
             if let Ok(mut a) = slot.0.lock() {
-                *a = Some(r.get(1).and_then(Val::text).unwrap_or_default().to_string());
+                *a = Some(user.login.clone());
             }
         }
         let addr = parts
@@ -309,7 +210,7 @@ impl FromRequestParts<AppState> for Caller {
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string());
         Ok(Caller {
-            user: user_from_row(r)?,
+            user,
             via,
             read_only,
             addr,

@@ -1,7 +1,7 @@
 //! What the front desk and the managers watch: the rotation board (轮流接待), the disputes with
 //! their answer deadlines (G-DISPUTE, 24 hours) and the violation entries (G-VIOLATION).
 
-use crate::api::{page_rows, paged, project_context, Page, Params};
+use crate::api::{paged, project_context, Page, Params};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -10,7 +10,6 @@ use axum::routing::get;
 use axum::Json;
 use kehu_core::model::{Role, StaffId};
 use kehu_core::state::ProjectState;
-use kehu_store::Val;
 use serde_json::{json, Value};
 
 /// This module's API operations: method, path, handler (see [`crate::api::table`]).
@@ -51,14 +50,6 @@ fn team_bound(c: &Caller, dir: &kehu_core::model::Directory) -> Option<(Vec<Stri
     Some((own, others))
 }
 
-/// `$from, $from+1, …` for `n` values.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The rotation order with each salesperson's presence, turns taken, owed and lost, and who is
 /// next (ROT-ORDER, ROT-BUSY, ROT-AWAY). Agents never see it.
 pub(crate) async fn rotation_of(
@@ -73,15 +64,8 @@ pub(crate) async fn rotation_of(
         ));
     }
     let (_, dir) = project_context(st, &project).await?;
-    let rows = st
-        .store
-        .query(
-            "SELECT state FROM projects WHERE name = $1",
-            vec![project.clone().into()],
-        )
-        .await?;
-    let state: ProjectState = match kehu_store::scalar(&rows).and_then(Val::text) {
-        Some(j) => serde_json::from_str(j)
+    let state: ProjectState = match st.store.project_state_json(&project).await? {
+        Some(j) => serde_json::from_str(&j)
             .map_err(|e| ApiError::Internal(format!("project state: {e}")))?,
         None => ProjectState::default(),
     };
@@ -157,43 +141,26 @@ pub(crate) async fn disputes_of(
     }
     let (_, dir) = project_context(st, &project).await?;
     let page = Page::new(q.page, q.per_page);
-    let cond = if q.closed {
-        "d.closed_seq IS NOT NULL"
-    } else {
-        "d.closed_seq IS NULL"
-    };
-    let mut params = vec![Val::from(project.as_str())];
     // A department manager sees the disputes of customers no other team's person holds (a
     // pending customer, the pool, the company's): another team's are that team's manager's.
-    let scope = match team_bound(c, &dir) {
-        Some((_, others)) if !others.is_empty() => {
-            let list = placeholders(2, others.len());
-            params.extend(others.into_iter().map(Val::from));
-            format!("AND (c.holder IS NULL OR c.holder NOT IN ({list}))")
-        }
-        _ => String::new(),
-    };
-    let n = params.len();
-    let sql = format!(
-        "SELECT d.seq, d.customer, d.rule, d.deadline_ms, d.closed_seq FROM disputes d \
-         LEFT JOIN customers c ON c.id = d.customer \
-         WHERE d.project = $1 AND {cond} {scope} ORDER BY d.deadline_ms, d.seq LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let (rows, p, per) = page_rows(st, &page, &sql, params).await?;
+    let others = team_bound(c, &dir).map(|(_, o)| o).unwrap_or_default();
+    let (limit, offset, p, per) = page.window()?;
+    let rows = st
+        .store
+        .disputes_page(&project, q.closed, &others, offset, limit)
+        .await?;
     let now = crate::now_ms();
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let deadline = r[3].int().unwrap_or(0);
+            let deadline = r.deadline_ms;
             json!({
-                "seq": r[0].int(),
-                "customer_id": r[1].int(),
-                "rule": r[2].text(),
+                "seq": r.seq,
+                "customer_id": r.customer,
+                "rule": r.rule,
                 "deadline": jiff::Timestamp::from_millisecond(deadline).ok().map(kehu_core::time::format_local),
-                "overdue": r[4] == Val::Null && deadline <= now,
-                "closed_seq": r[4].int(),
+                "overdue": r.closed_seq.is_none() && deadline <= now,
+                "closed_seq": r.closed_seq,
             })
         })
         .collect();
@@ -220,41 +187,27 @@ pub(crate) async fn violations_of(
     let project = project.to_string();
     let (_, dir) = project_context(st, &project).await?;
     // Stored as the party's display form (a login, an agency's name).
-    let (cond, mut params) = if !c.user.role.is_manager() {
-        let me = dir.party_of(&StaffId(c.user.login.clone()));
-        (
-            "project = $1 AND party = $2".to_string(),
-            vec![Val::from(project.as_str()), Val::from(me.to_string())],
-        )
-    } else if let Some((own, _)) = team_bound(c, &dir) {
-        // A department manager: their own team's entries.
-        let list = placeholders(2, own.len());
-        let mut params = vec![Val::from(project.as_str())];
-        params.extend(own.into_iter().map(Val::from));
-        (format!("project = $1 AND party IN ({list})"), params)
+    let parties: Option<Vec<String>> = if !c.user.role.is_manager() {
+        Some(vec![dir
+            .party_of(&StaffId(c.user.login.clone()))
+            .to_string()])
     } else {
-        (
-            "project = $1".to_string(),
-            vec![Val::from(project.as_str())],
-        )
+        // A department manager: their own team's entries; the VP and the admin: all.
+        team_bound(c, &dir).map(|(own, _)| own)
     };
-    let n = params.len();
-    let sql = format!(
-        "SELECT seq, party, rule, amount, note FROM violations WHERE {cond} \
-         ORDER BY seq DESC, idx LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let (rows, page, per) = page_rows(st, p, &sql, std::mem::take(&mut params)).await?;
-    let items: Vec<Value> = rows
-        .iter()
+    let (limit, offset, page, per) = p.window()?;
+    let items: Vec<Value> = st
+        .store
+        .violations_page(&project, parties.as_deref(), offset, limit)
+        .await?
+        .into_iter()
         .map(|r| {
             json!({
-                "seq": r[0].int(),
-                "party": r[1].text(),
-                "rule": r[2].text(),
-                "amount": r[3].int(),
-                "note": r[4].text(),
+                "seq": r.seq,
+                "party": r.party,
+                "rule": r.rule,
+                "amount": r.amount,
+                "note": r.note,
             })
         })
         .collect();
@@ -287,15 +240,7 @@ async fn export(
     project_context(&st, &project).await?;
     let now = jiff::Timestamp::now();
     let when = kehu_core::time::format_local(now);
-    let rows = st
-        .store
-        .query(
-            "SELECT c.id, c.holder, c.holder_rule, \
-               (SELECT MAX(l.seq) FROM event_customers l WHERE l.customer = c.id) \
-             FROM customers c WHERE c.project = $1 ORDER BY c.id",
-            vec![project.clone().into()],
-        )
-        .await?;
+    let rows = st.store.export_rows(&project).await?;
     crate::api::audit(
         &st,
         &c.user.login,
@@ -310,16 +255,17 @@ async fn export(
          customer_id,holder,holder_rule,last_seq,watermark\n",
         c.user.login, c.user.name
     );
-    let field = |v: &Val| -> String {
-        let t = match v {
-            Val::Int(i) => i.to_string(),
-            Val::Text(t) => t.clone(),
-            Val::Null => String::new(),
-        };
-        crate::csv::cell(&t)
-    };
+    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in &rows {
-        let cells: Vec<String> = r.iter().map(field).collect();
+        let cells: Vec<String> = [
+            r.id.to_string(),
+            r.holder.clone().unwrap_or_default(),
+            r.holder_rule.clone().unwrap_or_default(),
+            opt(r.last_seq),
+        ]
+        .iter()
+        .map(|t| crate::csv::cell(t))
+        .collect();
         out.push_str(&cells.join(","));
         out.push(',');
         out.push_str(&mark);

@@ -22,7 +22,7 @@ pub mod web;
 use axum::Router;
 use kehu_core::model::Directory;
 use kehu_core::policy::Rulebook;
-use kehu_store::{Store, Val};
+use kehu_store::Store;
 use std::collections::HashMap;
 use std::future::Future;
 use std::ops::Deref;
@@ -74,16 +74,9 @@ impl AppState {
         if let Some(d) = self.directory.read().ok().and_then(|d| d.clone()) {
             return Ok(d);
         }
-        let rows = self
-            .store
-            .query(
-                &format!("SELECT {} FROM users u ORDER BY u.id", auth::USER_COLUMNS),
-                vec![],
-            )
-            .await?;
         let mut dir = Directory::default();
-        for r in &rows {
-            dir.staff.push(auth::user_from_row(r)?.staff());
+        for a in self.store.accounts().await? {
+            dir.staff.push(a.staff());
         }
         let dir = Arc::new(dir);
         if let Ok(mut d) = self.directory.write() {
@@ -108,18 +101,10 @@ impl AppState {
         {
             return Ok(Some(r));
         }
-        let rows = self
-            .store
-            .query(
-                "SELECT preset, overrides FROM project_rulebooks WHERE name = $1",
-                vec![Val::from(project)],
-            )
-            .await?;
-        let Some(r) = rows.first() else {
+        let Some(row) = self.store.project(project).await? else {
             return Ok(None);
         };
-        let preset = r.first().and_then(Val::text).unwrap_or_default();
-        let overrides = r.get(1).and_then(Val::text).unwrap_or_default();
+        let (preset, overrides) = (row.preset.as_str(), row.overrides.as_str());
         let rb = Arc::new(api::rulebook_from(preset, overrides).map_err(|e| {
             error::ApiError::Internal(format!("stored rulebook of {project}: {e}"))
         })?);
@@ -198,20 +183,10 @@ pub fn router(state: AppState) -> Router {
 /// If nobody has an account yet, a fresh one-time setup token (its hash replaces any earlier one);
 /// the first admin is created with it at `/setup?token=…`.
 pub async fn setup_token(store: &Store) -> Result<Option<String>, kehu_store::StoreError> {
-    let users = store.query("SELECT COUNT(*) FROM users", vec![]).await?;
-    if kehu_store::scalar(&users).and_then(Val::int) != Some(0) {
+    let (token, hash) = auth::new_token();
+    if !store.set_setup_link(&hash).await? {
         return Ok(None);
     }
-    let (token, hash) = auth::new_token();
-    store
-        .exec("DELETE FROM settings WHERE name = 'setup_token'", vec![])
-        .await?;
-    store
-        .exec(
-            "INSERT INTO settings (name, value) VALUES ('setup_token', $1)",
-            vec![Val::from(hash)],
-        )
-        .await?;
     Ok(Some(token))
 }
 

@@ -12,6 +12,7 @@
 //! events and reports differences. The orchestration (`batch.rs`) is written once over the
 //! backend traits in `backend.rs`; `sqlite.rs` and `postgres.rs` hold the SQL.
 
+pub mod accounts;
 pub mod audit;
 mod backend;
 mod batch;
@@ -20,10 +21,12 @@ mod holders;
 mod keyindex;
 pub mod keys;
 mod postgres;
+pub mod records;
 mod schema;
 pub mod sql;
 mod sqlite;
 
+pub use accounts::{Account, Group, NewAccountRow, TokenRow};
 pub use audit::{Anchor, AuditBreak, AuditEntry, AuditRow, Statement, Written};
 use backend::{Blind, CustomerRow, DisputeRow, NotificationRow, ViolationRow};
 pub use batch::Item;
@@ -35,6 +38,10 @@ use kehu_core::state::{Effect, Event, ProjectState};
 use kehu_core::time::Instant;
 use kehu_core::verdict::Verdict;
 pub use keys::{KeyError, Keys};
+pub use records::{
+    ApprovalRow, ApprovalStep, ApprovalsFor, AuditListed, DisputeListed, ExportRow, NewApproval,
+    ProjectRow, ViolationListed,
+};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use sql::{scalar, SqlRow, Val};
 pub use sqlite::SqliteSync;
@@ -67,6 +74,10 @@ pub enum StoreError {
     Batch(String),
     #[error("the store's writer has stopped")]
     Stopped,
+    /// A stored row that cannot be read as what it should be (an account without an id, an
+    /// unknown role): an error, never a default.
+    #[error("a stored row cannot be read: {0}")]
+    BadRow(String),
     /// A conditional change found nothing to change (internal to `change_audited`).
     #[error("nothing to change")]
     Unchanged,

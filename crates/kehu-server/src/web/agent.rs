@@ -10,7 +10,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kehu_core::model::Role;
-use kehu_store::Val;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -88,37 +87,18 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
     // outcome of each act under the customer's masked number).
     let agency = v.c.user.agency.clone().unwrap_or_default();
     let prefix = format!("{project}/");
-    let rows = match st
-        .store
-        .query(
-            "SELECT a.at_ms, a.actor, a.subject, a.detail FROM audit a JOIN users u ON u.login = a.actor \
-             WHERE u.agency = $1 AND a.action = 'act.register' \
-             AND substr(a.subject, 1, CAST($2 AS INTEGER)) = $3 ORDER BY a.seq DESC LIMIT 200",
-            vec![
-                Val::from(agency.as_str()),
-                Val::Int(prefix.chars().count() as i64),
-                Val::from(prefix.as_str()),
-            ],
-        )
-        .await
-    {
+    let rows = match st.store.agency_registrations(&agency, &prefix, 200).await {
         Ok(r) => r,
         Err(e) => return v.error(&e.into()),
     };
     let out: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let at = r[0]
-                .int()
-                .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            let at = jiff::Timestamp::from_millisecond(r.at_ms)
                 .map(kehu_core::time::format_local)
                 .unwrap_or_default();
-            let masked = r[2]
-                .text()
-                .unwrap_or_default()
-                .trim_start_matches(&prefix)
-                .to_string();
-            let detail = r[3].text().unwrap_or_default();
+            let masked = r.subject.trim_start_matches(&prefix).to_string();
+            let detail = r.detail.as_str();
             let outcome = detail.split_whitespace().next().unwrap_or("refused:");
             let h = held.get(&masked);
             let status = status_of(outcome, h, now);
@@ -134,7 +114,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             };
             json!({
                 "at": at, "customer": masked,
-                "by": super::person(&dir, r[1].text().unwrap_or_default()),
+                "by": super::person(&dir, &r.actor),
                 "status": status, "symbol": symbol(status), "detail": detail,
             })
         })

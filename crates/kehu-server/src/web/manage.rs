@@ -15,7 +15,7 @@ use axum::Router;
 use kehu_core::access;
 use kehu_core::model::{Act, Party, Role};
 use kehu_core::state::{Effect, Event};
-use kehu_store::{EventRange, Val};
+use kehu_store::EventRange;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -446,14 +446,7 @@ pub(super) async fn audit(
     }
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let per = 50;
-    let rows = match st
-        .store
-        .query(
-            "SELECT seq, at_ms, actor, action, subject, detail FROM audit ORDER BY seq DESC LIMIT $1 OFFSET $2",
-            vec![Val::Int(per + 1), Val::Int((page - 1) * per)],
-        )
-        .await
-    {
+    let rows = match st.store.audit_page((page - 1) * per, per + 1).await {
         Ok(r) => r,
         Err(e) => return v.error(&e.into()),
     };
@@ -463,9 +456,9 @@ pub(super) async fn audit(
         .take(per as usize)
         .map(|r| {
             json!({
-                "seq": r[0].int(),
-                "at": r[1].int().and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(kehu_core::time::format_local),
-                "actor": r[2].text(), "action": r[3].text(), "subject": r[4].text(), "detail": r[5].text(),
+                "seq": r.seq,
+                "at": jiff::Timestamp::from_millisecond(r.at_ms).ok().map(kehu_core::time::format_local),
+                "actor": r.actor, "action": r.action, "subject": r.subject, "detail": r.detail,
             })
         })
         .collect();

@@ -1,0 +1,547 @@
+//! The repositories beside the accounts: projects and their rulebooks, archive approvals, the
+//! reads of the ledger's projections that the boards and the export show (holders, disputes,
+//! violations), and the reads of the audit log. Typed rows; changes commit with their audit entry.
+
+use crate::audit::{AuditEntry, Written};
+use crate::{Store, StoreError, Val};
+
+fn bad(detail: impl Into<String>) -> StoreError {
+    StoreError::BadRow(detail.into())
+}
+
+fn text(r: &[Val], i: usize) -> Option<String> {
+    r.get(i).and_then(Val::text).map(str::to_string)
+}
+
+fn int(r: &[Val], i: usize) -> Option<i64> {
+    r.get(i).and_then(Val::int)
+}
+
+/// `$from, $from+1, …` for `n` values.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A project as stored: its name, preset and overrides (TOML).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRow {
+    pub name: String,
+    pub preset: String,
+    pub overrides: String,
+}
+
+/// An archive approval (查阅档案审批) as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRow {
+    pub id: i64,
+    pub requester: String,
+    pub project: String,
+    /// The customer's phone as shown (masked).
+    pub shown: String,
+    pub reason: String,
+    pub state: String,
+    pub manager: Option<String>,
+    pub vp: Option<String>,
+    pub valid_until_ms: i64,
+}
+
+/// A new approval request.
+#[derive(Debug, Clone)]
+pub struct NewApproval {
+    pub requester: String,
+    pub project: String,
+    /// The blind value the request is filed under.
+    pub subject: i64,
+    pub shown: String,
+    pub reason: String,
+    pub state: String,
+}
+
+/// Whose approvals a caller lists.
+#[derive(Debug, Clone)]
+pub enum ApprovalsFor {
+    /// A department manager: their own, and their team's non-managerial people's waiting ones.
+    Manager { login: String, team: Option<String> },
+    /// The VP and the admin: what the managers passed, and their own.
+    Vp { login: String },
+    /// Anyone else: their own.
+    Own { login: String },
+}
+
+/// An approval decision: a guarded state change.
+#[derive(Debug, Clone)]
+pub enum ApprovalStep {
+    /// The department manager's signature: pending → manager_approved.
+    Manager { by: String },
+    /// The VP's: manager_approved → approved, valid until the instant given.
+    Vp { by: String, valid_until_ms: i64 },
+    /// Refused while waiting.
+    Reject,
+}
+
+/// A dispute row of the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeListed {
+    pub seq: i64,
+    pub customer: i64,
+    pub rule: String,
+    pub deadline_ms: i64,
+    pub closed_seq: Option<i64>,
+}
+
+/// A violation entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViolationListed {
+    pub seq: i64,
+    pub party: String,
+    pub rule: String,
+    pub amount: Option<i64>,
+    pub note: String,
+}
+
+/// A customer record as the export shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRow {
+    pub id: i64,
+    pub holder: Option<String>,
+    pub holder_rule: Option<String>,
+    pub last_seq: Option<i64>,
+}
+
+/// An audit entry as listed (without its link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditListed {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+impl Store {
+    // ---- projects ------------------------------------------------------------------------------
+
+    /// Whether project `name` exists.
+    pub async fn project_exists(&self, name: &str) -> Result<bool, StoreError> {
+        let rows = self
+            .query(
+                "SELECT 1 FROM project_rulebooks WHERE name = $1",
+                vec![Val::from(name)],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// A new project with its rulebook, and the audit entry.
+    pub async fn add_project(
+        &self,
+        p: ProjectRow,
+        entry: AuditEntry,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.change_audited(
+            vec![(
+                "INSERT INTO project_rulebooks (name, preset, overrides, created_ms) VALUES ($1, $2, $3, $4)"
+                    .into(),
+                vec![p.name.into(), p.preset.into(), p.overrides.into(), Val::Int(now_ms)],
+            )],
+            entry,
+            Written::Always,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The project of `name`.
+    pub async fn project(&self, name: &str) -> Result<Option<ProjectRow>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT name, preset, overrides FROM project_rulebooks WHERE name = $1",
+                vec![Val::from(name)],
+            )
+            .await?;
+        rows.first().map(|r| project_row(r)).transpose()
+    }
+
+    /// `limit` projects from `offset`, by name.
+    pub async fn projects_page(
+        &self,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<ProjectRow>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT name, preset, overrides FROM project_rulebooks ORDER BY name LIMIT $1 OFFSET $2",
+                vec![Val::Int(limit), Val::Int(offset)],
+            )
+            .await?;
+        rows.iter().map(|r| project_row(r)).collect()
+    }
+
+    /// Every project's name.
+    pub async fn project_names(&self) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .query("SELECT name FROM project_rulebooks ORDER BY name", vec![])
+            .await?;
+        Ok(rows.iter().filter_map(|r| text(r, 0)).collect())
+    }
+
+    /// A project's state projection (its rotation board, presence, duties) as stored JSON.
+    pub async fn project_state_json(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT state FROM projects WHERE name = $1",
+                vec![Val::from(name)],
+            )
+            .await?;
+        Ok(crate::scalar(&rows).and_then(Val::text).map(str::to_string))
+    }
+
+    // ---- approvals -----------------------------------------------------------------------------
+
+    /// A new archive approval request and its audit entry (`approval.request`, with the reason);
+    /// its id.
+    pub async fn add_approval(
+        &self,
+        a: NewApproval,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        // The id is needed in the audit subject: taken first, then the row and the entry commit
+        // together.
+        let rows = self
+            .query(
+                "INSERT INTO approvals (requester, project, subject, shown, reason, created_ms, state, valid_until_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
+                vec![
+                    a.requester.into(),
+                    a.project.into(),
+                    Val::Int(a.subject),
+                    a.shown.into(),
+                    a.reason.clone().into(),
+                    Val::Int(now_ms),
+                    a.state.into(),
+                ],
+            )
+            .await?;
+        let id = crate::scalar(&rows)
+            .and_then(Val::int)
+            .ok_or_else(|| bad("the new approval has no id"))?;
+        self.audit(vec![AuditEntry {
+            at_ms: now_ms,
+            actor: actor.to_string(),
+            action: "approval.request".into(),
+            subject: format!("approval {id}"),
+            detail: a.reason,
+        }])
+        .await?;
+        Ok(id)
+    }
+
+    /// The requester and state of approval `id`.
+    pub async fn approval_state(&self, id: i64) -> Result<Option<(String, String)>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT requester, state FROM approvals WHERE id = $1",
+                vec![Val::Int(id)],
+            )
+            .await?;
+        Ok(rows.first().and_then(|r| Some((text(r, 0)?, text(r, 1)?))))
+    }
+
+    /// Applies an approval step if the request still waits for it (and, for a signature, was not
+    /// filed by the signer), with its audit entry; false (nothing written) when it does not.
+    pub async fn decide_approval(
+        &self,
+        id: i64,
+        step: ApprovalStep,
+        entry: AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let (sql, params) = match step {
+            ApprovalStep::Manager { by } => (
+                "UPDATE approvals SET state = 'manager_approved', manager = $1 \
+                 WHERE id = $2 AND state = 'pending' AND requester <> $1",
+                vec![Val::from(by), Val::Int(id)],
+            ),
+            ApprovalStep::Vp { by, valid_until_ms } => (
+                "UPDATE approvals SET state = 'approved', vp = $1, valid_until_ms = $2 \
+                 WHERE id = $3 AND state = 'manager_approved' AND requester <> $1",
+                vec![Val::from(by), Val::Int(valid_until_ms), Val::Int(id)],
+            ),
+            ApprovalStep::Reject => (
+                "UPDATE approvals SET state = 'rejected' WHERE id = $1 \
+                 AND state IN ('pending', 'manager_approved')",
+                vec![Val::Int(id)],
+            ),
+        };
+        let n = self
+            .change_audited(
+                vec![(sql.to_string(), params)],
+                entry,
+                Written::IfFirstChanges,
+            )
+            .await?;
+        Ok(n.first() != Some(&0))
+    }
+
+    /// Whether `requester` holds a live approval for the customer filed under `subject`.
+    pub async fn approved(
+        &self,
+        requester: &str,
+        project: &str,
+        subject: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let rows = self
+            .query(
+                "SELECT 1 FROM approvals WHERE requester = $1 AND project = $2 AND subject = $3 \
+                 AND state = 'approved' AND valid_until_ms > $4",
+                vec![
+                    Val::from(requester),
+                    Val::from(project),
+                    Val::Int(subject),
+                    Val::Int(now_ms),
+                ],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// `limit` approvals from `offset` that the caller lists.
+    pub async fn approvals_page(
+        &self,
+        who: &ApprovalsFor,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<ApprovalRow>, StoreError> {
+        let (filter, params) = match who {
+            ApprovalsFor::Manager { login, team } => (
+                "requester = $1 OR (state = 'pending' AND requester IN (SELECT login FROM users \
+                  WHERE team = $2 AND role NOT IN ('manager', 'vp', 'admin')))",
+                vec![Val::from(login.as_str()), team.clone().into()],
+            ),
+            ApprovalsFor::Vp { login } => (
+                "state = 'manager_approved' OR requester = $1",
+                vec![Val::from(login.as_str()), Val::Null],
+            ),
+            ApprovalsFor::Own { login } => {
+                ("requester = $1", vec![Val::from(login.as_str()), Val::Null])
+            }
+        };
+        // Every form names $2 (the manager's team, else NULL) so that PostgreSQL knows its type,
+        // and names the parameters in order (SQLite numbers `$N` by first appearance).
+        let sql = format!(
+            "SELECT id, requester, project, shown, reason, state, manager, vp, valid_until_ms \
+             FROM approvals WHERE ({filter}) AND (CAST($2 AS TEXT) IS NULL OR $1 = $1) \
+             ORDER BY id LIMIT $3 OFFSET $4"
+        );
+        let mut params = params;
+        params.push(Val::Int(limit));
+        params.push(Val::Int(offset));
+        let rows = self.query(&sql, params).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApprovalRow {
+                    id: int(r, 0).ok_or_else(|| bad("an approval row without an id"))?,
+                    requester: text(r, 1).unwrap_or_default(),
+                    project: text(r, 2).unwrap_or_default(),
+                    shown: text(r, 3).unwrap_or_default(),
+                    reason: text(r, 4).unwrap_or_default(),
+                    state: text(r, 5).unwrap_or_default(),
+                    manager: text(r, 6),
+                    vp: text(r, 7),
+                    valid_until_ms: int(r, 8).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    // ---- the ledger's projections --------------------------------------------------------------
+
+    /// The holder of customer record `id` (its display form), from the holder projection.
+    pub async fn holder_of_record(&self, id: i64) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT holder FROM customers WHERE id = $1",
+                vec![Val::Int(id)],
+            )
+            .await?;
+        Ok(crate::scalar(&rows).and_then(Val::text).map(str::to_string))
+    }
+
+    /// `limit` disputes of `project` from `offset`, by deadline: open or closed ones, leaving out
+    /// those whose customer is held by one of `held_by_others` (display forms).
+    pub async fn disputes_page(
+        &self,
+        project: &str,
+        closed: bool,
+        held_by_others: &[String],
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<DisputeListed>, StoreError> {
+        let cond = if closed {
+            "d.closed_seq IS NOT NULL"
+        } else {
+            "d.closed_seq IS NULL"
+        };
+        let mut params = vec![Val::from(project)];
+        let scope = if held_by_others.is_empty() {
+            String::new()
+        } else {
+            let list = placeholders(2, held_by_others.len());
+            params.extend(held_by_others.iter().map(|s| Val::from(s.as_str())));
+            format!("AND (c.holder IS NULL OR c.holder NOT IN ({list}))")
+        };
+        let n = params.len();
+        let sql = format!(
+            "SELECT d.seq, d.customer, d.rule, d.deadline_ms, d.closed_seq FROM disputes d \
+             LEFT JOIN customers c ON c.id = d.customer \
+             WHERE d.project = $1 AND {cond} {scope} ORDER BY d.deadline_ms, d.seq LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        params.push(Val::Int(limit));
+        params.push(Val::Int(offset));
+        let rows = self.query(&sql, params).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DisputeListed {
+                    seq: int(r, 0).ok_or_else(|| bad("a dispute row without its entry"))?,
+                    customer: int(r, 1).unwrap_or(0),
+                    rule: text(r, 2).unwrap_or_default(),
+                    deadline_ms: int(r, 3).unwrap_or(0),
+                    closed_seq: int(r, 4),
+                })
+            })
+            .collect()
+    }
+
+    /// `limit` violation entries of `project` from `offset`, newest first; only those of
+    /// `parties` (display forms) when given.
+    pub async fn violations_page(
+        &self,
+        project: &str,
+        parties: Option<&[String]>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<ViolationListed>, StoreError> {
+        let mut params = vec![Val::from(project)];
+        let cond = match parties {
+            None => "project = $1".to_string(),
+            Some([]) => "project = $1 AND 1 = 0".to_string(),
+            Some(list) => {
+                let ph = placeholders(2, list.len());
+                params.extend(list.iter().map(|s| Val::from(s.as_str())));
+                format!("project = $1 AND party IN ({ph})")
+            }
+        };
+        let n = params.len();
+        let sql = format!(
+            "SELECT seq, party, rule, amount, note FROM violations WHERE {cond} \
+             ORDER BY seq DESC, idx LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        params.push(Val::Int(limit));
+        params.push(Val::Int(offset));
+        let rows = self.query(&sql, params).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ViolationListed {
+                    seq: int(r, 0).ok_or_else(|| bad("a violation row without its entry"))?,
+                    party: text(r, 1).unwrap_or_default(),
+                    rule: text(r, 2).unwrap_or_default(),
+                    amount: int(r, 3),
+                    note: text(r, 4).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Every customer record of `project` with its holder, rule and last ledger entry (SEC-EXPORT).
+    pub async fn export_rows(&self, project: &str) -> Result<Vec<ExportRow>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT c.id, c.holder, c.holder_rule, \
+                   (SELECT MAX(l.seq) FROM event_customers l WHERE l.customer = c.id) \
+                 FROM customers c WHERE c.project = $1 ORDER BY c.id",
+                vec![Val::from(project)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ExportRow {
+                    id: int(r, 0).ok_or_else(|| bad("a customer row without an id"))?,
+                    holder: text(r, 1),
+                    holder_rule: text(r, 2),
+                    last_seq: int(r, 3),
+                })
+            })
+            .collect()
+    }
+
+    // ---- the audit log -------------------------------------------------------------------------
+
+    /// `limit` audit entries from `offset`, newest first.
+    pub async fn audit_page(
+        &self,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditListed>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT seq, at_ms, actor, action, subject, detail FROM audit ORDER BY seq DESC LIMIT $1 OFFSET $2",
+                vec![Val::Int(limit), Val::Int(offset)],
+            )
+            .await?;
+        rows.iter().map(|r| audit_listed(r)).collect()
+    }
+
+    /// The latest `limit` registrations that agency `agency`'s agents filed in the project whose
+    /// audit subjects start with `prefix`, newest first (the agency's page).
+    pub async fn agency_registrations(
+        &self,
+        agency: &str,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditListed>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT a.seq, a.at_ms, a.actor, a.action, a.subject, a.detail FROM audit a \
+                 JOIN users u ON u.login = a.actor \
+                 WHERE u.agency = $1 AND a.action = 'act.register' \
+                 AND substr(a.subject, 1, CAST($2 AS INTEGER)) = $3 ORDER BY a.seq DESC LIMIT $4",
+                vec![
+                    Val::from(agency),
+                    Val::Int(prefix.chars().count() as i64),
+                    Val::from(prefix),
+                    Val::Int(limit),
+                ],
+            )
+            .await?;
+        rows.iter().map(|r| audit_listed(r)).collect()
+    }
+}
+
+fn project_row(r: &[Val]) -> Result<ProjectRow, StoreError> {
+    Ok(ProjectRow {
+        name: text(r, 0).ok_or_else(|| bad("a project row without a name"))?,
+        preset: text(r, 1).ok_or_else(|| bad("a project row without a rulebook"))?,
+        overrides: text(r, 2).unwrap_or_default(),
+    })
+}
+
+fn audit_listed(r: &[Val]) -> Result<AuditListed, StoreError> {
+    Ok(AuditListed {
+        seq: int(r, 0).ok_or_else(|| bad("an audit row without its number"))?,
+        at_ms: int(r, 1).unwrap_or(0),
+        actor: text(r, 2).unwrap_or_default(),
+        action: text(r, 3).unwrap_or_default(),
+        subject: text(r, 4).unwrap_or_default(),
+        detail: text(r, 5).unwrap_or_default(),
+    })
+}
