@@ -103,6 +103,22 @@ fn account(r: &[Val]) -> Result<Account, StoreError> {
     })
 }
 
+/// Ends every session of account `id`.
+fn end_sessions(id: i64) -> crate::Statement {
+    (
+        "DELETE FROM sessions WHERE user_id = $1".into(),
+        vec![Val::Int(id)],
+    )
+}
+
+/// Revokes every live API token of account `id`.
+fn end_tokens(id: i64, now_ms: i64) -> crate::Statement {
+    (
+        "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0".into(),
+        vec![Val::Int(now_ms), Val::Int(id)],
+    )
+}
+
 fn accounts(rows: &[Vec<Val>]) -> Result<Vec<Account>, StoreError> {
     rows.iter().map(|r| account(r)).collect()
 }
@@ -286,15 +302,8 @@ impl Store {
                         "UPDATE users SET active = 0 WHERE id = $1".into(),
                         vec![Val::Int(id)],
                     ),
-                    (
-                        "DELETE FROM sessions WHERE user_id = $1".into(),
-                        vec![Val::Int(id)],
-                    ),
-                    (
-                        "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0"
-                            .into(),
-                        vec![Val::Int(now_ms), Val::Int(id)],
-                    ),
+                    end_sessions(id),
+                    end_tokens(id, now_ms),
                 ],
                 entry,
                 Written::Always,
@@ -334,15 +343,8 @@ impl Store {
                     "UPDATE users SET password = $1 WHERE id = $2".into(),
                     vec![password_hash.into(), Val::Int(id)],
                 ),
-                (
-                    "DELETE FROM sessions WHERE user_id = $1".into(),
-                    vec![Val::Int(id)],
-                ),
-                (
-                    "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms = 0"
-                        .into(),
-                    vec![Val::Int(now_ms), Val::Int(id)],
-                ),
+                end_sessions(id),
+                end_tokens(id, now_ms),
             ],
             entry,
             Written::Always,
