@@ -200,11 +200,8 @@ impl FromRequestParts<AppState> for Caller {
                 "只读令牌只能查询 (a read-only token may only read)".into(),
             ));
         }
-        if let Some(slot) = parts.extensions.get::<crate::LoggedAccount>() {
-            if let Ok(mut a) = slot.0.lock() {
-                *a = Some(user.login.clone());
-            }
-        }
+        // The request's span names the account (its id: no name, no login).
+        tracing::Span::current().record("account", user.id);
         let addr = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -78,7 +78,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
         if let ApiError::Internal(detail) = &self {
-            eprintln!("kehu serve: internal error: {detail}");
+            tracing::error!(%detail, "internal error");
         }
         let field = match &self {
             ApiError::Invalid { field, .. } if !field.is_empty() => Some(field.as_str()),

@@ -41,8 +41,6 @@ pub struct Inner {
     pub lookups: limits::Lookups,
     /// Mark cookies `Secure` (the server is behind TLS).
     pub secure_cookies: bool,
-    /// Write one JSON line a request to standard error (see [`log_request`]).
-    pub request_log: std::sync::atomic::AtomicBool,
     /// Counters for `/metrics`.
     pub metrics: metrics::Metrics,
     directory: RwLock<Option<Arc<Directory>>>,
@@ -62,7 +60,6 @@ impl AppState {
             store,
             lookups: limits::Lookups::default(),
             secure_cookies,
-            request_log: std::sync::atomic::AtomicBool::new(false),
             metrics: metrics::Metrics::default(),
             directory: RwLock::new(None),
             rulebooks: RwLock::new(HashMap::new()),
@@ -120,51 +117,36 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-/// The account a request was made by, filled in by the [`auth::Caller`] extractor for the log.
-#[derive(Clone, Default)]
-pub struct LoggedAccount(pub Arc<std::sync::Mutex<Option<String>>>);
-
-/// One JSON line a request on standard error, for operators: time, method, path (without the
-/// query string, where phones and names travel), status, latency and the account. No personal
-/// data: customers are never in a path, and the account is a staff login.
+/// Every request in a span (method, route template, account id once signed in), ended by one
+/// event with its status and latency (target `kehu::request`), for operators; and the figures of
+/// `/metrics`. No personal data: the route is a template (no login, no number), query strings
+/// (where phones and names travel) are never logged, and the account is its numeric id.
 async fn log_request(
     axum::extract::State(st): axum::extract::State<AppState>,
-    mut req: axum::extract::Request,
+    req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use tracing::Instrument;
     let started = std::time::Instant::now();
     let method = req.method().to_string();
-    // The route's template (no login, no number), or "unmatched".
     let route = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or("unmatched", |m| m.as_str())
         .to_string();
-    if !st.request_log.load(std::sync::atomic::Ordering::Relaxed) {
-        let res = next.run(req).await;
-        let secs = started.elapsed().as_secs_f64();
-        st.metrics
-            .request(&method, &route, res.status().as_u16(), secs);
-        return res;
-    }
-    let path = req.uri().path().to_string();
-    let account = LoggedAccount::default();
-    req.extensions_mut().insert(account.clone());
-    let res = next.run(req).await;
+    let span = tracing::info_span!(
+        "request",
+        method = %method,
+        route = %route,
+        account = tracing::field::Empty
+    );
+    let res = next.run(req).instrument(span.clone()).await;
     let secs = started.elapsed().as_secs_f64();
-    st.metrics
-        .request(&method, &route, res.status().as_u16(), secs);
-    let who = account.0.lock().ok().and_then(|a| a.clone());
-    let line = serde_json::json!({
-        "at": jiff::Timestamp::now().to_string(),
-        "method": method,
-        "path": path,
-        "route": route,
-        "status": res.status().as_u16(),
-        "ms": started.elapsed().as_secs_f64() * 1000.0,
-        "account": who,
+    let status = res.status().as_u16();
+    st.metrics.request(&method, &route, status, secs);
+    span.in_scope(|| {
+        tracing::info!(target: "kehu::request", status, ms = secs * 1000.0, "answered");
     });
-    eprintln!("{line}");
     res
 }
 
@@ -220,7 +202,10 @@ pub async fn serve(
     tokio::select! {
         r = server => r,
         () = deadline => {
-            eprintln!("kehu serve: requests still open after {} s: stopping anyway", DRAIN.as_secs());
+            tracing::warn!(
+                drain_s = DRAIN.as_secs(),
+                "requests still open after the drain: stopping anyway"
+            );
             Ok(())
         }
     }

@@ -298,11 +298,11 @@ pub(crate) fn checkpointer(db: Db, stop: Arc<std::sync::atomic::AtomicBool>) {
                 match r {
                     Err(e) if !failing => {
                         failing = true;
-                        eprintln!("kehu: the WAL checkpoint fails: {e}");
+                        tracing::warn!(error = %e, "the WAL checkpoint fails");
                     }
                     Ok(()) if failing => {
                         failing = false;
-                        eprintln!("kehu: the WAL checkpoint works again");
+                        tracing::info!("the WAL checkpoint works again");
                     }
                     _ => {}
                 }
@@ -310,8 +310,9 @@ pub(crate) fn checkpointer(db: Db, stop: Arc<std::sync::atomic::AtomicBool>) {
         });
     // Without the thread, the writer's own autocheckpoint (the cap above) still runs.
     if let Err(e) = spawned {
-        eprintln!(
-            "kehu: no checkpoint thread ({e}); the writer's autocheckpoint keeps the WAL in bounds"
+        tracing::warn!(
+            error = %e,
+            "no checkpoint thread; the writer's autocheckpoint keeps the WAL in bounds"
         );
     }
 }

@@ -15,9 +15,37 @@ pub struct ServeArgs {
     /// Mark session cookies Secure (set this when kehu is behind TLS).
     #[arg(long, env = "KEHU_SECURE_COOKIES")]
     pub secure_cookies: bool,
-    /// Do not write the request log (one JSON line a request on standard error).
+    /// Do not log each request (the `kehu::request` events).
     #[arg(long, env = "KEHU_NO_REQUEST_LOG")]
     pub no_request_log: bool,
+    /// The log's form on standard error: `json` (one object a line, for a collector) or `text`.
+    /// Levels and targets come from `KEHU_LOG` (e.g. `info`, `warn,kehu::request=info`).
+    #[arg(long, env = "KEHU_LOG_FORMAT", default_value = "json", value_parser = ["json", "text"])]
+    pub log_format: String,
+}
+
+/// The log: standard error, levels from `KEHU_LOG` (default `info`), JSON or text; the request
+/// events off with `--no-request-log`.
+fn init_logging(json: bool, request_log: bool) {
+    use tracing_subscriber::EnvFilter;
+    let mut filter = EnvFilter::try_from_env("KEHU_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    if !request_log {
+        if let Ok(d) = "kehu::request=off".parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests) keeps the first: nothing to do then.
+    let _ = if json {
+        b.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        b.try_init()
+    };
 }
 
 #[derive(clap::Args)]
@@ -73,10 +101,8 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("  http://{addr}/setup?token={token}");
     }
     std::io::stdout().flush()?;
+    init_logging(a.log_format == "json", !a.no_request_log);
     let state = kehu_server::AppState::new(store, a.secure_cookies);
-    state
-        .request_log
-        .store(!a.no_request_log, std::sync::atomic::Ordering::Relaxed);
     tokio::spawn(anchor_loop(state.clone()));
     kehu_server::serve(listener, state, shutdown_signal()).await?;
     println!("kehu serve: stopped");
@@ -165,7 +191,7 @@ pub(crate) async fn anchor_loop(state: kehu_server::AppState) {
     loop {
         tick.tick().await;
         if let Err(e) = anchor_once(store).await {
-            eprintln!("kehu serve: audit checkpoint not written: {e:#}");
+            tracing::warn!(error = %format!("{e:#}"), "audit checkpoint not written");
         }
     }
 }

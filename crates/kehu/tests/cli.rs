@@ -816,3 +816,69 @@ fn restore_refuses_a_postgres_database_with_an_account() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The operator's log (issue 23): one JSON event a request with the route template, status and
+/// latency inside the request's span; a phone in the query string never reaches it.
+#[test]
+fn serve_logs_requests_without_personal_data() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = std::env::temp_dir().join(format!("kehu-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite:{}", dir.join("kehu.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kehu"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+            "--log-format",
+            "json",
+        ])
+        .env("KEHU_KEY_FILE", key_file())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kehu serve starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .strip_prefix("kehu serve: http://")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "GET /api/v1/projects/p1/customers?phone=13800138000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    child.wait().unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("\"target\":\"kehu::request\""))
+        .unwrap_or_else(|| panic!("no request event in {log}"));
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(
+        v["span"]["route"], "/api/v1/projects/{project}/customers",
+        "{line}"
+    );
+    assert_eq!(v["span"]["method"], "GET", "{line}");
+    assert_eq!(v["fields"]["status"], 401, "{line}");
+    assert!(v["fields"]["ms"].is_number(), "{line}");
+    assert!(!log.contains("13800138000"), "a phone in the log: {log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

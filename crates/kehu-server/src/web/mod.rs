@@ -91,7 +91,7 @@ fn render(status: StatusCode, name: &str, ctx: &Value) -> Response {
     match render_str(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
-            eprintln!("kehu serve: {e}");
+            tracing::error!(error = %e, "a page could not be rendered");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
