@@ -84,8 +84,11 @@ pub struct Staff {
     pub id: StaffId,
     pub name: String,
     pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
 
@@ -237,13 +240,20 @@ impl Presence {
 /// rulebook (a phone in a form the rulebook refuses is a verdict, `invalid`, not a crash).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<crate::name::Gender>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_no: Option<String>,
     /// Phone of a household member (家庭, 直属关系).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub household_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relation: Option<Relation>,
 }
 
@@ -354,23 +364,32 @@ pub enum Act {
         customer: CustomerInput,
         channel: Channel,
         kind: RegKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
         visit_at: Option<Instant>,
         inbound: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
         region: Option<String>,
         signed: bool,
     },
     Visit {
         customer: CustomerInput,
+        #[serde(skip_serializing_if = "Option::is_none")]
         brought_by: Option<StaffId>,
         names: Vec<StaffId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         designates: Option<StaffId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         refuses: Option<StaffId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         complains_about: Option<StaffId>,
         forgot: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
         referred_by: Option<String>,
     },
     WalkIn {
+        #[serde(skip_serializing_if = "Option::is_none")]
         customer: Option<CustomerInput>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         taken_by: Option<StaffId>,
     },
     Confirm {
@@ -387,20 +406,25 @@ pub enum Act {
         customer: CustomerInput,
         amount: i64,
         kind: DepositKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
         unit: Option<String>,
     },
     Deal {
         customer: CustomerInput,
         amount: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
         closed_by: Option<StaffId>,
         helped_by: Vec<StaffId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         knowing: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         named: Option<StaffId>,
         group_purchase: bool,
     },
     Claim {
         by: StaffId,
         customer: CustomerInput,
+        #[serde(skip_serializing_if = "Option::is_none")]
         evidence: Option<String>,
     },
     Consent {
@@ -415,7 +439,9 @@ pub enum Act {
     Resolve {
         by: StaffId,
         customer: CustomerInput,
+        #[serde(skip_serializing_if = "Option::is_none")]
         owner: Option<Party>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         shares: Option<Vec<(Party, u32)>>,
     },
     Query {
@@ -437,6 +463,7 @@ pub enum Act {
     Reassign {
         by: StaffId,
         from: StaffId,
+        #[serde(skip_serializing_if = "Option::is_none")]
         to: Option<Vec<StaffId>>,
         /// The random seed of the distribution, recorded so that it can be shown and replayed
         /// (DIST-RANDOM).

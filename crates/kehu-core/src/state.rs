@@ -165,6 +165,7 @@ pub struct Board {
     /// Turns lost (ROT-AWAY, ROT-OUT 轮空), per salesperson.
     pub lost: BTreeMap<StaffId, u32>,
     /// Who received a turn most recently (FR-ASSIST 排轮最后).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_receiver: Option<StaffId>,
     /// Turns handed out so far, and the number of each one's latest turn (recency ranking).
     pub turns: u64,

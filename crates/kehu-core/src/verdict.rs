@@ -78,6 +78,7 @@ pub struct Violation {
     pub staff: Party,
     pub rule: RuleIdOwned,
     /// Yuan, where the seed names an amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     pub note: String,
 }
@@ -106,17 +107,23 @@ pub struct EventRef {
 pub struct Verdict {
     pub outcome: Outcome,
     /// The owner after the act (as a manager sees it, G-CLAIM).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Party>,
     /// The party credited with a sale (业绩).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credited: Option<Party>,
     /// The bonus split (奖金/提成), percents summing to 100.
     pub shares: Vec<(Party, u32)>,
     /// Who receives the customer (visit, walk_in).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub receiver: Option<StaffId>,
     /// Whether the receiver consumed a rotation turn.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turn: Option<bool>,
     /// An assistant who served for an absent owner and shares a later deal (SR-ABSENT, FR-ASSIST).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant: Option<StaffId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protected_until: Option<Until>,
     pub rule: RuleIdOwned,
     /// Why, in plain words (English; the pages translate the rule).
@@ -124,6 +131,7 @@ pub struct Verdict {
     pub relied_on: Vec<EventRef>,
     pub notify: Vec<Party>,
     pub violations: Vec<Violation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispute: Option<DisputeOpened>,
 }
 

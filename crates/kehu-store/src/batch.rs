@@ -647,7 +647,9 @@ impl Cache {
             verdict: d.verdict.clone(),
             effects: d.effects.clone(),
         };
-        let body = crate::compact::to_vec(&event).map_err(|e| corrupt(seq, e))?;
+        // Compact JSON; the core types leave out their empty optional fields (skip_serializing_if),
+        // so a map keeps every value it holds, nulls included.
+        let body = serde_json::to_vec(&event).map_err(|e| corrupt(seq, e))?;
         let (key_id, sealed) = self.keys.seal(&event_aad(seq, &event.project), &body);
         self.out.events.push((
             seq,

@@ -16,7 +16,6 @@ pub mod accounts;
 pub mod audit;
 mod backend;
 mod batch;
-mod compact;
 mod holders;
 mod keyindex;
 pub mod keys;
