@@ -13,7 +13,7 @@ use axum::Json;
 use kehu_core::access::{self, Scope};
 use kehu_core::model::{Act, Command, CustomerInput, Party, Role, StaffId};
 use kehu_core::phone::Phone;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// An approval is good for a day after the VP signs it.
@@ -129,12 +129,44 @@ async fn approved(
 }
 
 /// A customer's records and their events, masked unless `unmasked=true` (itself logged).
+/// A customer's timeline as the caller may read it (the JSON API and the sales page render it).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Timeline {
+    /// The number asked for, masked.
+    pub phone: String,
+    /// Whose customer it is, where the caller may know it.
+    pub standing: Option<kehu_core::verdict::Verdict>,
+    pub records: Vec<TimelineRecord>,
+}
+
+/// One customer record of a timeline and its ledger entries.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TimelineRecord {
+    pub customer_ids: Vec<i64>,
+    pub events: Vec<TimelineEntry>,
+}
+
+/// One ledger entry of a timeline: phones and ID numbers masked unless unmasking was asked for.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TimelineEntry {
+    pub seq: i64,
+    pub at: String,
+    pub act: &'static str,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub id_no: Option<String>,
+    pub outcome: &'static str,
+    pub rule: String,
+    pub owner: Option<Party>,
+    pub reason: String,
+}
+
 pub(crate) async fn timeline_of(
     st: &AppState,
     c: &Caller,
     project: &str,
     q: &TimelineQuery,
-) -> Result<Value, ApiError> {
+) -> Result<Timeline, ApiError> {
     let project = project.to_string();
     c.look_up(st).await?;
     let phone = parse_phone(&q.phone)?;
@@ -201,54 +233,52 @@ pub(crate) async fn timeline_of(
         format!("{} records shown, {withheld} withheld", records.len()),
     )
     .await?;
-    let show = |p: &Option<String>| -> Value {
+    let show = |p: &Option<String>| -> Option<String> {
         match p.as_deref().map(Phone::parse) {
-            Some(Ok(p)) if q.unmasked => json!(p.canonical()),
-            Some(Ok(p)) => json!(p.masked_display()),
-            _ => Value::Null,
+            Some(Ok(p)) if q.unmasked => Some(p.canonical()),
+            Some(Ok(p)) => Some(p.masked_display()),
+            _ => None,
         }
     };
-    let mask_id = |s: &Option<String>| -> Value {
-        match s {
-            Some(id) if q.unmasked => json!(id),
-            Some(id) => {
-                let n = id.chars().count();
-                let tail: String = id.chars().skip(n.saturating_sub(4)).collect();
-                json!(format!("{}{tail}", "*".repeat(n.saturating_sub(4))))
-            }
-            None => Value::Null,
+    let mask_id = |s: &Option<String>| -> Option<String> {
+        let id = s.as_ref()?;
+        if q.unmasked {
+            return Some(id.clone());
         }
+        let n = id.chars().count();
+        let tail: String = id.chars().skip(n.saturating_sub(4)).collect();
+        Some(format!("{}{tail}", "*".repeat(n.saturating_sub(4))))
     };
-    let items: Vec<Value> = records
+    let records = records
         .iter()
-        .map(|v| {
-            let events: Vec<Value> = v
+        .map(|v| TimelineRecord {
+            customer_ids: v.ids.iter().map(|i| i.0).collect(),
+            events: v
                 .events
                 .iter()
                 .map(|e| {
                     let cust = e.act.customer();
-                    json!({
-                        "seq": e.seq,
-                        "at": kehu_core::time::format_local(e.at),
-                        "act": e.act.name(),
-                        "name": cust.and_then(|x| x.name.clone()),
-                        "phone": cust.map(|x| show(&x.phone)).unwrap_or(Value::Null),
-                        "id_no": cust.map(|x| mask_id(&x.id_no)).unwrap_or(Value::Null),
-                        "outcome": e.verdict.outcome.name(),
-                        "rule": e.verdict.rule,
-                        "owner": e.verdict.owner,
-                        "reason": e.verdict.reason,
-                    })
+                    TimelineEntry {
+                        seq: e.seq,
+                        at: kehu_core::time::format_local(e.at),
+                        act: e.act.name(),
+                        name: cust.and_then(|x| x.name.clone()),
+                        phone: cust.and_then(|x| show(&x.phone)),
+                        id_no: cust.and_then(|x| mask_id(&x.id_no)),
+                        outcome: e.verdict.outcome.name(),
+                        rule: e.verdict.rule.to_string(),
+                        owner: e.verdict.owner.clone(),
+                        reason: e.verdict.reason.clone(),
+                    }
                 })
-                .collect();
-            json!({ "customer_ids": v.ids.iter().map(|i| i.0).collect::<Vec<_>>(), "events": events })
+                .collect(),
         })
         .collect();
-    Ok(json!({
-        "phone": phone.masked_display(),
-        "standing": if standing_shown { json!(standing.verdict) } else { Value::Null },
-        "records": items,
-    }))
+    Ok(Timeline {
+        phone: phone.masked_display(),
+        standing: standing_shown.then_some(standing.verdict),
+        records,
+    })
 }
 
 async fn timeline(
@@ -256,7 +286,7 @@ async fn timeline(
     c: Caller,
     Path(project): Path<String>,
     Params(q): Params<TimelineQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Timeline>, ApiError> {
     timeline_of(&st, &c, &project, &q).await.map(Json)
 }
 
@@ -525,12 +555,35 @@ async fn by_name(
 
 /// My customers (我的客户): the records the caller's party holds, with the protection the latest
 /// verdict gave and the last act. An agent sees its agency's registrations, nobody else's.
+/// One of the caller's customers, as "my customers" lists them.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MyCustomer {
+    pub customer_id: Option<i64>,
+    /// Masked.
+    pub phone: Option<String>,
+    pub name: Option<String>,
+    /// The end of the protection the latest verdict gave (`none`: no end).
+    pub protected_until: Option<String>,
+    pub last_act: Option<&'static str>,
+    pub last_at: Option<String>,
+}
+
+/// A page of the caller's customers.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MyCustomers {
+    pub items: Vec<MyCustomer>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: usize,
+    pub next_page: Option<i64>,
+}
+
 pub(crate) async fn mine_of(
     st: &AppState,
     c: &Caller,
     project: &str,
     p: &Page,
-) -> Result<Value, ApiError> {
+) -> Result<MyCustomers, ApiError> {
     let project = project.to_string();
     let (_, dir) = crate::api::project_context(st, &project).await?;
     let me = dir.party_of(&StaffId(c.user.login.clone()));
@@ -539,29 +592,34 @@ pub(crate) async fn mine_of(
         .store
         .held(&project, &me.to_string(), offset, limit)
         .await?;
-    let items: Vec<Value> = views
+    let items: Vec<MyCustomer> = views
         .iter()
         .map(|v| {
             let last = v.events.last();
-            let phone = v
-                .events
-                .iter()
-                .rev()
-                .find_map(|e| e.act.customer().and_then(|x| x.parsed_phone()).and_then(Result::ok));
+            let phone = v.events.iter().rev().find_map(|e| {
+                e.act
+                    .customer()
+                    .and_then(|x| x.parsed_phone())
+                    .and_then(Result::ok)
+            });
             let protected = v
                 .events
                 .iter()
                 .rev()
                 .find_map(|e| e.verdict.protected_until)
                 .map(|u| u.display());
-            json!({
-                "customer_id": v.ids.first().map(|i| i.0),
-                "phone": phone.map(|p| p.masked_display()),
-                "name": v.events.iter().rev().find_map(|e| e.act.customer().and_then(|x| x.name.clone())),
-                "protected_until": protected,
-                "last_act": last.map(|e| e.act.name()),
-                "last_at": last.map(|e| kehu_core::time::format_local(e.at)),
-            })
+            MyCustomer {
+                customer_id: v.ids.first().map(|i| i.0),
+                phone: phone.map(|p| p.masked_display()),
+                name: v
+                    .events
+                    .iter()
+                    .rev()
+                    .find_map(|e| e.act.customer().and_then(|x| x.name.clone())),
+                protected_until: protected,
+                last_act: last.map(|e| e.act.name()),
+                last_at: last.map(|e| kehu_core::time::format_local(e.at)),
+            }
         })
         .collect();
     audit(
@@ -573,10 +631,13 @@ pub(crate) async fn mine_of(
     )
     .await?;
     let more = offset + items.len() < total;
-    Ok(
-        json!({ "items": items, "page": page, "per_page": per, "total": total,
-        "next_page": more.then_some(page + 1) }),
-    )
+    Ok(MyCustomers {
+        items,
+        page,
+        per_page: per,
+        total,
+        next_page: more.then_some(page + 1),
+    })
 }
 
 async fn mine(
@@ -584,6 +645,6 @@ async fn mine(
     c: Caller,
     Path(project): Path<String>,
     Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MyCustomers>, ApiError> {
     mine_of(&st, &c, &project, &p).await.map(Json)
 }

@@ -68,18 +68,16 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             Err(e) => return v.error(&e),
         };
     let mut held: HashMap<String, (Option<i64>, String)> = HashMap::new();
-    for c in mine["items"].as_array().into_iter().flatten() {
-        let until = c["protected_until"]
-            .as_str()
+    for c in &mine.items {
+        let until = c
+            .protected_until
+            .as_deref()
             .and_then(|u| kehu_core::time::parse_local(u).ok())
             .map(|t| t.as_millisecond());
-        if let Some(p) = c["phone"].as_str() {
+        if let Some(p) = &c.phone {
             held.insert(
-                p.to_string(),
-                (
-                    until,
-                    c["last_act"].as_str().unwrap_or_default().to_string(),
-                ),
+                p.clone(),
+                (until, c.last_act.unwrap_or_default().to_string()),
             );
         }
     }

@@ -49,36 +49,33 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             Err(e) => return v.error(&e),
         };
     let now = crate::now_ms();
-    let mut customers: Vec<(i64, Value)> = mine["items"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|c| {
-                    let until = c["protected_until"].as_str().unwrap_or("none");
-                    let until_ms = kehu_core::time::parse_local(until)
-                        .ok()
-                        .map(|t| t.as_millisecond());
-                    let (shown_until, left, due) = match until_ms {
-                        Some(ms) => (
-                            until.to_string(),
-                            explain::left(v.lang, ms, now),
-                            ms - now < DUE_HOURS * 3_600_000,
-                        ),
-                        None => (
-                            super::i18n::tr(v.lang, "until.none").to_string(),
-                            "—".to_string(),
-                            false,
-                        ),
-                    };
-                    let row = json!({
-                        "name": c["name"], "phone": c["phone"], "until": shown_until, "left": left,
-                        "due": due, "last_act": c["last_act"], "last_at": c["last_at"],
-                    });
-                    (until_ms.unwrap_or(i64::MAX), row)
-                })
-                .collect()
+    let mut customers: Vec<(i64, Value)> = mine
+        .items
+        .iter()
+        .map(|c| {
+            let until = c.protected_until.as_deref().unwrap_or("none");
+            let until_ms = kehu_core::time::parse_local(until)
+                .ok()
+                .map(|t| t.as_millisecond());
+            let (shown_until, left, due) = match until_ms {
+                Some(ms) => (
+                    until.to_string(),
+                    explain::left(v.lang, ms, now),
+                    ms - now < DUE_HOURS * 3_600_000,
+                ),
+                None => (
+                    super::i18n::tr(v.lang, "until.none").to_string(),
+                    "—".to_string(),
+                    false,
+                ),
+            };
+            let row = json!({
+                "name": c.name, "phone": c.phone, "until": shown_until, "left": left,
+                "due": due, "last_act": c.last_act, "last_at": c.last_at,
+            });
+            (until_ms.unwrap_or(i64::MAX), row)
         })
-        .unwrap_or_default();
+        .collect();
     // The most urgent first.
     customers.sort_by_key(|(ms, _)| *ms);
     v.page(
@@ -90,7 +87,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             "can_register": access::may_act(v.role(), "register"),
             "channels": CHANNELS,
             "customers": customers.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
-            "total": mine["total"],
+            "total": mine.total,
         }),
     )
 }
@@ -168,50 +165,45 @@ async fn customer_view(
     let (standing, records, denied, flash) =
         match crate::archive::timeline_of(st, &v.c, project, &q).await {
             Ok(t) => {
+                let shown = t
+                    .standing
+                    .as_ref()
+                    .map(|v| json!({ "outcome": v.outcome.name(), "verdict": v }));
                 let standing = explain::verdict(
                     lang,
                     &dir,
-                    &json!({ "outcome": t["standing"]["outcome"], "verdict": t["standing"] }),
+                    &shown.unwrap_or(json!({ "outcome": null, "verdict": null })),
                     now,
                 );
                 let mut lines = vec![standing.title];
                 lines.extend(standing.lines);
-                let records: Vec<Value> = t["records"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|r| {
-                                let events: Vec<Value> = r["events"]
-                                    .as_array()
-                                    .map(|es| {
-                                        es.iter()
-                                            .map(|e| {
-                                                let rule = e["rule"].as_str().unwrap_or_default();
-                                                let owner =
-                                                    serde_json::from_value(e["owner"].clone())
-                                                        .ok()
-                                                        .map(|p| explain::party(lang, &dir, &p))
-                                                        .unwrap_or_default();
-                                                json!({
-                                                    "seq": e["seq"], "at": e["at"], "act": e["act"],
-                                                    "name": e["name"], "phone": e["phone"],
-                                                    "outcome": e["outcome"], "rule": rule,
-                                                    "rule_title": explain::rule_title(lang, rule),
-                                                    "owner": owner,
-                                                })
-                                            })
-                                            .collect()
-                                    })
+                let records: Vec<Value> = t
+                    .records
+                    .iter()
+                    .map(|r| {
+                        let events: Vec<Value> = r
+                            .events
+                            .iter()
+                            .map(|e| {
+                                let owner = e
+                                    .owner
+                                    .as_ref()
+                                    .map(|p| explain::party(lang, &dir, p))
                                     .unwrap_or_default();
-                                let ids: Vec<String> = r["customer_ids"]
-                                    .as_array()
-                                    .map(|a| a.iter().map(|i| format!("#{i}")).collect())
-                                    .unwrap_or_default();
-                                json!({ "ids": ids.join(" "), "events": events })
+                                json!({
+                                    "seq": e.seq, "at": e.at, "act": e.act,
+                                    "name": e.name, "phone": e.phone,
+                                    "outcome": e.outcome, "rule": e.rule,
+                                    "rule_title": explain::rule_title(lang, &e.rule),
+                                    "owner": owner,
+                                })
                             })
-                            .collect()
+                            .collect();
+                        let ids: Vec<String> =
+                            r.customer_ids.iter().map(|i| format!("#{i}")).collect();
+                        json!({ "ids": ids.join(" "), "events": events })
                     })
-                    .unwrap_or_default();
+                    .collect();
                 (lines, records, false, flash)
             }
             Err(e @ ApiError::Forbidden(_)) => {
