@@ -607,6 +607,29 @@ pub(crate) fn created(v: Value) -> Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
 
+/// A page of typed items, as the API answers and the pages read it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Paged<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub next_page: Option<i64>,
+}
+
+impl<T> Paged<T> {
+    /// One more than asked was fetched to tell whether another page follows.
+    pub(crate) fn of(mut items: Vec<T>, page: i64, per: i64) -> Paged<T> {
+        let more = items.len() as i64 > per;
+        items.truncate(per as usize);
+        Paged {
+            items,
+            page,
+            per_page: per,
+            next_page: more.then_some(page + 1),
+        }
+    }
+}
+
 /// A page of items: one more than asked was fetched to tell whether another page follows.
 pub(crate) fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Value {
     let more = items.len() as i64 > per;

@@ -362,7 +362,26 @@ fn not_your_department(requester: &str) -> ApiError {
     ))
 }
 
-pub(crate) async fn approvals_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
+/// An archive approval request as listed.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ApprovalItem {
+    pub id: i64,
+    pub requester: String,
+    pub project: String,
+    /// The customer's phone, masked.
+    pub phone: String,
+    pub reason: String,
+    pub state: String,
+    pub manager: Option<String>,
+    pub vp: Option<String>,
+    pub valid_until_ms: i64,
+}
+
+pub(crate) async fn approvals_of(
+    st: &AppState,
+    c: &Caller,
+    p: &Page,
+) -> Result<crate::api::Paged<ApprovalItem>, ApiError> {
     // A department manager sees what waits for them (their own team's requests), the VP what the
     // managers passed, everyone their own requests.
     let login = c.user.login.clone();
@@ -375,27 +394,31 @@ pub(crate) async fn approvals_of(st: &AppState, c: &Caller, p: &Page) -> Result<
         _ => kehu_store::ApprovalsFor::Own { login },
     };
     let (limit, offset, page, per) = p.window()?;
-    let items: Vec<Value> = st
+    let items: Vec<ApprovalItem> = st
         .store
         .approvals_page(&who, offset, limit)
         .await?
         .into_iter()
-        .map(|r| {
-            json!({
-                "id": r.id, "requester": r.requester, "project": r.project,
-                "phone": r.shown, "reason": r.reason, "state": r.state,
-                "manager": r.manager, "vp": r.vp, "valid_until_ms": r.valid_until_ms,
-            })
+        .map(|r| ApprovalItem {
+            id: r.id,
+            requester: r.requester,
+            project: r.project,
+            phone: r.shown,
+            reason: r.reason,
+            state: r.state,
+            manager: r.manager,
+            vp: r.vp,
+            valid_until_ms: r.valid_until_ms,
         })
         .collect();
-    Ok(crate::api::paged(items, page, per))
+    Ok(crate::api::Paged::of(items, page, per))
 }
 
 async fn list_approvals(
     State(st): State<AppState>,
     c: Caller,
     Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::api::Paged<ApprovalItem>>, ApiError> {
     approvals_of(&st, &c, &p).await.map(Json)
 }
 

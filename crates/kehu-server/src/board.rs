@@ -1,7 +1,7 @@
 //! What the front desk and the managers watch: the rotation board (轮流接待), the disputes with
 //! their answer deadlines (G-DISPUTE, 24 hours) and the violation entries (G-VIOLATION).
 
-use crate::api::{paged, project_context, Page, Params};
+use crate::api::{project_context, Page, Params};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -125,6 +125,28 @@ impl DisputeQuery {
     }
 }
 
+/// A dispute on the board.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct DisputeItem {
+    pub seq: i64,
+    pub customer_id: i64,
+    pub rule: String,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub closed_seq: Option<i64>,
+}
+
+/// A violation entry as listed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct ViolationItem {
+    pub seq: i64,
+    /// The party's display form (a login, an agency's name).
+    pub party: String,
+    pub rule: String,
+    pub amount: Option<i64>,
+    pub note: String,
+}
+
 /// Disputes (待定确认单) sorted by deadline, open ones by default: managers only, a department
 /// manager those of their own team's customers and of customers no person holds.
 pub(crate) async fn disputes_of(
@@ -132,7 +154,7 @@ pub(crate) async fn disputes_of(
     c: &Caller,
     project: &str,
     q: &DisputeQuery,
-) -> Result<Value, ApiError> {
+) -> Result<crate::api::Paged<DisputeItem>, ApiError> {
     let project = project.to_string();
     if !c.user.role.is_manager() {
         return Err(ApiError::Forbidden(
@@ -150,21 +172,20 @@ pub(crate) async fn disputes_of(
         .disputes_page(&project, q.closed, &others, offset, limit)
         .await?;
     let now = crate::now_ms();
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let deadline = r.deadline_ms;
-            json!({
-                "seq": r.seq,
-                "customer_id": r.customer,
-                "rule": r.rule,
-                "deadline": jiff::Timestamp::from_millisecond(deadline).ok().map(kehu_core::time::format_local),
-                "overdue": r.closed_seq.is_none() && deadline <= now,
-                "closed_seq": r.closed_seq,
-            })
+    let items: Vec<DisputeItem> = rows
+        .into_iter()
+        .map(|r| DisputeItem {
+            seq: r.seq,
+            customer_id: r.customer,
+            rule: r.rule,
+            deadline: jiff::Timestamp::from_millisecond(r.deadline_ms)
+                .ok()
+                .map(kehu_core::time::format_local),
+            overdue: r.closed_seq.is_none() && r.deadline_ms <= now,
+            closed_seq: r.closed_seq,
         })
         .collect();
-    Ok(paged(items, p, per))
+    Ok(crate::api::Paged::of(items, p, per))
 }
 
 async fn disputes(
@@ -172,7 +193,7 @@ async fn disputes(
     c: Caller,
     Path(project): Path<String>,
     Params(q): Params<DisputeQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::api::Paged<DisputeItem>>, ApiError> {
     disputes_of(&st, &c, &project, &q).await.map(Json)
 }
 
@@ -183,7 +204,7 @@ pub(crate) async fn violations_of(
     c: &Caller,
     project: &str,
     p: &Page,
-) -> Result<Value, ApiError> {
+) -> Result<crate::api::Paged<ViolationItem>, ApiError> {
     let project = project.to_string();
     let (_, dir) = project_context(st, &project).await?;
     // Stored as the party's display form (a login, an agency's name).
@@ -196,22 +217,20 @@ pub(crate) async fn violations_of(
         team_bound(c, &dir).map(|(own, _)| own)
     };
     let (limit, offset, page, per) = p.window()?;
-    let items: Vec<Value> = st
+    let items: Vec<ViolationItem> = st
         .store
         .violations_page(&project, parties.as_deref(), offset, limit)
         .await?
         .into_iter()
-        .map(|r| {
-            json!({
-                "seq": r.seq,
-                "party": r.party,
-                "rule": r.rule,
-                "amount": r.amount,
-                "note": r.note,
-            })
+        .map(|r| ViolationItem {
+            seq: r.seq,
+            party: r.party,
+            rule: r.rule,
+            amount: r.amount,
+            note: r.note,
         })
         .collect();
-    Ok(paged(items, page, per))
+    Ok(crate::api::Paged::of(items, page, per))
 }
 
 async fn violations(
@@ -219,7 +238,7 @@ async fn violations(
     c: Caller,
     Path(project): Path<String>,
     Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::api::Paged<ViolationItem>>, ApiError> {
     violations_of(&st, &c, &project, &p).await.map(Json)
 }
 

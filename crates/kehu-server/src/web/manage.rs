@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kehu_core::access;
-use kehu_core::model::{Act, Party, Role};
+use kehu_core::model::{Act, Party};
 use kehu_core::state::{Effect, Event};
 use kehu_store::EventRange;
 use serde_json::{json, Value};
@@ -78,8 +78,8 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Err(e) => return v.error(&e),
     };
     let mut ds = Vec::new();
-    for d in disputes["items"].as_array().into_iter().flatten() {
-        let seq = d["seq"].as_i64().unwrap_or_default();
+    for d in &disputes.items {
+        let seq = d.seq;
         let opened = match event(st, project, seq).await {
             Ok(e) => e,
             Err(e) => return v.error(&e),
@@ -114,46 +114,44 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             .as_ref()
             .map(|x| x.deadline.as_millisecond())
             .unwrap_or_default();
-        let rule = d["rule"].as_str().unwrap_or_default();
+        let rule = d.rule.as_str();
         ds.push(json!({
-            "seq": seq, "deadline": d["deadline"], "overdue": d["overdue"],
+            "seq": seq, "deadline": d.deadline, "overdue": d.overdue,
             "left": explain::left(lang, deadline_ms, now),
             "customer": customer.trim(), "rule": rule, "rule_title": explain::rule_title(lang, rule),
             "parties": parties,
         }));
     }
     let me = v.c.user.login.as_str();
-    let role = v.role();
-    let aps: Vec<Value> = approvals["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let aps: Vec<Value> = approvals
+        .items
+        .iter()
         .map(|a| {
-            let state = a["state"].as_str().unwrap_or_default();
-            let mine = a["requester"].as_str() == Some(me);
-            let can = !mine
-                && ((role == Role::Manager && state == "pending")
-                    || (role == Role::Vp && state == "manager_approved"));
-            let mut a = a.clone();
-            a["can_decide"] = json!(can);
-            a["requester"] = json!(super::person(
-                &dir,
-                a["requester"].as_str().unwrap_or_default()
-            ));
-            a
+            // The state machine's answer for this caller (SEC-APPROVE): whether to offer the
+            // buttons at all; the decision itself is checked again when it is made.
+            let id = kehu_core::model::StaffId(a.requester.clone());
+            let state = kehu_core::access::ApprovalState::parse(&a.state);
+            let can = a.requester != me
+                && crate::api::person_of(&dir, &id)
+                    .zip(state)
+                    .is_some_and(|(r, st)| {
+                        kehu_core::access::approval_step(&v.c.user.person(), &r, st, true).is_ok()
+                    });
+            let mut item = json!(a);
+            item["can_decide"] = json!(can);
+            item["requester"] = json!(super::person(&dir, &a.requester));
+            item
         })
         .collect();
-    let vs: Vec<Value> = violations["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let vs: Vec<Value> = violations
+        .items
+        .iter()
         .map(|x| {
-            let rule = x["rule"].as_str().unwrap_or_default();
-            let party = x["party"].as_str().unwrap_or_default();
+            let party = crate::archive::party_from_key(&x.party, &dir);
             json!({
-                "seq": x["seq"], "party": explain::party(lang, &dir, &crate::archive::party_from_key(party, &dir)),
-                "rule": rule, "rule_title": explain::rule_title(lang, rule),
-                "amount": x["amount"], "note": x["note"],
+                "seq": x.seq, "party": explain::party(lang, &dir, &party),
+                "rule": x.rule, "rule_title": explain::rule_title(lang, &x.rule),
+                "amount": x.amount, "note": x.note,
             })
         })
         .collect();
