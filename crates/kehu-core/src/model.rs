@@ -230,6 +230,18 @@ impl Presence {
         })
     }
 
+    /// Its name as written in acts and shown to the pages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Presence::Available => "available",
+            Presence::Busy => "busy",
+            Presence::Away => "away",
+            Presence::Out => "out",
+            Presence::Leave => "leave",
+            Presence::Left => "left",
+        }
+    }
+
     /// On site: available or busy.
     pub fn is_present(self) -> bool {
         matches!(self, Presence::Available | Presence::Busy)

@@ -10,7 +10,6 @@ use axum::routing::get;
 use axum::Json;
 use kehu_core::model::{Role, StaffId};
 use kehu_core::state::ProjectState;
-use serde_json::{json, Value};
 
 /// This module's API operations: method, path, handler (see [`crate::api::table`]).
 pub(crate) fn table() -> Vec<crate::api::Route> {
@@ -50,13 +49,34 @@ fn team_bound(c: &Caller, dir: &kehu_core::model::Directory) -> Option<(Vec<Stri
     Some((own, others))
 }
 
+/// One person on the rotation board.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct BoardRow {
+    pub login: String,
+    pub name: String,
+    pub presence: kehu_core::model::Presence,
+    pub turns: u32,
+    pub owed: usize,
+    pub lost: u32,
+}
+
+/// The rotation board (轮流接待表) of a project.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Board {
+    pub project: String,
+    pub next: Option<String>,
+    pub last_receiver: Option<String>,
+    pub owed_turns: Vec<kehu_core::state::OwedTurn>,
+    pub staff: Vec<BoardRow>,
+}
+
 /// The rotation order with each salesperson's presence, turns taken, owed and lost, and who is
 /// next (ROT-ORDER, ROT-BUSY, ROT-AWAY). Agents never see it.
 pub(crate) async fn rotation_of(
     st: &AppState,
     c: &Caller,
     project: &str,
-) -> Result<Value, ApiError> {
+) -> Result<Board, ApiError> {
     let project = project.to_string();
     if c.user.role == Role::Agent {
         return Err(ApiError::Forbidden(
@@ -74,34 +94,31 @@ pub(crate) async fn rotation_of(
         .get(state.board.position % order.len().max(1))
         .cloned();
     let owed = |s: &StaffId| state.board.owed.iter().filter(|o| &o.staff == s).count();
-    let staff: Vec<Value> = order
+    let staff: Vec<BoardRow> = order
         .iter()
-        .map(|s| {
-            let name = dir.get(s).map(|x| x.name.clone()).unwrap_or_default();
-            json!({
-                "login": s.0,
-                "name": name,
-                "presence": state.presence(s),
-                "turns": state.board.counts.get(s).copied().unwrap_or(0),
-                "owed": owed(s),
-                "lost": state.board.lost.get(s).copied().unwrap_or(0),
-            })
+        .map(|s| BoardRow {
+            login: s.0.clone(),
+            name: dir.get(s).map(|x| x.name.clone()).unwrap_or_default(),
+            presence: state.presence(s),
+            turns: state.board.counts.get(s).copied().unwrap_or(0),
+            owed: owed(s),
+            lost: state.board.lost.get(s).copied().unwrap_or(0),
         })
         .collect();
-    Ok(json!({
-        "project": project,
-        "next": next.map(|s| s.0),
-        "last_receiver": state.board.last_receiver.map(|s| s.0),
-        "owed_turns": state.board.owed,
-        "staff": staff,
-    }))
+    Ok(Board {
+        project,
+        next: next.map(|s| s.0),
+        last_receiver: state.board.last_receiver.map(|s| s.0),
+        owed_turns: state.board.owed,
+        staff,
+    })
 }
 
 async fn rotation(
     State(st): State<AppState>,
     c: Caller,
     Path(project): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Board>, ApiError> {
     rotation_of(&st, &c, &project).await.map(Json)
 }
 

@@ -57,42 +57,33 @@ pub(super) async fn view(
     // Whether the viewer records this person's presence (their own; the front desk's and their
     // manager's for others).
     let may_set = |login: &str| {
-        dir.get(&kehu_core::model::StaffId(login.to_string()))
-            .is_some_and(|t| {
-                let target = access::Person {
-                    login: &t.id.0,
-                    role: t.role,
-                    team: t.team.as_deref(),
-                    agency: t.agency.as_deref(),
-                };
-                access::may_act_as(
-                    &me_person,
-                    &target,
-                    "status",
-                    Some(kehu_core::model::Presence::Busy),
-                )
-            })
+        let id = kehu_core::model::StaffId(login.to_string());
+        crate::api::person_of(&dir, &id).is_some_and(|target| {
+            access::may_act_as(
+                &me_person,
+                &target,
+                "status",
+                Some(kehu_core::model::Presence::Busy),
+            )
+        })
     };
     let may_status = access::may_act(v.role(), "status");
-    let next = board["next"].as_str();
-    let staff: Vec<Value> = board["staff"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| {
-                    let login = s["login"].as_str().unwrap_or_default();
-                    let presence = s["presence"].as_str().unwrap_or("available");
-                    json!({
-                        "login": login, "name": s["name"], "presence": presence,
-                        "symbol": symbol(presence),
-                        "turns": s["turns"], "owed": s["owed"], "lost": s["lost"],
-                        "next": Some(login) == next,
-                        "can_change": may_status && (login == me || may_set(login)),
-                    })
-                })
-                .collect()
+    let next = board.next.as_deref();
+    let staff: Vec<Value> = board
+        .staff
+        .iter()
+        .map(|s| {
+            let login = s.login.as_str();
+            let presence = s.presence.name();
+            json!({
+                "login": login, "name": s.name, "presence": presence,
+                "symbol": symbol(presence),
+                "turns": s.turns, "owed": s.owed, "lost": s.lost,
+                "next": Some(login) == next,
+                "can_change": may_status && (login == me || may_set(login)),
+            })
         })
-        .unwrap_or_default();
+        .collect();
     // Today's registers, from the ledger (local day, Asia/Shanghai).
     let now = jiff::Timestamp::now();
     let start = kehu_core::time::start_of_day(kehu_core::time::date_of(now));

@@ -156,12 +156,16 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         })
         .collect();
     // Whose customers may be reassigned: those who left (SEC-LEAVE) and those on leave.
-    let leavers: Vec<Value> = board["staff"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|s| matches!(s["presence"].as_str(), Some("left" | "leave")))
-        .map(|s| json!({ "login": s["login"], "name": s["name"], "presence": s["presence"] }))
+    let leavers: Vec<Value> = board
+        .staff
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.presence,
+                kehu_core::model::Presence::Left | kehu_core::model::Presence::Leave
+            )
+        })
+        .map(|s| json!({ "login": s.login, "name": s.name, "presence": s.presence }))
         .collect();
     v.page(
         "manage.html",
