@@ -637,28 +637,50 @@ pub(crate) fn paged<T: Serialize>(mut items: Vec<T>, page: i64, per: i64) -> Val
     json!({ "items": items, "page": page, "per_page": per, "next_page": more.then_some(page + 1) })
 }
 
-pub(crate) async fn users_of(st: &AppState, c: &Caller, p: &Page) -> Result<Value, ApiError> {
+/// A person as the staff list shows them.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PersonItem {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub team: Option<String>,
+    pub agency: Option<String>,
+    pub active: bool,
+}
+
+pub(crate) async fn users_of(
+    st: &AppState,
+    c: &Caller,
+    p: &Page,
+) -> Result<Paged<PersonItem>, ApiError> {
     if !c.user.role.is_manager() {
         return Err(ApiError::Forbidden(
             "只有经理和管理员可以查看人员 (managers and admins only)".into(),
         ));
     }
     let (limit, offset, page, per) = p.window()?;
-    let mut items = Vec::new();
-    for u in st.store.accounts_page(offset, limit).await? {
-        let mut m =
-            serde_json::to_value(me_of(&u)).map_err(|e| ApiError::Internal(e.to_string()))?;
-        m["active"] = json!(u.active);
-        items.push(m);
-    }
-    Ok(paged(items, page, per))
+    let items = st
+        .store
+        .accounts_page(offset, limit)
+        .await?
+        .into_iter()
+        .map(|u| PersonItem {
+            role: u.role.name().to_string(),
+            login: u.login,
+            name: u.name,
+            team: u.team,
+            agency: u.agency,
+            active: u.active,
+        })
+        .collect();
+    Ok(Paged::of(items, page, per))
 }
 
 async fn list_users(
     State(st): State<AppState>,
     c: Caller,
     Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Paged<PersonItem>>, ApiError> {
     users_of(&st, &c, &p).await.map(Json)
 }
 
@@ -973,23 +995,35 @@ async fn add_project(
     Ok(created(json!({ "name": name, "rulebook": b.rulebook })))
 }
 
-pub(crate) async fn projects_of(st: &AppState, p: &Page) -> Result<Value, ApiError> {
+/// A project as listed: its name, rulebook and overrides (TOML).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ProjectItem {
+    pub name: String,
+    pub rulebook: String,
+    pub overrides: String,
+}
+
+pub(crate) async fn projects_of(st: &AppState, p: &Page) -> Result<Paged<ProjectItem>, ApiError> {
     let (limit, offset, page, per) = p.window()?;
-    let items: Vec<Value> = st
+    let items = st
         .store
         .projects_page(offset, limit)
         .await?
         .into_iter()
-        .map(|r| json!({ "name": r.name, "rulebook": r.preset, "overrides": r.overrides }))
+        .map(|r| ProjectItem {
+            name: r.name,
+            rulebook: r.preset,
+            overrides: r.overrides,
+        })
         .collect();
-    Ok(paged(items, page, per))
+    Ok(Paged::of(items, page, per))
 }
 
 async fn list_projects(
     State(st): State<AppState>,
     _c: Caller,
     Params(p): Params<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Paged<ProjectItem>>, ApiError> {
     projects_of(&st, &p).await.map(Json)
 }
 

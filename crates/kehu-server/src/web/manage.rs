@@ -328,9 +328,8 @@ async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flas
         let users = crate::api::users_of(st, &v.c, &page).await?;
         let list = crate::api::projects_of(st, &page).await?;
         let mut projects = Vec::new();
-        for p in list["items"].as_array().into_iter().flatten() {
-            let name = p["name"].as_str().unwrap_or_default();
-            let mut full = crate::api::project_of(st, name).await?;
+        for p in &list.items {
+            let mut full = crate::api::project_of(st, &p.name).await?;
             for x in full["parameters"].as_array_mut().into_iter().flatten() {
                 x["value"] = json!(match &x["value"] {
                     Value::String(s) => s.clone(),
@@ -342,35 +341,41 @@ async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flas
         Ok::<_, ApiError>((users, projects))
     }
     .await;
-    let (mut users, projects) = match loaded {
+    let (users, projects) = match loaded {
         Ok(x) => x,
         Err(e) => return v.error(&e),
     };
     // Each row says whether this viewer may mark that person as left, or restore them (SEC-LEAVE:
     // their own manager and above).
     let me = v.c.user.person();
-    for u in users["items"].as_array_mut().into_iter().flatten() {
-        let role = u["role"].as_str().and_then(kehu_core::model::Role::parse);
-        let manages = role.is_some_and(|role| {
-            access::may_mark_left(
-                &me,
-                &access::Person {
-                    login: u["login"].as_str().unwrap_or_default(),
-                    role,
-                    team: u["team"].as_str(),
-                    agency: u["agency"].as_str(),
-                },
-            )
-        });
-        u["manageable"] = json!(manages);
-    }
+    let users: Vec<Value> = users
+        .items
+        .iter()
+        .map(|u| {
+            let role = kehu_core::model::Role::parse(&u.role);
+            let manages = role.is_some_and(|role| {
+                access::may_mark_left(
+                    &me,
+                    &access::Person {
+                        login: &u.login,
+                        role,
+                        team: u.team.as_deref(),
+                        agency: u.agency.as_deref(),
+                    },
+                )
+            });
+            let mut row = json!(u);
+            row["manageable"] = json!(manages);
+            row
+        })
+        .collect();
     v.page(
         "staff.html",
         Some(project),
         "nav.staff",
         flash,
         json!({
-            "users": users["items"], "projects": projects,
+            "users": users, "projects": projects,
         }),
     )
 }

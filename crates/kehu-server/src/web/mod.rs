@@ -375,17 +375,11 @@ async fn home(State(st): State<AppState>, v: Viewer) -> Response {
         Ok(x) => x,
         Err(e) => return v.error(&e),
     };
-    let items: Vec<Value> = projects["items"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| {
-                    let name = x["name"].as_str().unwrap_or_default();
-                    json!({ "name": name, "rulebook": x["rulebook"], "href": start_page(v.role(), name) })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let items: Vec<Value> = projects
+        .items
+        .iter()
+        .map(|x| json!({ "name": x.name, "rulebook": x.rulebook, "href": start_page(v.role(), &x.name) }))
+        .collect();
     if let [only] = items.as_slice() {
         if let Some(href) = only["href"].as_str() {
             return Redirect::to(href).into_response();
