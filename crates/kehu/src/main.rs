@@ -504,22 +504,33 @@ fn coverage(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
     }
     let missing: Vec<_> = CATALOGUE.iter().filter(|r| !cited.contains(r.id)).collect();
+    let mut text = String::new();
     let mut section = "";
     for r in &missing {
         if r.section != section {
             section = r.section;
-            println!("§{section}:");
+            text.push_str(&format!("§{section}:\n"));
         }
-        println!("  {:<16} {}", r.id, r.summary());
+        text.push_str(&format!("  {:<16} {}\n", r.id, r.summary()));
     }
-    println!(
-        "{} of {} rule IDs covered by {} scenario files; {} not covered",
+    text.push_str(&format!(
+        "{} of {} rule IDs covered by {} scenario files; {} not covered\n",
         CATALOGUE.len() - missing.len(),
         CATALOGUE.len(),
         files.len(),
         missing.len()
-    );
+    ));
+    say(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to standard output; a reader that went away (`| head`) ends the output quietly.
+fn say(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
 }
 
 fn run_tool(argv: &[String]) -> anyhow::Result<()> {
