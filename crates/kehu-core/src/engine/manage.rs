@@ -396,7 +396,10 @@ impl Ctx<'_> {
         let Act::Duty { team, until } = &self.cmd.act else {
             unreachable!("dispatched on duty")
         };
+        // Windows that have ended decide nothing any more (acts are recorded in time order):
+        // they leave the project state, which would otherwise grow with every one.
         let eff = self.project_with(|p| {
+            p.duties.retain(|d| d.until > self.now);
             p.duties.push(Period {
                 name: team.clone(),
                 from: self.now,
@@ -420,6 +423,7 @@ impl Ctx<'_> {
             unreachable!("dispatched on event")
         };
         let eff = self.project_with(|p| {
+            p.events.retain(|e| e.until > self.now);
             p.events.push(Period {
                 name: name.clone(),
                 from: self.now,

@@ -454,8 +454,48 @@ pub fn credited_by_shares(shares: &[(Party, u32)], involvement: &[Party]) -> Opt
 mod tests {
     use super::*;
 
+    /// A duty or event window that has ended leaves the project state when the next is set: the
+    /// state sealed into each entry does not grow with every window.
     #[test]
-    pub(crate) fn split_remainder_goes_to_earliest() {
+    fn ended_windows_leave_the_project_state() {
+        let t = |s: &str| crate::time::parse_local(s).unwrap();
+        let rb = Rulebook::preset(crate::policy::Preset::TeamRegistration);
+        let dir = Directory::default();
+        let mut project = ProjectState::default();
+        for (at, until, kept) in [
+            ("2026-11-01 09:00", "2026-11-02 09:00", 1),
+            ("2026-11-01 10:00", "2026-11-09 09:00", 2),
+            ("2026-11-05 09:00", "2026-11-06 09:00", 2),
+        ] {
+            let ctx = Context {
+                directory: Some(&dir),
+                rulebook: Some(&rb),
+                project: project.clone(),
+                candidates: vec![],
+                household: vec![],
+                referrer: None,
+                held_by: vec![],
+            };
+            let cmd = Command {
+                project: "p".into(),
+                at: t(at),
+                act: Act::Duty {
+                    team: "T".into(),
+                    until: t(until),
+                },
+            };
+            let d = decide(&ctx, &cmd, t(at)).unwrap();
+            let Some(Effect::Project(p)) = d.effects.first() else {
+                panic!("{:?}", d.effects)
+            };
+            project = p.clone();
+            assert_eq!(project.duties.len(), kept, "at {at}");
+        }
+        assert!(project.duty_at(t("2026-11-05 10:00")).is_some());
+    }
+
+    #[test]
+    fn split_remainder_goes_to_earliest() {
         let ps: Vec<Party> = ["A", "B", "C"]
             .iter()
             .map(|s| Party::Staff(StaffId(s.to_string())))
