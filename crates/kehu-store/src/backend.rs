@@ -126,6 +126,8 @@ pub(crate) struct WriteSet {
     pub notifications: Vec<NotificationRow>,
     /// Audit entries appended with the batch (SEC-AUDIT): an act and its entry commit together.
     pub audit: Vec<crate::audit::AuditRow>,
+    /// Report counters to add (RPT-DAILY, RPT-REG).
+    pub counts: std::collections::BTreeMap<crate::counters::CountKey, i64>,
 }
 
 /// The projections' rows as plain values (stored ones for the check).

@@ -824,6 +824,20 @@ pub(crate) async fn write_batch<W: Write>(
         match cache.decide(&mut tx, item, prepared).await {
             Ok(d) => {
                 let seq = cache.append(&item.command, prepared, &d)?;
+                if seq.is_some() {
+                    let dir = &item.directory;
+                    let cmd = &item.command;
+                    crate::counters::add(
+                        &mut cache.out.counts,
+                        crate::counters::counts_of(
+                            &cmd.project,
+                            cmd.at,
+                            &cmd.act,
+                            &d.verdict,
+                            &|s| dir.party_of(s),
+                        ),
+                    );
+                }
                 results.push(Ok(Outcome {
                     verdict: d.verdict,
                     seq,

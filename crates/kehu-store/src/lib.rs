@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 mod backend;
 mod batch;
+pub mod counters;
 mod holders;
 mod keyindex;
 pub mod keys;

@@ -391,6 +391,7 @@ impl Write for PgTx {
 
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         insert_audit(&mut self.0, &w.audit).await?;
+        add_counts(&mut self.0, &w.counts).await?;
         let c = &mut *self.0;
         // The key log takes a row only for a key its record does not have yet. The index holds
         // the whole log (the batch's start caught it up under the writers' lock), and a record
@@ -783,6 +784,23 @@ pub(crate) async fn migrate(
                     .collect::<Result<Vec<SealedRow>, _>>()?;
                 insert_keys(&mut tx, &crate::schema::reindex(keys, &rows)?).await?;
             }
+            Step::Count => {
+                let rows =
+                    sqlx::query("SELECT seq, project, key_id, body FROM events ORDER BY seq")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let rows = (rows.iter())
+                    .map(|r| sealed_row(r, 0))
+                    .collect::<Result<Vec<SealedRow>, _>>()?;
+                let agencies: std::collections::HashMap<String, String> =
+                    sqlx::query_as("SELECT login, agency FROM users WHERE agency IS NOT NULL")
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect();
+                let counts = crate::schema::count_all(keys, &rows, &agencies)?;
+                add_counts(&mut tx, &counts).await?;
+            }
         }
         sqlx::raw_sql(m.postgres.1).execute(&mut *tx).await?;
         record(&mut tx, m.version, m.name).await?;
@@ -790,6 +808,30 @@ pub(crate) async fn migrate(
         applied.push(m.version);
     }
     Ok(applied)
+}
+
+/// Adds to the report counters (upserts, one statement).
+async fn add_counts(
+    tx: &mut Transaction<'static, Postgres>,
+    counts: &std::collections::BTreeMap<crate::counters::CountKey, i64>,
+) -> Result<(), StoreError> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = counts.iter().collect();
+    sqlx::query(
+        "INSERT INTO report_counts (project, day, metric, party, n) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) \
+         ON CONFLICT (project, day, metric, party) DO UPDATE SET n = report_counts.n + excluded.n",
+    )
+    .bind(col(&rows, |r| r.0 .0.clone()))
+    .bind(col(&rows, |r| r.0 .1.clone()))
+    .bind(col(&rows, |r| r.0 .2.to_string()))
+    .bind(col(&rows, |r| r.0 .3.clone()))
+    .bind(col(&rows, |r| *r.1))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn insert_keys(

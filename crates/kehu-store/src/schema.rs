@@ -16,6 +16,8 @@ pub(crate) enum Step {
     Seal,
     /// v3: add the index keys of every entry that a version before did not write (names).
     Reindex,
+    /// v12: the report counters of every existing entry.
+    Count,
 }
 
 pub(crate) struct Migration {
@@ -171,7 +173,43 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: (include_str!("../migrations/postgres/0011_security.sql"), ""),
         step: Step::None,
     },
+    Migration {
+        version: 12,
+        name: "report_counts",
+        sqlite: (
+            include_str!("../migrations/sqlite/0012_report_counts.sql"),
+            "",
+        ),
+        postgres: (
+            include_str!("../migrations/postgres/0012_report_counts.sql"),
+            "",
+        ),
+        step: Step::Count,
+    },
 ];
+
+/// The report counters of existing entries (v12), given each login's agency (an agent's
+/// registrations count for its agency).
+pub(crate) fn count_all(
+    keys: &Keys,
+    rows: &[crate::backend::SealedRow],
+    agencies: &std::collections::HashMap<String, String>,
+) -> Result<std::collections::BTreeMap<crate::counters::CountKey, i64>, StoreError> {
+    use kehu_core::model::{Party, StaffId};
+    let party_of = |s: &StaffId| match agencies.get(&s.0) {
+        Some(a) => Party::Agency(a.clone()),
+        None => Party::Staff(s.clone()),
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for row in rows {
+        let e = crate::batch::decode(keys, row)?;
+        crate::counters::add(
+            &mut out,
+            crate::counters::counts_of(&e.project, e.at, &e.act, &e.verdict, &party_of),
+        );
+    }
+    Ok(out)
+}
 
 /// The newest schema version this build knows.
 pub const LATEST: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

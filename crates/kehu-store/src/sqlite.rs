@@ -688,6 +688,7 @@ impl Write for SqliteTx<'_> {
             }
             *customer = (*customer).max(self.last_new + 1);
         }
+        add_counts(c, &w.counts)?;
         let mut st = c.prepare_cached(crate::audit::INSERT)?;
         for r in &w.audit {
             let e = &r.entry;
@@ -1035,6 +1036,17 @@ pub(crate) fn migrate(
                 let rows = all_events(tx.conn)?;
                 insert_keys(tx.conn, &crate::schema::reindex(keys, &rows)?)?;
             }
+            Step::Count => {
+                let rows = all_events(tx.conn)?;
+                let agencies: std::collections::HashMap<String, String> = {
+                    let mut st = tx
+                        .conn
+                        .prepare("SELECT login, agency FROM users WHERE agency IS NOT NULL")?;
+                    let r = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    r.collect::<Result<_, _>>()?
+                };
+                add_counts(tx.conn, &crate::schema::count_all(keys, &rows, &agencies)?)?;
+            }
         }
         tx.conn.execute_batch(m.sqlite.1)?;
         record(tx.conn, m.version, m.name)?;
@@ -1049,6 +1061,21 @@ pub(crate) fn migrate(
         c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
     Ok(applied)
+}
+
+/// Adds to the report counters (upserts).
+fn add_counts(
+    c: &Connection,
+    counts: &std::collections::BTreeMap<crate::counters::CountKey, i64>,
+) -> Result<(), StoreError> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO report_counts (project, day, metric, party, n) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (project, day, metric, party) DO UPDATE SET n = report_counts.n + excluded.n",
+    )?;
+    for ((project, day, metric, party), n) in counts {
+        st.execute(params![project, day, metric, party, n])?;
+    }
+    Ok(())
 }
 
 fn insert_keys(c: &Connection, rows: &[(String, Blind, i64)]) -> Result<(), StoreError> {

@@ -595,3 +595,75 @@ fn an_audited_change_commits_with_its_entry_or_not_at_all() {
         });
     }
 }
+
+/// The report counters are kept with the ledger, in the batch's transaction (both backends): a
+/// registration counts for its registrant by outcome, an agent's for its agency.
+#[test]
+fn report_counters_follow_the_ledger() {
+    let check = |store: Store| async move {
+        let rb = Rulebook::preset(Preset::TeamRegistration);
+        let mut dir = directory();
+        dir.staff.push(Staff {
+            id: StaffId("ag".into()),
+            name: "经纪人".into(),
+            role: Role::Agent,
+            team: None,
+            agency: Some("链家".into()),
+            region: None,
+        });
+        let at = parse_local("2026-11-03 10:00").unwrap();
+        for (by, phone) in [
+            ("S0", "13800138000"),
+            ("S1", "13800138000"),
+            ("ag", "13900139000"),
+        ] {
+            let cmd = Command {
+                project: "p".into(),
+                at,
+                act: Act::formal_registration(
+                    StaffId(by.into()),
+                    CustomerInput {
+                        name: Some("王先生".into()),
+                        phone: Some(phone.into()),
+                        ..CustomerInput::default()
+                    },
+                ),
+            };
+            store.execute(&rb, &dir, &cmd, at).await.unwrap();
+        }
+        let counts = store
+            .report_counts("p", "2026-11-01", "2026-11-30")
+            .await
+            .unwrap();
+        let got: Vec<(String, String, String, i64)> = counts
+            .into_iter()
+            .map(|c| (c.day, c.metric, c.party, c.n))
+            .collect();
+        let want = vec![
+            ("2026-11-03", "reg_accepted", "S0", 1),
+            ("2026-11-03", "reg_accepted", "链家", 1),
+            ("2026-11-03", "reg_rejected", "S1", 1),
+        ];
+        let want: Vec<(String, String, String, i64)> = want
+            .into_iter()
+            .map(|(d, m, p, n)| (d.to_string(), m.to_string(), p.to_string(), n))
+            .collect();
+        assert_eq!(got, want);
+    };
+    let dir = temp_dir("counters");
+    let url = format!("sqlite:{}", dir.join("k.db").display());
+    rt().block_on(async {
+        check(Store::open(&url, Keys::generate()).await.unwrap()).await;
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(pg) = PgSchema::new("counters") {
+        rt().block_on(async {
+            check(
+                Store::open_postgres_schema(&pg.url, &pg.name, Keys::generate())
+                    .await
+                    .unwrap(),
+            )
+            .await;
+        });
+    }
+}

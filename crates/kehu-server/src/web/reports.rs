@@ -11,10 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use kehu_core::model::{Act, Channel, Directory, Party, Role};
-use kehu_core::state::Event;
-use kehu_core::verdict::Outcome;
-use kehu_store::EventRange;
+use kehu_core::model::{Directory, Role};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -28,9 +25,6 @@ pub fn routes() -> Router<AppState> {
 pub fn may_see(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Vp | Role::Manager | Role::Finance)
 }
-
-/// The most entries one report reads.
-const MAX_EVENTS: i64 = 500_000;
 
 #[derive(serde::Deserialize)]
 struct PeriodQuery {
@@ -114,24 +108,21 @@ async fn build(
         .first()
         .copied()
         .unwrap_or(kehu_core::time::date_of(now));
-    let range = EventRange::Between {
-        from_ms: kehu_core::time::start_of_day(from).as_millisecond(),
-        until_ms: now.as_millisecond() + 1,
-        limit: MAX_EVENTS,
-    };
-    let events = st
+    // The report counters of the period (a projection kept with the ledger), not its entries.
+    let today = kehu_core::time::date_of(now);
+    let counts = st
         .store
-        .project_events(project, range)
+        .report_counts(project, &from.to_string(), &today.to_string())
         .await
         .map_err(|e| v.error(&e.into()))?;
     Ok((
-        reports(v.lang, &dir, &buckets, period, &events),
+        reports(v.lang, &dir, &buckets, period, &counts),
         (*dir).clone(),
     ))
 }
 
-fn bucket_of(buckets: &[jiff::civil::Date], e: &Event) -> Option<usize> {
-    let d = kehu_core::time::date_of(e.at);
+fn bucket_of(buckets: &[jiff::civil::Date], day: &str) -> Option<usize> {
+    let d: jiff::civil::Date = day.parse().ok()?;
     buckets.iter().rposition(|b| *b <= d)
 }
 
@@ -139,52 +130,42 @@ fn yuan(n: i64) -> String {
     format!("{n}")
 }
 
-/// The three reports of the period, from its ledger entries.
+/// The three reports of the period, from its report counters.
 fn reports(
     lang: Lang,
     dir: &Directory,
     buckets: &[jiff::civil::Date],
     period: Period,
-    events: &[Event],
+    counts: &[kehu_store::counters::Count],
 ) -> Vec<Report> {
+    use kehu_store::counters as c;
     let mut visitors = vec![0u64; buckets.len()];
     let mut calls = vec![0u64; buckets.len()];
     // party → (accepted, rejected, pending)
     let mut regs: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     // party → (deals credited, amount credited, amount by shares)
     let mut deals: BTreeMap<String, (u64, i64, i64)> = BTreeMap::new();
-    let name = |p: &Party| explain::party(lang, dir, p);
-    for e in events {
-        if e.verdict.outcome == Outcome::Invalid {
-            continue;
-        }
-        let Some(b) = bucket_of(buckets, e) else {
+    let name = |key: &str| explain::party(lang, dir, &crate::archive::party_from_key(key, dir));
+    for k in counts {
+        let Some(b) = bucket_of(buckets, &k.day) else {
             continue;
         };
-        match &e.act {
-            Act::WalkIn { .. } | Act::Visit { .. } => visitors[b] += 1,
-            Act::Register { by, channel, .. } => {
-                if *channel == Channel::Phone {
-                    calls[b] += 1;
-                }
-                let r = regs.entry(name(&dir.party_of(by))).or_default();
-                match e.verdict.outcome {
-                    Outcome::Accepted | Outcome::Confirmed => r.0 += 1,
-                    Outcome::Rejected => r.1 += 1,
-                    _ => r.2 += 1,
-                }
+        let n = k.n;
+        let u = u64::try_from(n).unwrap_or(0);
+        match k.metric.as_str() {
+            c::VISITORS => visitors[b] += u,
+            c::CALLS => calls[b] += u,
+            c::REG_ACCEPTED => regs.entry(name(&k.party)).or_default().0 += u,
+            c::REG_REJECTED => regs.entry(name(&k.party)).or_default().1 += u,
+            c::REG_PENDING => regs.entry(name(&k.party)).or_default().2 += u,
+            c::DEALS => deals.entry(name(&k.party)).or_default().0 += u,
+            c::DEAL_AMOUNT => {
+                let d = deals.entry(name(&k.party)).or_default();
+                d.1 = d.1.saturating_add(n);
             }
-            Act::Deal { amount, .. } if e.verdict.outcome == Outcome::Accepted => {
-                if let Some(c) = &e.verdict.credited {
-                    let d = deals.entry(name(c)).or_default();
-                    d.0 += 1;
-                    d.1 = d.1.saturating_add(*amount);
-                }
-                for (p, pct) in &e.verdict.shares {
-                    let part = amount.saturating_mul(i64::from(*pct)) / 100;
-                    let e = deals.entry(name(p)).or_default();
-                    e.2 = e.2.saturating_add(part);
-                }
+            c::SHARE_AMOUNT => {
+                let d = deals.entry(name(&k.party)).or_default();
+                d.2 = d.2.saturating_add(n);
             }
             _ => {}
         }

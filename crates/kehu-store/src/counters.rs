@@ -1,0 +1,124 @@
+//! The report counters (RPT-DAILY, RPT-REG): a projection of the ledger kept in the same
+//! transaction as the entries, one row per project, local day, metric and party, so that a report
+//! reads a few hundred counters instead of decrypting every entry of its period.
+
+use kehu_core::model::{Act, Channel, Party, StaffId};
+use kehu_core::verdict::{Outcome, Verdict};
+use std::collections::BTreeMap;
+
+/// Visitors received (visits and walk-ins), project-wide.
+pub const VISITORS: &str = "visitors";
+/// Registrations by phone (来电), project-wide.
+pub const CALLS: &str = "calls";
+/// Registrations by their registrant and outcome.
+pub const REG_ACCEPTED: &str = "reg_accepted";
+pub const REG_REJECTED: &str = "reg_rejected";
+pub const REG_PENDING: &str = "reg_pending";
+/// Deals credited to a party: their number and amount (yuan).
+pub const DEALS: &str = "deals";
+pub const DEAL_AMOUNT: &str = "deal_amount";
+/// A party's amount by its bonus shares (yuan).
+pub const SHARE_AMOUNT: &str = "share_amount";
+
+/// A counter: project, local day (`YYYY-MM-DD`), metric, party (its display form; empty for the
+/// project-wide ones).
+pub(crate) type CountKey = (String, String, &'static str, String);
+
+/// The counters one ledger entry adds to: nothing for an invalid act or a read.
+pub(crate) fn counts_of(
+    project: &str,
+    at: kehu_core::time::Instant,
+    act: &Act,
+    v: &Verdict,
+    party_of: &dyn Fn(&StaffId) -> Party,
+) -> Vec<(CountKey, i64)> {
+    if v.outcome == Outcome::Invalid {
+        return Vec::new();
+    }
+    let day = kehu_core::time::date_of(at).to_string();
+    let key =
+        |metric: &'static str, party: String| (project.to_string(), day.clone(), metric, party);
+    let mut out = Vec::new();
+    match act {
+        Act::WalkIn { .. } | Act::Visit { .. } => out.push((key(VISITORS, String::new()), 1)),
+        Act::Register { by, channel, .. } => {
+            if *channel == Channel::Phone {
+                out.push((key(CALLS, String::new()), 1));
+            }
+            let metric = match v.outcome {
+                Outcome::Accepted | Outcome::Confirmed => REG_ACCEPTED,
+                Outcome::Rejected => REG_REJECTED,
+                _ => REG_PENDING,
+            };
+            out.push((key(metric, party_of(by).to_string()), 1));
+        }
+        Act::Deal { amount, .. } if v.outcome == Outcome::Accepted => {
+            if let Some(c) = &v.credited {
+                out.push((key(DEALS, c.to_string()), 1));
+                out.push((key(DEAL_AMOUNT, c.to_string()), *amount));
+            }
+            for (p, pct) in &v.shares {
+                let part = amount.saturating_mul(i64::from(*pct)) / 100;
+                out.push((key(SHARE_AMOUNT, p.to_string()), part));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Adds counts into `into`, saturating.
+pub(crate) fn add(into: &mut BTreeMap<CountKey, i64>, counts: Vec<(CountKey, i64)>) {
+    for (k, n) in counts {
+        let c = into.entry(k).or_insert(0);
+        *c = c.saturating_add(n);
+    }
+}
+
+/// A report counter as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub day: String,
+    pub metric: String,
+    pub party: String,
+    pub n: i64,
+}
+
+impl crate::Store {
+    /// The report counters of `project` for the local days `from..=to` (`YYYY-MM-DD`).
+    pub async fn report_counts(
+        &self,
+        project: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Count>, crate::StoreError> {
+        let rows = self
+            .query(
+                "SELECT day, metric, party, n FROM report_counts \
+                 WHERE project = $1 AND day >= $2 AND day <= $3 ORDER BY day, metric, party",
+                vec![project.into(), from.into(), to.into()],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Count {
+                day: r
+                    .first()
+                    .and_then(crate::Val::text)
+                    .unwrap_or_default()
+                    .to_string(),
+                metric: r
+                    .get(1)
+                    .and_then(crate::Val::text)
+                    .unwrap_or_default()
+                    .to_string(),
+                party: r
+                    .get(2)
+                    .and_then(crate::Val::text)
+                    .unwrap_or_default()
+                    .to_string(),
+                n: r.get(3).and_then(crate::Val::int).unwrap_or(0),
+            })
+            .collect())
+    }
+}
