@@ -825,17 +825,10 @@ pub(crate) async fn write_batch<W: Write>(
             Ok(d) => {
                 let seq = cache.append(&item.command, prepared, &d)?;
                 if seq.is_some() {
-                    let dir = &item.directory;
                     let cmd = &item.command;
                     crate::counters::add(
                         &mut cache.out.counts,
-                        crate::counters::counts_of(
-                            &cmd.project,
-                            cmd.at,
-                            &cmd.act,
-                            &d.verdict,
-                            &|s| dir.party_of(s),
-                        ),
+                        crate::counters::counts_of(&cmd.project, cmd.at, &cmd.act, &d.verdict),
                     );
                 }
                 results.push(Ok(Outcome {

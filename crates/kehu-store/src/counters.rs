@@ -2,7 +2,7 @@
 //! transaction as the entries, one row per project, local day, metric and party, so that a report
 //! reads a few hundred counters instead of decrypting every entry of its period.
 
-use kehu_core::model::{Act, Channel, Party, StaffId};
+use kehu_core::model::{Act, Channel};
 use kehu_core::verdict::{Outcome, Verdict};
 use std::collections::BTreeMap;
 
@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 pub const VISITORS: &str = "visitors";
 /// Registrations by phone (来电), project-wide.
 pub const CALLS: &str = "calls";
-/// Registrations by their registrant and outcome.
+/// Registrations by their registrant (the login; an agent's count for its agency when the report
+/// is read, through the directory of that day) and outcome.
 pub const REG_ACCEPTED: &str = "reg_accepted";
 pub const REG_REJECTED: &str = "reg_rejected";
 pub const REG_PENDING: &str = "reg_pending";
@@ -30,7 +31,6 @@ pub(crate) fn counts_of(
     at: kehu_core::time::Instant,
     act: &Act,
     v: &Verdict,
-    party_of: &dyn Fn(&StaffId) -> Party,
 ) -> Vec<(CountKey, i64)> {
     if v.outcome == Outcome::Invalid {
         return Vec::new();
@@ -50,7 +50,7 @@ pub(crate) fn counts_of(
                 Outcome::Rejected => REG_REJECTED,
                 _ => REG_PENDING,
             };
-            out.push((key(metric, party_of(by).to_string()), 1));
+            out.push((key(metric, by.0.clone()), 1));
         }
         Act::Deal { amount, .. } if v.outcome == Outcome::Accepted => {
             if let Some(c) = &v.credited {

@@ -761,7 +761,54 @@ impl Store {
         }
         let actual = Projections::from_rows(rows)?;
         expected.compare(&actual, &mut diffs);
+        self.check_counts(&events, &mut diffs).await?;
         Ok(diffs)
+    }
+
+    /// The report counters against what the entries add up to (an agent's registrations count
+    /// for its agency).
+    async fn check_counts(
+        &self,
+        events: &[Event],
+        diffs: &mut Vec<Difference>,
+    ) -> Result<(), StoreError> {
+        let mut want = BTreeMap::new();
+        for e in events {
+            counters::add(
+                &mut want,
+                counters::counts_of(&e.project, e.at, &e.act, &e.verdict),
+            );
+        }
+        let want: BTreeMap<(String, String, String, String), i64> = want
+            .into_iter()
+            .map(|((p, d, m, who), n)| ((p, d, m.to_string(), who), n))
+            .collect();
+        let have: BTreeMap<(String, String, String, String), i64> = self
+            .query(
+                "SELECT project, day, metric, party, n FROM report_counts",
+                vec![],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let t = |i: usize| r.get(i).and_then(Val::text).unwrap_or_default().to_string();
+                (
+                    (t(0), t(1), t(2), t(3)),
+                    r.get(4).and_then(Val::int).unwrap_or(0),
+                )
+            })
+            .collect();
+        for k in want.keys().chain(have.keys()).collect::<BTreeSet<_>>() {
+            let (w, h) = (want.get(k), have.get(k));
+            if w != h {
+                diffs.push(Difference {
+                    table: "report_counts",
+                    key: format!("{}/{}/{}/{}", k.0, k.1, k.2, k.3),
+                    detail: format!("expected {w:?}, stored {h:?}"),
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -792,13 +792,7 @@ pub(crate) async fn migrate(
                 let rows = (rows.iter())
                     .map(|r| sealed_row(r, 0))
                     .collect::<Result<Vec<SealedRow>, _>>()?;
-                let agencies: std::collections::HashMap<String, String> =
-                    sqlx::query_as("SELECT login, agency FROM users WHERE agency IS NOT NULL")
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .into_iter()
-                        .collect();
-                let counts = crate::schema::count_all(keys, &rows, &agencies)?;
+                let counts = crate::schema::count_all(keys, &rows)?;
                 add_counts(&mut tx, &counts).await?;
             }
         }

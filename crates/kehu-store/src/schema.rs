@@ -188,24 +188,17 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// The report counters of existing entries (v12), given each login's agency (an agent's
-/// registrations count for its agency).
+/// The report counters of existing entries (v12).
 pub(crate) fn count_all(
     keys: &Keys,
     rows: &[crate::backend::SealedRow],
-    agencies: &std::collections::HashMap<String, String>,
 ) -> Result<std::collections::BTreeMap<crate::counters::CountKey, i64>, StoreError> {
-    use kehu_core::model::{Party, StaffId};
-    let party_of = |s: &StaffId| match agencies.get(&s.0) {
-        Some(a) => Party::Agency(a.clone()),
-        None => Party::Staff(s.clone()),
-    };
     let mut out = std::collections::BTreeMap::new();
     for row in rows {
         let e = crate::batch::decode(keys, row)?;
         crate::counters::add(
             &mut out,
-            crate::counters::counts_of(&e.project, e.at, &e.act, &e.verdict, &party_of),
+            crate::counters::counts_of(&e.project, e.at, &e.act, &e.verdict),
         );
     }
     Ok(out)

@@ -1038,14 +1038,7 @@ pub(crate) fn migrate(
             }
             Step::Count => {
                 let rows = all_events(tx.conn)?;
-                let agencies: std::collections::HashMap<String, String> = {
-                    let mut st = tx
-                        .conn
-                        .prepare("SELECT login, agency FROM users WHERE agency IS NOT NULL")?;
-                    let r = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                    r.collect::<Result<_, _>>()?
-                };
-                add_counts(tx.conn, &crate::schema::count_all(keys, &rows, &agencies)?)?;
+                add_counts(tx.conn, &crate::schema::count_all(keys, &rows)?)?;
             }
         }
         tx.conn.execute_batch(m.sqlite.1)?;

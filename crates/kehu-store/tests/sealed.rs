@@ -597,7 +597,8 @@ fn an_audited_change_commits_with_its_entry_or_not_at_all() {
 }
 
 /// The report counters are kept with the ledger, in the batch's transaction (both backends): a
-/// registration counts for its registrant by outcome, an agent's for its agency.
+/// registration counts for its registrant (the login; the report reads an agent's for its
+/// agency) by outcome.
 #[test]
 fn report_counters_follow_the_ledger() {
     let check = |store: Store| async move {
@@ -641,7 +642,7 @@ fn report_counters_follow_the_ledger() {
             .collect();
         let want = vec![
             ("2026-11-03", "reg_accepted", "S0", 1),
-            ("2026-11-03", "reg_accepted", "链家", 1),
+            ("2026-11-03", "reg_accepted", "ag", 1),
             ("2026-11-03", "reg_rejected", "S1", 1),
         ];
         let want: Vec<(String, String, String, i64)> = want
@@ -649,6 +650,19 @@ fn report_counters_follow_the_ledger() {
             .map(|(d, m, p, n)| (d.to_string(), m.to_string(), p.to_string(), n))
             .collect();
         assert_eq!(got, want);
+        // The ledger check recomputes them from the entries, and finds a counter changed behind
+        // the store's back.
+        assert_eq!(store.check().await.unwrap(), vec![]);
+        store
+            .exec(
+                "UPDATE report_counts SET n = 5 WHERE metric = 'reg_accepted' AND party = 'S0'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let diffs = store.check().await.unwrap();
+        assert_eq!(diffs.len(), 1, "{diffs:?}");
+        assert_eq!(diffs[0].table, "report_counts");
     };
     let dir = temp_dir("counters");
     let url = format!("sqlite:{}", dir.join("k.db").display());

@@ -146,6 +146,14 @@ fn reports(
     // party → (deals credited, amount credited, amount by shares)
     let mut deals: BTreeMap<String, (u64, i64, i64)> = BTreeMap::new();
     let name = |key: &str| explain::party(lang, dir, &crate::archive::party_from_key(key, dir));
+    // A registration counts for its registrant's party: an agent's for its agency.
+    let registrant = |login: &str| {
+        explain::party(
+            lang,
+            dir,
+            &dir.party_of(&kehu_core::model::StaffId(login.to_string())),
+        )
+    };
     for k in counts {
         let Some(b) = bucket_of(buckets, &k.day) else {
             continue;
@@ -155,9 +163,9 @@ fn reports(
         match k.metric.as_str() {
             c::VISITORS => visitors[b] += u,
             c::CALLS => calls[b] += u,
-            c::REG_ACCEPTED => regs.entry(name(&k.party)).or_default().0 += u,
-            c::REG_REJECTED => regs.entry(name(&k.party)).or_default().1 += u,
-            c::REG_PENDING => regs.entry(name(&k.party)).or_default().2 += u,
+            c::REG_ACCEPTED => regs.entry(registrant(&k.party)).or_default().0 += u,
+            c::REG_REJECTED => regs.entry(registrant(&k.party)).or_default().1 += u,
+            c::REG_PENDING => regs.entry(registrant(&k.party)).or_default().2 += u,
             c::DEALS => deals.entry(name(&k.party)).or_default().0 += u,
             c::DEAL_AMOUNT => {
                 let d = deals.entry(name(&k.party)).or_default();
