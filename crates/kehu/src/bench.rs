@@ -229,6 +229,37 @@ async fn seed(c: &Ctx, from: u64, to: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A report's read at `seeded` entries: the report counters of the 14 days that end with the
+/// last entry's day (what the reports page reads), and for comparison the entries of the same
+/// days decrypted (what it read before the counters; at most 500,000, its former cap). Times
+/// and how many rows or entries each read.
+async fn report_read(c: &Ctx, seeded: u64) -> anyhow::Result<(Duration, usize, Duration, usize)> {
+    let last = c.at(seeded.saturating_sub(1) * 50);
+    let today = kehu_core::time::date_of(last);
+    let from = today.checked_sub(jiff::Span::new().days(13))?;
+    let started = std::time::Instant::now();
+    let counts = c
+        .store
+        .report_counts(PROJECT, &from.to_string(), &today.to_string())
+        .await?;
+    let registrations: i64 = counts
+        .iter()
+        .filter(|k| k.metric.starts_with("reg_"))
+        .map(|k| k.n)
+        .sum();
+    let by_counters = started.elapsed();
+    anyhow::ensure!(registrations > 0, "the counters hold no registration");
+    let started = std::time::Instant::now();
+    let range = kehu_store::EventRange::Between {
+        from_ms: kehu_core::time::start_of_day(from).as_millisecond(),
+        until_ms: last.as_millisecond() + 1,
+        limit: 500_000,
+    };
+    let events = c.store.project_events(PROJECT, range).await?;
+    let by_entries = started.elapsed();
+    Ok((by_counters, counts.len(), by_entries, events.len()))
+}
+
 /// Collision checks on seeded customers (full and masked forms) and on new numbers, one at a
 /// time: p50 and p99 latency.
 async fn checks(c: &Ctx, seeded: u64, rng: &mut StdRng) -> anyhow::Result<(Duration, Duration)> {
@@ -461,6 +492,7 @@ async fn run(
         points.push(n);
     }
     let mut check_rows = Vec::new();
+    let mut report_rows = Vec::new();
     let mut seeded = 0;
     let seed_start = std::time::Instant::now();
     for p in points {
@@ -472,6 +504,8 @@ async fn run(
         c.store.analyze().await?;
         eprintln!("  collision checks at {p} customers");
         check_rows.push((p, checks(&c, seeded, &mut rng).await?));
+        eprintln!("  a report's read at {p} entries");
+        report_rows.push((p, report_read(&c, seeded).await?));
     }
     let seed_rate = n as f64 / seed_start.elapsed().as_secs_f64();
     let next_new = Arc::new(AtomicU64::new(n));
@@ -520,6 +554,13 @@ async fn run(
             "| collision check at {p} customers, p50 / p99 | {} / {} |",
             us(*p50),
             us(*p99)
+        );
+    }
+    for (p, (counters, rows, entries, n_entries)) in &report_rows {
+        println!(
+            "| a report's read at {p} entries: counters / entries decrypted | {:.1} ms ({rows} counters) / {:.0} ms ({n_entries} entries) |",
+            counters.as_secs_f64() * 1e3,
+            entries.as_secs_f64() * 1e3
         );
     }
     println!(
