@@ -216,6 +216,65 @@ impl Store {
         }
     }
 
+    /// An insert that returns its new row's id (`RETURNING id`) and the audit entry made from
+    /// that id, committed together under the writers' lock; the id.
+    pub async fn insert_audited(
+        &self,
+        insert: Statement,
+        entry_of: impl FnOnce(i64) -> AuditEntry + Send + 'static,
+    ) -> Result<i64, StoreError> {
+        let keys = self.keys.clone();
+        let no_id = || StoreError::BadRow("the insert returned no id".into());
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                db.run(move |c| {
+                    c.execute_batch("BEGIN IMMEDIATE")?;
+                    let done = (|| {
+                        let (rows, _) = crate::sql::sqlite_rows(c, &insert.0, &insert.1)?;
+                        let id = crate::scalar(&rows).and_then(Val::int).ok_or_else(no_id)?;
+                        let last: Option<(i64, String)> = c
+                            .query_row(LAST, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()?;
+                        let rows = chain(&keys, last, &[entry_of(id)]);
+                        let mut st = c.prepare_cached(INSERT)?;
+                        for r in &rows {
+                            let e = &r.entry;
+                            st.execute(rusqlite::params![
+                                r.seq, e.at_ms, e.actor, e.action, e.subject, e.detail, r.hash
+                            ])?;
+                        }
+                        Ok::<_, StoreError>(id)
+                    })();
+                    match done {
+                        Ok(id) => {
+                            c.execute_batch("COMMIT")?;
+                            Ok(id)
+                        }
+                        Err(e) => {
+                            let _ = c.execute_batch("ROLLBACK");
+                            Err(e)
+                        }
+                    }
+                })
+                .await
+            }
+            Backend::Postgres(pg) => {
+                use sqlx::Row;
+                let mut tx = crate::postgres::begin(&pg.pool).await?;
+                let row = crate::sql::pg_bind(&insert.0, &insert.1)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let id: i64 = row.try_get(0)?;
+                let last: Option<(i64, String)> =
+                    sqlx::query_as(LAST).fetch_optional(&mut *tx).await?;
+                let rows = chain(&keys, last, &[entry_of(id)]);
+                crate::postgres::insert_audit(&mut tx, &rows).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+        }
+    }
+
     /// The whole chain in order.
     pub async fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
         let rows = self.query(ALL, vec![]).await?;

@@ -203,43 +203,39 @@ impl Store {
 
     // ---- approvals -----------------------------------------------------------------------------
 
-    /// A new archive approval request and its audit entry (`approval.request`, with the reason);
-    /// its id.
+    /// A new archive approval request and its audit entry (`approval.request`, with the reason),
+    /// committed together; its id.
     pub async fn add_approval(
         &self,
         a: NewApproval,
         actor: &str,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        // The id is needed in the audit subject: taken first, then the row and the entry commit
-        // together.
-        let rows = self
-            .query(
+        let (actor, reason) = (actor.to_string(), a.reason.clone());
+        self.insert_audited(
+            (
                 "INSERT INTO approvals (requester, project, subject, shown, reason, created_ms, state, valid_until_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id"
+                    .into(),
                 vec![
                     a.requester.into(),
                     a.project.into(),
                     Val::Int(a.subject),
                     a.shown.into(),
-                    a.reason.clone().into(),
+                    a.reason.into(),
                     Val::Int(now_ms),
                     a.state.into(),
                 ],
-            )
-            .await?;
-        let id = crate::scalar(&rows)
-            .and_then(Val::int)
-            .ok_or_else(|| bad("the new approval has no id"))?;
-        self.audit(vec![AuditEntry {
-            at_ms: now_ms,
-            actor: actor.to_string(),
-            action: "approval.request".into(),
-            subject: format!("approval {id}"),
-            detail: a.reason,
-        }])
-        .await?;
-        Ok(id)
+            ),
+            move |id| AuditEntry {
+                at_ms: now_ms,
+                actor,
+                action: "approval.request".into(),
+                subject: format!("approval {id}"),
+                detail: reason,
+            },
+        )
+        .await
     }
 
     /// The requester and state of approval `id`.

@@ -577,6 +577,30 @@ fn an_audited_change_commits_with_its_entry_or_not_at_all() {
         let rows = store.audit_rows().await.unwrap();
         assert_eq!(rows.len(), before + 2);
         assert_eq!(store.audit_verify().await.unwrap(), Ok(before + 2));
+        // An insert whose entry names its new id: one commit.
+        let id = store
+            .add_approval(
+                kehu_store::NewApproval {
+                    requester: "S1".into(),
+                    project: "p".into(),
+                    subject: 7,
+                    shown: "138****8000".into(),
+                    reason: "客户来电".into(),
+                    state: "pending".into(),
+                },
+                "S1",
+                5,
+            )
+            .await
+            .unwrap();
+        let rows = store.audit_rows().await.unwrap();
+        assert_eq!(rows.len(), before + 3);
+        let last = &rows[before + 2].entry;
+        assert_eq!(
+            (last.action.as_str(), last.subject.clone()),
+            ("approval.request", format!("approval {id}"))
+        );
+        assert_eq!(store.audit_verify().await.unwrap(), Ok(before + 3));
     };
     let dir = temp_dir("changes");
     let url = format!("sqlite:{}", dir.join("k.db").display());
