@@ -43,8 +43,27 @@ pub enum Effect {
     Reassigned { customer: CustomerId, party: Party },
     /// The customer's dispute was opened (the verdict carries its deadline) or closed.
     DisputeClosed,
-    /// The project's state after the act (rotation board, presence, windows).
+    /// The project's whole state after the act (written by earlier versions; read as before).
     Project(ProjectState),
+    /// One change of the project's state: only what the act changed, so that an entry does not
+    /// carry the whole state.
+    ProjectChange(ProjectChange),
+}
+
+/// One change of a project's state (see [`ProjectState::apply`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectChange {
+    /// The rotation board after a turn (ROT-*).
+    Board(Board),
+    /// A person's presence.
+    Presence { staff: StaffId, state: Presence },
+    /// A team's reception duty window (TR-DUTY).
+    Duty(Period),
+    /// An event window (SR-EVENT).
+    EventWindow(Period),
+    /// ST-FAKE: the false registrations proved of a salesperson so far.
+    Fakes { staff: StaffId, n: u32 },
 }
 
 /// Who holds a customer record and since when.
@@ -199,6 +218,29 @@ pub struct ProjectState {
 }
 
 impl ProjectState {
+    /// Applies one change made by an act at `at`. A window that has ended by then leaves the
+    /// state when the next of its kind is set (acts are recorded in time order, so it decides
+    /// nothing any more).
+    pub fn apply(&mut self, change: &ProjectChange, at: Instant) {
+        match change {
+            ProjectChange::Board(b) => self.board = b.clone(),
+            ProjectChange::Presence { staff, state } => {
+                self.presence.insert(staff.clone(), *state);
+            }
+            ProjectChange::Duty(p) => {
+                self.duties.retain(|d| d.until > at);
+                self.duties.push(p.clone());
+            }
+            ProjectChange::EventWindow(p) => {
+                self.events.retain(|e| e.until > at);
+                self.events.push(p.clone());
+            }
+            ProjectChange::Fakes { staff, n } => {
+                self.fakes.insert(staff.clone(), *n);
+            }
+        }
+    }
+
     pub fn presence(&self, s: &StaffId) -> Presence {
         self.presence.get(s).copied().unwrap_or_default()
     }

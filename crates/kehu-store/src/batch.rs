@@ -718,6 +718,13 @@ impl Cache {
                     self.projects.insert(e.project.clone(), state.clone());
                     self.dirty_projects.insert(e.project.clone());
                 }
+                Effect::ProjectChange(c) => {
+                    self.projects
+                        .entry(e.project.clone())
+                        .or_default()
+                        .apply(c, e.at);
+                    self.dirty_projects.insert(e.project.clone());
+                }
             }
         }
         let (dispute, violations, notifications) = event_rows(&e);

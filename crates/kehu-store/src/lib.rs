@@ -1218,6 +1218,12 @@ impl Projections {
                     Effect::Project(s) => {
                         p.projects.insert(e.project.clone(), s.clone());
                     }
+                    Effect::ProjectChange(c) => {
+                        p.projects
+                            .entry(e.project.clone())
+                            .or_default()
+                            .apply(c, e.at);
+                    }
                 }
             }
             let (dispute, violations, notifications) = batch::event_rows(e);

@@ -4,7 +4,7 @@ use super::rotation::{self, Pick};
 use super::{Ctx, Decision, Target};
 use crate::model::{Act, CustomerInput, Party, Presence, Role, StaffId};
 use crate::rules::{self, RuleId};
-use crate::state::{Effect, ProjectState, View};
+use crate::state::{Effect, ProjectChange, View};
 use crate::verdict::{Outcome, Verdict, Violation};
 
 /// The fields of a visit, also used for a walk-in of a returning customer.
@@ -73,14 +73,12 @@ impl Ctx<'_> {
         )
     }
 
-    pub(crate) fn project_with(&self, f: impl FnOnce(&mut ProjectState)) -> Effect {
-        let mut p = self.project.clone();
-        f(&mut p);
-        Effect::Project(p)
+    pub(crate) fn project_change(&self, c: ProjectChange) -> Effect {
+        Effect::ProjectChange(c)
     }
 
     pub(crate) fn board_effect(&self, pick: &Pick) -> Effect {
-        self.project_with(|p| p.board = pick.board.clone())
+        self.project_change(ProjectChange::Board(pick.board.clone()))
     }
 
     pub(crate) fn role(&self, s: &StaffId) -> Option<Role> {

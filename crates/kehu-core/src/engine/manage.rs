@@ -5,7 +5,7 @@ use super::acts::{holder, unclaimed};
 use super::{Ctx, Decision, Target};
 use crate::model::{Act, Party, Presence, Role, StaffId};
 use crate::rules::{self};
-use crate::state::{Effect, Period, View};
+use crate::state::{Effect, Period, ProjectChange, View};
 use crate::verdict::Outcome;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -149,8 +149,9 @@ impl Ctx<'_> {
             Presence::Left => self.family().departure_rule(),
             _ => rules::ROT_ORDER,
         };
-        let eff = self.project_with(|p| {
-            p.presence.insert(staff.clone(), *state);
+        let eff = self.project_change(ProjectChange::Presence {
+            staff: staff.clone(),
+            state: *state,
         });
         let v = self.verdict(Outcome::Accepted, rule, format!("{staff} is now {state:?}"));
         Decision {
@@ -396,16 +397,13 @@ impl Ctx<'_> {
         let Act::Duty { team, until } = &self.cmd.act else {
             unreachable!("dispatched on duty")
         };
-        // Windows that have ended decide nothing any more (acts are recorded in time order):
-        // they leave the project state, which would otherwise grow with every one.
-        let eff = self.project_with(|p| {
-            p.duties.retain(|d| d.until > self.now);
-            p.duties.push(Period {
-                name: team.clone(),
-                from: self.now,
-                until: *until,
-            })
-        });
+        // Windows that have ended leave the project state as this one is set
+        // (`ProjectState::apply`).
+        let eff = self.project_change(ProjectChange::Duty(Period {
+            name: team.clone(),
+            from: self.now,
+            until: *until,
+        }));
         let v = self.verdict(
             Outcome::Accepted,
             rules::TR_DUTY,
@@ -422,14 +420,11 @@ impl Ctx<'_> {
         let Act::Event { until, name } = &self.cmd.act else {
             unreachable!("dispatched on event")
         };
-        let eff = self.project_with(|p| {
-            p.events.retain(|e| e.until > self.now);
-            p.events.push(Period {
-                name: name.clone(),
-                from: self.now,
-                until: *until,
-            })
-        });
+        let eff = self.project_change(ProjectChange::EventWindow(Period {
+            name: name.clone(),
+            from: self.now,
+            until: *until,
+        }));
         let v = self.verdict(
             Outcome::Accepted,
             rules::SR_EVENT,

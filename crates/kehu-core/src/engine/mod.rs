@@ -485,10 +485,10 @@ mod tests {
                 },
             };
             let d = decide(&ctx, &cmd, t(at)).unwrap();
-            let Some(Effect::Project(p)) = d.effects.first() else {
+            let Some(Effect::ProjectChange(c)) = d.effects.first() else {
                 panic!("{:?}", d.effects)
             };
-            project = p.clone();
+            project.apply(c, t(at));
             assert_eq!(project.duties.len(), kept, "at {at}");
         }
         assert!(project.duty_at(t("2026-11-05 10:00")).is_some());

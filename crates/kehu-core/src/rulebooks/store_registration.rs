@@ -145,9 +145,9 @@ impl Family for StoreRegistration {
                 format!("false registration no. {n}: dismissal (辞退)")
             },
         };
-        let s = s.clone();
-        let eff = cx.project_with(|p| {
-            p.fakes.insert(s, n);
+        let eff = cx.project_change(crate::state::ProjectChange::Fakes {
+            staff: s.clone(),
+            n,
         });
         Some((rules::ST_FAKE, vec![violation], vec![eff]))
     }
