@@ -181,7 +181,8 @@ async fn login(s: &Server, login: &str) -> Auth {
 }
 
 /// An admin, project p1 (team-registration), and one account per role (agents: two agencies).
-async fn world(backend: &str) -> (Server, Auth) {
+/// A server with its first admin (`root`) signed in and project `p1` on `team-registration`.
+async fn admin_and_p1(backend: &str) -> (Server, Auth) {
     let (s, token) = Server::start(backend).await;
     let (st, v) = call(
         &s,
@@ -202,24 +203,44 @@ async fn world(backend: &str) -> (Server, Auth) {
     )
     .await;
     assert_eq!(st, 201, "{v}");
-    for (login, role, agency) in [
-        ("a", "sales", None),
-        ("b", "sales", None),
-        ("fd", "front_desk", None),
-        ("m", "manager", None),
-        ("vp", "vp", None),
-        ("fin", "finance", None),
-        ("des", "designer", None),
-        ("ag1", "agent", Some("链家")),
-        ("ag2", "agent", Some("我爱我家")),
-    ] {
-        let mut u = json!({ "login": login, "name": login, "role": role, "team": "T1", "password": "secret-123" });
+    (s, admin)
+}
+
+/// Accounts added by the admin: (login, role, team, agency), password `secret-123`.
+async fn add_users(s: &Server, admin: &Auth, people: &[(&str, &str, Option<&str>, Option<&str>)]) {
+    for (login, role, team, agency) in people {
+        let mut u =
+            json!({ "login": login, "name": login, "role": role, "password": "secret-123" });
+        if let Some(t) = team {
+            u["team"] = json!(t);
+        }
         if let Some(a) = agency {
             u["agency"] = json!(a);
         }
-        let (st, v) = call(&s, "POST", "/api/v1/users", &admin, u).await;
+        let (st, v) = call(s, "POST", "/api/v1/users", admin, u).await;
         assert_eq!(st, 201, "{v}");
     }
+}
+
+async fn world(backend: &str) -> (Server, Auth) {
+    let (s, admin) = admin_and_p1(backend).await;
+    let t = Some("T1");
+    add_users(
+        &s,
+        &admin,
+        &[
+            ("a", "sales", t, None),
+            ("b", "sales", t, None),
+            ("fd", "front_desk", t, None),
+            ("m", "manager", t, None),
+            ("vp", "vp", t, None),
+            ("fin", "finance", t, None),
+            ("des", "designer", t, None),
+            ("ag1", "agent", t, Some("链家")),
+            ("ag2", "agent", t, Some("我爱我家")),
+        ],
+    )
+    .await;
     (s, admin)
 }
 
@@ -1382,48 +1403,23 @@ async fn pages(backend: &str) {
 /// sa1 (alpha) and sb1 (beta); managers ma (alpha) and mb (beta); a VP, a second admin adm2, the
 /// front desk fd1; agents of acme and zeta.
 async fn two_teams(backend: &str) -> (Server, Auth) {
-    let (s, token) = Server::start(backend).await;
-    let (st, v) = call(
+    let (s, admin) = admin_and_p1(backend).await;
+    add_users(
         &s,
-        "POST",
-        "/api/v1/setup",
-        &Auth::None,
-        json!({ "token": token, "login": "root", "name": "管理员", "password": "secret-123" }),
-    )
-    .await;
-    assert_eq!(st, 201, "{v}");
-    let admin = login(&s, "root").await;
-    let (st, v) = call(
-        &s,
-        "POST",
-        "/api/v1/projects",
         &admin,
-        json!({ "name": "p1", "rulebook": "team-registration" }),
+        &[
+            ("sa1", "sales", Some("alpha"), None),
+            ("sb1", "sales", Some("beta"), None),
+            ("ma", "manager", Some("alpha"), None),
+            ("mb", "manager", Some("beta"), None),
+            ("vp", "vp", None, None),
+            ("adm2", "admin", None, None),
+            ("fd1", "front_desk", None, None),
+            ("ac1", "agent", None, Some("acme")),
+            ("ze1", "agent", None, Some("zeta")),
+        ],
     )
     .await;
-    assert_eq!(st, 201, "{v}");
-    for (login, role, team, agency) in [
-        ("sa1", "sales", Some("alpha"), None),
-        ("sb1", "sales", Some("beta"), None),
-        ("ma", "manager", Some("alpha"), None),
-        ("mb", "manager", Some("beta"), None),
-        ("vp", "vp", None, None),
-        ("adm2", "admin", None, None),
-        ("fd1", "front_desk", None, None),
-        ("ac1", "agent", None, Some("acme")),
-        ("ze1", "agent", None, Some("zeta")),
-    ] {
-        let mut u =
-            json!({ "login": login, "name": login, "role": role, "password": "secret-123" });
-        if let Some(t) = team {
-            u["team"] = json!(t);
-        }
-        if let Some(a) = agency {
-            u["agency"] = json!(a);
-        }
-        let (st, v) = call(&s, "POST", "/api/v1/users", &admin, u).await;
-        assert_eq!(st, 201, "{v}");
-    }
     (s, admin)
 }
 
@@ -1770,21 +1766,15 @@ async fn attack_probes(backend: &str) {
 /// expectation is written out here, not computed by the code under test.
 async fn scope_matrix(backend: &str) {
     let (s, admin) = two_teams(backend).await;
-    for (login, role, team, agency) in [
-        ("sa2", "sales", Some("alpha"), None),
-        ("ac2", "agent", None, Some("acme")),
-    ] {
-        let mut u =
-            json!({ "login": login, "name": login, "role": role, "password": "secret-123" });
-        if let Some(t) = team {
-            u["team"] = json!(t);
-        }
-        if let Some(a) = agency {
-            u["agency"] = json!(a);
-        }
-        let (st, v) = call(&s, "POST", "/api/v1/users", &admin, u).await;
-        assert_eq!(st, 201, "{v}");
-    }
+    add_users(
+        &s,
+        &admin,
+        &[
+            ("sa2", "sales", Some("alpha"), None),
+            ("ac2", "agent", None, Some("acme")),
+        ],
+    )
+    .await;
     let mut who = std::collections::BTreeMap::new();
     for l in [
         "sa1", "sa2", "sb1", "ma", "mb", "vp", "adm2", "fd1", "ac1", "ac2", "ze1",

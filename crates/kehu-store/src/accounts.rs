@@ -182,13 +182,11 @@ impl Store {
 
     /// The password hash of account `id`.
     pub async fn password_of(&self, id: i64) -> Result<Option<String>, StoreError> {
-        let rows = self
-            .query(
-                "SELECT password FROM users WHERE id = $1",
-                vec![Val::Int(id)],
-            )
-            .await?;
-        Ok(crate::scalar(&rows).and_then(Val::text).map(str::to_string))
+        self.text_of(
+            "SELECT password FROM users WHERE id = $1",
+            vec![Val::Int(id)],
+        )
+        .await
     }
 
     /// Whether any account exists.

@@ -190,15 +190,23 @@ impl Store {
         Ok(rows.iter().filter_map(|r| text(r, 0)).collect())
     }
 
+    /// The first column of the first row of `sql`, as text.
+    pub(crate) async fn text_of(
+        &self,
+        sql: &str,
+        params: Vec<Val>,
+    ) -> Result<Option<String>, StoreError> {
+        let rows = self.query(sql, params).await?;
+        Ok(crate::scalar(&rows).and_then(Val::text).map(str::to_string))
+    }
+
     /// A project's state projection (its rotation board, presence, duties) as stored JSON.
     pub async fn project_state_json(&self, name: &str) -> Result<Option<String>, StoreError> {
-        let rows = self
-            .query(
-                "SELECT state FROM projects WHERE name = $1",
-                vec![Val::from(name)],
-            )
-            .await?;
-        Ok(crate::scalar(&rows).and_then(Val::text).map(str::to_string))
+        self.text_of(
+            "SELECT state FROM projects WHERE name = $1",
+            vec![Val::from(name)],
+        )
+        .await
     }
 
     // ---- approvals -----------------------------------------------------------------------------
@@ -360,13 +368,11 @@ impl Store {
 
     /// The holder of customer record `id` (its display form), from the holder projection.
     pub async fn holder_of_record(&self, id: i64) -> Result<Option<String>, StoreError> {
-        let rows = self
-            .query(
-                "SELECT holder FROM customers WHERE id = $1",
-                vec![Val::Int(id)],
-            )
-            .await?;
-        Ok(crate::scalar(&rows).and_then(Val::text).map(str::to_string))
+        self.text_of(
+            "SELECT holder FROM customers WHERE id = $1",
+            vec![Val::Int(id)],
+        )
+        .await
     }
 
     /// `limit` disputes of `project` from `offset`, by deadline: open or closed ones, leaving out
