@@ -6,6 +6,7 @@
 //! Nothing here performs I/O or reads the clock.
 
 pub mod access;
+pub mod act;
 pub mod engine;
 pub mod model;
 pub mod name;

@@ -29,7 +29,9 @@ const TITLES: &[(&str, Option<Gender>)] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Gender {
+    #[serde(alias = "m", alias = "男")]
     Male,
+    #[serde(alias = "f", alias = "女")]
     Female,
 }
 

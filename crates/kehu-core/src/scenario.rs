@@ -1,15 +1,12 @@
 //! Scenario files (../shared/spec/SCENARIOS.md): parsing with precise errors, and checking a
-//! verdict against a step's expectations. The act grammar is also the API's: a request's act is
-//! a scenario step (see [`parse_act`]).
+//! verdict against a step's expectations. A step's act is read by [`Act::from_fields`], as a request's
+//! act is.
 
-use crate::model::{
-    Act, Channel, Command, ContactKind, CustomerInput, DepositKind, Directory, Party, Presence,
-    RegKind, Relation, Role, Staff, StaffId,
-};
-use crate::name::Gender;
+use crate::act;
+use crate::model::{Act, Command, CustomerInput, Directory, Party, Role, Staff, StaffId};
 use crate::policy::{Preset, Rulebook};
 use crate::rules;
-use crate::time::{format_local, parse_date, parse_local, parse_until, Instant};
+use crate::time::{format_local, parse_date, parse_local, Instant};
 use crate::verdict::{Outcome, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -91,10 +88,7 @@ impl Scenario {
     }
 }
 
-/// Where a value is being read: names the file (or request) and step in errors.
-/// The largest amount of money an act may carry, in yuan (一万亿).
-pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
-
+/// Where a value is being read: names the file and step in errors.
 pub struct P<'a> {
     pub file: &'a str,
     pub step: usize,
@@ -130,25 +124,8 @@ impl P<'_> {
             .ok_or_else(|| self.err(field, format!("must be an integer, got {v}")))
     }
 
-    /// An amount of money in yuan: a whole number from 0 to [`MAX_AMOUNT`] (a trillion yuan, far
-    /// above any one deal, and low enough that a million of them add up without overflow).
-    fn money(&self, v: &Value, field: &str) -> Result<i64, Malformed> {
-        let n = self.int(v, field)?;
-        if !(0..=MAX_AMOUNT).contains(&n) {
-            return Err(self.err(
-                field,
-                format!("must be a number of yuan from 0 to {MAX_AMOUNT}, got {n}"),
-            ));
-        }
-        Ok(n)
-    }
-
     pub fn time(&self, v: &Value, field: &str) -> Result<Instant, Malformed> {
         parse_local(self.str(v, field)?).map_err(|e| self.err(field, e.to_string()))
-    }
-
-    fn until(&self, v: &Value, field: &str) -> Result<Instant, Malformed> {
-        parse_until(self.str(v, field)?).map_err(|e| self.err(field, e.to_string()))
     }
 
     pub fn check_keys(
@@ -194,58 +171,6 @@ const EXPECT: &[&str] = &[
     "credited",
     "notify",
 ];
-const CUSTOMER: &[&str] = &[
-    "name",
-    "phone",
-    "gender",
-    "address",
-    "id_no",
-    "household_of",
-    "relation",
-];
-
-pub fn act_fields(act: &str) -> Option<&'static [&'static str]> {
-    Some(match act {
-        "register" => &[
-            "by", "customer", "channel", "kind", "visit_at", "inbound", "region", "signed",
-        ],
-        "visit" => &[
-            "customer",
-            "brought_by",
-            "names",
-            "designates",
-            "refuses",
-            "complains_about",
-            "forgot",
-            "referred_by",
-        ],
-        "walk_in" => &["customer", "taken_by"],
-        "confirm" => &["by", "customer", "signed_by"],
-        "contact" => &["by", "customer", "kind"],
-        "deposit" => &["customer", "amount", "kind", "unit"],
-        "deal" => &[
-            "customer",
-            "amount",
-            "closed_by",
-            "helped_by",
-            "knowing",
-            "named",
-            "group_purchase",
-        ],
-        "claim" => &["by", "customer", "evidence"],
-        "consent" => &["by", "to", "customer"],
-        "status" => &["staff", "state"],
-        "resolve" => &["by", "customer", "owner", "shares"],
-        "query" => &["customer"],
-        "extend" => &["by", "customer", "until"],
-        "duty" => &["team", "until"],
-        "event" => &["until", "name"],
-        "reassign" => &["by", "from", "to"],
-        _ => return None,
-    })
-}
-
-pub const ACTS: &str = "register, visit, walk_in, confirm, contact, deposit, deal, claim, consent, status, resolve, query, extend, duty, event, reassign";
 
 /// Parses a scenario file's text.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
@@ -364,18 +289,8 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
             let t = p.table(s, "step")?;
             let act_name = t
                 .get("act")
-                .ok_or_else(|| p.err("act", format!("missing; accepted: {ACTS}")))
+                .ok_or_else(|| p.err("act", format!("missing; accepted: {}", act::names_list())))
                 .and_then(|v| p.str(v, "act"))?;
-            let fields = act_fields(act_name).ok_or_else(|| {
-                p.err("act", format!("unknown act {act_name:?}; accepted: {ACTS}"))
-            })?;
-            for k in t.keys() {
-                if !["at", "act", "expect", "project"].contains(&k.as_str())
-                    && !fields.contains(&k.as_str())
-                {
-                    return Err(p.err(k, format!("unknown field for act {act_name}; accepted: at, act, expect, project, {}", fields.join(", "))));
-                }
-            }
             let at = p.time(t.get("at").ok_or_else(|| p.err("at", "missing"))?, "at")?;
             if last.is_some_and(|l| at < l) {
                 return Err(p.err("at", "steps must be in non-decreasing time order"));
@@ -390,7 +305,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
                 }
                 None => "default".to_string(),
             };
-            let act = parse_act(&p, act_name, t, &directory, &mut phones, seed)?;
+            let act = step_act(&p, act_name, t, &directory, &mut phones, seed)?;
             let expect = t
                 .get("expect")
                 .map(|v| parse_expect(&p, v, &directory))
@@ -421,95 +336,9 @@ fn handle(p: &P, v: &Value, field: &str, dir: &Directory) -> Result<StaffId, Mal
     Ok(id)
 }
 
-fn handles(p: &P, v: &Value, field: &str, dir: &Directory) -> Result<Vec<StaffId>, Malformed> {
-    match v {
-        Value::Array(a) => a.iter().map(|x| handle(p, x, field, dir)).collect(),
-        Value::String(_) => Ok(vec![handle(p, v, field, dir)?]),
-        _ => Err(p.err(field, "must be a list of staff handles")),
-    }
-}
-
-fn parse_customer(
-    p: &P,
-    v: &Value,
-    phones: &mut Vec<(String, CustomerInput)>,
-) -> Result<CustomerInput, Malformed> {
-    match v {
-        Value::String(s) => Ok(phones
-            .iter()
-            .find(|(ph, _)| ph == s)
-            .map(|(_, c)| c.clone())
-            .unwrap_or_else(|| CustomerInput {
-                phone: Some(s.clone()),
-                ..CustomerInput::default()
-            })),
-        Value::Table(t) => {
-            p.check_keys(t, CUSTOMER, "customer").map_err(|mut e| {
-                e.field = format!("customer.{}", e.field);
-                e
-            })?;
-            let get = |k: &str| -> Result<Option<String>, Malformed> {
-                t.get(k)
-                    .map(|v| p.str(v, &format!("customer.{k}")).map(str::to_string))
-                    .transpose()
-            };
-            let gender = match get("gender")? {
-                Some(g) => Some(Gender::parse(&g).ok_or_else(|| {
-                    p.err("customer.gender", format!("{g:?}; accepted: male, female"))
-                })?),
-                None => None,
-            };
-            let relation = match get("relation")?.as_deref() {
-                Some("spouse") => Some(Relation::Spouse),
-                Some("parent") => Some(Relation::Parent),
-                Some("child") => Some(Relation::Child),
-                Some(r) => {
-                    return Err(p.err(
-                        "customer.relation",
-                        format!("{r:?}; accepted: spouse, parent, child"),
-                    ))
-                }
-                None => None,
-            };
-            let c = CustomerInput {
-                name: get("name")?,
-                phone: get("phone")?,
-                gender,
-                address: get("address")?,
-                id_no: get("id_no")?,
-                household_of: get("household_of")?,
-                relation,
-            };
-            if let Some(ph) = &c.phone {
-                if !phones.iter().any(|(x, _)| x == ph) {
-                    phones.push((ph.clone(), c.clone()));
-                }
-            }
-            Ok(c)
-        }
-        _ => Err(p.err(
-            "customer",
-            "must be a table or an earlier step's phone string",
-        )),
-    }
-}
-
-fn enum_field<T>(
-    p: &P,
-    t: &toml::Table,
-    field: &str,
-    accepted: &str,
-    f: impl Fn(&str) -> Option<T>,
-) -> Result<Option<T>, Malformed> {
-    t.get(field)
-        .map(|v| {
-            let s = p.str(v, field)?;
-            f(s).ok_or_else(|| p.err(field, format!("{s:?}; accepted: {accepted}")))
-        })
-        .transpose()
-}
-
-pub fn parse_act(
+/// A step's act: its own fields read by [`Act::from_fields`]; a customer given as an earlier
+/// step's phone is that step's customer; then handles and parties are resolved.
+fn step_act(
     p: &P,
     name: &str,
     t: &toml::Table,
@@ -517,186 +346,32 @@ pub fn parse_act(
     phones: &mut Vec<(String, CustomerInput)>,
     seed: u64,
 ) -> Result<Act, Malformed> {
-    let req = |k: &str| {
-        t.get(k)
-            .ok_or_else(|| p.err(k, format!("missing; act {name} needs it")))
-    };
-    let opt_handle = |k: &str| t.get(k).map(|v| handle(p, v, k, dir)).transpose();
-    let opt_bool = |k: &str| t.get(k).map(|v| p.bool(v, k)).transpose();
-    let customer = |phones: &mut Vec<(String, CustomerInput)>| -> Result<CustomerInput, Malformed> {
-        parse_customer(p, req("customer")?, phones)
-    };
-    Ok(match name {
-        "register" => Act::Register {
-            by: handle(p, req("by")?, "by", dir)?,
-            customer: customer(phones)?,
-            channel: enum_field(p, t, "channel", Channel::NAMES, Channel::parse)?
-                .unwrap_or_default(),
-            kind: enum_field(p, t, "kind", RegKind::NAMES, RegKind::parse)?.unwrap_or_default(),
-            visit_at: t
-                .get("visit_at")
-                .map(|v| p.time(v, "visit_at"))
-                .transpose()?,
-            inbound: opt_bool("inbound")?.unwrap_or(false),
-            region: t
-                .get("region")
-                .map(|v| p.str(v, "region").map(str::to_string))
-                .transpose()?,
-            signed: opt_bool("signed")?.unwrap_or(true),
-        },
-        "visit" => Act::Visit {
-            customer: customer(phones)?,
-            brought_by: opt_handle("brought_by")?,
-            names: t
-                .get("names")
-                .map(|v| handles(p, v, "names", dir))
-                .transpose()?
-                .unwrap_or_default(),
-            designates: opt_handle("designates")?,
-            refuses: opt_handle("refuses")?,
-            complains_about: opt_handle("complains_about")?,
-            forgot: opt_bool("forgot")?.unwrap_or(false),
-            referred_by: t
-                .get("referred_by")
-                .map(|v| p.str(v, "referred_by").map(str::to_string))
-                .transpose()?,
-        },
-        "walk_in" => Act::WalkIn {
-            customer: t
-                .get("customer")
-                .map(|v| parse_customer(p, v, phones))
-                .transpose()?,
-            taken_by: opt_handle("taken_by")?,
-        },
-        "confirm" => Act::Confirm {
-            by: handle(p, req("by")?, "by", dir)?,
-            customer: customer(phones)?,
-            signed_by: t
-                .get("signed_by")
-                .map(|v| handles(p, v, "signed_by", dir))
-                .transpose()?
-                .unwrap_or_default(),
-        },
-        "contact" => Act::Contact {
-            by: handle(p, req("by")?, "by", dir)?,
-            customer: customer(phones)?,
-            kind: enum_field(
-                p,
-                t,
-                "kind",
-                "call, visit, message, invite, home_visit",
-                |s| {
-                    Some(match s {
-                        "call" => ContactKind::Call,
-                        "visit" => ContactKind::Visit,
-                        "message" => ContactKind::Message,
-                        "invite" => ContactKind::Invite,
-                        "home_visit" => ContactKind::HomeVisit,
-                        _ => return None,
-                    })
-                },
-            )?
-            .unwrap_or_default(),
-        },
-        "deposit" => Act::Deposit {
-            customer: customer(phones)?,
-            amount: t
-                .get("amount")
-                .map(|v| p.money(v, "amount"))
-                .transpose()?
-                .unwrap_or(0),
-            kind: enum_field(p, t, "kind", "small, large, deposit", |s| match s {
-                "small" => Some(DepositKind::Small),
-                "large" => Some(DepositKind::Large),
-                "deposit" => Some(DepositKind::Deposit),
-                _ => None,
-            })?
-            .unwrap_or_default(),
-            unit: t
-                .get("unit")
-                .map(|v| p.str(v, "unit").map(str::to_string))
-                .transpose()?,
-        },
-        "deal" => Act::Deal {
-            customer: customer(phones)?,
-            amount: t
-                .get("amount")
-                .map(|v| p.money(v, "amount"))
-                .transpose()?
-                .unwrap_or(0),
-            closed_by: opt_handle("closed_by")?,
-            helped_by: t
-                .get("helped_by")
-                .map(|v| handles(p, v, "helped_by", dir))
-                .transpose()?
-                .unwrap_or_default(),
-            knowing: opt_bool("knowing")?,
-            named: opt_handle("named")?,
-            group_purchase: opt_bool("group_purchase")?.unwrap_or(false),
-        },
-        "claim" => Act::Claim {
-            by: handle(p, req("by")?, "by", dir)?,
-            customer: customer(phones)?,
-            evidence: t
-                .get("evidence")
-                .map(|v| p.str(v, "evidence").map(str::to_string))
-                .transpose()?,
-        },
-        "consent" => Act::Consent {
-            by: handle(p, req("by")?, "by", dir)?,
-            to: handle(p, req("to")?, "to", dir)?,
-            customer: customer(phones)?,
-        },
-        "status" => {
-            let s = p.str(req("state")?, "state")?;
-            Act::Status {
-                staff: handle(p, req("staff")?, "staff", dir)?,
-                state: Presence::parse(s).ok_or_else(|| {
-                    p.err("state", format!("{s:?}; accepted: {}", Presence::NAMES))
-                })?,
+    let mut fields = serde_json::Map::new();
+    for (k, v) in t {
+        if !STEP_KEYS.contains(&k.as_str()) {
+            let v = serde_json::to_value(v).map_err(|e| p.err(k, e.to_string()))?;
+            fields.insert(k.clone(), v);
+        }
+    }
+    let by_phone = matches!(t.get("customer"), Some(Value::String(_)));
+    let wrong = |e: act::FieldError| p.err(&e.field, e.detail);
+    let mut act = Act::from_fields(name, fields).map_err(wrong)?;
+    if let Some(c) = act.customer_mut() {
+        if by_phone {
+            if let Some((_, earlier)) = phones.iter().find(|(ph, _)| c.phone.as_ref() == Some(ph)) {
+                *c = earlier.clone();
+            }
+        } else if let Some(ph) = &c.phone {
+            if !phones.iter().any(|(x, _)| x == ph) {
+                phones.push((ph.clone(), c.clone()));
             }
         }
-        "resolve" => Act::Resolve {
-            by: handle(p, req("by")?, "by", dir)?,
-            customer: customer(phones)?,
-            owner: t
-                .get("owner")
-                .map(|v| party(p, v, "owner", dir))
-                .transpose()?,
-            shares: t
-                .get("shares")
-                .map(|v| shares(p, v, "shares", dir).map(|m| m.into_iter().collect()))
-                .transpose()?,
-        },
-        "query" => Act::Query {
-            customer: customer(phones)?,
-        },
-        "extend" => Act::Extend {
-            by: handle(p, req("by")?, "by", dir)?,
-            customer: customer(phones)?,
-            until: p.until(req("until")?, "until")?,
-        },
-        "duty" => Act::Duty {
-            team: p.str(req("team")?, "team")?.to_string(),
-            until: p.until(req("until")?, "until")?,
-        },
-        "event" => Act::Event {
-            until: p.until(req("until")?, "until")?,
-            name: t
-                .get("name")
-                .map(|v| p.str(v, "name").map(str::to_string))
-                .transpose()?
-                .unwrap_or_default(),
-        },
-        "reassign" => Act::Reassign {
-            by: handle(p, req("by")?, "by", dir)?,
-            from: handle(p, req("from")?, "from", dir)?,
-            to: t.get("to").map(|v| handles(p, v, "to", dir)).transpose()?,
-            seed,
-        },
-        _ => return Err(p.err("act", format!("unknown act {name:?}; accepted: {ACTS}"))),
-    })
+    }
+    act.resolve(dir, seed).map_err(wrong)
 }
+
+/// The keys of a step that are not the act's own fields.
+const STEP_KEYS: &[&str] = &["at", "act", "expect", "project"];
 
 fn party(p: &P, v: &Value, field: &str, dir: &Directory) -> Result<Party, Malformed> {
     let s = p.str(v, field)?;

@@ -10,10 +10,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, post, MethodRouter};
 use axum::{Json, Router};
 use kehu_core::access;
+use kehu_core::act;
 use kehu_core::model::{Act, Command, CustomerInput, Role};
 use kehu_core::phone::Phone;
 use kehu_core::policy::{Preset, Rulebook};
-use kehu_core::scenario::{act_fields, parse_act, ACTS, P};
 use kehu_core::verdict::Verdict;
 use kehu_store::AuditEntry;
 use serde::de::DeserializeOwned;
@@ -755,10 +755,10 @@ async fn presence_everywhere(
         let cmd = Command {
             project: p.to_string(),
             at: now,
-            act: Act::Status {
+            act: Act::Status(act::Status {
                 staff: kehu_core::model::StaffId(login.to_string()),
                 state,
-            },
+            }),
         };
         let entry = AuditEntry {
             at_ms: now.as_millisecond(),
@@ -1100,61 +1100,45 @@ async fn list_agencies(
 
 // ---- acts --------------------------------------------------------------------------------------
 
-/// A JSON value as the TOML value the scenario grammar reads (JSON null has no TOML form).
+/// The edge's checks of a JSON value a caller sends (an act's fields, policy overrides): no
+/// null (leave the field out), whole numbers only, text of at most 500 characters without
+/// control characters, lists of at most 50 items.
+fn check_edge(field: &str, v: &Value) -> Result<(), ApiError> {
+    match v {
+        Value::Null => Err(ApiError::invalid(
+            field,
+            format!("{field} 不能为 null (leave {field} out instead of null)"),
+        )),
+        Value::Bool(_) => Ok(()),
+        Value::Number(n) if n.as_i64().is_some() => Ok(()),
+        Value::Number(_) => Err(ApiError::invalid(
+            field,
+            format!("{field} 应为整数 ({field} must be an integer)"),
+        )),
+        Value::String(s) if s.chars().count() > 500 => Err(ApiError::invalid(
+            field,
+            format!("{field} 过长 ({field} is too long)"),
+        )),
+        Value::String(s) if s.chars().any(char::is_control) => Err(ApiError::invalid(
+            field,
+            format!("{field} 含有控制字符 ({field} contains control characters)"),
+        )),
+        Value::String(_) => Ok(()),
+        Value::Array(a) if a.len() > 50 => Err(ApiError::invalid(
+            field,
+            format!("{field} 最多 50 项 ({field} has at most 50 items)"),
+        )),
+        Value::Array(a) => a.iter().try_for_each(|x| check_edge(field, x)),
+        Value::Object(o) => o
+            .iter()
+            .try_for_each(|(k, x)| check_edge(&format!("{field}.{k}"), x)),
+    }
+}
+
+/// A checked JSON value as the TOML value the policy reads.
 fn to_toml(field: &str, v: &Value) -> Result<toml::Value, ApiError> {
-    Ok(match v {
-        Value::Null => {
-            return Err(ApiError::invalid(
-                field,
-                format!("{field} 不能为 null (leave {field} out instead of null)"),
-            ))
-        }
-        Value::Bool(b) => toml::Value::Boolean(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => toml::Value::Integer(i),
-            None => {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("{field} 应为整数 ({field} must be an integer)"),
-                ))
-            }
-        },
-        Value::String(s) => {
-            if s.chars().count() > 500 {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("{field} 过长 ({field} is too long)"),
-                ));
-            }
-            if s.chars().any(char::is_control) {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("{field} 含有控制字符 ({field} contains control characters)"),
-                ));
-            }
-            toml::Value::String(s.clone())
-        }
-        Value::Array(a) => {
-            if a.len() > 50 {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("{field} 最多 50 项 ({field} has at most 50 items)"),
-                ));
-            }
-            toml::Value::Array(
-                a.iter()
-                    .map(|x| to_toml(field, x))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        Value::Object(o) => {
-            let mut t = toml::Table::new();
-            for (k, x) in o {
-                t.insert(k.clone(), to_toml(&format!("{field}.{k}"), x)?);
-            }
-            toml::Value::Table(t)
-        }
-    })
+    check_edge(field, v)?;
+    toml::Value::try_from(v).map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
 /// The verdict as the caller may see it: in full for managers and for the party it concerns,
@@ -1306,15 +1290,15 @@ async fn text_registration(
 /// The person who acts in `act` (`by`, or `staff` of a status change).
 fn actor_of(act: &Act) -> Option<&kehu_core::model::StaffId> {
     match act {
-        Act::Register { by, .. }
-        | Act::Confirm { by, .. }
-        | Act::Contact { by, .. }
-        | Act::Claim { by, .. }
-        | Act::Consent { by, .. }
-        | Act::Resolve { by, .. }
-        | Act::Extend { by, .. }
-        | Act::Reassign { by, .. } => Some(by),
-        Act::Status { staff, .. } => Some(staff),
+        Act::Register(act::Register { by, .. })
+        | Act::Confirm(act::Confirm { by, .. })
+        | Act::Contact(act::Contact { by, .. })
+        | Act::Claim(act::Claim { by, .. })
+        | Act::Consent(act::Consent { by, .. })
+        | Act::Resolve(act::Resolve { by, .. })
+        | Act::Extend(act::Extend { by, .. })
+        | Act::Reassign(act::Reassign { by, .. }) => Some(by),
+        Act::Status(act::Status { staff, .. }) => Some(staff),
         _ => None,
     }
 }
@@ -1353,7 +1337,7 @@ async fn authorize_act(
     let me = c.user.person();
     if let Some(actor) = actor_of(&act) {
         let state = match &act {
-            Act::Status { state, .. } => Some(*state),
+            Act::Status(act::Status { state, .. }) => Some(*state),
             _ => None,
         };
         if state == Some(kehu_core::model::Presence::Left) {
@@ -1381,7 +1365,7 @@ async fn authorize_act(
         person_of(dir, id).is_some_and(|t| access::manages(&me, &t))
     };
     match act {
-        Act::Reassign { by, from, to, seed } if !company_wide => {
+        Act::Reassign(act::Reassign { by, from, to, seed }) if !company_wide => {
             if !managed(&from) {
                 return Err(beyond(format!("{from} 不是你部门的人员")));
             }
@@ -1400,19 +1384,19 @@ async fn authorize_act(
                     .map(|s| s.id.clone())
                     .collect(),
             };
-            Ok(Act::Reassign {
+            Ok(Act::Reassign(act::Reassign {
                 by,
                 from,
                 to: Some(to),
                 seed,
-            })
+            }))
         }
-        Act::Resolve {
+        Act::Resolve(act::Resolve {
             ref customer,
             ref owner,
             ref shares,
             ..
-        } if !company_wide => {
+        }) if !company_wide => {
             // The customer's holder now, and every person the settlement names, must be the
             // manager's own people (or no person: pool, company, department, an agency).
             let named = owner.iter().chain(shares.iter().flatten().map(|(p, _)| p));
@@ -1427,9 +1411,9 @@ async fn authorize_act(
             let query = Command {
                 project: project.to_string(),
                 at: now,
-                act: Act::Query {
+                act: Act::Query(act::Query {
                     customer: customer.clone(),
-                },
+                }),
             };
             let standing = st.store.execute(rulebook, dir, &query, now).await?;
             let holder_ok = match &standing.verdict.owner {
@@ -1450,7 +1434,7 @@ async fn authorize_act(
                     let open = view
                         .events
                         .iter()
-                        .rposition(|e| matches!(e.act, Act::Resolve { .. }))
+                        .rposition(|e| matches!(e.act, Act::Resolve(_)))
                         .map_or(0, |i| i + 1);
                     let waiting = view.events[open..]
                         .iter()
@@ -1491,35 +1475,33 @@ pub(crate) async fn run_act(
         Some(_) => {
             return Err(ApiError::invalid(
                 "act",
-                format!("act 应为字符串 (act is a string); accepted: {ACTS}"),
+                format!(
+                    "act 应为字符串 (act is a string); accepted: {}",
+                    act::names_list()
+                ),
             ))
         }
         None => {
             return Err(ApiError::invalid(
                 "act",
-                format!("缺少 act (missing act); accepted: {ACTS}"),
+                format!("缺少 act (missing act); accepted: {}", act::names_list()),
             ))
         }
     };
-    let fields = act_fields(&name).ok_or_else(|| {
-        ApiError::invalid("act", format!("unknown act {name:?}; accepted: {ACTS}"))
+    let fields = act::fields(&name).ok_or_else(|| {
+        ApiError::invalid(
+            "act",
+            format!("unknown act {name:?}; accepted: {}", act::names_list()),
+        )
     })?;
-    for k in obj.keys() {
+    for (k, v) in &obj {
         if k == "at" || k == "project" {
             return Err(ApiError::invalid(
                 k,
                 format!("{k} 由服务器确定 ({k} is set by the server)"),
             ));
         }
-        if !fields.contains(&k.as_str()) {
-            return Err(ApiError::invalid(
-                k,
-                format!(
-                    "unknown field for act {name}; accepted: act, {}",
-                    fields.join(", ")
-                ),
-            ));
-        }
+        check_edge(k, v)?;
     }
     if !access::may_act(c.user.role, &name) {
         return Err(ApiError::Forbidden(format!(
@@ -1530,24 +1512,16 @@ pub(crate) async fn run_act(
         c.look_up(st).await?;
     }
     // The actor is the caller unless named; whether the caller may act as the person named is
-    // decided on the parsed act, below.
+    // decided on the resolved act, below.
     for actor_field in ["by", "staff"] {
         if fields.contains(&actor_field) && !obj.contains_key(actor_field) {
             obj.insert(actor_field.into(), Value::String(c.user.login.clone()));
         }
     }
+    let wrong = |e: act::FieldError| ApiError::invalid(e.field, e.detail);
+    let act = Act::from_fields(&name, obj).map_err(wrong)?;
     let (rulebook, dir) = project_context(st, &project).await?;
-    let mut table = toml::Table::new();
-    for (k, v) in &obj {
-        table.insert(k.clone(), to_toml(k, v)?);
-    }
-    let p = P {
-        file: "request",
-        step: 1,
-    };
-    let seed = now_ms() as u64;
-    let act = parse_act(&p, &name, &table, &dir, &mut Vec::new(), seed)
-        .map_err(|e| ApiError::invalid(e.field, e.detail))?;
+    let act = act.resolve(&dir, now_ms() as u64).map_err(wrong)?;
     let act = authorize_act(st, c, &project, &rulebook, &dir, act).await?;
     let now = jiff::Timestamp::now();
     let cmd = Command {
@@ -1613,12 +1587,12 @@ async fn find_customer(
     let cmd = Command {
         project: project.clone(),
         at: now,
-        act: Act::Query {
+        act: Act::Query(act::Query {
             customer: CustomerInput {
                 phone: Some(q.phone.clone()),
                 ..CustomerInput::default()
             },
-        },
+        }),
     };
     // SEC-AUDIT: the read is logged under the masked number only.
     let entry = AuditEntry {

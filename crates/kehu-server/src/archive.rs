@@ -11,6 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Json;
 use kehu_core::access::{self, Scope};
+use kehu_core::act;
 use kehu_core::model::{Act, Command, CustomerInput, Party, Role, StaffId};
 use kehu_core::phone::Phone;
 use serde::{Deserialize, Serialize};
@@ -180,12 +181,12 @@ pub(crate) async fn timeline_of(
     let cmd = Command {
         project: project.clone(),
         at: now,
-        act: Act::Query {
+        act: Act::Query(act::Query {
             customer: CustomerInput {
                 phone: Some(q.phone.clone()),
                 ..CustomerInput::default()
             },
-        },
+        }),
     };
     let standing = st.store.execute(&rulebook, &dir, &cmd, now).await?;
     let shown = format!("{project}/{}", phone.masked_display());

@@ -2,9 +2,9 @@
 //! (act names and fields, roles, presets), served at `/api/v1/openapi.json` and rendered at
 //! `/api/v1/docs`.
 
+use kehu_core::act;
 use kehu_core::model::Role;
 use kehu_core::policy::Preset;
-use kehu_core::scenario::{act_fields, ACTS};
 use serde_json::{json, Map, Value};
 
 /// Every operation: method, path, summary, request body schema, query parameters.
@@ -101,11 +101,11 @@ fn project_body() -> Value {
 
 /// One schema per act: the fields of SCENARIOS.md, `act` fixed.
 fn act_body() -> Value {
-    let variants: Vec<Value> = ACTS
-        .split(", ")
-        .map(|a| {
+    let variants: Vec<Value> = act::NAMES
+        .iter()
+        .map(|&a| {
             let mut props = vec![("act", json!({ "const": a }))];
-            for f in act_fields(a).unwrap_or(&[]) {
+            for f in act::fields(a).unwrap_or_default() {
                 props.push((
                     f,
                     json!({ "description": "as in a scenario step (SCENARIOS.md)" }),

@@ -98,10 +98,6 @@ pub(crate) type CustomerRow = (String, Option<String>, Option<String>);
 pub(crate) type CustomerUpdate = (String, String);
 /// A dispute row: project, customer, rule, deadline, closing seq.
 pub(crate) type DisputeRow = (String, i64, String, i64, Option<i64>);
-/// A violation row: seq, index, project, party, rule, amount, note.
-pub(crate) type ViolationRow = (i64, i64, String, String, String, Option<i64>, String);
-/// A notification row: seq, index, project, party.
-pub(crate) type NotificationRow = (i64, i64, String, String);
 
 /// Everything one batch writes, as plain rows.
 #[derive(Debug, Default)]
@@ -122,12 +118,10 @@ pub(crate) struct WriteSet {
     pub disputes: Vec<(i64, DisputeRow)>,
     /// Disputes committed before this batch to close: customer, closing seq.
     pub closes: Vec<(i64, i64)>,
-    pub violations: Vec<ViolationRow>,
-    pub notifications: Vec<NotificationRow>,
     /// Audit entries appended with the batch (SEC-AUDIT): an act and its entry commit together.
     pub audit: Vec<crate::audit::AuditRow>,
-    /// Report counters to add (RPT-DAILY, RPT-REG).
-    pub counts: std::collections::BTreeMap<crate::counters::CountKey, i64>,
+    /// The rows of the projections kept from entries alone (`kept.rs`).
+    pub kept: crate::kept::KeptRows,
 }
 
 /// The projections' rows as plain values (stored ones for the check).
@@ -139,8 +133,6 @@ pub(crate) struct Rows {
     pub keys: Vec<(String, Blind, i64)>,
     pub projects: Vec<(String, String)>,
     pub disputes: Vec<(i64, DisputeRow)>,
-    pub violations: Vec<ViolationRow>,
-    pub notifications: Vec<NotificationRow>,
     /// SQLite: each record's holder as the holder log has it (the log the in-memory holder
     /// index is read from), to compare with `customers`.
     pub holder_log: Option<BTreeMap<i64, Option<String>>>,

@@ -5,12 +5,10 @@
 //! not yet written). At the end the batch's rows are written with one bulk statement per table and
 //! committed together; nobody hears of an act before its batch is durable.
 
-use crate::backend::{
-    Blind, CustomerUpdate, DisputeRow, NotificationRow, Read, SealedRow, Start, ViolationRow,
-    Write, WriteSet,
-};
+use crate::backend::{Blind, CustomerUpdate, DisputeRow, Read, SealedRow, Start, Write, WriteSet};
 use crate::keys::Keys;
 use crate::{corrupt, ms, party_key, Outcome, StoreError};
+use kehu_core::act;
 use kehu_core::engine::{self, Context, Decision, Target};
 use kehu_core::model::{Act, Command, CustomerId, Directory};
 use kehu_core::phone::Phone;
@@ -120,10 +118,10 @@ fn usual_probes(cmd: &Command) -> Vec<String> {
             keys.extend(h.probe_keys());
         }
     }
-    if let Act::Visit {
+    if let Act::Visit(act::Visit {
         referred_by: Some(rp),
         ..
-    } = &cmd.act
+    }) = &cmd.act
     {
         if let Ok(p) = Phone::parse(rp) {
             keys.extend(p.probe_keys());
@@ -177,48 +175,15 @@ pub(crate) struct Queued {
     pub prepared: Prepared,
 }
 
-/// The rows an event adds to the dispute, violation and notification projections (shared by the
-/// writer and the ledger check's rebuild).
-#[allow(clippy::type_complexity)]
-pub(crate) fn event_rows(
-    e: &Event,
-) -> (
-    Option<(i64, DisputeRow)>,
-    Vec<ViolationRow>,
-    Vec<NotificationRow>,
-) {
-    let dispute = match (&e.verdict.dispute, e.customers.first()) {
+/// The dispute an event opens, if any (shared by the writer and the ledger check's rebuild).
+pub(crate) fn dispute_of(e: &Event) -> Option<(i64, DisputeRow)> {
+    match (&e.verdict.dispute, e.customers.first()) {
         (Some(d), Some(c)) => Some((
             e.seq,
             (e.project.clone(), c.0, d.rule.clone(), ms(d.deadline), None),
         )),
         _ => None,
-    };
-    let violations = e
-        .verdict
-        .violations
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            (
-                e.seq,
-                i as i64,
-                e.project.clone(),
-                party_key(&v.staff),
-                v.rule.clone(),
-                v.amount,
-                v.note.clone(),
-            )
-        })
-        .collect();
-    let notifications = e
-        .verdict
-        .notify
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (e.seq, i as i64, e.project.clone(), party_key(p)))
-        .collect();
-    (dispute, violations, notifications)
+    }
 }
 
 /// What the batch has read and what it will write.
@@ -592,10 +557,10 @@ impl Cache {
                 ctx.household = household;
             }
         }
-        if let Act::Visit {
+        if let Act::Visit(act::Visit {
             referred_by: Some(rp),
             ..
-        } = &cmd.act
+        }) = &cmd.act
         {
             if let Ok(p) = Phone::parse(rp) {
                 let views = self.views(r, &cmd.project, &p).await?;
@@ -604,7 +569,7 @@ impl Cache {
                     .find(|v| engine::same_customer(&p, None, v));
             }
         }
-        if let Act::Reassign { from, .. } = &cmd.act {
+        if let Act::Reassign(act::Reassign { from, .. }) = &cmd.act {
             let holder = party_key(&item.directory.party_of(from));
             let ids = self.held_by(r, &cmd.project, &holder).await?;
             self.load(r, &ids).await?;
@@ -622,7 +587,7 @@ impl Cache {
         prepared: &Prepared,
         d: &Decision,
     ) -> Result<Option<i64>, StoreError> {
-        if matches!(cmd.act, Act::Query { .. }) {
+        if matches!(cmd.act, Act::Query(_)) {
             return Ok(None);
         }
         let seq = self.next_seq;
@@ -727,10 +692,8 @@ impl Cache {
                 }
             }
         }
-        let (dispute, violations, notifications) = event_rows(&e);
-        self.out.disputes.extend(dispute);
-        self.out.violations.extend(violations);
-        self.out.notifications.extend(notifications);
+        self.out.disputes.extend(dispute_of(&e));
+        self.out.kept.add(&e);
     }
 
     /// The batch's rows, ready to write.
@@ -831,13 +794,6 @@ pub(crate) async fn write_batch<W: Write>(
         match cache.decide(&mut tx, item, prepared).await {
             Ok(d) => {
                 let seq = cache.append(&item.command, prepared, &d)?;
-                if seq.is_some() {
-                    let cmd = &item.command;
-                    crate::counters::add(
-                        &mut cache.out.counts,
-                        crate::counters::counts_of(&cmd.project, cmd.at, &cmd.act, &d.verdict),
-                    );
-                }
                 results.push(Ok(Outcome {
                     verdict: d.verdict,
                     seq,

@@ -2,9 +2,9 @@
 //! transaction as the entries, one row per project, local day, metric and party, so that a report
 //! reads a few hundred counters instead of decrypting every entry of its period.
 
+use kehu_core::act;
 use kehu_core::model::{Act, Channel};
 use kehu_core::verdict::{Outcome, Verdict};
-use std::collections::BTreeMap;
 
 /// Visitors received (visits and walk-ins), project-wide.
 pub const VISITORS: &str = "visitors";
@@ -40,8 +40,8 @@ pub(crate) fn counts_of(
         |metric: &'static str, party: String| (project.to_string(), day.clone(), metric, party);
     let mut out = Vec::new();
     match act {
-        Act::WalkIn { .. } | Act::Visit { .. } => out.push((key(VISITORS, String::new()), 1)),
-        Act::Register { by, channel, .. } => {
+        Act::WalkIn(_) | Act::Visit(_) => out.push((key(VISITORS, String::new()), 1)),
+        Act::Register(act::Register { by, channel, .. }) => {
             if *channel == Channel::Phone {
                 out.push((key(CALLS, String::new()), 1));
             }
@@ -52,7 +52,7 @@ pub(crate) fn counts_of(
             };
             out.push((key(metric, by.0.clone()), 1));
         }
-        Act::Deal { amount, .. } if v.outcome == Outcome::Accepted => {
+        Act::Deal(act::Deal { amount, .. }) if v.outcome == Outcome::Accepted => {
             if let Some(c) = &v.credited {
                 out.push((key(DEALS, c.to_string()), 1));
                 out.push((key(DEAL_AMOUNT, c.to_string()), *amount));
@@ -65,14 +65,6 @@ pub(crate) fn counts_of(
         _ => {}
     }
     out
-}
-
-/// Adds counts into `into`, saturating.
-pub(crate) fn add(into: &mut BTreeMap<CountKey, i64>, counts: Vec<(CountKey, i64)>) {
-    for (k, n) in counts {
-        let c = into.entry(k).or_insert(0);
-        *c = c.saturating_add(n);
-    }
 }
 
 /// A report counter as read back.

@@ -18,6 +18,7 @@ mod backend;
 mod batch;
 pub mod counters;
 mod holders;
+mod kept;
 mod keyindex;
 pub mod keys;
 mod postgres;
@@ -28,7 +29,7 @@ mod sqlite;
 
 pub use accounts::{Account, Group, NewAccountRow, TokenRow};
 pub use audit::{Anchor, AuditBreak, AuditEntry, AuditRow, Statement, Written};
-use backend::{Blind, CustomerRow, DisputeRow, NotificationRow, ViolationRow};
+use backend::{Blind, CustomerRow, DisputeRow};
 pub use batch::Item;
 use batch::{decode, keys_of};
 use kehu_core::engine;
@@ -446,7 +447,7 @@ impl Store {
             command: cmd.clone(),
             now,
         };
-        if matches!(cmd.act, Act::Query { .. }) {
+        if matches!(cmd.act, Act::Query(_)) {
             return self.read(&item).await;
         }
         let mut r = self.submit(vec![item]).await?;
@@ -511,7 +512,7 @@ impl Store {
             command: cmd.clone(),
             now,
         };
-        if matches!(cmd.act, Act::Query { .. }) {
+        if matches!(cmd.act, Act::Query(_)) {
             let out = self.read(&item).await?;
             let mut e = audit;
             e.detail = batch::audit_detail(&e.detail, &Ok(out.clone()));
@@ -761,51 +762,43 @@ impl Store {
         }
         let actual = Projections::from_rows(rows)?;
         expected.compare(&actual, &mut diffs);
-        self.check_counts(&events, &mut diffs).await?;
+        self.check_kept(&events, &mut diffs).await?;
         Ok(diffs)
     }
 
-    /// The report counters against what the entries add up to (an agent's registrations count
-    /// for its agency).
-    async fn check_counts(
+    /// Each projection kept from entries alone against its refold: a row missing, extra, or
+    /// (for counters) with another count.
+    async fn check_kept(
         &self,
         events: &[Event],
         diffs: &mut Vec<Difference>,
     ) -> Result<(), StoreError> {
-        let mut want = BTreeMap::new();
-        for e in events {
-            counters::add(
-                &mut want,
-                counters::counts_of(&e.project, e.at, &e.act, &e.verdict),
-            );
-        }
-        let want: BTreeMap<(String, String, String, String), i64> = want
-            .into_iter()
-            .map(|((p, d, m, who), n)| ((p, d, m.to_string(), who), n))
-            .collect();
-        let have: BTreeMap<(String, String, String, String), i64> = self
-            .query(
-                "SELECT project, day, metric, party, n FROM report_counts",
-                vec![],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                let t = |i: usize| r.get(i).and_then(Val::text).unwrap_or_default().to_string();
-                (
-                    (t(0), t(1), t(2), t(3)),
-                    r.get(4).and_then(Val::int).unwrap_or(0),
-                )
-            })
-            .collect();
-        for k in want.keys().chain(have.keys()).collect::<BTreeSet<_>>() {
-            let (w, h) = (want.get(k), have.get(k));
-            if w != h {
-                diffs.push(Difference {
-                    table: "report_counts",
-                    key: format!("{}/{}/{}/{}", k.0, k.1, k.2, k.3),
-                    detail: format!("expected {w:?}, stored {h:?}"),
-                });
+        for k in kept::ALL {
+            let tally = |rows: Vec<Vec<Val>>| {
+                let mut m: BTreeMap<Vec<Val>, i64> = BTreeMap::new();
+                for mut r in rows {
+                    let n = match k.keep() {
+                        kept::Keep::Append => 1,
+                        kept::Keep::Add => r.pop().and_then(|v| v.int()).unwrap_or(0),
+                    };
+                    *m.entry(r).or_insert(0) += n;
+                }
+                m
+            };
+            let want = tally(kept::rows_of_all(*k, events));
+            let have = tally(self.query(&kept::select_sql(*k), vec![]).await?);
+            for row in want.keys().chain(have.keys()).collect::<BTreeSet<_>>() {
+                let (w, h) = (want.get(row), have.get(row));
+                if w != h {
+                    diffs.push(Difference {
+                        table: k.table(),
+                        key: format!("{row:?}"),
+                        detail: match k.keep() {
+                            kept::Keep::Add => format!("expected {w:?}, stored {h:?}"),
+                            kept::Keep::Append => format!("rebuilt {w:?} times, stored {h:?}"),
+                        },
+                    });
+                }
             }
         }
         Ok(())
@@ -1174,8 +1167,6 @@ struct Projections {
     keys: BTreeSet<(String, Blind, i64)>,
     projects: BTreeMap<String, ProjectState>,
     disputes: BTreeMap<i64, DisputeRow>,
-    violations: BTreeSet<ViolationRow>,
-    notifications: BTreeSet<NotificationRow>,
 }
 
 impl Projections {
@@ -1226,10 +1217,7 @@ impl Projections {
                     }
                 }
             }
-            let (dispute, violations, notifications) = batch::event_rows(e);
-            p.disputes.extend(dispute);
-            p.violations.extend(violations);
-            p.notifications.extend(notifications);
+            p.disputes.extend(batch::dispute_of(e));
         }
         p
     }
@@ -1247,8 +1235,6 @@ impl Projections {
             keys: r.keys.into_iter().collect(),
             projects,
             disputes: r.disputes.into_iter().collect(),
-            violations: r.violations.into_iter().collect(),
-            notifications: r.notifications.into_iter().collect(),
         })
     }
 
@@ -1308,13 +1294,6 @@ impl Projections {
         cmp_sets("customer_keys", &self.keys, &actual.keys, out);
         cmp_maps("projects", &self.projects, &actual.projects, out);
         cmp_maps("disputes", &self.disputes, &actual.disputes, out);
-        cmp_sets("violations", &self.violations, &actual.violations, out);
-        cmp_sets(
-            "notifications",
-            &self.notifications,
-            &actual.notifications,
-            out,
-        );
     }
 }
 

@@ -391,7 +391,6 @@ impl Write for PgTx {
 
     async fn flush(&mut self, w: &WriteSet) -> Result<(), StoreError> {
         insert_audit(&mut self.0, &w.audit).await?;
-        add_counts(&mut self.0, &w.counts).await?;
         let c = &mut *self.0;
         // The key log takes a row only for a key its record does not have yet. The index holds
         // the whole log (the batch's start caught it up under the writers' lock), and a record
@@ -493,35 +492,8 @@ impl Write for PgTx {
             .execute(&mut *c)
             .await?;
         }
-        if !w.violations.is_empty() {
-            let v = &w.violations;
-            sqlx::query(
-                "INSERT INTO violations (seq, idx, project, party, rule, amount, note) \
-                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
-                                      $5::text[], $6::bigint[], $7::text[])",
-            )
-            .bind(col(v, |r| r.0))
-            .bind(col(v, |r| r.1))
-            .bind(col(v, |r| r.2.clone()))
-            .bind(col(v, |r| r.3.clone()))
-            .bind(col(v, |r| r.4.clone()))
-            .bind(col(v, |r| r.5))
-            .bind(col(v, |r| r.6.clone()))
-            .execute(&mut *c)
-            .await?;
-        }
-        if !w.notifications.is_empty() {
-            let n = &w.notifications;
-            sqlx::query(
-                "INSERT INTO notifications (seq, idx, project, party) \
-                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])",
-            )
-            .bind(col(n, |r| r.0))
-            .bind(col(n, |r| r.1))
-            .bind(col(n, |r| r.2.clone()))
-            .bind(col(n, |r| r.3.clone()))
-            .execute(&mut *c)
-            .await?;
+        for (k, rows) in w.kept.ready() {
+            keep_rows(&mut *c, k, &rows).await?;
         }
         Ok(())
     }
@@ -630,27 +602,6 @@ pub(crate) async fn rows(pool: &PgPool) -> Result<Rows, StoreError> {
     {
         out.disputes
             .push((r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))));
-    }
-    for r in sqlx::query("SELECT seq, idx, project, party, rule, amount, note FROM violations")
-        .fetch_all(pool)
-        .await?
-    {
-        out.violations.push((
-            r.get(0),
-            r.get(1),
-            r.get(2),
-            r.get(3),
-            r.get(4),
-            r.get(5),
-            r.get(6),
-        ));
-    }
-    for r in sqlx::query("SELECT seq, idx, project, party FROM notifications")
-        .fetch_all(pool)
-        .await?
-    {
-        out.notifications
-            .push((r.get(0), r.get(1), r.get(2), r.get(3)));
     }
     Ok(out)
 }
@@ -784,7 +735,8 @@ pub(crate) async fn migrate(
                     .collect::<Result<Vec<SealedRow>, _>>()?;
                 insert_keys(&mut tx, &crate::schema::reindex(keys, &rows)?).await?;
             }
-            Step::Count => {
+            Step::Fill(table) => {
+                let k = crate::kept::by_table(table)?;
                 let rows =
                     sqlx::query("SELECT seq, project, key_id, body FROM events ORDER BY seq")
                         .fetch_all(&mut *tx)
@@ -792,8 +744,7 @@ pub(crate) async fn migrate(
                 let rows = (rows.iter())
                     .map(|r| sealed_row(r, 0))
                     .collect::<Result<Vec<SealedRow>, _>>()?;
-                let counts = crate::schema::count_all(keys, &rows)?;
-                add_counts(&mut tx, &counts).await?;
+                keep_rows(&mut tx, k, &crate::schema::fill(keys, k, &rows)?).await?;
             }
         }
         sqlx::raw_sql(m.postgres.1).execute(&mut *tx).await?;
@@ -804,27 +755,31 @@ pub(crate) async fn migrate(
     Ok(applied)
 }
 
-/// Adds to the report counters (upserts, one statement).
-async fn add_counts(
-    tx: &mut Transaction<'static, Postgres>,
-    counts: &std::collections::BTreeMap<crate::counters::CountKey, i64>,
+/// Keeps rows of a projection kept from entries alone (`kept.rs`): one statement, one array
+/// per column.
+async fn keep_rows(
+    c: &mut sqlx::PgConnection,
+    k: &dyn crate::kept::Kept,
+    rows: &[Vec<crate::sql::Val>],
 ) -> Result<(), StoreError> {
-    if counts.is_empty() {
+    use crate::kept::Ty;
+    if rows.is_empty() {
         return Ok(());
     }
-    let rows: Vec<_> = counts.iter().collect();
-    sqlx::query(
-        "INSERT INTO report_counts (project, day, metric, party, n) \
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) \
-         ON CONFLICT (project, day, metric, party) DO UPDATE SET n = report_counts.n + excluded.n",
-    )
-    .bind(col(&rows, |r| r.0 .0.clone()))
-    .bind(col(&rows, |r| r.0 .1.clone()))
-    .bind(col(&rows, |r| r.0 .2.to_string()))
-    .bind(col(&rows, |r| r.0 .3.clone()))
-    .bind(col(&rows, |r| *r.1))
-    .execute(&mut **tx)
-    .await?;
+    let sql = crate::kept::insert_unnest_sql(k);
+    let mut q = sqlx::query(&sql);
+    for (i, (_, ty)) in k.columns().iter().enumerate() {
+        let cells = rows.iter().map(|r| r.get(i));
+        q = match ty {
+            Ty::Int => q.bind(cells.map(|v| v.and_then(|v| v.int())).collect::<Vec<_>>()),
+            Ty::Text => q.bind(
+                cells
+                    .map(|v| v.and_then(|v| v.text()).map(str::to_string))
+                    .collect::<Vec<_>>(),
+            ),
+        };
+    }
+    q.execute(c).await?;
     Ok(())
 }
 

@@ -16,8 +16,9 @@ pub(crate) enum Step {
     Seal,
     /// v3: add the index keys of every entry that a version before did not write (names).
     Reindex,
-    /// v12: the report counters of every existing entry.
-    Count,
+    /// Fill a projection kept from entries alone (`kept.rs`, named by its table) from every
+    /// existing entry (v12: the report counters).
+    Fill(&'static str),
 }
 
 pub(crate) struct Migration {
@@ -184,24 +185,20 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             include_str!("../migrations/postgres/0012_report_counts.sql"),
             "",
         ),
-        step: Step::Count,
+        step: Step::Fill("report_counts"),
     },
 ];
 
-/// The report counters of existing entries (v12).
-pub(crate) fn count_all(
+/// The rows of a projection kept from entries alone for every existing entry.
+pub(crate) fn fill(
     keys: &Keys,
+    k: &dyn crate::kept::Kept,
     rows: &[crate::backend::SealedRow],
-) -> Result<std::collections::BTreeMap<crate::counters::CountKey, i64>, StoreError> {
-    let mut out = std::collections::BTreeMap::new();
-    for row in rows {
-        let e = crate::batch::decode(keys, row)?;
-        crate::counters::add(
-            &mut out,
-            crate::counters::counts_of(&e.project, e.at, &e.act, &e.verdict),
-        );
-    }
-    Ok(out)
+) -> Result<Vec<Vec<crate::sql::Val>>, StoreError> {
+    let events = (rows.iter())
+        .map(|row| crate::batch::decode(keys, row))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::kept::rows_of_all(k, &events))
 }
 
 /// The newest schema version this build knows.

@@ -6,7 +6,7 @@
 use crate::{Backend, Store, StoreError};
 
 /// A value bound to or read from a statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Val {
     Int(i64),
     Text(String),
@@ -53,6 +53,17 @@ impl From<Option<String>> for Val {
     }
 }
 
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Val::Int(x) => ToSqlOutput::Borrowed(ValueRef::Integer(*x)),
+            Val::Text(x) => ToSqlOutput::Borrowed(ValueRef::Text(x.as_bytes())),
+            Val::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+        })
+    }
+}
+
 pub type SqlRow = Vec<Val>;
 
 /// The first column of the first row: a query's single value.
@@ -68,11 +79,7 @@ pub(crate) fn sqlite_rows(
     use rusqlite::types::ValueRef;
     let mut st = c.prepare_cached(sql)?;
     for (i, v) in params.iter().enumerate() {
-        match v {
-            Val::Int(x) => st.raw_bind_parameter(i + 1, x)?,
-            Val::Text(x) => st.raw_bind_parameter(i + 1, x)?,
-            Val::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
-        }
+        st.raw_bind_parameter(i + 1, v)?;
     }
     let n = st.column_count();
     let mut out = Vec::new();

@@ -688,7 +688,6 @@ impl Write for SqliteTx<'_> {
             }
             *customer = (*customer).max(self.last_new + 1);
         }
-        add_counts(c, &w.counts)?;
         let mut st = c.prepare_cached(crate::audit::INSERT)?;
         for r in &w.audit {
             let e = &r.entry;
@@ -750,18 +749,8 @@ impl Write for SqliteTx<'_> {
         for (s, (p, cu, r, d, x)) in &w.disputes {
             st.execute(params![s, p, cu, r, d, x])?;
         }
-        let mut st = c.prepare_cached(
-            "INSERT INTO violations (seq, idx, project, party, rule, amount, note) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (s, i, p, q, r, a, n) in &w.violations {
-            st.execute(params![s, i, p, q, r, a, n])?;
-        }
-        let mut st = c.prepare_cached(
-            "INSERT INTO notifications (seq, idx, project, party) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for (s, i, p, q) in &w.notifications {
-            st.execute(params![s, i, p, q])?;
+        for (k, rows) in w.kept.ready() {
+            keep_rows(c, k, &rows)?;
         }
         Ok(())
     }
@@ -892,25 +881,6 @@ pub(crate) fn rows(c: &mut Connection) -> Result<Rows, StoreError> {
     })? {
         out.disputes.push(r?);
     }
-    let mut st =
-        c.prepare("SELECT seq, idx, project, party, rule, amount, note FROM violations")?;
-    for r in st.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        ))
-    })? {
-        out.violations.push(r?);
-    }
-    let mut st = c.prepare("SELECT seq, idx, project, party FROM notifications")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))? {
-        out.notifications.push(r?);
-    }
     Ok(out)
 }
 
@@ -1036,9 +1006,10 @@ pub(crate) fn migrate(
                 let rows = all_events(tx.conn)?;
                 insert_keys(tx.conn, &crate::schema::reindex(keys, &rows)?)?;
             }
-            Step::Count => {
+            Step::Fill(table) => {
+                let k = crate::kept::by_table(table)?;
                 let rows = all_events(tx.conn)?;
-                add_counts(tx.conn, &crate::schema::count_all(keys, &rows)?)?;
+                keep_rows(tx.conn, k, &crate::schema::fill(keys, k, &rows)?)?;
             }
         }
         tx.conn.execute_batch(m.sqlite.1)?;
@@ -1056,17 +1027,15 @@ pub(crate) fn migrate(
     Ok(applied)
 }
 
-/// Adds to the report counters (upserts).
-fn add_counts(
+/// Keeps rows of a projection kept from entries alone (`kept.rs`).
+fn keep_rows(
     c: &Connection,
-    counts: &std::collections::BTreeMap<crate::counters::CountKey, i64>,
+    k: &dyn crate::kept::Kept,
+    rows: &[Vec<crate::sql::Val>],
 ) -> Result<(), StoreError> {
-    let mut st = c.prepare_cached(
-        "INSERT INTO report_counts (project, day, metric, party, n) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (project, day, metric, party) DO UPDATE SET n = report_counts.n + excluded.n",
-    )?;
-    for ((project, day, metric, party), n) in counts {
-        st.execute(params![project, day, metric, party, n])?;
+    let mut st = c.prepare_cached(&crate::kept::insert_sql(k))?;
+    for r in rows {
+        st.execute(rusqlite::params_from_iter(r.iter()))?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Property test: exactly one party owns a customer whatever sequence of registrations arrives.
 
+use kehu_core::act;
 use kehu_core::model::{Act, Command, CustomerInput, Directory, Party, Role, Staff, StaffId};
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::{add_minutes, parse_local, Instant};
@@ -42,12 +43,12 @@ fn query(phone: &str, at: Instant) -> Command {
     Command {
         project: "default".into(),
         at,
-        act: Act::Query {
+        act: Act::Query(act::Query {
             customer: CustomerInput {
                 phone: Some(phone.into()),
                 ..CustomerInput::default()
             },
-        },
+        }),
     }
 }
 
@@ -118,7 +119,7 @@ fn act(kind: u8, by: usize, phone: usize, form: u8, at: Instant) -> Command {
     let staff = StaffId(format!("S{by}"));
     let act = match kind {
         0 => return register(by, &mask(full, form), at),
-        1 => Act::Visit {
+        1 => Act::Visit(act::Visit {
             customer: CustomerInput {
                 phone: Some(full.into()),
                 ..customer
@@ -130,17 +131,17 @@ fn act(kind: u8, by: usize, phone: usize, form: u8, at: Instant) -> Command {
             complains_about: None,
             forgot: false,
             referred_by: None,
-        },
-        2 => Act::WalkIn {
+        }),
+        2 => Act::WalkIn(act::WalkIn {
             customer: None,
             taken_by: None,
-        },
-        3 => Act::Contact {
+        }),
+        3 => Act::Contact(act::Contact {
             by: staff,
             customer,
             kind: kehu_core::model::ContactKind::Call,
-        },
-        4 => Act::Deal {
+        }),
+        4 => Act::Deal(act::Deal {
             customer: CustomerInput {
                 phone: Some(full.into()),
                 ..customer
@@ -151,21 +152,21 @@ fn act(kind: u8, by: usize, phone: usize, form: u8, at: Instant) -> Command {
             knowing: None,
             named: None,
             group_purchase: false,
-        },
-        5 => Act::Status {
+        }),
+        5 => Act::Status(act::Status {
             staff,
             state: if form.is_multiple_of(2) {
                 kehu_core::model::Presence::Away
             } else {
                 kehu_core::model::Presence::Available
             },
-        },
-        _ => Act::Reassign {
+        }),
+        _ => Act::Reassign(act::Reassign {
             by: StaffId("S4".into()),
             from: staff,
             to: None,
             seed: 7,
-        },
+        }),
     };
     Command {
         project: "default".into(),

@@ -7,6 +7,7 @@
 //! the process's peak RSS, and the same database's raw single-row INSERT rate.
 
 use anyhow::Context as _;
+use kehu_core::act;
 use kehu_core::model::{Act, Command, CustomerInput, Directory, Role, Staff, StaffId};
 use kehu_core::policy::{Preset, Rulebook};
 use kehu_core::time::Instant;
@@ -282,12 +283,12 @@ async fn checks(c: &Ctx, seeded: u64, rng: &mut StdRng) -> anyhow::Result<(Durat
             command: Command {
                 project: PROJECT.into(),
                 at: now,
-                act: Act::Query {
+                act: Act::Query(act::Query {
                     customer: CustomerInput {
                         phone: Some(phone),
                         ..CustomerInput::default()
                     },
-                },
+                }),
             },
             now,
         };

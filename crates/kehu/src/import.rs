@@ -9,6 +9,7 @@
 
 use crate::scenario;
 use anyhow::{bail, Context as _};
+use kehu_core::act;
 use kehu_core::model::{Act, Channel, Command, CustomerInput, RegKind, StaffId};
 use kehu_core::phone::Phone;
 use kehu_core::time::{format_local, parse_local, Instant};
@@ -137,7 +138,7 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
             command: Command {
                 project: args.project.clone(),
                 at,
-                act: Act::Register {
+                act: Act::Register(act::Register {
                     by,
                     customer: CustomerInput {
                         name: get("name").map(str::to_string),
@@ -151,7 +152,7 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
                     inbound: false,
                     region: get("region").map(str::to_string),
                     signed: true,
-                },
+                }),
             },
         });
     }

@@ -2,6 +2,7 @@
 
 use super::rotation::{self, Pick};
 use super::{Ctx, Decision, Target};
+use crate::act;
 use crate::model::{Act, CustomerInput, Party, Presence, Role, StaffId};
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, ProjectChange, View};
@@ -114,7 +115,7 @@ impl Ctx<'_> {
     // ----- register (报备) ----------------------------------------------------------------------
 
     pub(crate) fn register(&self) -> Decision {
-        let Act::Register {
+        let Act::Register(act::Register {
             by,
             customer: _,
             channel: _,
@@ -123,7 +124,7 @@ impl Ctx<'_> {
             inbound: _,
             region: _,
             signed: _,
-        } = &self.cmd.act
+        }) = &self.cmd.act
         else {
             unreachable!("dispatched on register")
         };
@@ -206,7 +207,7 @@ impl Ctx<'_> {
     // ----- visits (到访) and walk-ins -----------------------------------------------------------
 
     pub(crate) fn visit(&self) -> Decision {
-        let Act::Visit {
+        let Act::Visit(act::Visit {
             brought_by,
             names,
             designates,
@@ -214,7 +215,7 @@ impl Ctx<'_> {
             complains_about,
             forgot,
             ..
-        } = &self.cmd.act
+        }) = &self.cmd.act
         else {
             unreachable!("dispatched on visit")
         };
@@ -340,10 +341,12 @@ impl Ctx<'_> {
                 }
             };
             match &e.act {
-                Act::Register { by, .. } if e.verdict.outcome == Outcome::Accepted => {
+                Act::Register(act::Register { by, .. })
+                    if e.verdict.outcome == Outcome::Accepted =>
+                {
                     add(self.party(by))
                 }
-                Act::Visit { .. } | Act::WalkIn { .. } => {
+                Act::Visit(_) | Act::WalkIn(_) => {
                     if let Some(r) = &e.verdict.receiver {
                         add(self.party(r));
                     }
@@ -436,7 +439,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn walk_in(&self) -> Decision {
-        let Act::WalkIn { customer, taken_by } = &self.cmd.act else {
+        let Act::WalkIn(act::WalkIn { customer, taken_by }) = &self.cmd.act else {
             unreachable!("dispatched on walk_in")
         };
         let st = self.standing(self.view.as_ref());
@@ -473,11 +476,11 @@ impl Ctx<'_> {
     // ----- confirmations (来访确认单) -------------------------------------------------------------
 
     pub(crate) fn confirm(&self) -> Decision {
-        let Act::Confirm {
+        let Act::Confirm(act::Confirm {
             by,
             customer,
             signed_by,
-        } = &self.cmd.act
+        }) = &self.cmd.act
         else {
             unreachable!("dispatched on confirm")
         };

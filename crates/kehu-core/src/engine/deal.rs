@@ -1,6 +1,7 @@
 //! Deals (成交): who is credited and how the bonus splits (G-SHARES), per rulebook.
 
 use super::{credited_by_shares, Ctx, Decision};
+use crate::act;
 use crate::model::{Act, Party, StaffId};
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, Event, View};
@@ -146,14 +147,14 @@ impl Ctx<'_> {
         bool,
     ) {
         match &self.cmd.act {
-            Act::Deal {
+            Act::Deal(act::Deal {
                 closed_by,
                 helped_by,
                 knowing,
                 named,
                 group_purchase,
                 ..
-            } => (
+            }) => (
                 closed_by.as_ref(),
                 helped_by.as_slice(),
                 *knowing,
@@ -167,7 +168,7 @@ impl Ctx<'_> {
     /// The latest visit or walk-in that received the customer.
     pub(crate) fn last_visit(&self) -> Option<&Event> {
         self.view.as_ref()?.events.iter().rev().find(|e| {
-            matches!(e.act, Act::Visit { .. } | Act::WalkIn { .. }) && e.verdict.receiver.is_some()
+            matches!(e.act, Act::Visit(_) | Act::WalkIn(_)) && e.verdict.receiver.is_some()
         })
     }
 

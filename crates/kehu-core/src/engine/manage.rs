@@ -3,6 +3,7 @@
 
 use super::acts::{holder, unclaimed};
 use super::{Ctx, Decision, Target};
+use crate::act;
 use crate::model::{Act, Party, Presence, Role, StaffId};
 use crate::rules::{self};
 use crate::state::{Effect, Period, ProjectChange, View};
@@ -14,7 +15,7 @@ impl Ctx<'_> {
     // ----- follow-ups, deposits --------------------------------------------------------------
 
     pub(crate) fn contact(&self) -> Decision {
-        let Act::Contact { by, .. } = &self.cmd.act else {
+        let Act::Contact(act::Contact { by, .. }) = &self.cmd.act else {
             unreachable!("dispatched on contact")
         };
         let st = self.standing(self.view.as_ref());
@@ -63,7 +64,7 @@ impl Ctx<'_> {
     // ----- claims after signing, consent ------------------------------------------------------
 
     pub(crate) fn claim(&self) -> Decision {
-        let Act::Claim { by, .. } = &self.cmd.act else {
+        let Act::Claim(act::Claim { by, .. }) = &self.cmd.act else {
             unreachable!("dispatched on claim")
         };
         let party = self.party(by);
@@ -99,7 +100,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn consent(&self) -> Decision {
-        let Act::Consent { by, .. } = &self.cmd.act else {
+        let Act::Consent(act::Consent { by, .. }) = &self.cmd.act else {
             unreachable!("dispatched on consent")
         };
         let st = self.standing(self.view.as_ref());
@@ -139,7 +140,7 @@ impl Ctx<'_> {
     // ----- staff, management ---------------------------------------------------------------
 
     pub(crate) fn status(&self) -> Decision {
-        let Act::Status { staff, state } = &self.cmd.act else {
+        let Act::Status(act::Status { staff, state }) = &self.cmd.act else {
             unreachable!("dispatched on status")
         };
         let rule = match state {
@@ -162,9 +163,9 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn resolve(&self) -> Decision {
-        let Act::Resolve {
+        let Act::Resolve(act::Resolve {
             by, owner, shares, ..
-        } = &self.cmd.act
+        }) = &self.cmd.act
         else {
             unreachable!("dispatched on resolve")
         };
@@ -305,10 +306,7 @@ impl Ctx<'_> {
         };
         for e in &view.events {
             for h in e.act.handles() {
-                if matches!(
-                    e.act,
-                    Act::Resolve { .. } | Act::Status { .. } | Act::Reassign { .. }
-                ) {
+                if matches!(e.act, Act::Resolve(_) | Act::Status(_) | Act::Reassign(_)) {
                     continue;
                 }
                 add(self.party(h));
@@ -354,7 +352,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn extend(&self) -> Decision {
-        let Act::Extend { by, .. } = &self.cmd.act else {
+        let Act::Extend(act::Extend { by, .. }) = &self.cmd.act else {
             unreachable!("dispatched on extend")
         };
         let st = self.standing(self.view.as_ref());
@@ -394,7 +392,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn duty(&self) -> Decision {
-        let Act::Duty { team, until } = &self.cmd.act else {
+        let Act::Duty(act::Duty { team, until }) = &self.cmd.act else {
             unreachable!("dispatched on duty")
         };
         // Windows that have ended leave the project state as this one is set
@@ -417,7 +415,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn event(&self) -> Decision {
-        let Act::Event { until, name } = &self.cmd.act else {
+        let Act::Event(act::Event { until, name }) = &self.cmd.act else {
             unreachable!("dispatched on event")
         };
         let eff = self.project_change(ProjectChange::EventWindow(Period {
@@ -440,7 +438,7 @@ impl Ctx<'_> {
     /// SR-LEAVE, FR-LEFT, TR-LEFT, BP-LEFT, DIST-RANDOM: a leaver's customers redistributed at
     /// random, evenly, reproducibly from the recorded seed.
     pub(crate) fn reassign(&self) -> Decision {
-        let Act::Reassign { by, from, to, seed } = &self.cmd.act else {
+        let Act::Reassign(act::Reassign { by, from, to, seed }) = &self.cmd.act else {
             unreachable!("dispatched on reassign")
         };
         let rule = self.family().reassign_rule();

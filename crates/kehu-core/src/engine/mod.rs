@@ -180,22 +180,22 @@ impl Ctx<'_> {
             }
         }
         match &self.cmd.act {
-            Act::Register { .. } => self.register(),
-            Act::Visit { .. } => self.visit(),
-            Act::WalkIn { .. } => self.walk_in(),
-            Act::Confirm { .. } => self.confirm(),
-            Act::Contact { .. } => self.contact(),
-            Act::Deposit { .. } => self.deposit(),
-            Act::Deal { .. } => self.deal(),
-            Act::Claim { .. } => self.claim(),
-            Act::Consent { .. } => self.consent(),
-            Act::Status { .. } => self.status(),
-            Act::Resolve { .. } => self.resolve(),
-            Act::Query { .. } => self.query(),
-            Act::Extend { .. } => self.extend(),
-            Act::Duty { .. } => self.duty(),
-            Act::Event { .. } => self.event(),
-            Act::Reassign { .. } => self.reassign(),
+            Act::Register(_) => self.register(),
+            Act::Visit(_) => self.visit(),
+            Act::WalkIn(_) => self.walk_in(),
+            Act::Confirm(_) => self.confirm(),
+            Act::Contact(_) => self.contact(),
+            Act::Deposit(_) => self.deposit(),
+            Act::Deal(_) => self.deal(),
+            Act::Claim(_) => self.claim(),
+            Act::Consent(_) => self.consent(),
+            Act::Status(_) => self.status(),
+            Act::Resolve(_) => self.resolve(),
+            Act::Query(_) => self.query(),
+            Act::Extend(_) => self.extend(),
+            Act::Duty(_) => self.duty(),
+            Act::Event(_) => self.event(),
+            Act::Reassign(_) => self.reassign(),
         }
     }
 
@@ -453,6 +453,7 @@ pub fn credited_by_shares(shares: &[(Party, u32)], involvement: &[Party]) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::act;
 
     /// A duty or event window that has ended leaves the project state when the next is set: the
     /// state sealed into each entry does not grow with every window.
@@ -479,10 +480,10 @@ mod tests {
             let cmd = Command {
                 project: "p".into(),
                 at: t(at),
-                act: Act::Duty {
+                act: Act::Duty(act::Duty {
                     team: "T".into(),
                     until: t(until),
-                },
+                }),
             };
             let d = decide(&ctx, &cmd, t(at)).unwrap();
             let Some(Effect::ProjectChange(c)) = d.effects.first() else {

@@ -1,6 +1,7 @@
 //! A customer's standing at an instant: owner, protection end and the rule that protects it.
 
 use super::Ctx;
+use crate::act;
 use crate::model::{Act, Party, Presence};
 use crate::rules::{self, RuleId};
 use crate::state::{Event, Holding, View};
@@ -62,19 +63,19 @@ impl Ctx<'_> {
             Outcome::Accepted | Outcome::Confirmed | Outcome::Pending
         );
         match &e.act {
-            Act::Register { by, .. } => ok && &self.party(by) == p,
-            Act::Contact { by, .. } => &self.party(by) == p,
-            Act::Confirm { by, .. } => {
+            Act::Register(act::Register { by, .. }) => ok && &self.party(by) == p,
+            Act::Contact(act::Contact { by, .. }) => &self.party(by) == p,
+            Act::Confirm(act::Confirm { by, .. }) => {
                 e.verdict.outcome == Outcome::Confirmed && &self.party(by) == p
             }
-            Act::Visit { brought_by, .. } => {
+            Act::Visit(act::Visit { brought_by, .. }) => {
                 brought_by.as_ref().is_some_and(|b| &self.party(b) == p)
                     || e.verdict
                         .receiver
                         .as_ref()
                         .is_some_and(|r| &self.party(r) == p)
             }
-            Act::WalkIn { .. } => e
+            Act::WalkIn(_) => e
                 .verdict
                 .receiver
                 .as_ref()
@@ -88,13 +89,13 @@ impl Ctx<'_> {
         view.events
             .iter()
             .filter(|e| match &e.act {
-                Act::Register { by, kind, .. } => {
+                Act::Register(act::Register { by, kind, .. }) => {
                     matches!(e.verdict.outcome, Outcome::Accepted | Outcome::Pending)
                         && &self.party(by) == p
                         && (*kind != crate::model::RegKind::Pre
                             || self.family().pre_registration_claims())
                 }
-                Act::WalkIn { .. } | Act::Visit { .. } => e
+                Act::WalkIn(_) | Act::Visit(_) => e
                     .verdict
                     .receiver
                     .as_ref()
@@ -118,12 +119,12 @@ impl Ctx<'_> {
             .iter()
             .filter(|e| e.at >= since)
             .find_map(|e| match &e.act {
-                Act::Confirm { by, .. }
+                Act::Confirm(act::Confirm { by, .. })
                     if e.verdict.outcome == Outcome::Confirmed && &self.party(by) == p =>
                 {
                     Some(super::confirmed_visit_at(view, e))
                 }
-                Act::Visit { .. }
+                Act::Visit(_)
                     if e.verdict.rule == rules::CD_SELF.0
                         && e.verdict.owner.as_ref() == Some(p)
                         && e.verdict.outcome == Outcome::Accepted =>

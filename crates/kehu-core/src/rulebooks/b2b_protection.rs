@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -75,10 +76,10 @@ impl Family for B2bProtection {
     fn contact_rule(&self, cx: &Ctx, st: &Standing, party: &Party) -> Option<RuleId> {
         let visit = matches!(
             cx.cmd.act,
-            Act::Contact {
+            Act::Contact(act::Contact {
                 kind: ContactKind::Visit,
                 ..
-            }
+            })
         );
         (visit && &st.owner == party).then_some(rules::BP_VISIT)
     }
@@ -151,8 +152,8 @@ impl Ctx<'_> {
         }
         let mut acts = self.registrations(view, p);
         acts.extend(view.events.iter().filter(|e| {
-                    matches!(&e.act, Act::Contact { by, kind: ContactKind::Visit, .. } if &self.party(by) == p)
-                        || matches!(&e.act, Act::Visit { brought_by: Some(b), .. } if &self.party(b) == p)
+                    matches!(&e.act, Act::Contact(act::Contact { by, kind: ContactKind::Visit, .. }) if &self.party(by) == p)
+                        || matches!(&e.act, Act::Visit(act::Visit { brought_by: Some(b), .. }) if &self.party(b) == p)
                 }));
         let last = latest(&acts).unwrap_or(h.since).max(h.since);
         let until = self.end_months(last, self.params.b2b_visit_months);

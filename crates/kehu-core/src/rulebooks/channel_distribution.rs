@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -44,9 +45,9 @@ impl Family for ChannelDistribution {
     }
 
     fn register_form(&self, cx: &Ctx, _st: &Standing) -> Option<Verdict> {
-        let Act::Register {
+        let Act::Register(act::Register {
             customer, channel, ..
-        } = &cx.cmd.act
+        }) = &cx.cmd.act
         else {
             return None;
         };
@@ -104,10 +105,10 @@ impl Family for ChannelDistribution {
 
     fn claim_rule(&self, cx: &Ctx, st: &Standing, lapsed: bool) -> RuleId {
         match &cx.cmd.act {
-            Act::Register {
+            Act::Register(act::Register {
                 channel: Channel::Site,
                 ..
-            } => rules::CD_GROUP,
+            }) => rules::CD_GROUP,
             _ if lapsed => st.rule,
             _ => rules::CD_PRE,
         }
@@ -123,11 +124,11 @@ impl Family for ChannelDistribution {
 
     fn missing_phone_rule(&self, act: &Act) -> RuleId {
         match act {
-            Act::Register {
+            Act::Register(act::Register {
                 channel: Channel::Site,
                 ..
-            } => rules::CD_GROUP,
-            Act::Register { .. } => rules::CD_PRE,
+            }) => rules::CD_GROUP,
+            Act::Register(_) => rules::CD_PRE,
             _ => rules::G_PHONE,
         }
     }
@@ -173,7 +174,7 @@ impl Ctx<'_> {
     /// CD-CONFIRM: a confirmation inconsistent with the agency's own registration is invalid,
     /// and the registration loses its claim.
     pub(crate) fn confirm_inconsistent_cd(&self, party: &Party) -> Option<Decision> {
-        let Act::Confirm { customer, .. } = &self.cmd.act else {
+        let Act::Confirm(act::Confirm { customer, .. }) = &self.cmd.act else {
             return None;
         };
         let bad: Vec<&View> = self
@@ -277,7 +278,7 @@ impl Ctx<'_> {
                     .any(|n| &self.party(n) == o);
                 let logged = self.view.as_ref().is_some_and(|v| {
                     v.acts("contact")
-                        .any(|e| matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == o))
+                        .any(|e| matches!(&e.act, Act::Contact(act::Contact { by, .. }) if &self.party(by) == o))
                 });
                 if named || logged {
                     let v = self.verdict(
@@ -351,10 +352,10 @@ impl Ctx<'_> {
             .events
             .iter()
             .filter(|e| match &e.act {
-                Act::Register { by, .. } => {
+                Act::Register(act::Register { by, .. }) => {
                     e.verdict.outcome == Outcome::Accepted && &self.party(by) == p
                 }
-                Act::Contact { by, .. } => &self.party(by) == p,
+                Act::Contact(act::Contact { by, .. }) => &self.party(by) == p,
                 _ => false,
             })
             .map(|e| e.at)

@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -40,13 +41,13 @@ impl Family for ChannelLaunch {
     }
 
     fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
-        let Act::Register {
+        let Act::Register(act::Register {
             channel,
             kind,
             visit_at,
             signed,
             ..
-        } = &cx.cmd.act
+        }) = &cx.cmd.act
         else {
             return None;
         };
@@ -96,9 +97,9 @@ impl Family for ChannelLaunch {
 
     fn missing_phone_rule(&self, act: &Act) -> RuleId {
         match act {
-            Act::Register {
+            Act::Register(act::Register {
                 kind: RegKind::Pre, ..
-            } => rules::CL_PRE,
+            }) => rules::CL_PRE,
             _ => rules::G_PHONE,
         }
     }
@@ -134,11 +135,11 @@ impl Ctx<'_> {
             v.acts("register")
                 .filter(|e| e.verdict.outcome == Outcome::Accepted)
                 .filter_map(|e| match &e.act {
-                    Act::Register {
+                    Act::Register(act::Register {
                         region: Some(r),
                         by,
                         ..
-                    } if self.party(by) == st.owner => Some(r.as_str()),
+                    }) if self.party(by) == st.owner => Some(r.as_str()),
                     _ => None,
                 })
                 .last()
@@ -159,10 +160,10 @@ impl Ctx<'_> {
         };
         let mut out: Vec<Party> = Vec::new();
         for e in &view.events {
-            if let Act::Visit {
+            if let Act::Visit(act::Visit {
                 brought_by: Some(b),
                 ..
-            } = &e.act
+            }) = &e.act
             {
                 let p = self.party(b);
                 if &p != credited && p.is_notifiable() && !out.contains(&p) {

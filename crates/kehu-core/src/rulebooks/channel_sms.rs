@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -43,7 +44,7 @@ impl Family for ChannelSms {
     }
 
     fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
-        let Act::Register { visit_at, .. } = &cx.cmd.act else {
+        let Act::Register(act::Register { visit_at, .. }) = &cx.cmd.act else {
             return None;
         };
         let Some(v) = visit_at else {
@@ -209,7 +210,7 @@ impl Ctx<'_> {
             v.acts("confirm")
                 .find(|e| e.verdict.rule == rules::CS_SAMEGROUP.0)
                 .and_then(|e| match &e.act {
-                    Act::Confirm { by, .. } => Some(self.party(by)),
+                    Act::Confirm(act::Confirm { by, .. }) => Some(self.party(by)),
                     _ => None,
                 })
         });
@@ -251,9 +252,9 @@ impl Ctx<'_> {
         let lead_end = regs
             .iter()
             .filter_map(|e| match &e.act {
-                Act::Register {
+                Act::Register(act::Register {
                     visit_at: Some(v), ..
-                } => Some(end_of_day(*v)),
+                }) => Some(end_of_day(*v)),
                 _ => None,
             })
             .max()

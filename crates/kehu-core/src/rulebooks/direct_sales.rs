@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -42,7 +43,11 @@ impl Family for DirectSales {
     }
 
     fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
-        matches!(cx.cmd.act, Act::Register { inbound: true, .. }).then(|| {
+        matches!(
+            cx.cmd.act,
+            Act::Register(act::Register { inbound: true, .. })
+        )
+        .then(|| {
             cx.reject(
                 st,
                 rules::DS_SELF,
@@ -58,7 +63,7 @@ impl Family for DirectSales {
         _party: &Party,
         _lapsed: Option<&Party>,
     ) -> Option<Verdict> {
-        let Act::Register { by, region, .. } = &cx.cmd.act else {
+        let Act::Register(act::Register { by, region, .. }) = &cx.cmd.act else {
             return None;
         };
         let own = cx.dir.get(by).and_then(|s| s.region.as_deref())?;
@@ -117,7 +122,8 @@ impl Ctx<'_> {
             .events
             .iter()
             .filter(|e| {
-                matches!(&e.act, Act::Contact { by, .. } if &self.party(by) == p) && e.at >= f
+                matches!(&e.act, Act::Contact(act::Contact { by, .. }) if &self.party(by) == p)
+                    && e.at >= f
             })
             .collect();
         push_latest(&mut relied, &contacts);
@@ -165,7 +171,7 @@ impl Ctx<'_> {
         view.acts("extend")
             .filter(|e| e.at >= since && e.verdict.outcome == Outcome::Accepted)
             .filter_map(|e| match &e.act {
-                Act::Extend { until, .. } => Some(*until),
+                Act::Extend(act::Extend { until, .. }) => Some(*until),
                 _ => None,
             })
             .last()

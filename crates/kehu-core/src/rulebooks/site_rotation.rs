@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -139,10 +140,10 @@ impl Family for SiteRotation {
     fn visit(&self, cx: &Ctx, a: &VisitArgs) -> Decision {
         if matches!(
             &cx.cmd.act,
-            Act::Visit {
+            Act::Visit(act::Visit {
                 referred_by: Some(_),
                 ..
-            }
+            })
         ) {
             if let Some(d) = cx.referral() {
                 return d;
@@ -312,7 +313,7 @@ impl Ctx<'_> {
             if self.present(o) {
                 // A visit of a returning customer is SR-RETURN; a walk-in the front desk puts in the
                 // rotation is handed back by the one on turn, who knows who served it (SR-HANDBACK).
-                let rule = if matches!(self.cmd.act, Act::WalkIn { .. }) {
+                let rule = if matches!(self.cmd.act, Act::WalkIn(_)) {
                     rules::SR_HANDBACK
                 } else {
                     rules::SR_RETURN
@@ -445,9 +446,9 @@ impl Ctx<'_> {
                 "SR-REFUSE" => {
                     let a = staff(&receiver);
                     let refused = match &lv.act {
-                        Act::Visit {
+                        Act::Visit(act::Visit {
                             refuses: Some(b), ..
-                        } => Some(staff(b)),
+                        }) => Some(staff(b)),
                         _ => None,
                     };
                     let before = self.as_of(lv.seq, lv.at);
@@ -481,12 +482,12 @@ impl Ctx<'_> {
                                 }
                             };
                             match &e.act {
-                                Act::Register { by, .. }
+                                Act::Register(act::Register { by, .. })
                                     if e.verdict.outcome == Outcome::Accepted =>
                                 {
                                     add(self.party(by))
                                 }
-                                Act::Visit { .. } | Act::WalkIn { .. } => {
+                                Act::Visit(_) | Act::WalkIn(_) => {
                                     if let Some(r) = &e.verdict.receiver {
                                         add(self.party(r));
                                     }

@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -77,7 +78,7 @@ impl Family for StoreRegistration {
 
     /// ST-FIELDS: a registration has name, phone and address.
     fn required_fields(&self, cx: &Ctx, c: &CustomerInput) -> Option<Verdict> {
-        if !matches!(cx.cmd.act, Act::Register { .. }) {
+        if !matches!(cx.cmd.act, Act::Register(_)) {
             return None;
         }
         let missing: Vec<&str> = [
@@ -108,7 +109,7 @@ impl Family for StoreRegistration {
         }
         let registered = cx.view.as_ref().is_some_and(|v| {
             v.acts("register")
-                .any(|e| matches!(&e.act, Act::Register { by: b, .. } if &cx.party(b) == party))
+                .any(|e| matches!(&e.act, Act::Register(act::Register { by: b, .. }) if &cx.party(b) == party))
         });
         (!registered).then(|| {
             cx.reject(
@@ -171,7 +172,7 @@ impl Ctx<'_> {
         let Some(view) = &self.view else { return false };
         // G-TIME: "within the last N days" is the N-day window from the contact containing now.
         view.acts("contact").any(|e| {
-            matches!(&e.act, Act::Contact { by, .. } if by == s)
+            matches!(&e.act, Act::Contact(act::Contact { by, .. }) if by == s)
                 && self.now
                     < crate::time::window_end(
                         e.at,
@@ -191,7 +192,7 @@ impl Ctx<'_> {
         let registered = |s: &StaffId| {
             self.view.as_ref().is_some_and(|v| {
                 v.acts("register")
-                    .any(|e| matches!(&e.act, Act::Register { by, .. } if by == s))
+                    .any(|e| matches!(&e.act, Act::Register(act::Register { by, .. }) if by == s))
             })
         };
         let mut helpers: Vec<Party> = helped_by.iter().map(staff).filter(|p| *p != o).collect();

@@ -5,6 +5,7 @@
 //! its standing (who owns a customer and until when), its visits, its deals.
 
 use super::Family;
+use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
@@ -44,7 +45,7 @@ impl Family for TeamRegistration {
     }
 
     fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
-        let Act::Register { channel, kind, .. } = &cx.cmd.act else {
+        let Act::Register(act::Register { channel, kind, .. }) = &cx.cmd.act else {
             return None;
         };
         (*channel != Channel::Site || *kind == RegKind::Pre).then(|| {
@@ -241,17 +242,17 @@ impl Ctx<'_> {
         let today: Vec<&crate::state::Event> =
             view.events.iter().filter(|e| self.same_day(e.at)).collect();
         let refused = today.iter().any(|e| {
-            matches!(&e.act, Act::Register { by: b, .. } if &self.party(b) == by)
+            matches!(&e.act, Act::Register(act::Register { by: b, .. }) if &self.party(b) == by)
                 && e.verdict.rule == rules::TR_SAMEDAY.0
         });
         let owner_came = today.iter().any(|e| match &e.act {
-            Act::Register { by: b, .. } => {
+            Act::Register(act::Register { by: b, .. }) => {
                 e.verdict.outcome == Outcome::Accepted && &self.party(b) == owner
             }
-            Act::Visit {
+            Act::Visit(act::Visit {
                 brought_by: Some(b),
                 ..
-            } => &self.party(b) == owner,
+            }) => &self.party(b) == owner,
             _ => false,
         });
         refused.then_some(!owner_came)
@@ -265,7 +266,7 @@ impl Ctx<'_> {
         view.acts("consent").any(|e| {
             e.at >= h.since
                 && e.verdict.outcome == Outcome::Accepted
-                && matches!(&e.act, Act::Consent { by, to: t, .. } if self.party(by) == st.owner && &self.party(t) == to)
+                && matches!(&e.act, Act::Consent(act::Consent { by, to: t, .. }) if self.party(by) == st.owner && &self.party(t) == to)
         })
     }
 

@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kehu_core::access;
+use kehu_core::act;
 use kehu_core::model::{Act, Channel};
 use kehu_store::EventRange;
 use serde_json::{json, Value};
@@ -112,8 +113,8 @@ pub(super) async fn view(
     for e in events.iter().rev() {
         let at = kehu_core::time::local(e.at).strftime("%H:%M").to_string();
         let reception = match &e.act {
-            Act::WalkIn { customer, .. } => Some(("walk_in", customer.as_ref())),
-            Act::Visit { customer, .. } => Some(("visit", Some(customer))),
+            Act::WalkIn(act::WalkIn { customer, .. }) => Some(("walk_in", customer.as_ref())),
+            Act::Visit(act::Visit { customer, .. }) => Some(("visit", Some(customer))),
             _ => None,
         };
         if let Some((act, customer)) = reception {
@@ -123,12 +124,12 @@ pub(super) async fn view(
                 "turn": e.verdict.turn == Some(true),
             }));
         }
-        if let Act::Register {
+        if let Act::Register(act::Register {
             by,
             customer,
             channel: Channel::Phone,
             ..
-        } = &e.act
+        }) = &e.act
         {
             calls.push(json!({
                 "at": at, "customer": shown_customer(Some(customer)),

@@ -427,7 +427,7 @@ mod tests {
                 format!("outcome.{o}")
             );
         }
-        for a in kehu_core::scenario::ACTS.split(", ") {
+        for &a in kehu_core::act::NAMES {
             assert_ne!(tr(Lang::Zh, &format!("act.{a}")), format!("act.{a}"));
         }
     }

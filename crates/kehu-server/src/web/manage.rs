@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kehu_core::access;
+use kehu_core::act;
 use kehu_core::model::{Act, Party};
 use kehu_core::state::{Effect, Event};
 use kehu_store::EventRange;
@@ -277,7 +278,7 @@ async fn reassign(
         let mut f = v.explain(&st, &shown).await?;
         if let Some(seq) = shown["seq"].as_i64() {
             let e = event(&st, &project, seq).await?;
-            if let Act::Reassign { seed, .. } = &e.act {
+            if let Act::Reassign(act::Reassign { seed, .. }) = &e.act {
                 f.lines.insert(
                     0,
                     format!("{}：{seed}", super::i18n::tr(v.lang, "manage.seed")),

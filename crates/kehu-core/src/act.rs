@@ -1,0 +1,973 @@
+//! The acts: what happened, as the outside world states it (SCENARIOS.md "Acts"). The engine
+//! decides each act's verdict.
+//!
+//! This is the one definition of an act. A scenario step, an API request body and the ledger
+//! entry are all read by the serde derive below; the OpenAPI document and the accepted-field
+//! lists of error messages come from the same structs ([`fields`]). Reading an act from outside
+//! is two steps:
+//!
+//! 1. [`Act::from_fields`]: the fields are checked against the act's struct and deserialized,
+//!    with `serde_path_to_error` naming the field that is wrong (`customer.gender`, `names[1]`).
+//! 2. [`Act::resolve`]: the staff handles and parties are looked up in the directory.
+//!
+//! Ledger entries are read by the same derive: every written form below (a local time, one
+//! handle for a list, a party as text) is a superset of the stored form, so entries written by
+//! earlier versions read as before.
+
+use crate::model::{
+    Channel, ContactKind, CustomerInput, DepositKind, Directory, Party, Presence, RegKind, StaffId,
+};
+use crate::time::{parse_local, parse_until, Instant};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The largest amount of money an act may carry, in yuan (一万亿).
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
+/// A field of an act that is wrong: its path (`by`, `customer.phone`, `names[1]`) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub detail: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.detail)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+fn yes() -> bool {
+    true
+}
+
+/// 报备: a claim on a customer (G-CLAIM and each rulebook's registration rule).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Register {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default)]
+    pub channel: Channel,
+    #[serde(default)]
+    pub kind: RegKind,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "local_opt"
+    )]
+    pub visit_at: Option<Instant>,
+    #[serde(default)]
+    pub inbound: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default = "yes")]
+    pub signed: bool,
+}
+
+/// 到访: a customer arrives at the site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brought_by: Option<StaffId>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub names: Vec<StaffId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub designates: Option<StaffId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuses: Option<StaffId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complains_about: Option<StaffId>,
+    #[serde(default)]
+    pub forgot: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_by: Option<String>,
+}
+
+/// 新客到访: a walk-in at the front desk, received by the rotation (ROT-*).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalkIn {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "customer_opt"
+    )]
+    pub customer: Option<CustomerInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_by: Option<StaffId>,
+}
+
+/// 来访确认: the site confirms an agent's customer arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Confirm {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub signed_by: Vec<StaffId>,
+}
+
+/// 跟进: a contact with the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default)]
+    pub kind: ContactKind,
+}
+
+/// 定金: a deposit (小定, 大定 or 定金).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deposit {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default, deserialize_with = "money")]
+    pub amount: i64,
+    #[serde(default)]
+    pub kind: DepositKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// 成交: a deal, credited and split by the rulebook (G-SHARES).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deal {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default, deserialize_with = "money")]
+    pub amount: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<StaffId>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub helped_by: Vec<StaffId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowing: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named: Option<StaffId>,
+    #[serde(default)]
+    pub group_purchase: bool,
+}
+
+/// A claim with evidence (e.g. TR-CLAIM3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// The owner's consent to another's receiving their customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Consent {
+    pub by: StaffId,
+    pub to: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+}
+
+/// A salesperson's presence (ROT-*).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub staff: StaffId,
+    pub state: Presence,
+}
+
+/// A manager's decision of a dispute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolve {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "party_opt"
+    )]
+    pub owner: Option<Party>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "shares_opt"
+    )]
+    pub shares: Option<Vec<(Party, u32)>>,
+}
+
+/// 撞单查询: who holds the customer, without changing anything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+}
+
+/// A manager's extension of a protection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extend {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "until")]
+    pub until: Instant,
+}
+
+/// 值班: a team on duty until an instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Duty {
+    pub team: String,
+    #[serde(deserialize_with = "until")]
+    pub until: Instant,
+}
+
+/// 活动: an event window (SR-EVENT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    #[serde(deserialize_with = "until")]
+    pub until: Instant,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A leaver's customers given to others (G-LEAVER, DIST-RANDOM).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reassign {
+    pub by: StaffId,
+    pub from: StaffId,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "one_or_many_opt"
+    )]
+    pub to: Option<Vec<StaffId>>,
+    /// The random seed of the distribution, recorded so that it can be shown and replayed
+    /// (DIST-RANDOM). Set by kehu, never by the caller.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// Fields kehu sets itself; a caller who names one is told it is not accepted.
+const SET_BY_KEHU: &[&str] = &["seed"];
+
+macro_rules! acts {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// What happened, as the outside world states it. The engine decides its verdict.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "act")]
+        pub enum Act {
+            $(#[serde(rename = $name)] $variant($variant),)*
+        }
+
+        /// Every act's name, in the order of SCENARIOS.md.
+        pub const NAMES: &[&str] = &[$($name),*];
+
+        impl Act {
+            /// The act's name as in scenario files and request bodies.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Act::$variant(_) => $name,)*
+                }
+            }
+        }
+
+        /// The fields an act of this name accepts (beside `act`), or `None` for no such act.
+        pub fn fields(name: &str) -> Option<Vec<&'static str>> {
+            let all = match name {
+                $($name => field_names::<$variant>(),)*
+                _ => return None,
+            };
+            Some(all.iter().copied().filter(|f| !SET_BY_KEHU.contains(f)).collect())
+        }
+
+        fn deserialize_named(name: &str, value: serde_json::Value) -> Result<Act, FieldError> {
+            match name {
+                $($name => Ok(Act::$variant(tracked(value)?)),)*
+                _ => Err(unknown_act(name)),
+            }
+        }
+    };
+}
+
+acts! {
+    Register = "register",
+    Visit = "visit",
+    WalkIn = "walk_in",
+    Confirm = "confirm",
+    Contact = "contact",
+    Deposit = "deposit",
+    Deal = "deal",
+    Claim = "claim",
+    Consent = "consent",
+    Status = "status",
+    Resolve = "resolve",
+    Query = "query",
+    Extend = "extend",
+    Duty = "duty",
+    Event = "event",
+    Reassign = "reassign",
+}
+
+/// The act names joined for messages ("register, visit, …").
+pub fn names_list() -> String {
+    NAMES.join(", ")
+}
+
+fn unknown_act(name: &str) -> FieldError {
+    FieldError::new(
+        "act",
+        format!("unknown act {name:?}; accepted: {}", names_list()),
+    )
+}
+
+fn tracked<T: de::DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let detail = e.into_inner().to_string();
+        let field = if path == "." { String::new() } else { path };
+        // serde names a missing field only in its message; the field is the path.
+        match detail
+            .strip_prefix("missing field `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
+            Some(m) if field.is_empty() => FieldError::new(m, "missing; this act needs it"),
+            Some(m) => FieldError::new(format!("{field}.{m}"), "missing"),
+            None => FieldError::new(field, detail),
+        }
+    })
+}
+
+/// The customer field of an act (`$opt`: `as_ref` or `as_mut` for the walk-in's optional one).
+macro_rules! customer_of {
+    ($act:expr, $opt:ident) => {
+        match $act {
+            Act::Register(Register { customer, .. })
+            | Act::Visit(Visit { customer, .. })
+            | Act::Confirm(Confirm { customer, .. })
+            | Act::Contact(Contact { customer, .. })
+            | Act::Deposit(Deposit { customer, .. })
+            | Act::Deal(Deal { customer, .. })
+            | Act::Claim(Claim { customer, .. })
+            | Act::Consent(Consent { customer, .. })
+            | Act::Resolve(Resolve { customer, .. })
+            | Act::Query(Query { customer })
+            | Act::Extend(Extend { customer, .. }) => Some(customer),
+            Act::WalkIn(WalkIn { customer, .. }) => customer.$opt(),
+            Act::Status(_) | Act::Duty(_) | Act::Event(_) | Act::Reassign(_) => None,
+        }
+    };
+}
+
+impl Act {
+    /// Reads an act as a caller writes it: `name` and its fields (without `act`). Unknown fields
+    /// are refused with the accepted ones listed; a wrong value names its path.
+    pub fn from_fields(
+        name: &str,
+        fields_given: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Act, FieldError> {
+        let accepted = fields(name).ok_or_else(|| unknown_act(name))?;
+        for k in fields_given.keys() {
+            if !accepted.contains(&k.as_str()) {
+                return Err(FieldError::new(
+                    k.clone(),
+                    format!(
+                        "unknown field for act {name}; accepted: {}",
+                        accepted.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(serde_json::Value::Object(c)) = fields_given.get("customer") {
+            let accepted = field_names::<CustomerInput>();
+            for k in c.keys() {
+                if !accepted.contains(&k.as_str()) {
+                    return Err(FieldError::new(
+                        format!("customer.{k}"),
+                        format!(
+                            "unknown field for customer; accepted: {}",
+                            accepted.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        deserialize_named(name, serde_json::Value::Object(fields_given))
+    }
+
+    /// The second step of reading an act from outside: every staff handle must be in the
+    /// directory and every party written as text is looked up (an agent's handle stands for the
+    /// agency). `seed` is the random seed recorded with a reassignment.
+    pub fn resolve(mut self, dir: &Directory, seed: u64) -> Result<Act, FieldError> {
+        for (field, id) in self.named_handles() {
+            if dir.get(id).is_none() {
+                return Err(FieldError::new(
+                    field,
+                    format!("unknown staff handle {:?}", id.0),
+                ));
+            }
+        }
+        match &mut self {
+            Act::Resolve(r) => {
+                if let Some(o) = r.owner.take() {
+                    r.owner = Some(resolve_party(dir, o, "owner")?);
+                }
+                if let Some(s) = r.shares.take() {
+                    let mut merged: BTreeMap<Party, u32> = BTreeMap::new();
+                    for (p, n) in s {
+                        *merged.entry(resolve_party(dir, p, "shares")?).or_insert(0) += n;
+                    }
+                    r.shares = Some(merged.into_iter().collect());
+                }
+            }
+            Act::Reassign(r) => r.seed = seed,
+            _ => {}
+        }
+        Ok(self)
+    }
+
+    /// The commonest claim: a formal registration (正式报备) of `customer` by `by` through the
+    /// site, signed, with no visit booked.
+    pub fn formal_registration(by: StaffId, customer: CustomerInput) -> Act {
+        Act::Register(Register {
+            by,
+            customer,
+            channel: Channel::Site,
+            kind: RegKind::Formal,
+            visit_at: None,
+            inbound: false,
+            region: None,
+            signed: true,
+        })
+    }
+
+    /// The customer the act concerns, if any.
+    pub fn customer(&self) -> Option<&CustomerInput> {
+        customer_of!(self, as_ref)
+    }
+
+    /// The customer the act concerns, to be completed from an earlier step (scenarios).
+    pub fn customer_mut(&mut self) -> Option<&mut CustomerInput> {
+        customer_of!(self, as_mut)
+    }
+
+    /// Every staff handle the act names.
+    pub fn handles(&self) -> Vec<&StaffId> {
+        self.named_handles().into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Every staff handle the act names, with the field that names it.
+    pub fn named_handles(&self) -> Vec<(String, &StaffId)> {
+        let mut v: Vec<(String, &StaffId)> = Vec::new();
+        fn push<'a>(v: &mut Vec<(String, &'a StaffId)>, f: &str, id: &'a StaffId) {
+            v.push((f.to_string(), id));
+        }
+        fn opt<'a>(v: &mut Vec<(String, &'a StaffId)>, f: &str, id: &'a Option<StaffId>) {
+            if let Some(id) = id {
+                push(v, f, id);
+            }
+        }
+        fn list<'a>(v: &mut Vec<(String, &'a StaffId)>, f: &str, ids: &'a [StaffId]) {
+            for (i, id) in ids.iter().enumerate() {
+                v.push((format!("{f}[{i}]"), id));
+            }
+        }
+        match self {
+            Act::Register(Register { by, .. })
+            | Act::Contact(Contact { by, .. })
+            | Act::Claim(Claim { by, .. })
+            | Act::Resolve(Resolve { by, .. })
+            | Act::Extend(Extend { by, .. }) => push(&mut v, "by", by),
+            Act::Visit(x) => {
+                opt(&mut v, "brought_by", &x.brought_by);
+                list(&mut v, "names", &x.names);
+                opt(&mut v, "designates", &x.designates);
+                opt(&mut v, "refuses", &x.refuses);
+                opt(&mut v, "complains_about", &x.complains_about);
+            }
+            Act::WalkIn(x) => opt(&mut v, "taken_by", &x.taken_by),
+            Act::Confirm(x) => {
+                push(&mut v, "by", &x.by);
+                list(&mut v, "signed_by", &x.signed_by);
+            }
+            Act::Deal(x) => {
+                opt(&mut v, "closed_by", &x.closed_by);
+                list(&mut v, "helped_by", &x.helped_by);
+                opt(&mut v, "named", &x.named);
+            }
+            Act::Consent(x) => {
+                push(&mut v, "by", &x.by);
+                push(&mut v, "to", &x.to);
+            }
+            Act::Status(x) => push(&mut v, "staff", &x.staff),
+            Act::Reassign(x) => {
+                push(&mut v, "by", &x.by);
+                push(&mut v, "from", &x.from);
+                if let Some(t) = &x.to {
+                    list(&mut v, "to", t);
+                }
+            }
+            Act::Deposit(_) | Act::Query(_) | Act::Duty(_) | Act::Event(_) => {}
+        }
+        v
+    }
+}
+
+/// A party written as text is provisionally a staff handle until [`Act::resolve`] looks it up.
+fn resolve_party(dir: &Directory, p: Party, field: &str) -> Result<Party, FieldError> {
+    match p {
+        Party::Staff(id) => dir.parse_party(&id.0).ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!(
+                    "{:?} is not a party: a staff handle, an agency name, pool, company, \
+                     department or team:<name>",
+                    id.0
+                ),
+            )
+        }),
+        other => Ok(other),
+    }
+}
+
+/// A party as text: `pool`, `company`, `department`, `team:<name>`, or a handle or agency name
+/// (kept as a staff party until resolved).
+fn written_party(s: &str) -> Party {
+    match s {
+        "pool" => Party::Pool,
+        "company" => Party::Company,
+        "department" => Party::Department,
+        _ => match s.strip_prefix("team:") {
+            Some(t) => Party::Team(t.to_string()),
+            None => Party::Staff(StaffId(s.to_string())),
+        },
+    }
+}
+
+// ---- the written forms ----
+
+/// The field names of a struct, read from its derived `Deserialize` (which names them to
+/// `deserialize_struct`).
+fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    struct Names(Option<&'static [&'static str]>);
+    #[derive(Debug)]
+    struct Stop;
+    impl fmt::Display for Stop {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("field names read")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl de::Error for Stop {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> Deserializer<'de> for &mut Names {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut n = Names(None);
+    let _ = T::deserialize(&mut n);
+    n.0.unwrap_or(&[])
+}
+
+/// A time as written (`2026-03-01 10:00`, Asia/Shanghai) or as stored (RFC 3339).
+fn instant<E: de::Error>(
+    s: &str,
+    read: fn(&str) -> Result<Instant, crate::time::TimeError>,
+) -> Result<Instant, E> {
+    if let Ok(t) = s.parse::<Instant>() {
+        return Ok(t);
+    }
+    read(s).map_err(E::custom)
+}
+
+fn local<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
+    instant(&String::deserialize(d)?, parse_local)
+}
+
+/// `fn $name` reads an optional field with `$read`; null (as in entries of earlier versions) is
+/// none.
+macro_rules! optional {
+    ($name:ident, $read:ident, $t:ty) => {
+        fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
+            struct W($t);
+            impl<'de> Deserialize<'de> for W {
+                fn deserialize<D2: Deserializer<'de>>(d: D2) -> Result<W, D2::Error> {
+                    $read(d).map(W)
+                }
+            }
+            Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+        }
+    };
+}
+
+optional!(local_opt, local, Instant);
+optional!(customer_opt, customer, CustomerInput);
+optional!(party_opt, party, Party);
+optional!(shares_opt, shares, Vec<(Party, u32)>);
+optional!(one_or_many_opt, one_or_many, Vec<StaffId>);
+
+fn until<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
+    instant(&String::deserialize(d)?, parse_until)
+}
+
+/// An amount of money in yuan: a whole number from 0 to [`MAX_AMOUNT`] (a trillion yuan, far
+/// above any one deal, and low enough that a million of them add up without overflow).
+fn money<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = i64::deserialize(d)?;
+    if !(0..=MAX_AMOUNT).contains(&n) {
+        return Err(de::Error::custom(format!(
+            "must be a number of yuan from 0 to {MAX_AMOUNT}, got {n}"
+        )));
+    }
+    Ok(n)
+}
+
+/// A list of handles, or one handle for a list of one.
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<StaffId>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<StaffId>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a staff handle or a list of them")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(vec![StaffId(s.to_string())])
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(id) = a.next_element::<StaffId>()? {
+                out.push(id);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A party as text or as stored (`{ kind, name }`).
+fn party<'de, D: Deserializer<'de>>(d: D) -> Result<Party, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Party;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(
+                "a party: a staff handle, an agency name, pool, company, department or team:<name>",
+            )
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Party, E> {
+            Ok(written_party(s))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Party, A::Error> {
+            Party::deserialize(de::value::MapAccessDeserializer::new(a))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Shares as written (`{ A = 70, B = 30 }`) or as stored (`[[party, 70], …]`).
+fn shares<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Party, u32)>, D::Error> {
+    struct Percent(u32);
+    impl<'de> Deserialize<'de> for Percent {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Percent, D::Error> {
+            let n = i64::deserialize(d)?;
+            if !(0..=100).contains(&n) {
+                return Err(de::Error::custom(format!("share {n} is not a percentage")));
+            }
+            Ok(Percent(n as u32))
+        }
+    }
+    struct Pair(Party, u32);
+    impl<'de> Deserialize<'de> for Pair {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pair, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Pair;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a [party, percentage] pair")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Pair, A::Error> {
+                    let missing = || de::Error::custom("a share is a [party, percentage] pair");
+                    let p = a.next_element_seed(PartySeed)?.ok_or_else(missing)?;
+                    let Percent(n) = a.next_element()?.ok_or_else(missing)?;
+                    Ok(Pair(p, n))
+                }
+            }
+            d.deserialize_seq(V)
+        }
+    }
+    struct PartySeed;
+    impl<'de> de::DeserializeSeed<'de> for PartySeed {
+        type Value = Party;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Party, D::Error> {
+            party(d)
+        }
+    }
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<(Party, u32)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of party = percentage")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(k) = a.next_key::<String>()? {
+                let Percent(n) = a.next_value()?;
+                out.push((written_party(&k), n));
+            }
+            Ok(out)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(Pair(p, n)) = a.next_element()? {
+                out.push((p, n));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A customer as a table, or a phone alone as text.
+fn customer<'de, D: Deserializer<'de>>(d: D) -> Result<CustomerInput, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = CustomerInput;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table, or a phone as text")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<CustomerInput, E> {
+            Ok(CustomerInput {
+                phone: Some(s.to_string()),
+                ..CustomerInput::default()
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<CustomerInput, A::Error> {
+            CustomerInput::deserialize(de::value::MapAccessDeserializer::new(a))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Role, Staff};
+    use serde_json::json;
+
+    fn dir() -> Directory {
+        let staff = |id: &str, role, agency: Option<&str>| Staff {
+            id: StaffId(id.into()),
+            name: id.into(),
+            role,
+            team: None,
+            agency: agency.map(str::to_string),
+            region: None,
+        };
+        Directory {
+            staff: vec![
+                staff("A", Role::Sales, None),
+                staff("B", Role::Sales, None),
+                staff("M", Role::Manager, None),
+                staff("x1", Role::Agent, Some("星河")),
+            ],
+        }
+    }
+
+    fn read(name: &str, body: serde_json::Value) -> Result<Act, FieldError> {
+        let serde_json::Value::Object(m) = body else {
+            panic!("test bodies are objects")
+        };
+        Act::from_fields(name, m)?.resolve(&dir(), 7)
+    }
+
+    #[test]
+    fn every_act_lists_its_fields_from_its_struct() {
+        assert_eq!(
+            fields("consent").unwrap_or_default(),
+            vec!["by", "to", "customer"]
+        );
+        assert_eq!(
+            fields("reassign").unwrap_or_default(),
+            vec!["by", "from", "to"],
+            "the seed is kehu's"
+        );
+        assert!(fields("regster").is_none());
+        for n in NAMES {
+            assert!(fields(n).is_some_and(|f| !f.is_empty()), "{n}");
+        }
+    }
+
+    #[test]
+    fn the_wrong_field_is_named_by_its_path() {
+        for (name, body, field) in [
+            ("register", json!({ "by": "A" }), "customer"),
+            (
+                "register",
+                json!({ "by": "A", "customer": { "gender": "x" } }),
+                "customer.gender",
+            ),
+            (
+                "register",
+                json!({ "by": "A", "customer": "1", "colour": 1 }),
+                "colour",
+            ),
+            (
+                "register",
+                json!({ "by": "A", "customer": { "age": 3 } }),
+                "customer.age",
+            ),
+            ("register", json!({ "by": "Z", "customer": "1" }), "by"),
+            (
+                "register",
+                json!({ "by": "A", "customer": "1", "visit_at": "2026-02-30 10:00" }),
+                "visit_at",
+            ),
+            (
+                "visit",
+                json!({ "customer": "1", "names": ["A", 3] }),
+                "names[1]",
+            ),
+            (
+                "visit",
+                json!({ "customer": "1", "names": ["A", "Z"] }),
+                "names[1]",
+            ),
+            ("deal", json!({ "customer": "1", "amount": -1 }), "amount"),
+            (
+                "deal",
+                json!({ "customer": "1", "amount": 1_000_000_000_001_i64 }),
+                "amount",
+            ),
+            (
+                "resolve",
+                json!({ "by": "M", "customer": "1", "owner": "nobody" }),
+                "owner",
+            ),
+            (
+                "resolve",
+                json!({ "by": "M", "customer": "1", "shares": { "A": 101 } }),
+                "shares.A",
+            ),
+            (
+                "reassign",
+                json!({ "by": "M", "from": "A", "seed": 3 }),
+                "seed",
+            ),
+            (
+                "status",
+                json!({ "staff": "A", "state": "asleep" }),
+                "state",
+            ),
+        ] {
+            let e = read(name, body.clone()).expect_err(&body.to_string());
+            assert_eq!(e.field, field, "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn written_forms_are_read() {
+        let a = read(
+            "resolve",
+            json!({ "by": "M", "customer": "13800138000", "owner": "x1", "shares": { "A": 70, "B": 30 } }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Act::Resolve(r) = a else {
+            panic!("a resolve")
+        };
+        assert_eq!(
+            r.owner,
+            Some(Party::Agency("星河".into())),
+            "an agent stands for the agency"
+        );
+        assert_eq!(
+            r.shares,
+            Some(vec![
+                (Party::Staff(StaffId("A".into())), 70),
+                (Party::Staff(StaffId("B".into())), 30)
+            ])
+        );
+        assert_eq!(r.customer.phone.as_deref(), Some("13800138000"));
+        let Ok(Act::Visit(v)) = read(
+            "visit",
+            json!({ "customer": { "name": "王", "gender": "男" }, "names": "A" }),
+        ) else {
+            panic!("a visit")
+        };
+        assert_eq!(v.names, vec![StaffId("A".into())]);
+        assert_eq!(v.customer.gender, Some(crate::name::Gender::Male));
+        let Ok(Act::Reassign(r)) = read("reassign", json!({ "by": "M", "from": "A" })) else {
+            panic!("a reassignment")
+        };
+        assert_eq!(r.seed, 7, "the seed comes from kehu");
+        let Ok(Act::Register(r)) = read("register", json!({ "by": "A", "customer": "1" })) else {
+            panic!("a registration")
+        };
+        assert!(
+            r.signed,
+            "a registration is signed unless it says otherwise"
+        );
+    }
+
+    /// The ledger stores acts with the same derive: what is written reads back equal.
+    #[test]
+    fn stored_acts_read_back_equal() {
+        for (name, body) in [
+            (
+                "register",
+                json!({ "by": "A", "customer": { "name": "王", "phone": "13800138000" }, "visit_at": "2026-03-01 10:00", "channel": "sms" }),
+            ),
+            (
+                "resolve",
+                json!({ "by": "M", "customer": "1", "owner": "team:一部", "shares": { "A": 50, "x1": 50 } }),
+            ),
+            (
+                "extend",
+                json!({ "by": "M", "customer": "1", "until": "2026-03-01" }),
+            ),
+            (
+                "deal",
+                json!({ "customer": "1", "amount": 3_280_000, "helped_by": ["B"], "knowing": true }),
+            ),
+            ("walk_in", json!({})),
+            ("reassign", json!({ "by": "M", "from": "A", "to": ["B"] })),
+        ] {
+            let a = read(name, body).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let stored = serde_json::to_string(&a).unwrap_or_default();
+            let back: Act =
+                serde_json::from_str(&stored).unwrap_or_else(|e| panic!("{stored}: {e}"));
+            assert_eq!(back, a, "{stored}");
+        }
+    }
+}
