@@ -129,6 +129,11 @@ test('walk-ins follow the rotation, and a busy salesperson keeps an owed turn', 
   await desk.locator('#walkin-button').click();
   assert.match(await flash(desk), /请接待：张三/);
   await page_has(desk, '#next-up', '李四');
+  // A reload (pull-to-refresh on a phone) shows the result again and consumes no turn.
+  await desk.reload();
+  assert.match(await flash(desk), /请接待：张三/);
+  await page_has(desk, '#next-up', '李四');
+  assert.equal(await desk.locator('#visitor-register tbody tr').count(), 1);
   // 李四 is busy: the next walk-in goes to 王五 and 李四 keeps the turn (累计).
   await desk.getByRole('button', { name: '李四：忙碌' }).click();
   assert.match(await flash(desk), /李四 → 忙碌/);
@@ -200,6 +205,12 @@ test('a salesperson logs a follow-up and a deal on the customer\'s timeline', as
   assert.match(f, /业绩归属：张三/);
   assert.match(f, /分成：张三 100%/);
   await page_has(page, '.timeline', '成交');
+  // A reload records no second deal.
+  const deals = async () => (await page.locator('.timeline').innerText()).split('成交').length - 1;
+  const before = await deals();
+  await page.reload();
+  assert.match(await flash(page), /业绩归属：张三/);
+  assert.equal(await deals(), before);
   await shoot(page, '08-customer-deal');
 });
 

@@ -1236,13 +1236,27 @@ pub(crate) async fn project_context(
     Ok((rulebook, st.directory().await?))
 }
 
+/// The `Idempotency-Key` header of a request, if any.
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<&str>, ApiError> {
+    headers
+        .get("idempotency-key")
+        .map(|h| {
+            h.to_str().map_err(|_| {
+                ApiError::invalid("Idempotency-Key", "幂等键应为 ASCII (the key is ASCII)")
+            })
+        })
+        .transpose()
+}
+
 async fn act(
     State(st): State<AppState>,
     c: Caller,
     Path(project): Path<String>,
+    headers: axum::http::HeaderMap,
     Body(body): Body<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    run_act(&st, &c, &project, body).await.map(Json)
+    let key = idempotency_key(&headers)?;
+    run_act(&st, &c, &project, body, key).await.map(Json)
 }
 
 #[derive(Deserialize)]
@@ -1258,6 +1272,7 @@ pub(crate) async fn text_act(
     c: &Caller,
     project: &str,
     text: &str,
+    once: Option<&str>,
 ) -> Result<Value, ApiError> {
     let r = kehu_core::sms::parse(text, jiff::Timestamp::now())
         .map_err(|e| ApiError::invalid("text", format!("{}: {}", e.part, e.message)))?;
@@ -1270,7 +1285,7 @@ pub(crate) async fn text_act(
     if let Some(v) = &r.visit_at {
         body["visit_at"] = json!(v);
     }
-    let mut v = run_act(st, c, project, body).await?;
+    let mut v = run_act(st, c, project, body, once).await?;
     v["parsed"] = json!({
         "project": r.project, "kind": r.kind, "customer": r.customer,
         "phone": r.phone, "sender": r.sender, "visit_at": r.visit_at, "pre": r.pre,
@@ -1282,9 +1297,11 @@ async fn text_registration(
     State(st): State<AppState>,
     c: Caller,
     Path(project): Path<String>,
+    headers: axum::http::HeaderMap,
     Body(b): Body<TextBody>,
 ) -> Result<Json<Value>, ApiError> {
-    text_act(&st, &c, &project, &b.text).await.map(Json)
+    let key = idempotency_key(&headers)?;
+    text_act(&st, &c, &project, &b.text, key).await.map(Json)
 }
 
 /// The person who acts in `act` (`by`, or `staff` of a status change).
@@ -1456,14 +1473,62 @@ async fn authorize_act(
     }
 }
 
+/// An idempotency key as a caller sends it (`Idempotency-Key`, a form's one-time key): 1 to 200
+/// visible ASCII characters.
+pub(crate) fn once_key(key: &str) -> Result<&str, ApiError> {
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "幂等键应为 1 到 200 个可见 ASCII 字符 (an idempotency key is 1 to 200 visible ASCII characters)",
+        ));
+    }
+    Ok(key)
+}
+
+/// The act recorded as entry `seq` of `project`, its verdict as the caller may see it (the page
+/// after a form, read again from the ledger).
+pub(crate) async fn shown_entry(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    seq: i64,
+) -> Result<Value, ApiError> {
+    let (rulebook, dir) = project_context(st, project).await?;
+    let e = st
+        .store
+        .project_events(project, kehu_store::EventRange::Seq(seq))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::NotFound(format!("没有第 {seq} 条记录 (no entry {seq})")))?;
+    Ok(shown(
+        &e.verdict,
+        &c.user,
+        &dir,
+        &rulebook,
+        e.act.name(),
+        Some(seq),
+    ))
+}
+
 /// Checks, decides and records one act for the caller; the verdict as the caller may see it.
+/// With a key (`once`), the same key sent again with the same act answers the first verdict
+/// (`"replayed": true`) and records nothing.
 pub(crate) async fn run_act(
     st: &AppState,
     c: &Caller,
     project: &str,
     body: Value,
+    once: Option<&str>,
 ) -> Result<Value, ApiError> {
     let project = project_name(project)?;
+    let once = match once {
+        Some(k) => Some(kehu_store::Once {
+            account: c.user.login.clone(),
+            key: once_key(k)?.to_string(),
+            fingerprint: crate::auth::token_hash(&format!("{project}\0{body}")),
+        }),
+        None => None,
+    };
     let Value::Object(mut obj) = body else {
         return Err(ApiError::invalid(
             "",
@@ -1548,17 +1613,16 @@ pub(crate) async fn run_act(
     };
     let out = st
         .store
-        .execute_audited(&rulebook, &dir, &cmd, now, entry)
+        .execute_once(&rulebook, &dir, &cmd, now, entry, once)
         .await?;
-    st.metrics.act(&name, out.verdict.outcome.name());
-    Ok(shown(
-        &out.verdict,
-        &c.user,
-        &dir,
-        &rulebook,
-        &name,
-        out.seq,
-    ))
+    if !out.replayed {
+        st.metrics.act(&name, out.verdict.outcome.name());
+    }
+    let mut v = shown(&out.verdict, &c.user, &dir, &rulebook, &name, out.seq);
+    if out.replayed {
+        v["replayed"] = json!(true);
+    }
+    Ok(v)
 }
 
 #[derive(Deserialize)]

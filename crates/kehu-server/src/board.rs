@@ -60,18 +60,34 @@ pub(crate) struct BoardRow {
     pub lost: u32,
 }
 
+/// Someone the next walk-in passes over, and why (their presence; ROT-BUSY: the turn is owed
+/// 累计; ROT-AWAY: lost 轮空; ROT-OUT: made up or lost as the rulebook says; leave: off duty).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Skipped {
+    pub login: String,
+    pub presence: kehu_core::model::Presence,
+}
+
 /// The rotation board (轮流接待表) of a project.
 #[derive(Debug, Clone, serde::Serialize)]
 pub(crate) struct Board {
     pub project: String,
+    /// Who receives the next walk-in, exactly as the engine will decide it now (ROT-*).
     pub next: Option<String>,
+    /// The rule that makes them next (ROT-ORDER in turn, ROT-BUSY or ROT-OUT for an owed turn,
+    /// or the first rule that passed someone over).
+    pub next_rule: Option<String>,
+    /// Those the next walk-in passes over, in order.
+    pub skipped: Vec<Skipped>,
     pub last_receiver: Option<String>,
     pub owed_turns: Vec<kehu_core::state::OwedTurn>,
     pub staff: Vec<BoardRow>,
 }
 
-/// The rotation order with each salesperson's presence, turns taken, owed and lost, and who is
-/// next (ROT-ORDER, ROT-BUSY, ROT-AWAY). Agents never see it.
+/// The rotation order with each salesperson's presence, turns taken, owed and lost, and who will
+/// receive the next walk-in, computed by the engine's own rotation (ROT-ORDER, ROT-BUSY,
+/// ROT-AWAY, ROT-OUT), so the board never names someone who will not receive. Agents never see
+/// it.
 pub(crate) async fn rotation_of(
     st: &AppState,
     c: &Caller,
@@ -83,16 +99,19 @@ pub(crate) async fn rotation_of(
             "分销经纪人看不到接待轮次 (agents do not see the rotation)".into(),
         ));
     }
-    let (_, dir) = project_context(st, &project).await?;
+    let (rulebook, dir) = project_context(st, &project).await?;
     let state: ProjectState = match st.store.project_state_json(&project).await? {
         Some(j) => serde_json::from_str(&j)
             .map_err(|e| ApiError::Internal(format!("project state: {e}")))?,
         None => ProjectState::default(),
     };
     let order = dir.rotation();
-    let next = order
-        .get(state.board.position % order.len().max(1))
-        .cloned();
+    let next = kehu_core::engine::rotation::preview(
+        &state.board,
+        &order,
+        |s| state.presence(s),
+        rulebook.params.out_turns,
+    );
     let owed = |s: &StaffId| state.board.owed.iter().filter(|o| &o.staff == s).count();
     let staff: Vec<BoardRow> = order
         .iter()
@@ -107,7 +126,19 @@ pub(crate) async fn rotation_of(
         .collect();
     Ok(Board {
         project,
-        next: next.map(|s| s.0),
+        next: next.as_ref().map(|p| p.receiver.0.clone()),
+        next_rule: next.as_ref().map(|p| p.rule.0.to_string()),
+        skipped: next
+            .map(|p| {
+                p.skipped
+                    .into_iter()
+                    .map(|(s, presence)| Skipped {
+                        login: s.0,
+                        presence,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         last_receiver: state.board.last_receiver.map(|s| s.0),
         owed_turns: state.board.owed,
         staff,

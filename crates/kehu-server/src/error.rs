@@ -69,6 +69,10 @@ impl From<kehu_store::StoreError> for ApiError {
                 ApiError::Internal(e.to_string())
             }
             kehu_store::StoreError::Engine(e) => ApiError::invalid("act", e.to_string()),
+            kehu_store::StoreError::KeyReused => ApiError::invalid(
+                "Idempotency-Key",
+                "这个键已用于另一个请求；新的操作请用新的键 (this key was used for a different request; use a new key for a new act)",
+            ),
             e => ApiError::Internal(e.to_string()),
         }
     }

@@ -1243,8 +1243,28 @@ fn csrf(page: &str) -> String {
     page[at..at + 32].to_string()
 }
 
+/// The one-time key of a page's forms.
+fn form_key(page: &str) -> String {
+    let at = page
+        .find("name=\"form_key\" value=\"")
+        .expect("a form with a one-time key")
+        + "name=\"form_key\" value=\"".len();
+    page[at..at + 32].to_string()
+}
+
 /// A form post, urlencoded (the pages' forms).
 async fn post_form(s: &Server, path: &str, auth: &Auth, fields: &[(&str, &str)]) -> (u16, String) {
+    let (st, _, text) = post_form_head(s, path, auth, fields).await;
+    (st, text)
+}
+
+/// [`post_form`] with the response's head.
+async fn post_form_head(
+    s: &Server,
+    path: &str,
+    auth: &Auth,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
     let body: Vec<String> = fields
         .iter()
         .map(|(k, v)| {
@@ -1261,7 +1281,7 @@ async fn post_form(s: &Server, path: &str, auth: &Auth, fields: &[(&str, &str)])
             format!("{k}={enc}")
         })
         .collect();
-    let (st, _, text) = http_as(
+    http_as(
         s.addr,
         "POST",
         path,
@@ -1269,8 +1289,7 @@ async fn post_form(s: &Server, path: &str, auth: &Auth, fields: &[(&str, &str)])
         Some(&body.join("&")),
         "application/x-www-form-urlencoded",
     )
-    .await;
-    (st, text)
+    .await
 }
 
 /// The pages: sign-in redirects, each role's pages (shown or refused, never failing), the CSRF
@@ -1349,16 +1368,33 @@ async fn pages(backend: &str) {
     )
     .await;
     assert_ne!(v["outcome"], "rejected", "{v}");
-    // With it, the verdict is explained on the page.
+    // With it, the act is recorded and the browser is sent to the page that explains the
+    // verdict (Post/Redirect/Get); the page shows it again on a reload.
     let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &a, None).await;
-    let token = csrf(&page);
+    let (token, key) = (csrf(&page), form_key(&page));
     let mut with = fields.to_vec();
     with.push(("csrf", &token));
-    let (st, body) = post_form(&s, "/p/p1/register", &a, &with).await;
+    with.push(("form_key", &key));
+    let (st, head, _) = post_form_head(&s, "/p/p1/register", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let done = format!("/p/p1/sales?done={key}");
+    assert!(head.contains(&format!("location: {done}")), "{head}");
+    let (st, _, body) = http(s.addr, "GET", &done, &a, None).await;
     assert_eq!(st, 200);
     assert!(
         body.contains("已受理") && body.contains("依据规则"),
         "{body}"
+    );
+    // The same form sent again (a double tap, a resend) records nothing and answers the same.
+    let (st, head, _) = post_form_head(&s, "/p/p1/register", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    assert!(head.contains(&format!("location: {done}")), "{head}");
+    let tl = "/api/v1/projects/p1/timeline?phone=13800138000";
+    let (_, v) = call(&s, "GET", tl, &a, Value::Null).await;
+    assert_eq!(
+        v["records"][0]["events"].as_array().map(Vec::len),
+        Some(1),
+        "one registration: {v}"
     );
     assert!(
         body.contains("138****8000"),
@@ -1371,11 +1407,21 @@ async fn pages(backend: &str) {
     // b's collision: the protection, not the owner.
     let b = login(&s, "b").await;
     let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &b, None).await;
-    let token = csrf(&page);
+    let (token, key) = (csrf(&page), form_key(&page));
     let mut with = fields.to_vec();
     with.push(("csrf", &token));
-    let (_, body) = post_form(&s, "/p/p1/register", &b, &with).await;
+    with.push(("form_key", &key));
+    let (st, _, _) = post_form_head(&s, "/p/p1/register", &b, &with).await;
+    assert_eq!(st, 303);
+    let (_, _, body) = http(s.addr, "GET", &format!("/p/p1/sales?done={key}"), &b, None).await;
     assert!(body.contains("不予受理"), "{body}");
+    // A form refused before anything changed shows the page again with what was entered.
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &b, None).await;
+    let (token, key) = (csrf(&page), form_key(&page));
+    let with = [("name", "李女士"), ("csrf", &token), ("form_key", &key)];
+    let (st, body) = post_form(&s, "/p/p1/register", &b, &with).await;
+    assert_eq!(st, 200);
+    assert!(body.contains("value=\"李女士\""), "{body}");
     // The front desk's board and registers, and the reports read the ledger on either backend.
     let m = login(&s, "m").await;
     let (st, _, body) = http(s.addr, "GET", "/p/p1/reports?period=week", &m, None).await;
@@ -2299,6 +2345,74 @@ async fn lockout_and_setup(backend: &str) {
     s.stop().await;
 }
 
+/// An act sent with an `Idempotency-Key` header (the header rides on the content type's line).
+async fn act_once(s: &Server, auth: &Auth, key: &str, body: &Value) -> (u16, Value) {
+    let (st, _, text) = http_as(
+        s.addr,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        auth,
+        Some(&body.to_string()),
+        &format!("application/json\r\nIdempotency-Key: {key}"),
+    )
+    .await;
+    (
+        st,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// The same act sent twice with one `Idempotency-Key` is recorded once: the second answers the
+/// first verdict. The key with another act is refused; another person's same key is their own.
+async fn idempotent_acts(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let a = login(&s, "a").await;
+    let b = login(&s, "b").await;
+    let first = act_once(&s, &a, "k-1", &register("13800138000")).await;
+    assert_eq!(first.0, 200, "{:?}", first.1);
+    assert_eq!(first.1["outcome"], "accepted", "{:?}", first.1);
+    let again = act_once(&s, &a, "k-1", &register("13800138000")).await;
+    assert_eq!(again.0, 200, "{:?}", again.1);
+    assert_eq!(again.1["replayed"], true, "{:?}", again.1);
+    assert_eq!(again.1["seq"], first.1["seq"]);
+    assert_eq!(
+        again.1["outcome"], "accepted",
+        "the first verdict, not a new one"
+    );
+    let tl = "/api/v1/projects/p1/timeline?phone=13800138000";
+    let (_, v) = call(&s, "GET", tl, &a, Value::Null).await;
+    assert_eq!(
+        v["records"][0]["events"].as_array().map(Vec::len),
+        Some(1),
+        "{v}"
+    );
+    // A deal pressed twice: one deal.
+    let deal =
+        json!({ "act": "deal", "customer": { "phone": "13800138000" }, "amount": 3_280_000 });
+    let d1 = act_once(&s, &a, "deal-1", &deal).await;
+    let d2 = act_once(&s, &a, "deal-1", &deal).await;
+    assert_eq!((d1.0, d2.0), (200, 200), "{:?} {:?}", d1.1, d2.1);
+    assert_eq!(d1.1["seq"], d2.1["seq"]);
+    let (_, v) = call(&s, "GET", tl, &a, Value::Null).await;
+    assert_eq!(
+        v["records"][0]["events"].as_array().map(Vec::len),
+        Some(2),
+        "{v}"
+    );
+    // The key with a different act.
+    let (st, v) = act_once(&s, &a, "k-1", &register("13900139000")).await;
+    assert_eq!(st, 422, "{v}");
+    assert_eq!(v["field"], "Idempotency-Key", "{v}");
+    // Another person's key of the same text is theirs.
+    let (st, v) = act_once(&s, &b, "k-1", &register("13900139000")).await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v.get("replayed").is_none(), "{v}");
+    // A key that is not one.
+    let (st, v) = act_once(&s, &a, &"x".repeat(201), &register("13700137000")).await;
+    assert_eq!(st, 422, "{v}");
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -2332,3 +2446,4 @@ both!(attack_probes);
 both!(lockout_and_setup);
 both!(scope_matrix);
 both!(silence_and_health);
+both!(idempotent_acts);

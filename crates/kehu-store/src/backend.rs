@@ -84,6 +84,9 @@ pub(crate) trait Write: Read {
         }
         Ok(start)
     }
+    /// The act an idempotency key names: its sequence number and the request's fingerprint.
+    async fn once(&mut self, account: &str, key: &str)
+        -> Result<Option<(i64, String)>, StoreError>;
     /// The audit chain's last entry: its sequence number and link.
     async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError>;
     /// Writes a batch's rows.
@@ -120,6 +123,8 @@ pub(crate) struct WriteSet {
     pub closes: Vec<(i64, i64)>,
     /// Audit entries appended with the batch (SEC-AUDIT): an act and its entry commit together.
     pub audit: Vec<crate::audit::AuditRow>,
+    /// Idempotency keys of the batch's recorded acts: account, key, fingerprint, seq, at (ms).
+    pub onces: Vec<(String, String, String, i64, i64)>,
     /// The rows of the projections kept from entries alone (`kept.rs`).
     pub kept: crate::kept::KeptRows,
 }

@@ -173,6 +173,7 @@ impl Prepared {
 pub(crate) struct Queued {
     pub item: Item,
     pub prepared: Prepared,
+    pub once: Option<crate::Once>,
 }
 
 /// The dispute an event opens, if any (shared by the writer and the ledger check's rebuild).
@@ -748,6 +749,13 @@ pub(crate) fn audit_detail(base: &str, r: &Result<Outcome, StoreError>) -> Strin
     }
 }
 
+/// The act an idempotency key names (both backends).
+pub(crate) const ONCE: &str =
+    "SELECT seq, fingerprint FROM act_keys WHERE account = $1 AND key = $2";
+/// An idempotency key of a recorded act (SQLite; PostgreSQL writes a batch's in one statement).
+pub(crate) const ONCE_INSERT: &str =
+    "INSERT INTO act_keys (account, key, fingerprint, seq, at_ms) VALUES ($1, $2, $3, $4, $5)";
+
 /// Outcomes of a batch's acts, in order (an act's own refusal is its outcome).
 pub(crate) type BatchResults = Vec<Result<Outcome, StoreError>>;
 
@@ -790,13 +798,50 @@ pub(crate) async fn write_batch<W: Write>(
     let mut cache = Cache::new(keys.clone(), start.next_seq, start.next_customer);
     cache.absorb(&probes, start)?;
     let mut results = Vec::with_capacity(items.len());
-    for Queued { item, prepared } in items {
+    // Idempotency keys seen in this batch: (account, key) → (seq, fingerprint).
+    let mut onces: BTreeMap<(String, String), (i64, String)> = BTreeMap::new();
+    let mut once_rows = Vec::new();
+    for Queued {
+        item,
+        prepared,
+        once,
+    } in items
+    {
+        if let Some(o) = once {
+            let k = (o.account.clone(), o.key.clone());
+            let seen = match onces.get(&k) {
+                Some(x) => Some(x.clone()),
+                None => tx.once(&o.account, &o.key).await?,
+            };
+            if let Some((seq, fingerprint)) = seen {
+                results.push(Err(if fingerprint == o.fingerprint {
+                    StoreError::Replayed(seq)
+                } else {
+                    StoreError::KeyReused
+                }));
+                continue;
+            }
+        }
         match cache.decide(&mut tx, item, prepared).await {
             Ok(d) => {
                 let seq = cache.append(&item.command, prepared, &d)?;
+                if let (Some(o), Some(s)) = (once, seq) {
+                    onces.insert(
+                        (o.account.clone(), o.key.clone()),
+                        (s, o.fingerprint.clone()),
+                    );
+                    once_rows.push((
+                        o.account.clone(),
+                        o.key.clone(),
+                        o.fingerprint.clone(),
+                        s,
+                        ms(item.command.at),
+                    ));
+                }
                 results.push(Ok(Outcome {
                     verdict: d.verdict,
                     seq,
+                    replayed: false,
                 }));
             }
             Err(StoreError::Engine(e)) => results.push(Err(StoreError::Engine(e))),
@@ -804,6 +849,7 @@ pub(crate) async fn write_batch<W: Write>(
         }
     }
     let mut rows = cache.finish()?;
+    rows.onces = once_rows;
     if !audits.is_empty() {
         let entries: Vec<crate::audit::AuditEntry> = audits
             .iter()
@@ -880,6 +926,7 @@ pub(crate) async fn run_read<R: Read>(
     Ok(Outcome {
         verdict: d.verdict,
         seq: None,
+        replayed: false,
     })
 }
 

@@ -82,6 +82,13 @@ pub enum StoreError {
     /// A conditional change found nothing to change (internal to `change_audited`).
     #[error("nothing to change")]
     Unchanged,
+    /// An idempotency key sent again with a different act (`Once`).
+    #[error("this key was used for a different request; use a new key for a new act")]
+    KeyReused,
+    /// The act's key names the act recorded as `seq` (internal to `execute_once`, which answers
+    /// that act's verdict).
+    #[error("the act was recorded before, as entry {0}")]
+    Replayed(i64),
     #[error("schema version {version} ({name}) was applied from different SQL than this build holds: the migration was edited after it shipped, or the database comes from another build")]
     MigrationChanged { version: i64, name: String },
 }
@@ -91,6 +98,19 @@ pub enum StoreError {
 pub struct Outcome {
     pub verdict: Verdict,
     pub seq: Option<i64>,
+    /// The act was not decided again: its key named an act already recorded, whose verdict
+    /// this is.
+    pub replayed: bool,
+}
+
+/// An act's idempotency key (a form's one-time key, an API's `Idempotency-Key`): the first act
+/// sent with it is recorded; the same key again answers that act's verdict and records nothing.
+/// `fingerprint` tells a repeat of the same request from a different request with the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Once {
+    pub account: String,
+    pub key: String,
+    pub fingerprint: String,
 }
 
 /// A difference found by the ledger check.
@@ -469,20 +489,21 @@ impl Store {
     /// Hands `items` to the writer now, in order after everything enqueued before; the outcomes
     /// come from [`Pending::wait`] once committed. Several batches may be in flight.
     pub fn enqueue(&self, items: Vec<Item>) -> Result<Pending, StoreError> {
-        self.enqueue_with(items, Vec::new())
+        self.enqueue_with(items.into_iter().map(|i| (i, None)).collect(), Vec::new())
     }
 
     fn enqueue_with(
         &self,
-        items: Vec<Item>,
+        items: Vec<(Item, Option<Once>)>,
         audits: Vec<(Option<usize>, AuditEntry)>,
     ) -> Result<Pending, StoreError> {
         let (reply, rx) = oneshot::channel();
         let items = items
             .into_iter()
-            .map(|item| batch::Queued {
+            .map(|(item, once)| batch::Queued {
                 prepared: batch::Prepared::new(&self.keys, &item.command),
                 item,
+                once,
             })
             .collect();
         self.jobs
@@ -506,6 +527,22 @@ impl Store {
         now: Instant,
         audit: AuditEntry,
     ) -> Result<Outcome, StoreError> {
+        self.execute_once(rulebook, directory, cmd, now, audit, None)
+            .await
+    }
+
+    /// [`Store::execute_audited`] with an idempotency key: an act sent again with the same key
+    /// is answered with the first one's verdict (`replayed`) and records nothing; with another
+    /// request's fingerprint it is refused ([`StoreError::KeyReused`]).
+    pub async fn execute_once(
+        &self,
+        rulebook: &Rulebook,
+        directory: &Directory,
+        cmd: &Command,
+        now: Instant,
+        audit: AuditEntry,
+        once: Option<Once>,
+    ) -> Result<Outcome, StoreError> {
         let item = Item {
             rulebook: Arc::new(rulebook.clone()),
             directory: Arc::new(directory.clone()),
@@ -520,10 +557,24 @@ impl Store {
             return Ok(out);
         }
         let mut r = self
-            .enqueue_with(vec![item], vec![(Some(0), audit)])?
+            .enqueue_with(vec![(item, once)], vec![(Some(0), audit)])?
             .wait()
             .await?;
-        r.pop().unwrap_or(Err(StoreError::Stopped))
+        match r.pop().unwrap_or(Err(StoreError::Stopped)) {
+            Err(StoreError::Replayed(seq)) => {
+                let first = self
+                    .project_events(&cmd.project, EventRange::Seq(seq))
+                    .await?
+                    .pop()
+                    .ok_or_else(|| corrupt(seq, "the act its key names is not in this project"))?;
+                Ok(Outcome {
+                    verdict: first.verdict,
+                    seq: Some(seq),
+                    replayed: true,
+                })
+            }
+            other => other,
+        }
     }
 
     /// Decides a read act (a collision check) on a committed snapshot, beside the writer.

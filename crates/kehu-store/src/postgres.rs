@@ -383,6 +383,18 @@ impl Write for PgTx {
         Ok(start)
     }
 
+    async fn once(
+        &mut self,
+        account: &str,
+        key: &str,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as(crate::batch::ONCE)
+            .bind(account)
+            .bind(key)
+            .fetch_optional(&mut *self.0)
+            .await?)
+    }
+
     async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError> {
         Ok(sqlx::query_as(crate::audit::LAST)
             .fetch_optional(&mut *self.0)
@@ -494,6 +506,20 @@ impl Write for PgTx {
         }
         for (k, rows) in w.kept.ready() {
             keep_rows(&mut *c, k, &rows).await?;
+        }
+        if !w.onces.is_empty() {
+            let o = &w.onces;
+            sqlx::query(
+                "INSERT INTO act_keys (account, key, fingerprint, seq, at_ms) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])",
+            )
+            .bind(col(o, |r| r.0.clone()))
+            .bind(col(o, |r| r.1.clone()))
+            .bind(col(o, |r| r.2.clone()))
+            .bind(col(o, |r| r.3))
+            .bind(col(o, |r| r.4))
+            .execute(&mut *c)
+            .await?;
         }
         Ok(())
     }

@@ -367,6 +367,24 @@ impl Store {
     // ---- the ledger's projections --------------------------------------------------------------
 
     /// The holder of customer record `id` (its display form), from the holder projection.
+    /// The act an account's idempotency key recorded: its project and ledger number.
+    pub async fn act_of_key(
+        &self,
+        account: &str,
+        key: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT e.project, k.seq FROM act_keys k JOIN events e ON e.seq = k.seq \
+                 WHERE k.account = $1 AND k.key = $2",
+                vec![Val::from(account), Val::from(key)],
+            )
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| Some((r.first()?.text()?.to_string(), r.get(1)?.int()?))))
+    }
+
     pub async fn holder_of_record(&self, id: i64) -> Result<Option<String>, StoreError> {
         self.text_of(
             "SELECT holder FROM customers WHERE id = $1",

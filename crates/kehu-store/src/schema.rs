@@ -187,6 +187,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ),
         step: Step::Fill("report_counts"),
     },
+    Migration {
+        version: 13,
+        name: "act keys",
+        sqlite: (include_str!("../migrations/sqlite/0013_act_keys.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0013_act_keys.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The rows of a projection kept from entries alone for every existing entry.

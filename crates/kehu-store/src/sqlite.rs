@@ -640,6 +640,19 @@ impl Write for SqliteTx<'_> {
         Ok(ids)
     }
 
+    async fn once(
+        &mut self,
+        account: &str,
+        key: &str,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(crate::batch::ONCE, params![account, key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
     async fn audit_last(&mut self) -> Result<Option<(i64, String)>, StoreError> {
         Ok(self
             .conn
@@ -751,6 +764,10 @@ impl Write for SqliteTx<'_> {
         }
         for (k, rows) in w.kept.ready() {
             keep_rows(c, k, &rows)?;
+        }
+        let mut st = c.prepare_cached(crate::batch::ONCE_INSERT)?;
+        for (a, k, f, s, at) in &w.onces {
+            st.execute(params![a, k, f, s, at])?;
         }
         Ok(())
     }

@@ -11,6 +11,9 @@ pub struct Pick {
     pub receiver: StaffId,
     pub rule: RuleId,
     pub board: Board,
+    /// Those passed over before the receiver, in order, with their presence (a busy one keeps
+    /// the turn 累计, an away one loses it 轮空, ROT-OUT as the rulebook says, leave skipped).
+    pub skipped: Vec<(StaffId, Presence)>,
 }
 
 /// Picks the receiver of a new walk-in (ROT-ORDER, ROT-BUSY, ROT-AWAY, ROT-OUT). `None` when
@@ -41,6 +44,7 @@ pub fn pick(
             receiver: owed.staff,
             rule,
             board: b,
+            skipped: Vec::new(),
         });
     }
     let n = order.len();
@@ -49,10 +53,12 @@ pub fn pick(
     }
     let start = b.position % n;
     let mut first_skip: Option<RuleId> = None;
+    let mut skipped = Vec::new();
     for i in 0..n {
         let idx = (start + i) % n;
         let s = &order[idx];
-        let skip_rule = match presence(s) {
+        let now = presence(s);
+        let skip_rule = match now {
             Presence::Available => {
                 *b.counts.entry(s.clone()).or_default() += 1;
                 b.position = (idx + 1) % n;
@@ -61,6 +67,7 @@ pub fn pick(
                     receiver: s.clone(),
                     rule: first_skip.unwrap_or(rules::ROT_ORDER),
                     board: b,
+                    skipped,
                 });
             }
             Presence::Busy => {
@@ -87,6 +94,7 @@ pub fn pick(
             // Off duty: neither owed nor lost.
             Presence::Leave | Presence::Left => None,
         };
+        skipped.push((s.clone(), now));
         if first_skip.is_none() {
             first_skip = skip_rule;
         }
@@ -98,6 +106,17 @@ fn note_turn(b: &mut Board, s: &StaffId) {
     b.turns += 1;
     b.last_turn.insert(s.clone(), b.turns);
     b.last_receiver = Some(s.clone());
+}
+
+/// What the next walk-in would do, without consuming anything: the board's "next" (who will
+/// receive, by which rule, and who is passed over).
+pub fn preview(
+    board: &Board,
+    order: &[StaffId],
+    presence: impl Fn(&StaffId) -> Presence,
+    out: OutTurns,
+) -> Option<Pick> {
+    pick(board, order, presence, out)
 }
 
 /// Who would receive a walk-in now, without consuming anything (SR-ABSENT's assistant C).

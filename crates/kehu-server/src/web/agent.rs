@@ -20,8 +20,14 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/agent/sms", post(sms))
 }
 
-async fn show(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
-    view(&st, &v, &project, None).await
+async fn show(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<super::Done>,
+) -> Response {
+    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    view(&st, &v, &project, flash).await
 }
 
 /// What became of one registration: rejected, pending, protected, confirmed or expired.
@@ -129,10 +135,14 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
 /// The form: a customer, a phone (full or masked) and the declared visit time.
 async fn register(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/agent", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let name = form.need("name")?;
@@ -146,24 +156,30 @@ async fn register(
             // The browser's datetime-local form (2026-11-23T15:00) as the scenario grammar's.
             body["visit_at"] = json!(at.replacen('T', " ", 1));
         }
-        v.act(&st, &project, body).await
+        v.act(&st, &project, body, &form).await
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }
 
 /// The SMS the agency would send (CS-LEAD, CL-PRE), pasted: parsed, then decided.
 async fn sms(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/agent", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let text = form.need("text")?;
-        let shown = crate::api::text_act(&st, &v.c, &project, text).await?;
+        let shown = crate::api::text_act(&st, &v.c, &project, text, Some(form.key()?)).await?;
         let mut f = v.explain(&st, &shown).await?;
         let p = &shown["parsed"];
         f.lines.insert(
@@ -180,7 +196,9 @@ async fn sms(
         );
         Ok(f)
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }

@@ -35,8 +35,14 @@ fn symbol(presence: &str) -> &'static str {
     }
 }
 
-async fn show(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
-    view(&st, &v, &project, None).await
+async fn show(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<super::Done>,
+) -> Response {
+    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    view(&st, &v, &project, flash).await
 }
 
 pub(super) async fn view(
@@ -45,7 +51,7 @@ pub(super) async fn view(
     project: &str,
     flash: Option<Flash>,
 ) -> Response {
-    let (_, dir) = match context(st, v, project).await {
+    let (rulebook, dir) = match context(st, v, project).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -117,7 +123,9 @@ pub(super) async fn view(
             Act::Visit(act::Visit { customer, .. }) => Some(("visit", Some(customer))),
             _ => None,
         };
-        if let Some((act, customer)) = reception {
+        // An act refused as invalid (a phone that is not one) received nobody.
+        let received = e.verdict.outcome != kehu_core::verdict::Outcome::Invalid;
+        if let (Some((act, customer)), true) = (reception, received) {
             visitors.push(json!({
                 "at": at, "act": act, "customer": shown_customer(customer),
                 "receiver": e.verdict.receiver.as_ref().map(|r| super::person(&dir, &r.0)).unwrap_or_default(),
@@ -137,13 +145,37 @@ pub(super) async fn view(
             }));
         }
     }
+    // Why each one passed over does not receive (the engine's own reasons, ROT-*).
+    let out = match rulebook.params.out_turns {
+        kehu_core::policy::OutTurns::MakeUp => "make_up",
+        kehu_core::policy::OutTurns::Lost => "lost",
+    };
+    let skipped: Vec<Value> = board
+        .skipped
+        .iter()
+        .map(|s| {
+            let why = match s.presence.name() {
+                "out" => format!("desk.skip.out.{out}"),
+                p => format!("desk.skip.{p}"),
+            };
+            json!({
+                "name": super::person(&dir, &s.login),
+                "why": super::i18n::tr(v.lang, &why),
+            })
+        })
+        .collect();
+    let owed_turn = matches!(board.next_rule.as_deref(), Some("ROT-BUSY" | "ROT-OUT"))
+        && board.skipped.is_empty();
     v.page(
         "desk.html",
         Some(project),
         "nav.desk",
         flash,
         json!({
-            "board": { "next_name": next.map(|n| super::person(&dir, n)), "staff": staff },
+            "board": {
+                "next_name": next.map(|n| super::person(&dir, n)),
+                "owed_turn": owed_turn, "skipped": skipped, "staff": staff,
+            },
             "states": STATES,
             "can_walk_in": access::may_act(v.role(), "walk_in"),
             "visitors": visitors,
@@ -155,10 +187,14 @@ pub(super) async fn view(
 /// One tap on the board: someone's presence changes (ROT-BUSY, ROT-AWAY, ROT-OUT).
 async fn status(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/desk", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let staff = form.need("staff")?;
@@ -170,7 +206,7 @@ async fn status(
             ));
         }
         let body = json!({ "act": "status", "staff": staff, "state": state });
-        let mut f = v.act(&st, &project, body).await?;
+        let mut f = v.act(&st, &project, body, &form).await?;
         if f.kind == "ok" {
             let dir = st.directory().await?;
             f.title = format!(
@@ -181,19 +217,25 @@ async fn status(
         }
         Ok(f)
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }
 
 /// A new walk-in (新客到访): the engine names the receiver; with the customer's details, the
 /// reception is also the receiver's visitor-register entry.
 async fn walk_in(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/desk", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let mut body = json!({ "act": "walk_in" });
@@ -207,9 +249,11 @@ async fn walk_in(
                 ))
             }
         }
-        v.act(&st, &project, body).await
+        v.act(&st, &project, body, &form).await
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }

@@ -41,8 +41,14 @@ fn managers_only(v: &Viewer) -> Result<(), ApiError> {
     }
 }
 
-async fn show(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
-    view(&st, &v, &project, None).await
+async fn show(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<super::Done>,
+) -> Response {
+    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    view(&st, &v, &project, flash).await
 }
 
 /// One ledger entry of a project, by number.
@@ -180,10 +186,14 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
 /// A manager settles a dispute: all to one party, or half each between two.
 async fn resolve(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path((project, seq)): Path<(String, String)>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/manage", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         managers_only(&v)?;
@@ -217,19 +227,25 @@ async fn resolve(
             }
             body["owner"] = json!(owner);
         }
-        v.act(&st, &project, body).await
+        v.act(&st, &project, body, &form).await
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }
 
 async fn decide(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path((project, id)): Path<(String, String)>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/manage", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let r = match form.need("decision")? {
@@ -251,29 +267,36 @@ async fn decide(
             Vec::new(),
         ))
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }
 
 /// Redistributes a leaver's customers at random, evenly; the seed is shown so that anyone can
 /// replay the draw (DIST-RANDOM).
 async fn reassign(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/manage", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let from = form.need("from")?;
-        let shown = crate::api::run_act(
-            &st,
-            &v.c,
-            &project,
-            json!({ "act": "reassign", "from": from }),
-        )
-        .await?;
+        let shown = v
+            .act_shown(
+                &st,
+                &project,
+                json!({ "act": "reassign", "from": from }),
+                &form,
+            )
+            .await?;
         let dir = st.directory().await?;
         let mut f = v.explain(&st, &shown).await?;
         if let Some(seq) = shown["seq"].as_i64() {
@@ -308,13 +331,21 @@ async fn reassign(
         }
         Ok(f)
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }
 
-async fn staff(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
-    staff_view(&st, &v, &project, None).await
+async fn staff(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<super::Done>,
+) -> Response {
+    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    staff_view(&st, &v, &project, flash).await
 }
 
 async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) -> Response {
@@ -384,10 +415,14 @@ async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flas
 /// SEC-LEAVE: the person's access ends at once; their customers wait for reassignment.
 async fn leave(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path((project, login)): Path<(String, String)>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/staff", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let r = crate::api::leave_of(&st, &v.c, &login).await?;
@@ -405,18 +440,24 @@ async fn leave(
             )],
         ))
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    staff_view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => staff_view(&st, &v, &project, Some(f)).await,
+    }
 }
 
 /// SEC-LEAVE's correction: an account wrongly marked as left comes back, audited.
 async fn restore(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path((project, login)): Path<(String, String)>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/staff", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         crate::api::restore_of(&st, &v.c, &login).await?;
@@ -430,9 +471,11 @@ async fn restore(
             vec![],
         ))
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    staff_view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => staff_view(&st, &v, &project, Some(f)).await,
+    }
 }
 
 #[derive(serde::Deserialize)]

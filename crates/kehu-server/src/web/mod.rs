@@ -1,7 +1,14 @@
 //! The pages: server-rendered HTML for the front desk (前台), salespeople (销售), agents (分销),
-//! managers (经理) and reports, in Chinese first with an English switch. Plain forms, no script:
-//! every action is a POST with the session's CSRF token, answered by the page again with the
-//! verdict explained. The pages call the same functions as the JSON API, so both apply the same
+//! managers (经理) and reports, in Chinese first with an English switch. Plain forms, no script.
+//!
+//! Every action is a POST carrying the session's CSRF token and the form's one-time key
+//! (`form_key`, new with every page shown). A POST that changes something is answered with a
+//! redirect to its page (Post/Redirect/Get) whose `?done=<key>` shows the result; a reload shows it
+//! again and changes nothing, and the same form sent twice (a double tap, a phone resending) is
+//! answered with the first result: for an act the ledger's idempotency keys decide (the same key
+//! records one act, on any number of servers), for other forms the server remembers the keys it
+//! handled. A POST refused before anything changed shows the page again with the error and the
+//! values entered. The pages call the same functions as the JSON API, so both apply the same
 //! checks, roles and audit entries.
 
 mod agent;
@@ -131,6 +138,8 @@ pub struct Viewer {
     /// The token every form of this session carries (a hash of the session's cookie).
     pub csrf: String,
     pub path: String,
+    /// The fields of the form being answered with an error, shown again (never a password).
+    pub submitted: Map<String, Value>,
 }
 
 fn lang_of(parts: &Parts) -> Lang {
@@ -165,6 +174,7 @@ impl FromRequestParts<AppState> for Viewer {
                 lang,
                 csrf: csrf_of(&s),
                 path,
+                submitted: Map::new(),
             }),
             (Ok(_), _) | (Err(ApiError::Unauthenticated), _) => {
                 let next = if parts.method == axum::http::Method::GET {
@@ -196,6 +206,8 @@ impl Viewer {
         m.insert("nav".into(), json!(nav(u.role, project, current)));
         m.insert("project".into(), json!(project));
         m.insert("csrf".into(), json!(self.csrf));
+        m.insert("form_key".into(), json!(new_form_key()));
+        m.insert("form".into(), Value::Object(self.submitted.clone()));
         m.insert("path".into(), json!(self.path));
         m.insert("flash".into(), Value::Null);
         m
@@ -230,10 +242,71 @@ impl Viewer {
         }
     }
 
-    /// Runs one act as this viewer and explains its verdict as they may see it.
-    async fn act(&self, st: &AppState, project: &str, body: Value) -> Result<Flash, ApiError> {
-        let shown = crate::api::run_act(st, &self.c, project, body).await?;
+    /// Runs one act as this viewer, once per form (its `form_key`), and explains its verdict
+    /// as they may see it.
+    async fn act(
+        &self,
+        st: &AppState,
+        project: &str,
+        body: Value,
+        form: &Form,
+    ) -> Result<Flash, ApiError> {
+        let shown = self.act_shown(st, project, body, form).await?;
         self.explain(st, &shown).await
+    }
+
+    /// [`Viewer::act`]'s verdict as shown, unexplained.
+    async fn act_shown(
+        &self,
+        st: &AppState,
+        project: &str,
+        body: Value,
+        form: &Form,
+    ) -> Result<Value, ApiError> {
+        let key = form.key()?;
+        crate::api::run_act(st, &self.c, project, body, Some(key)).await
+    }
+
+    /// A form already handled by this server (sent twice): the redirect to its result.
+    fn repeated(&self, form: &Form, back: &str) -> Option<Response> {
+        let key = form.key().ok()?;
+        done::seen(&self.c.user.login, key).then(|| see_other(back, key))
+    }
+
+    /// The answer to a form: after a change, the redirect to `back` showing `flash` (kept for
+    /// the reload); after a refusal, `Err` with the error for the page to show again with the
+    /// values entered.
+    fn after(
+        &mut self,
+        form: &Form,
+        result: Result<Flash, ApiError>,
+        back: &str,
+    ) -> Result<Response, Flash> {
+        match (result, form.key()) {
+            (Ok(flash), Ok(key)) => {
+                done::keep(&self.c.user.login, key, flash);
+                Ok(see_other(back, key))
+            }
+            (Ok(flash), Err(_)) => Err(flash),
+            (Err(e), _) => {
+                self.submitted = form.shown_again();
+                Err(Flash::error(self.lang, &e))
+            }
+        }
+    }
+
+    /// The result a page shows for `?done=<key>`: kept by this server, or (after a restart, or
+    /// from another server) the act the key recorded, read from the ledger.
+    async fn done_flash(&self, st: &AppState, key: Option<&str>) -> Option<Flash> {
+        let key = key?;
+        if let Some(f) = done::get(&self.c.user.login, key) {
+            return Some(f);
+        }
+        let (project, seq) = st.store.act_of_key(&self.c.user.login, key).await.ok()??;
+        let shown = crate::api::shown_entry(st, &self.c, &project, seq)
+            .await
+            .ok()?;
+        self.explain(st, &shown).await.ok()
     }
 
     /// A verdict as shown to this viewer (`api::shown`), explained in their language.
@@ -319,10 +392,99 @@ pub(crate) fn urlencode(s: &str) -> String {
     out
 }
 
+/// A form's one-time key: 128 random bits in hex.
+fn new_form_key() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// 303 to `back` with `done=<key>` added to its query.
+fn see_other(back: &str, key: &str) -> Response {
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{back}{sep}done={}", urlencode(key))).into_response()
+}
+
+/// The results of forms this server handled, by (login, form key), for the page after the
+/// redirect and for a form sent twice. Kept an hour, at most [`done::MAX`] of them.
+mod done {
+    use super::Flash;
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    use std::time::{Duration, Instant};
+
+    pub const MAX: usize = 20_000;
+    const KEEP: Duration = Duration::from_secs(3600);
+
+    type Kept = HashMap<(String, String), (Instant, Flash)>;
+    static DONE: LazyLock<Mutex<Kept>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+    fn with<T>(f: impl FnOnce(&mut Kept) -> T) -> T {
+        let mut m = DONE.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut m)
+    }
+
+    pub fn keep(login: &str, key: &str, flash: Flash) {
+        with(|m| {
+            if m.len() >= MAX {
+                let now = Instant::now();
+                m.retain(|_, (at, _)| now.duration_since(*at) < KEEP);
+                if m.len() >= MAX {
+                    m.clear();
+                }
+            }
+            m.insert(
+                (login.to_string(), key.to_string()),
+                (Instant::now(), flash),
+            );
+        })
+    }
+
+    pub fn get(login: &str, key: &str) -> Option<Flash> {
+        with(|m| {
+            m.get(&(login.to_string(), key.to_string()))
+                .filter(|(at, _)| at.elapsed() < KEEP)
+                .map(|(_, f)| f.clone())
+        })
+    }
+
+    pub fn seen(login: &str, key: &str) -> bool {
+        get(login, key).is_some()
+    }
+}
+
+/// `?done=<key>` of a page after a form.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Done {
+    pub done: Option<String>,
+}
+
 /// A submitted form: field → value (the last one wins).
 pub struct Form(HashMap<String, String>);
 
 impl Form {
+    /// The form's one-time key.
+    pub fn key(&self) -> Result<&str, ApiError> {
+        self.text("form_key")
+            .ok_or_else(|| {
+                ApiError::Forbidden(
+                    "表单已过期，请刷新页面后重试 (the form expired; reload the page and try again)"
+                        .into(),
+                )
+            })
+            .and_then(crate::api::once_key)
+    }
+
+    /// The fields to show again after an error: not the tokens, never a password.
+    fn shown_again(&self) -> Map<String, Value> {
+        self.0
+            .iter()
+            .filter(|(k, _)| !["csrf", "form_key", "password"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect()
+    }
+
     pub fn get(&self, k: &str) -> Option<&str> {
         self.0.get(k).map(String::as_str)
     }

@@ -30,8 +30,14 @@ const CHANNELS: [&str; 7] = ["site", "phone", "online", "wechat", "qq", "sms", "
 const CONTACT_KINDS: [&str; 5] = ["call", "visit", "message", "invite", "home_visit"];
 const DEPOSIT_KINDS: [&str; 3] = ["small", "large", "deposit"];
 
-async fn show(State(st): State<AppState>, v: Viewer, Path(project): Path<String>) -> Response {
-    view(&st, &v, &project, None).await
+async fn show(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(project): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<super::Done>,
+) -> Response {
+    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    view(&st, &v, &project, flash).await
 }
 
 async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) -> Response {
@@ -95,10 +101,14 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
 /// 报备: the verdict at once, explained.
 async fn register(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!("/p/{}/sales", super::urlencode(&project));
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let flash = async {
         v.check(&form)?;
         let name = form.need("name")?;
@@ -118,16 +128,19 @@ async fn register(
             "customer": customer,
             "channel": channel,
         });
-        v.act(&st, &project, body).await
+        v.act(&st, &project, body, &form).await
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    view(&st, &v, &project, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => view(&st, &v, &project, Some(f)).await,
+    }
 }
 
 #[derive(serde::Deserialize)]
 struct PhoneQuery {
     phone: Option<String>,
+    done: Option<String>,
 }
 
 async fn customer(
@@ -137,7 +150,8 @@ async fn customer(
     Query(q): Query<PhoneQuery>,
 ) -> Response {
     let phone = q.phone.unwrap_or_default();
-    customer_view(&st, &v, &project, phone.trim(), None).await
+    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    customer_view(&st, &v, &project, phone.trim(), flash).await
 }
 
 async fn customer_view(
@@ -245,10 +259,18 @@ async fn customer_view(
 /// Logs a contact (跟进), a deposit (定金) or a deal (成交) for the customer on the page.
 async fn log(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!(
+        "/p/{}/customer?phone={}",
+        super::urlencode(&project),
+        super::urlencode(form.text("phone").unwrap_or_default())
+    );
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let phone = form.text("phone").unwrap_or_default().to_string();
     let flash = async {
         v.check(&form)?;
@@ -273,20 +295,30 @@ async fn log(
             }
             other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal"))),
         };
-        v.act(&st, &project, body).await
+        v.act(&st, &project, body, &form).await
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    customer_view(&st, &v, &project, &phone, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => customer_view(&st, &v, &project, &phone, Some(f)).await,
+    }
 }
 
 /// Asks the department manager, then the VP, for a look at a customer outside one's scope.
 async fn request_approval(
     State(st): State<AppState>,
-    v: Viewer,
+    mut v: Viewer,
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
+    let back = format!(
+        "/p/{}/customer?phone={}",
+        super::urlencode(&project),
+        super::urlencode(form.text("phone").unwrap_or_default())
+    );
+    if let Some(r) = v.repeated(&form, &back) {
+        return r;
+    }
     let phone = form.text("phone").unwrap_or_default().to_string();
     let flash = async {
         v.check(&form)?;
@@ -297,7 +329,9 @@ async fn request_approval(
             vec![super::i18n::tr(v.lang, "approval.sent.hint").to_string()],
         ))
     }
-    .await
-    .unwrap_or_else(|e| Flash::error(v.lang, &e));
-    customer_view(&st, &v, &project, &phone, Some(flash)).await
+    .await;
+    match v.after(&form, flash, &back) {
+        Ok(r) => r,
+        Err(f) => customer_view(&st, &v, &project, &phone, Some(f)).await,
+    }
 }
