@@ -794,6 +794,7 @@ mod tests {
             team: None,
             agency: agency.map(str::to_string),
             region: None,
+            left: false,
         };
         Directory {
             staff: vec![

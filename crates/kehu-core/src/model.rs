@@ -90,6 +90,9 @@ pub struct Staff {
     pub agency: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Has left the company (SEC-LEAVE): still named in the history, on no rotation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub left: bool,
 }
 
 impl Staff {
@@ -113,11 +116,11 @@ impl Directory {
         self.staff.iter().find(|s| &s.id == id)
     }
 
-    /// The rotation order (ROT-ORDER): the `sales` staff in order.
+    /// The rotation order (ROT-ORDER): the `sales` staff in order, without those who left.
     pub fn rotation(&self) -> Vec<StaffId> {
         self.staff
             .iter()
-            .filter(|s| s.role == Role::Sales)
+            .filter(|s| s.role == Role::Sales && !s.left)
             .map(|s| s.id.clone())
             .collect()
     }

@@ -76,7 +76,7 @@ pub enum PhoneError {
     Empty,
     #[error("phone contains {0:?}, which is neither a digit nor a mask character (* x X ＊)")]
     BadChar(char),
-    #[error("phone has {0} digits and mask characters; a mobile number has 11")]
+    #[error("phone has {0} digits (hidden ones included); a mobile number has 11")]
     Length(usize),
     #[error("a Chinese mobile number starts with 1")]
     NotMobile,

@@ -58,6 +58,20 @@ impl Preset {
         crate::rulebooks::family(self).silent()
     }
 
+    /// Whether this rulebook's rules give an act a meaning, so that the pages offer it: a duty
+    /// roster (team-registration's duty team), an event window (SR-EVENT), a claim after signing
+    /// (TR-CLAIM3, SR-SIGNED's window), a consent (TR-ACTIVE), a visit confirmation (CS-CONFIRM,
+    /// CD-CONFIRM). Every other act is common to all rulebooks.
+    pub fn uses(self, act: &str) -> bool {
+        match act {
+            "duty" | "consent" => self == Preset::TeamRegistration,
+            "event" => crate::rulebooks::family(self).event_window_decides(),
+            "claim" => matches!(self, Preset::TeamRegistration | Preset::SiteRotation),
+            "confirm" => matches!(self, Preset::ChannelSms | Preset::ChannelDistribution),
+            _ => true,
+        }
+    }
+
     /// The rule IDs of RULES.md §3 this rulebook decides (its family's file).
     pub fn rules(self) -> &'static [&'static str] {
         crate::rulebooks::family(self).rules()

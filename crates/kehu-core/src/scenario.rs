@@ -274,6 +274,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Malformed> {
                 team: get("team")?,
                 agency: get("agency")?,
                 region: get("region")?,
+                left: false,
             });
         }
     }

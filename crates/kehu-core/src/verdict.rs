@@ -133,6 +133,11 @@ pub struct Verdict {
     pub violations: Vec<Violation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dispute: Option<DisputeOpened>,
+    /// The act was refused because another party holds the customer (撞单): what a registrant
+    /// may be told of it is limited (G-CLAIM, CL-SILENT). Other refusals are about the act itself
+    /// (its form, its timing, nobody free to receive) and are explained in full.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub collision: bool,
 }
 
 impl Verdict {
@@ -152,6 +157,7 @@ impl Verdict {
             notify: Vec::new(),
             violations: Vec::new(),
             dispute: None,
+            collision: false,
         }
     }
 
@@ -169,7 +175,8 @@ impl Verdict {
     /// rejected, with an owner who is a party of its own (not the pool, the company or the
     /// department) other than `me`.
     pub fn is_collision_for(&self, me: &Party) -> bool {
-        self.outcome == Outcome::Rejected
+        self.collision
+            && self.outcome == Outcome::Rejected
             && matches!(
                 &self.owner,
                 Some(p @ (Party::Staff(_) | Party::Agency(_) | Party::Team(_))) if p != me

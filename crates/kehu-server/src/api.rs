@@ -1157,13 +1157,13 @@ fn shown(
     let me = dir.party_of(&kehu_core::model::StaffId(caller.login.clone()));
     let mine = v.owner.as_ref() == Some(&me);
     let manager = access::sees_full_verdict(caller.role, false);
+    // CL-SILENT hides whether a registration collided: an accepted one and a collision are both
+    // only "received". A refusal of the registration itself (its form, CL-FORMAL; its timing) is
+    // about nobody else's customer and is explained like any other.
     let silent = rb.preset.silent()
         && act == "register"
         && !manager
-        && matches!(
-            v.outcome,
-            kehu_core::verdict::Outcome::Accepted | kehu_core::verdict::Outcome::Rejected
-        );
+        && (v.outcome == kehu_core::verdict::Outcome::Accepted || v.is_collision_for(&me));
     if silent {
         return json!({
             "outcome": "received",
@@ -1587,6 +1587,14 @@ pub(crate) async fn run_act(
     let act = Act::from_fields(&name, obj).map_err(wrong)?;
     let (rulebook, dir) = project_context(st, &project).await?;
     let act = act.resolve(&dir, now_ms() as u64).map_err(wrong)?;
+    if let Act::Status(act::Status { staff, .. }) = &act {
+        if dir.get(staff).is_some_and(|s| s.left) {
+            return Err(ApiError::invalid(
+                "staff",
+                format!("{staff} 已离职，不在接待轮次中 ({staff} has left and is on no rotation)"),
+            ));
+        }
+    }
     let act = authorize_act(st, c, &project, &rulebook, &dir, act).await?;
     let now = jiff::Timestamp::now();
     let cmd = Command {

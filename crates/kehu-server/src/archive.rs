@@ -160,6 +160,46 @@ pub(crate) struct TimelineEntry {
     pub rule: String,
     pub owner: Option<Party>,
     pub reason: String,
+    /// Who did it: the registrant, the salesperson who logged it, the closer, the agent who
+    /// brought the customer, the one who took a walk-in (a login).
+    pub by: Option<String>,
+    /// Who received the customer (a visit, a walk-in).
+    pub receiver: Option<String>,
+    /// The amount of a deposit or a deal, in yuan.
+    pub amount: Option<i64>,
+    /// The kind: the channel of a registration, the way of a contact, the kind of a deposit.
+    pub kind: Option<String>,
+    /// Who a deal is credited to.
+    pub credited: Option<Party>,
+}
+
+/// What a timeline shows of an act beside its customer: who did it, the amount, the kind.
+fn act_facts(act: &Act) -> (Option<String>, Option<i64>, Option<String>) {
+    fn name(v: &impl Serialize) -> Option<String> {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+    }
+    match act {
+        Act::Register(r) => (Some(r.by.0.clone()), None, name(&r.channel)),
+        Act::Contact(c) => (Some(c.by.0.clone()), None, name(&c.kind)),
+        Act::Deposit(d) => (None, Some(d.amount), name(&d.kind)),
+        Act::Deal(d) => (
+            d.closed_by.as_ref().map(|s| s.0.clone()),
+            Some(d.amount),
+            None,
+        ),
+        Act::Visit(v) => (v.brought_by.as_ref().map(|s| s.0.clone()), None, None),
+        Act::WalkIn(w) => (w.taken_by.as_ref().map(|s| s.0.clone()), None, None),
+        Act::Confirm(c) => (Some(c.by.0.clone()), None, None),
+        Act::Claim(c) => (Some(c.by.0.clone()), None, None),
+        Act::Consent(c) => (Some(c.by.0.clone()), None, None),
+        Act::Resolve(r) => (Some(r.by.0.clone()), None, None),
+        Act::Extend(x) => (Some(x.by.0.clone()), None, None),
+        Act::Reassign(r) => (Some(r.by.0.clone()), None, None),
+        Act::Status(s) => (Some(s.staff.0.clone()), None, None),
+        Act::Query(_) | Act::Duty(_) | Act::Event(_) => (None, None, None),
+    }
 }
 
 pub(crate) async fn timeline_of(
@@ -192,7 +232,11 @@ pub(crate) async fn timeline_of(
     let shown = format!("{project}/{}", phone.masked_display());
     // Decided per record, for every record returned: a masked phone can match many customers,
     // and each must be the caller's to read (SEC-ROLES) or the one an approval names.
-    let approval = phone.is_full() && approved(st, c, &project, &phone).await?;
+    // Finance records the payments of any customer it is paid by, named by the full number
+    // (not a mask): that customer's file opens to it, audited like every read.
+    let approval = phone.is_full()
+        && (c.user.role == kehu_core::model::Role::Finance
+            || approved(st, c, &project, &phone).await?);
     let all = st.store.history(&project, &phone).await?;
     let mut records = Vec::new();
     for v in all.iter() {
@@ -259,6 +303,7 @@ pub(crate) async fn timeline_of(
                 .iter()
                 .map(|e| {
                     let cust = e.act.customer();
+                    let (by, amount, kind) = act_facts(&e.act);
                     TimelineEntry {
                         seq: e.seq,
                         at: kehu_core::time::format_local(e.at),
@@ -270,6 +315,11 @@ pub(crate) async fn timeline_of(
                         rule: e.verdict.rule.to_string(),
                         owner: e.verdict.owner.clone(),
                         reason: e.verdict.reason.clone(),
+                        by,
+                        receiver: e.verdict.receiver.as_ref().map(|r| r.0.clone()),
+                        amount,
+                        kind,
+                        credited: e.verdict.credited.clone(),
                     }
                 })
                 .collect(),
@@ -590,6 +640,8 @@ pub(crate) struct MyCustomer {
     pub protected_until: Option<String>,
     pub last_act: Option<&'static str>,
     pub last_at: Option<String>,
+    /// A deal was accepted (已成交): the protection countdown no longer matters.
+    pub sold: bool,
 }
 
 /// A page of the caller's customers.
@@ -619,7 +671,18 @@ pub(crate) async fn mine_of(
     let items: Vec<MyCustomer> = views
         .iter()
         .map(|v| {
-            let last = v.events.last();
+            // The last thing that happened to the customer: someone else's refused attempt is
+            // not (it changed nothing, and it is not the holder's to see).
+            let last = v.events.iter().rev().find(|e| {
+                !matches!(
+                    e.verdict.outcome,
+                    kehu_core::verdict::Outcome::Rejected | kehu_core::verdict::Outcome::Invalid
+                )
+            });
+            let sold = v.events.iter().any(|e| {
+                matches!(e.act, Act::Deal(_))
+                    && e.verdict.outcome == kehu_core::verdict::Outcome::Accepted
+            });
             let phone = v.events.iter().rev().find_map(|e| {
                 e.act
                     .customer()
@@ -643,6 +706,7 @@ pub(crate) async fn mine_of(
                 protected_until: protected,
                 last_act: last.map(|e| e.act.name()),
                 last_at: last.map(|e| kehu_core::time::format_local(e.at)),
+                sold,
             }
         })
         .collect();

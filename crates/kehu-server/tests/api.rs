@@ -486,7 +486,7 @@ async fn collisions_and_scopes(backend: &str) {
 }
 
 async fn leavers_stop_at_once(backend: &str) {
-    let (s, _admin) = world(backend).await;
+    let (s, admin) = world(backend).await;
     let a = login(&s, "a").await;
     let (_, t) = call(&s, "POST", "/api/v1/tokens", &a, json!({ "name": "phone" })).await;
     let bearer = Auth::Bearer(t["token"].as_str().unwrap().to_string());
@@ -515,6 +515,32 @@ async fn leavers_stop_at_once(backend: &str) {
         (Some("rejected"), Some("SEC-LEAVE")),
         "{v}"
     );
+    // The leaver is on no board, of this project or of a project made after they left, and
+    // nobody sets their presence back (a walk-in would reach them).
+    let (_, board) = call(&s, "GET", "/api/v1/projects/p1/rotation", &m, Value::Null).await;
+    assert!(!board.to_string().contains("\"login\":\"a\""), "{board}");
+    assert_eq!(board["next"], "b", "{board}");
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/p1/acts",
+        &m,
+        json!({ "act": "status", "staff": "a", "state": "available" }),
+    )
+    .await;
+    assert_eq!(st, 422, "{v}");
+    assert_eq!(v["field"], "staff", "{v}");
+    let (st, _) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "p2", "rulebook": "site-rotation" }),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let (_, board) = call(&s, "GET", "/api/v1/projects/p2/rotation", &m, Value::Null).await;
+    assert!(!board.to_string().contains("\"login\":\"a\""), "{board}");
     // A salesperson cannot mark anyone as left.
     let b = login(&s, "b").await;
     assert_eq!(

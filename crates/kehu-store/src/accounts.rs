@@ -40,6 +40,7 @@ impl Account {
             team: self.team.clone(),
             agency: self.agency.clone(),
             region: self.region.clone(),
+            left: !self.active,
         }
     }
 }

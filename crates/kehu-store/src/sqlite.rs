@@ -1134,6 +1134,7 @@ mod tests {
                         team: None,
                         agency: None,
                         region: None,
+                        left: false,
                     })
                     .collect(),
             }),

@@ -17,6 +17,7 @@ fn directory() -> Directory {
                 team: None,
                 agency: None,
                 region: None,
+                left: false,
             })
             .collect(),
     }
@@ -635,6 +636,7 @@ fn report_counters_follow_the_ledger() {
             team: None,
             agency: Some("链家".into()),
             region: None,
+            left: false,
         });
         let at = parse_local("2026-11-03 10:00").unwrap();
         for (by, phone) in [

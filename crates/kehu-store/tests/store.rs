@@ -18,6 +18,7 @@ fn directory(n: usize) -> Directory {
                 team: None,
                 agency: None,
                 region: None,
+                left: false,
             })
             .collect(),
     }

@@ -132,6 +132,7 @@ fn staff() -> Directory {
                 team: None,
                 agency: None,
                 region: None,
+                left: false,
             })
             .collect(),
     }

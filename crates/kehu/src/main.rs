@@ -47,13 +47,20 @@ enum Cmd {
     },
     /// Write a backup of the database to FILE (SQLite: VACUUM INTO; PostgreSQL: pg_dump).
     Backup {
+        /// The backup file to write (it must not exist; its folder must).
         file: PathBuf,
+        /// Database URL (sqlite:PATH or postgres://…); defaults to $KEHU_DATABASE_URL or
+        /// sqlite:kehu.db.
         #[arg(long)]
         database: Option<String>,
     },
     /// Restore a backup made by `kehu backup` into an empty database, then check its ledger.
+    /// The key file the backup was made with must be in place ($KEHU_KEY_FILE or ./kehu.key).
     Restore {
+        /// The backup file written by `kehu backup`.
         file: PathBuf,
+        /// The database to restore into: a new sqlite:PATH, or an empty PostgreSQL database;
+        /// defaults to $KEHU_DATABASE_URL or sqlite:kehu.db.
         #[arg(long)]
         database: Option<String>,
     },
@@ -553,6 +560,14 @@ async fn backup(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
     if file.exists() {
         bail!("{} already exists", file.display());
     }
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            bail!(
+                "the folder {} does not exist: create it first, or name a file in an existing folder",
+                dir.display()
+            );
+        }
+    }
     if is_postgres(url) {
         run_tool(&kehu_store::pg_dump_command(url, f))?;
     } else {
@@ -566,6 +581,16 @@ async fn backup(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
 async fn restore(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
     if !file.is_file() {
         bail!("{} is not a backup file", file.display());
+    }
+    // The backup's phones and names are sealed with the key file it was made with: a new key
+    // could open none of them.
+    let key = key_file();
+    if !key.is_file() {
+        bail!(
+            "the key file {} is missing: a restore needs the key file the backup was made with \
+             (put it there, or set KEHU_KEY_FILE to it)",
+            key.display()
+        );
     }
     if is_postgres(url) {
         let store = open_store(url).await?;

@@ -291,6 +291,7 @@ fn seed(url: &str) -> Vec<kehu_core::state::Event> {
                     team: None,
                     agency: None,
                     region: None,
+                    left: false,
                 })
                 .collect(),
         };

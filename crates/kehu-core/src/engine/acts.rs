@@ -1,7 +1,7 @@
 //! The acts other than deals: claims, visits, rotation, confirmations and management acts.
 
 use super::rotation::{self, Pick};
-use super::{Ctx, Decision, Target};
+use super::{zh_text, Ctx, Decision, Target};
 use crate::act;
 use crate::model::{Act, CustomerInput, Party, Presence, Role, StaffId};
 use crate::rules::{self, RuleId};
@@ -144,7 +144,7 @@ impl Ctx<'_> {
                 self.reject(
                     &st,
                     rule,
-                    "a departed salesperson cannot register customers",
+                    "已离职的销售员不能再报备客户 (a departed salesperson cannot register customers)",
                 ),
                 vec![],
             );
@@ -169,9 +169,9 @@ impl Ctx<'_> {
                 return done(v, vec![]);
             }
             let reason = if st.rule == rules::SR_SIGNED {
-                "the customer signed with its holder, who keeps it with no end"
+                "该客户已与归属人签约成交，由归属人长期持有，不设期限 (the customer signed with its holder, who keeps it with no end)"
             } else {
-                "registration renewed by its holder"
+                "归属人再次报备，报备续期 (registration renewed by its holder)"
             };
             let v = self.settle(self.verdict(Outcome::Accepted, st.rule, reason), &[]);
             return done(v, vec![]);
@@ -187,7 +187,11 @@ impl Ctx<'_> {
         let rule = self.family().claim_rule(self, &st, lapsed.is_some());
         let eff = vec![holder(&party, rule)];
         let v = self.settle(
-            self.verdict(Outcome::Accepted, rule, "claim accepted"),
+            self.verdict(
+                Outcome::Accepted,
+                rule,
+                "报备已受理，客户归报备方 (claim accepted)",
+            ),
             &eff,
         );
         done(v, eff)
@@ -196,12 +200,14 @@ impl Ctx<'_> {
     /// A registration refused by a collision (撞单), citing `rule`, its sentence from the rule.
     pub(crate) fn collision_rejected(&self, st: &super::Standing, rule: RuleId) -> Verdict {
         let reason = match rule {
-            rules::SR_SIGNED => "collision (撞单): the customer signed a deal and stays with the salesperson credited at signing (after-sales service); you may still receive the customer today",
-            rules::TR_SAMEDAY => "collision (撞单): the owner contacted the customer today; whoever brings the customer on site first today owns it",
-            rules::TR_ACTIVE => "collision (撞单): the owner has kept in contact within the last 15 days; registering needs the owner's consent (a violation is recorded)",
-            _ => "collision (撞单): the customer is protected for another party",
+            rules::SR_SIGNED => "撞单：该客户已签约成交，仍归签约时记业绩的销售员（由其负责售后服务）；你今天仍可接待该客户 (collision (撞单): the customer signed a deal and stays with the salesperson credited at signing (after-sales service); you may still receive the customer today)",
+            rules::TR_SAMEDAY => "撞单：归属人今天已联系过该客户；今天谁先带客户到场，客户归谁 (collision (撞单): the owner contacted the customer today; whoever brings the customer on site first today owns it)",
+            rules::TR_ACTIVE => "撞单：归属人近15天内一直在跟进该客户，须经归属人同意才能报备（已记违规） (collision (撞单): the owner has kept in contact within the last 15 days; registering needs the owner's consent (a violation is recorded))",
+            _ => "撞单：该客户在他方的保护期内 (collision (撞单): the customer is protected for another party)",
         };
-        self.reject(st, rule, reason)
+        let mut v = self.reject(st, rule, reason);
+        v.collision = true;
+        v
     }
 
     // ----- visits (到访) and walk-ins -----------------------------------------------------------
@@ -245,7 +251,7 @@ impl Ctx<'_> {
             let v = self.reject(
                 &st,
                 rules::ROT_ORDER,
-                "nobody on duty is available to receive",
+                "值班人员都不空闲，无人可以接待 (nobody on duty is available to receive)",
             );
             return Decision {
                 verdict: v,
@@ -254,7 +260,11 @@ impl Ctx<'_> {
             };
         };
         let mut eff = vec![self.board_effect(&pick)];
-        let mut v = self.verdict(Outcome::Accepted, pick.rule, "received in rotation order");
+        let mut v = self.verdict(
+            Outcome::Accepted,
+            pick.rule,
+            "按轮流接待顺序接待 (received in rotation order)",
+        );
         v.receiver = Some(pick.receiver.clone());
         v.turn = Some(true);
         let has_customer = self.cmd.act.customer().is_some();
@@ -262,7 +272,11 @@ impl Ctx<'_> {
             if let Some(ev) = self.project.event_at(self.now) {
                 let mut v = self.open_dispute(v, rules::SR_EVENT, vec![]);
                 v.rule = rules::SR_EVENT.0.into();
-                v.reason = format!("during {} the manager sets ownership", ev.name);
+                v.reason = format!(
+                    "活动「{}」期间，客户归属由经理裁定 (during {} the manager sets ownership)",
+                    zh_text(&ev.name),
+                    ev.name
+                );
                 v.owner = Some(Party::Pool);
                 return Decision {
                     verdict: v,
@@ -372,14 +386,14 @@ impl Ctx<'_> {
                 let mut v = self.verdict(
                     Outcome::Accepted,
                     st.rule,
-                    "the owner brought the customer on site",
+                    "归属人带客户到场 (the owner brought the customer on site)",
                 );
                 v.receiver = Some(b.clone());
                 v.turn = Some(false);
                 return self.finish_visit(v, None, None);
             }
             let mut v = self.with_standing(
-                self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                self.verdict(Outcome::Accepted, st.rule, "到访已登记 (visit recorded)"),
                 &st,
             );
             // Another party bringing the owner's customer is a collision: under CL-SILENT nobody
@@ -399,12 +413,12 @@ impl Ctx<'_> {
                     let v = self.received(
                         rules::ROT_RETURN,
                         o,
-                        "a returning customer goes to their owner",
+                        "老客户再次到访，由归属人接待 (a returning customer goes to their owner)",
                     );
                     self.finish_visit(v, None, None)
                 } else {
                     let helper = self.peek().unwrap_or(o.clone());
-                    let mut v = self.received(rules::ROT_RETURN, &helper, "a returning customer whose owner is absent: a colleague receives without a turn");
+                    let mut v = self.received(rules::ROT_RETURN, &helper, "老客户再次到访，归属人不在：由同事代为接待，不占轮次 (a returning customer whose owner is absent: a colleague receives without a turn)");
                     v.assistant = None;
                     self.finish_visit(v, None, owner.as_ref())
                 }
@@ -412,7 +426,7 @@ impl Ctx<'_> {
             Some(o) => {
                 // The customer came on their own: their owner (an agency, a team) is told.
                 let mut v = self.with_standing(
-                    self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                    self.verdict(Outcome::Accepted, st.rule, "到访已登记 (visit recorded)"),
                     &st,
                 );
                 self.notify_absent_owner(&mut v, o, &[]);
@@ -427,7 +441,7 @@ impl Ctx<'_> {
                     let v = self.received(
                         rules::ROT_DESIG,
                         &x,
-                        "a first-time customer designates a salesperson",
+                        "首次到访的客户指定销售员接待 (a first-time customer designates a salesperson)",
                     );
                     let xp = Party::Staff(x);
                     let claim = self.reception_claims().then_some((&xp, self.first_rule()));
@@ -445,12 +459,16 @@ impl Ctx<'_> {
         let st = self.standing(self.view.as_ref());
         if let Some(x) = taken_by {
             // ROT-FAIR: out of turn. The taker receives; no turn moves.
-            let mut v = self.received(rules::ROT_FAIR, x, "took a walk-in out of turn (抢客)");
+            let mut v = self.received(
+                rules::ROT_FAIR,
+                x,
+                "不按轮次抢接上门客户（抢客） (took a walk-in out of turn (抢客))",
+            );
             v.violations.push(Violation {
                 staff: Party::Staff(x.clone()),
                 rule: rules::ROT_FAIR.0.into(),
                 amount: self.params.rotation_fine,
-                note: "took a customer out of turn: one day's base pay; serious cases the month's base pay and 50 % of the month's bonus".into(),
+                note: "不按轮次抢接客户：罚一天底薪；情节严重的罚当月底薪及当月奖金的50% (took a customer out of turn: one day's base pay; serious cases the month's base pay and 50 % of the month's bonus)".into(),
             });
             if customer.is_none() {
                 return Decision {
@@ -495,24 +513,28 @@ impl Ctx<'_> {
             .and_then(Result::ok)
             .is_some_and(|p| p.is_full());
         if !full {
-            return invalid("a visit confirmation carries the customer's full phone number".into());
+            return invalid("来访确认单须填写客户的完整手机号 (a visit confirmation carries the customer's full phone number)".into());
         }
         let roles: Vec<Role> = signed_by.iter().filter_map(|s| self.role(s)).collect();
         let agent_signed = self.role(by) == Some(Role::Agent) || roles.contains(&Role::Agent);
-        let mut missing = Vec::new();
+        // (Chinese, English) of each missing signature.
+        let mut missing: Vec<(&str, &str)> = Vec::new();
         if !agent_signed {
-            missing.push("the agency's agent (经纪人)");
+            missing.push(("分销经纪人", "the agency's agent (经纪人)"));
         }
         if !roles.contains(&Role::Sales) {
-            missing.push("a site consultant (置业顾问)");
+            missing.push(("置业顾问", "a site consultant (置业顾问)"));
         }
         if self.family().confirm_needs_manager() && !roles.iter().any(|r| r.is_manager()) {
-            missing.push("the developer's sales manager (销售经理)");
+            missing.push(("开发商销售经理", "the developer's sales manager (销售经理)"));
         }
         if !missing.is_empty() {
+            let zh: Vec<&str> = missing.iter().map(|m| m.0).collect();
+            let en: Vec<&str> = missing.iter().map(|m| m.1).collect();
             return invalid(format!(
-                "the confirmation lacks the signature of {}",
-                missing.join(" and ")
+                "来访确认单缺少{}的签字 (the confirmation lacks the signature of {})",
+                zh.join("、"),
+                en.join(" and ")
             ));
         }
         let party = self.party(by);
@@ -528,13 +550,21 @@ impl Ctx<'_> {
         if st.protected && st.owner != party {
             let rule = self.family().confirm_collision_rule(self, &st);
             return done(
-                self.reject(&st, rule, "the customer is protected for another agency"),
+                self.reject(
+                    &st,
+                    rule,
+                    "该客户在其他分销单位的保护期内 (the customer is protected for another agency)",
+                ),
                 vec![],
             );
         }
         if st.protected {
             let v = self.settle(
-                self.verdict(Outcome::Confirmed, rule, "visit confirmed"),
+                self.verdict(
+                    Outcome::Confirmed,
+                    rule,
+                    "来访确认单有效，到访已确认 (visit confirmed)",
+                ),
                 &[],
             );
             return done(v, vec![]);
@@ -544,7 +574,14 @@ impl Ctx<'_> {
         }
         let r = self.family().confirm_claim_rule(self, &st, &party);
         let eff = vec![holder(&party, r)];
-        let v = self.settle(self.verdict(Outcome::Confirmed, r, "visit confirmed"), &eff);
+        let v = self.settle(
+            self.verdict(
+                Outcome::Confirmed,
+                r,
+                "来访确认单有效，到访已确认 (visit confirmed)",
+            ),
+            &eff,
+        );
         done(v, eff)
     }
 }

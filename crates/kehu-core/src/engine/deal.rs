@@ -93,7 +93,7 @@ impl Ctx<'_> {
         if let Some(d) = self.view.as_ref().and_then(View::open_dispute) {
             // G-DEAL-FIRST: the deal is not blocked; attribution waits for the manager.
             let mut v = self.with_standing(
-                self.verdict(Outcome::Pending, rules::G_DEAL_FIRST, "signed while a dispute is open: commission stays unattributed until the manager resolves it"),
+                self.verdict(Outcome::Pending, rules::G_DEAL_FIRST, "争议未决时签约：经理裁定前，业绩和提成暂不分配 (signed while a dispute is open: commission stays unattributed until the manager resolves it)"),
                 &st,
             );
             v.relied_on.push(d.reference());
@@ -119,7 +119,7 @@ impl Ctx<'_> {
                 rule: a.rule.0.to_string(),
             });
         }
-        let mut v = self.verdict(Outcome::Accepted, a.rule, "deal signed");
+        let mut v = self.verdict(Outcome::Accepted, a.rule, "已签约成交 (deal signed)");
         if self.silent() {
             // CL-SILENT, G-NOTIFY: the collisions kept silent before signing (another party
             // bringing the customer on site) are told now, to the credited party and to them.

@@ -2,7 +2,7 @@
 //! consent, presence, settlements, queries, extensions, duty, events and reassignments.
 
 use super::acts::{holder, unclaimed};
-use super::{Ctx, Decision, Target};
+use super::{zh_text, Ctx, Decision, Target};
 use crate::act;
 use crate::model::{Act, Party, Presence, Role, StaffId};
 use crate::rules::{self};
@@ -10,6 +10,18 @@ use crate::state::{Effect, Period, ProjectChange, View};
 use crate::verdict::Outcome;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+
+/// A presence in Chinese, for reasons (ROT-*).
+fn presence_zh(p: Presence) -> &'static str {
+    match p {
+        Presence::Available => "空闲",
+        Presence::Busy => "忙碌",
+        Presence::Away => "离开",
+        Presence::Out => "外出",
+        Presence::Leave => "请假",
+        Presence::Left => "离职",
+    }
+}
 
 impl Ctx<'_> {
     // ----- follow-ups, deposits --------------------------------------------------------------
@@ -33,7 +45,7 @@ impl Ctx<'_> {
             None => self.first_rule(),
         };
         let v = self.settle(
-            self.verdict(Outcome::Accepted, rule, "follow-up logged"),
+            self.verdict(Outcome::Accepted, rule, "跟进已记录 (follow-up logged)"),
             &[],
         );
         Decision {
@@ -51,7 +63,7 @@ impl Ctx<'_> {
             None => self.first_rule(),
         };
         let v = self.settle(
-            self.verdict(Outcome::Accepted, rule, "deposit recorded"),
+            self.verdict(Outcome::Accepted, rule, "定金已登记 (deposit recorded)"),
             &[],
         );
         Decision {
@@ -71,7 +83,11 @@ impl Ctx<'_> {
         let st = self.standing(self.view.as_ref());
         let deal = self.view.as_ref().and_then(View::last_deal).cloned();
         let Some(deal) = deal else {
-            let v = self.reject(&st, rules::TR_CLAIM3, "there is no signed deal to claim");
+            let v = self.reject(
+                &st,
+                rules::TR_CLAIM3,
+                "没有可认领的已签约成交 (there is no signed deal to claim)",
+            );
             return Decision {
                 verdict: v,
                 effects: vec![],
@@ -84,9 +100,9 @@ impl Ctx<'_> {
         let credited = deal.verdict.credited.clone();
         let unclaimed = unclaimed(&deal);
         let why = if !unclaimed {
-            "the deal was claimed at signing"
+            "该成交签约时已有业绩归属 (the deal was claimed at signing)"
         } else {
-            "the claim window after signing has ended"
+            "签约后的认领期限已过 (the claim window after signing has ended)"
         };
         let mut v = self.reject(&st, rules::TR_CLAIM3, why);
         v.credited = credited;
@@ -109,7 +125,7 @@ impl Ctx<'_> {
             let v = self.reject(
                 &st,
                 rule,
-                "a departed salesperson cannot hand customers over",
+                "已离职的销售员不能转交客户 (a departed salesperson cannot hand customers over)",
             );
             return Decision {
                 verdict: v,
@@ -119,7 +135,11 @@ impl Ctx<'_> {
         }
         let rule = self.family().consent_rule();
         if st.owner != self.party(by) {
-            let v = self.reject(&st, rule, "only the owner can consent");
+            let v = self.reject(
+                &st,
+                rule,
+                "只有归属人才能同意他人报备 (only the owner can consent)",
+            );
             return Decision {
                 verdict: v,
                 effects: vec![],
@@ -127,7 +147,11 @@ impl Ctx<'_> {
             };
         }
         let v = self.with_standing(
-            self.verdict(Outcome::Accepted, rule, "the owner consents"),
+            self.verdict(
+                Outcome::Accepted,
+                rule,
+                "归属人同意他人报备 (the owner consents)",
+            ),
             &st,
         );
         Decision {
@@ -154,7 +178,15 @@ impl Ctx<'_> {
             staff: staff.clone(),
             state: *state,
         });
-        let v = self.verdict(Outcome::Accepted, rule, format!("{staff} is now {state:?}"));
+        let v = self.verdict(
+            Outcome::Accepted,
+            rule,
+            format!(
+                "{}当前状态：{} ({staff} is now {state:?})",
+                zh_text(staff),
+                presence_zh(*state)
+            ),
+        );
         Decision {
             verdict: v,
             effects: vec![eff],
@@ -171,7 +203,11 @@ impl Ctx<'_> {
         };
         let st = self.standing(self.view.as_ref());
         if !self.role(by).is_some_and(Role::is_manager) {
-            let v = self.reject(&st, rules::G_DISPUTE, "only a manager settles a dispute");
+            let v = self.reject(
+                &st,
+                rules::G_DISPUTE,
+                "只有经理才能裁定争议 (only a manager settles a dispute)",
+            );
             return Decision {
                 verdict: v,
                 effects: vec![],
@@ -179,7 +215,11 @@ impl Ctx<'_> {
             };
         }
         let Some(view) = &self.view else {
-            let v = self.verdict(Outcome::Rejected, rules::G_DISPUTE, "no such customer");
+            let v = self.verdict(
+                Outcome::Rejected,
+                rules::G_DISPUTE,
+                "查无此客户 (no such customer)",
+            );
             return Decision {
                 verdict: v,
                 effects: vec![],
@@ -192,7 +232,7 @@ impl Ctx<'_> {
                 let v = self.verdict(
                     Outcome::Invalid,
                     rules::G_SHARES,
-                    format!("shares sum to {sum}, not 100"),
+                    format!("分成比例合计为 {sum}，不是 100 (shares sum to {sum}, not 100)"),
                 );
                 return Decision {
                     verdict: v,
@@ -228,7 +268,11 @@ impl Ctx<'_> {
         if open.is_none() && !has_pending_deal && rule == rules::G_DISPUTE {
             // Nothing to settle: no open dispute, no deal waiting for its split, and no rule that
             // gives the manager this decision (SR-QUARREL, ST-FAKE).
-            let v = self.reject(&st, rules::G_DISPUTE, "there is no open dispute to settle");
+            let v = self.reject(
+                &st,
+                rules::G_DISPUTE,
+                "没有待裁定的争议 (there is no open dispute to settle)",
+            );
             return Decision {
                 verdict: v,
                 effects: vec![],
@@ -246,7 +290,11 @@ impl Ctx<'_> {
         if let Some(o) = &new_owner {
             eff.push(holder(o, rule));
         }
-        let mut v = self.verdict(Outcome::Accepted, rule, "settled by the manager");
+        let mut v = self.verdict(
+            Outcome::Accepted,
+            rule,
+            "经理已裁定 (settled by the manager)",
+        );
         v.violations = violations;
         // Attribute a deal left pending (G-DEAL-FIRST, ST-ASSIST).
         let pending_deal = view
@@ -333,7 +381,11 @@ impl Ctx<'_> {
         let st = self.standing(self.view.as_ref());
         let rule = st.via.unwrap_or(st.rule);
         let mut v = self.with_standing(
-            self.verdict(Outcome::Accepted, rule, "the customer's standing"),
+            self.verdict(
+                Outcome::Accepted,
+                rule,
+                "该客户当前的归属与保护期 (the customer's standing)",
+            ),
             &st,
         );
         if let Some(d) = self.view.as_ref().and_then(View::last_deal) {
@@ -360,7 +412,7 @@ impl Ctx<'_> {
             let v = self.reject(
                 &st,
                 rules::DS_3MONTHS,
-                "only the general manager extends a filing",
+                "只有总经理才能延长备案期 (only the general manager extends a filing)",
             );
             return Decision {
                 verdict: v,
@@ -369,7 +421,7 @@ impl Ctx<'_> {
             };
         }
         if !st.protected {
-            let v = self.reject(&st, st.rule, "the filing has already ended");
+            let v = self.reject(&st, st.rule, "备案已失效 (the filing has already ended)");
             return Decision {
                 verdict: v,
                 effects: vec![],
@@ -380,7 +432,7 @@ impl Ctx<'_> {
             self.verdict(
                 Outcome::Accepted,
                 rules::DS_3MONTHS,
-                "filing extended by the general manager",
+                "总经理已延长备案期 (filing extended by the general manager)",
             ),
             &[],
         );
@@ -405,7 +457,10 @@ impl Ctx<'_> {
         let v = self.verdict(
             Outcome::Accepted,
             rules::TR_DUTY,
-            format!("team {team} on reception duty"),
+            format!(
+                "团队「{}」值班接待 (team {team} on reception duty)",
+                zh_text(team)
+            ),
         );
         Decision {
             verdict: v,
@@ -426,7 +481,10 @@ impl Ctx<'_> {
         let v = self.verdict(
             Outcome::Accepted,
             rules::SR_EVENT,
-            format!("event {name}: ownership is set by the manager"),
+            format!(
+                "已设活动「{}」：活动期间客户归属由经理裁定 (event {name}: ownership is set by the manager)",
+                zh_text(name)
+            ),
         );
         Decision {
             verdict: v,
@@ -444,15 +502,17 @@ impl Ctx<'_> {
         let rule = self.family().reassign_rule();
         let allowed = self.role(by).is_some_and(|r| self.family().reassigns(r));
         if !allowed {
-            let who = if self.family().reassigns(Role::Manager) {
-                "a manager"
+            let (who_zh, who) = if self.family().reassigns(Role::Manager) {
+                ("经理", "a manager")
             } else {
-                "the marketing VP"
+                ("营销副总", "the marketing VP")
             };
             let v = self.verdict(
                 Outcome::Rejected,
                 rule,
-                format!("only {who} reassigns a leaver's customers"),
+                format!(
+                    "只有{who_zh}才能重新分配离职人员的客户 (only {who} reassigns a leaver's customers)"
+                ),
             );
             return Decision {
                 verdict: v,
@@ -467,7 +527,8 @@ impl Ctx<'_> {
                 Outcome::Rejected,
                 rule,
                 format!(
-                    "{from} has neither left nor gone on long leave: their customers stay theirs"
+                    "{}既未离职也未长假，其客户仍归本人 ({from} has neither left nor gone on long leave: their customers stay theirs)",
+                    zh_text(from)
                 ),
             );
             return Decision {
@@ -502,7 +563,7 @@ impl Ctx<'_> {
             let v = self.verdict(
                 Outcome::Rejected,
                 rule,
-                "nobody to reassign the customers to",
+                "没有可接收这些客户的人员 (nobody to reassign the customers to)",
             );
             return Decision {
                 verdict: v,
@@ -525,8 +586,9 @@ impl Ctx<'_> {
             Outcome::Accepted,
             rule,
             format!(
-                "{} customers of {from} redistributed at random (seed {seed})",
-                ids.len()
+                "{}的 {n} 个客户已随机重新分配（随机种子 {seed}） ({n} customers of {from} redistributed at random (seed {seed}))",
+                zh_text(from),
+                n = ids.len()
             ),
         );
         Decision {

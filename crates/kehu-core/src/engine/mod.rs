@@ -13,7 +13,7 @@ pub use standing::Standing;
 
 use crate::model::{Act, Command, CustomerId, CustomerInput, Directory, Party, StaffId};
 use crate::name::surnames_differ;
-use crate::phone::{accepted_forms_message, Phone};
+use crate::phone::{accepted_forms_message, MaskForm, Phone, PhoneError};
 use crate::policy::{Params, Preset, Rulebook};
 use crate::rules::{self, RuleId};
 use crate::state::{Effect, Event, ProjectState, View};
@@ -211,7 +211,13 @@ impl Ctx<'_> {
                 Verdict::new(
                     Outcome::Invalid,
                     rules::G_PHONE,
-                    format!("phone {text:?}: {e}; {}", accepted_forms_message(forms)),
+                    format!(
+                        "手机号「{}」无法识别：{}；{} (phone {text:?}: {e}; {})",
+                        zh_text(text),
+                        phone_error_zh(&e),
+                        accepted_forms_zh(forms),
+                        accepted_forms_message(forms)
+                    ),
                 )
             })?;
             if let Some(f) = p.form() {
@@ -220,7 +226,11 @@ impl Ctx<'_> {
                         Outcome::Invalid,
                         rules::G_PHONE,
                         format!(
-                            "phone {text:?} is masked {} ({}), which this rulebook does not accept; {}",
+                            "手机号「{}」是{}（{}）隐号，本规则不接受这种格式；{} (phone {text:?} is masked {} ({}), which this rulebook does not accept; {})",
+                            zh_text(text),
+                            f.zh(),
+                            f.name(),
+                            accepted_forms_zh(forms),
                             f.name(),
                             f.zh(),
                             accepted_forms_message(forms)
@@ -241,7 +251,8 @@ impl Ctx<'_> {
                     Outcome::Invalid,
                     rule,
                     format!(
-                        "the customer has no phone; {}",
+                        "客户没有留手机号；{} (the customer has no phone; {})",
+                        accepted_forms_zh(forms),
                         accepted_forms_message(forms)
                     ),
                 )));
@@ -398,6 +409,36 @@ impl Ctx<'_> {
     pub(crate) fn same_day(&self, t: Instant) -> bool {
         same_day(t, self.now)
     }
+}
+
+/// Text given by a user (a phone as typed, a team, an event, a handle, a region) for the Chinese
+/// half of a bilingual reason `中文 (English)`: its ASCII brackets become full-width, so that the
+/// Chinese half never holds the " (" at which the pages split the two halves (`Lang::pick`).
+pub(crate) fn zh_text(s: impl std::fmt::Display) -> String {
+    s.to_string().replace('(', "（").replace(')', "）")
+}
+
+/// The Chinese half of a phone that does not parse (G-PHONE).
+fn phone_error_zh(e: &PhoneError) -> String {
+    match e {
+        PhoneError::Empty => "号码为空".to_string(),
+        PhoneError::BadChar(c) => format!(
+            "含有字符「{}」，既不是数字也不是隐号符（* x X ＊）",
+            zh_text(c)
+        ),
+        PhoneError::Length(n) => format!("数字和隐号符共 {n} 位，手机号应为 11 位"),
+        PhoneError::NotMobile => "手机号应以 1 开头".to_string(),
+        PhoneError::MaskShape => "隐藏的位置不符合任何可接受的隐号格式".to_string(),
+    }
+}
+
+/// The Chinese half of `accepted_forms_message`: the phone forms the rulebook accepts (G-PHONE).
+fn accepted_forms_zh(forms: &[MaskForm]) -> String {
+    let mut parts = vec!["完整11位手机号（如 13800138000）".to_string()];
+    for f in forms {
+        parts.push(format!("{}（{}，如 {}）", f.zh(), f.name(), f.example()));
+    }
+    format!("可接受的号码格式：{}", parts.join("；"))
 }
 
 /// The visit time a confirmation counts (CS-CONFIRM): a `visit` the same day before it, else the

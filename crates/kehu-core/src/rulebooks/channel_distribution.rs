@@ -60,7 +60,7 @@ impl Family for ChannelDistribution {
                 cx.verdict(
                     Outcome::Invalid,
                     rules::CD_GROUP,
-                    "a tour group counts as registered only with both name and phone",
+                    "带团客户须同时报姓名和电话才算报备 (a tour group counts as registered only with both name and phone)",
                 )
             });
         }
@@ -68,7 +68,7 @@ impl Family for ChannelDistribution {
             cx.verdict(
                 Outcome::Invalid,
                 rules::CD_PRE,
-                "a pre-registration needs the customer's name, gender (先生/女士) and phone (前四后五)",
+                "预报备须写明客户姓名、性别（先生/女士）和电话（前四后五） (a pre-registration needs the customer's name, gender (先生/女士) and phone (前四后五))",
             )
         })
     }
@@ -79,8 +79,8 @@ impl Family for ChannelDistribution {
                 st,
                 rules::CD_7DAYS,
                 format!(
-                    "re-registering needs a logged contact at least every {} days",
-                    cx.params.recontact_days
+                    "续报须至少每 {n} 天有一次跟进记录 (re-registering needs a logged contact at least every {n} days)",
+                    n = cx.params.recontact_days
                 ),
             )
         })
@@ -98,7 +98,7 @@ impl Family for ChannelDistribution {
             cx.reject(
                 st,
                 rules::CD_7DAYS,
-                "the pre-registration has ended: re-registering is allowed only while the claim is valid",
+                "预报备已过期：只有在报备有效期内才能续报 (the pre-registration has ended: re-registering is allowed only while the claim is valid)",
             )
         })
     }
@@ -153,7 +153,7 @@ impl Family for ChannelDistribution {
         Some(cx.reject(
             st,
             rules::CD_PRE,
-            "no pre-registration: the customer is company pool",
+            "没有预报备：该客户归公司公海 (no pre-registration: the customer is company pool)",
         ))
     }
 
@@ -194,7 +194,7 @@ impl Ctx<'_> {
             return None;
         }
         let ids: Vec<_> = bad.iter().flat_map(|v| v.ids.iter().copied()).collect();
-        let mut v = self.verdict(Outcome::Invalid, rules::CD_CONFIRM, "the confirmation is inconsistent with the registration: the registration loses its claim");
+        let mut v = self.verdict(Outcome::Invalid, rules::CD_CONFIRM, "来访确认单与报备信息不符：该报备失去归属 (the confirmation is inconsistent with the registration: the registration loses its claim)");
         v.owner = Some(Party::Pool);
         Some(Decision {
             verdict: v,
@@ -216,7 +216,7 @@ impl Ctx<'_> {
                         self.verdict(
                             Outcome::Accepted,
                             st.rule,
-                            "visit by the registered agency; a confirmation makes it count",
+                            "报备的分销单位带客到访；签来访确认单后才计入 (visit by the registered agency; a confirmation makes it count)",
                         ),
                         &st,
                     );
@@ -230,7 +230,7 @@ impl Ctx<'_> {
                     let mut v = self.reject(
                         &st,
                         rules::CD_FIRST,
-                        "an earlier registration of another agency matches the customer",
+                        "其他分销单位更早的报备与该客户相符 (an earlier registration of another agency matches the customer)",
                     );
                     self.notify_absent_owner(&mut v, o, &[bp]);
                     Decision {
@@ -244,7 +244,7 @@ impl Ctx<'_> {
                         let v = self.verdict(
                             Outcome::Invalid,
                             rules::CD_GROUP,
-                            "a group brought without SMS counts only with both name and phone",
+                            "未发短信带团到访，须同时报姓名和电话才算报备 (a group brought without SMS counts only with both name and phone)",
                         );
                         return Decision {
                             verdict: v,
@@ -257,7 +257,7 @@ impl Ctx<'_> {
                         self.verdict(
                             Outcome::Accepted,
                             rules::CD_GROUP,
-                            "a group brought the same day with name and phone counts as registered",
+                            "当日带团到访并报了姓名和电话，视为已报备 (a group brought the same day with name and phone counts as registered)",
                         ),
                         &eff,
                     );
@@ -285,9 +285,9 @@ impl Ctx<'_> {
                         Outcome::Accepted,
                         rules::CD_SELF,
                         if named {
-                            "the customer came alone and named the agency"
+                            "客户自行上门，说出了分销单位 (the customer came alone and named the agency)"
                         } else {
-                            "the customer came alone; the agency's contact log shows the customer"
+                            "客户自行上门；分销单位的跟进记录中有该客户 (the customer came alone; the agency's contact log shows the customer)"
                         },
                     );
                     let v = Verdict {
@@ -303,7 +303,7 @@ impl Ctx<'_> {
                     }
                 } else {
                     let eff = vec![holder(&Party::Pool, rules::CD_SELF)];
-                    let mut v = self.verdict(Outcome::Accepted, rules::CD_SELF, "the customer came alone, could not name the agency and no contact log shows them: company pool");
+                    let mut v = self.verdict(Outcome::Accepted, rules::CD_SELF, "客户自行上门，说不出分销单位，跟进记录中也没有：归公司公海 (the customer came alone, could not name the agency and no contact log shows them: company pool)");
                     v.owner = Some(Party::Pool);
                     self.notify_absent_owner(&mut v, o, &[]);
                     Decision {
@@ -316,7 +316,7 @@ impl Ctx<'_> {
             Some(o) => {
                 // The customer came on their own: their owner (an agency, a team) is told.
                 let mut v = self.with_standing(
-                    self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                    self.verdict(Outcome::Accepted, st.rule, "到访已登记 (visit recorded)"),
                     &st,
                 );
                 self.notify_absent_owner(&mut v, o, &[]);
@@ -331,7 +331,7 @@ impl Ctx<'_> {
                     self.verdict(
                         Outcome::Accepted,
                         rules::CD_PRE,
-                        "no valid pre-registration: company pool",
+                        "没有有效的预报备：归公司公海 (no valid pre-registration: company pool)",
                     ),
                     &st,
                 );

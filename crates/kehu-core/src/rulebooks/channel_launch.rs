@@ -56,21 +56,21 @@ impl Family for ChannelLaunch {
                 return Some(cx.verdict(
                     Outcome::Invalid,
                     rules::CL_PRE,
-                    "a pre-registration must declare its visit date (visit_at)",
+                    "预报备须写明到访日期 (a pre-registration must declare its visit date (visit_at))",
                 ));
             };
             if date_of(cx.now) >= date_of(*v) {
                 return Some(cx.reject(
                     st,
                     rules::CL_PRE,
-                    "a pre-registration must be sent on an earlier date than its visit",
+                    "预报备须在到访日之前（至少提前一天）发出 (a pre-registration must be sent on an earlier date than its visit)",
                 ));
             }
             return Some(cx.with_standing(
                 cx.verdict(
                     Outcome::Accepted,
                     rules::CL_PRE,
-                    "pre-registration recorded as evidence; it gives no ownership",
+                    "预报备已登记，仅作凭证，不产生归属 (pre-registration recorded as evidence; it gives no ownership)",
                 ),
                 st,
             ));
@@ -79,14 +79,14 @@ impl Family for ChannelLaunch {
             return Some(cx.verdict(
                 Outcome::Invalid,
                 rules::CL_FORMAL,
-                "a formal registration needs the customer's signature",
+                "正式报备须有客户签字 (a formal registration needs the customer's signature)",
             ));
         }
         (*channel != Channel::Site).then(|| {
             cx.reject(
                 st,
                 rules::CL_FORMAL,
-                "a formal registration happens on site; without it there is no claim",
+                "正式报备须在现场办理；没有正式报备就没有归属 (a formal registration happens on site; without it there is no claim)",
             )
         })
     }

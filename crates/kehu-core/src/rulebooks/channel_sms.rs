@@ -44,14 +44,26 @@ impl Family for ChannelSms {
     }
 
     fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
-        let Act::Register(act::Register { visit_at, .. }) = &cx.cmd.act else {
+        let Act::Register(act::Register {
+            visit_at,
+            channel,
+            by,
+            ..
+        }) = &cx.cmd.act
+        else {
             return None;
         };
+        // CS-LEAD is about what an agency sends by SMS before a visit. A salesperson's own
+        // registration on site or by phone declares no visit; it is protected to the end of its
+        // day like an SMS whose customer does not come (docs/decisions.md).
+        if *channel != Channel::Sms && cx.role(by) != Some(Role::Agent) {
+            return None;
+        }
         let Some(v) = visit_at else {
             return Some(cx.verdict(
                 Outcome::Invalid,
                 rules::CS_LEAD,
-                "an SMS registration must declare the visit time (visit_at)",
+                "短信报备须写明预计到访时间 (an SMS registration must declare the visit time (visit_at))",
             ));
         };
         (crate::time::add_minutes(cx.now, cx.params.lead_minutes) > *v).then(|| {
@@ -59,8 +71,8 @@ impl Family for ChannelSms {
                 st,
                 rules::CS_LEAD,
                 format!(
-                    "an SMS registration must arrive at least {} minutes before its declared visit",
-                    cx.params.lead_minutes
+                    "短信报备须在声明的到访时间前至少 {n} 分钟发出 (an SMS registration must arrive at least {n} minutes before its declared visit)",
+                    n = cx.params.lead_minutes
                 ),
             )
         })
@@ -78,7 +90,7 @@ impl Family for ChannelSms {
             verdict: cx.reject(
                 st,
                 rules::CS_CONFIRM,
-                "a visit confirmation is signed the same day, before the customer leaves",
+                "来访确认单须在到访当天、客户离开前签署 (a visit confirmation is signed the same day, before the customer leaves)",
             ),
             effects: vec![],
             target: cx.target(),
@@ -139,7 +151,7 @@ impl Ctx<'_> {
             .filter(|p| Some(p) != bp.as_ref())
             .collect();
         if let (Some(b), Some(other)) = (&bp, others.first()) {
-            let v = self.with_standing(self.verdict(Outcome::Pending, rules::CS_DISPUTE, "brought by one agency while the customer names another: a 待定确认单 is opened"), &st);
+            let v = self.with_standing(self.verdict(Outcome::Pending, rules::CS_DISPUTE, "客户由一家分销单位带来，却说出另一家：开具待定确认单，由经理裁定 (brought by one agency while the customer names another: a 待定确认单 is opened)"), &st);
             let mut parties = Vec::new();
             if let Some(o) = &owner {
                 parties.push(o.clone());
@@ -158,18 +170,18 @@ impl Ctx<'_> {
         }
         let mut v = match (&owner, &bp) {
             (Some(o), Some(b)) if o != b => {
-                self.reject(&st, st.rule, "the customer is protected for another agency")
+                self.reject(&st, st.rule, "该客户在其他分销单位的保护期内 (the customer is protected for another agency)")
             }
             (None, _) => self.with_standing(
                 self.verdict(
                     Outcome::Accepted,
                     rules::CS_CONFIRM,
-                    "visit recorded; it counts for an agency only with a visit confirmation",
+                    "到访已登记；须签来访确认单才计入分销单位 (visit recorded; it counts for an agency only with a visit confirmation)",
                 ),
                 &st,
             ),
             _ => self.with_standing(
-                self.verdict(Outcome::Accepted, st.rule, "visit recorded"),
+                self.verdict(Outcome::Accepted, st.rule, "到访已登记 (visit recorded)"),
                 &st,
             ),
         };

@@ -9,7 +9,7 @@ use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
-use crate::engine::{Ctx, Decision, Standing};
+use crate::engine::{zh_text, Ctx, Decision, Standing};
 use crate::model::*;
 use crate::policy::Preset;
 use crate::rules::{self, RuleId};
@@ -51,7 +51,7 @@ impl Family for DirectSales {
             cx.reject(
                 st,
                 rules::DS_SELF,
-                "only self-sourced customers may be filed; an inbound-call customer may not",
+                "只能备案自己开发的客户；来电客户不能备案 (only self-sourced customers may be filed; an inbound-call customer may not)",
             )
         })
     }
@@ -73,7 +73,11 @@ impl Family for DirectSales {
                 .verdict(
                     Outcome::Pending,
                     rules::DS_REGION,
-                    format!("filing across regions ({own} → {r}) needs the manager's approval"),
+                    format!(
+                        "跨区备案（{}→{}）须经经理批准 (filing across regions ({own} → {r}) needs the manager's approval)",
+                        zh_text(own),
+                        zh_text(r)
+                    ),
                 )
                 .owner(Some(st.owner.clone()));
             cx.open_dispute(v, rules::DS_REGION, vec![])

@@ -93,7 +93,7 @@ impl Ctx<'_> {
                     self.received(
                         rules::FR_COMPLAINT,
                         &n,
-                        "the customer complained and asked for another salesperson",
+                        "客户投诉并要求换销售员 (the customer complained and asked for another salesperson)",
                     ),
                     vec![],
                 ),
@@ -104,7 +104,7 @@ impl Ctx<'_> {
                     let mut v = self.verdict(
                         Outcome::Accepted,
                         rules::FR_COMPLAINT,
-                        "the customer complained: the next in rotation takes over",
+                        "客户投诉：由轮到的下一位销售员接手 (the customer complained: the next in rotation takes over)",
                     );
                     v.receiver = Some(p.receiver.clone());
                     v.turn = Some(true);
@@ -128,7 +128,7 @@ impl Ctx<'_> {
                     let v = self.received(
                         rules::ROT_RETURN,
                         o,
-                        "a returning customer goes to their owner",
+                        "老客户再次到访，由归属人接待 (a returning customer goes to their owner)",
                     );
                     return self.finish_visit(v, None, None);
                 }
@@ -140,7 +140,7 @@ impl Ctx<'_> {
                         o,
                     )
                     .unwrap_or(o.clone());
-                    let v = self.received(rules::FR_ASSIST, &helper, "the owner is busy: a colleague assists without recording; the owner keeps 100 %");
+                    let v = self.received(rules::FR_ASSIST, &helper, "原接待正忙：同事协助接待，不作登记；业绩100%归原接待 (the owner is busy: a colleague assists without recording; the owner keeps 100 %)");
                     return self.finish_visit(v, None, None);
                 }
                 _ => {
@@ -152,7 +152,7 @@ impl Ctx<'_> {
                     ) else {
                         return self.rotation_reception(false);
                     };
-                    let mut v = self.received(rules::FR_ASSIST, &l, "the owner is absent: the last in the rotation queue assists without consuming a turn");
+                    let mut v = self.received(rules::FR_ASSIST, &l, "原接待不在：由轮排队列最后一位协助接待，不占轮次 (the owner is absent: the last in the rotation queue assists without consuming a turn)");
                     v.assistant = Some(l.clone());
                     return self.finish_visit(v, None, owner.as_ref());
                 }
@@ -166,7 +166,7 @@ impl Ctx<'_> {
             let v = self.received(
                 rules::ROT_DESIG,
                 &x,
-                "a first-time customer designates a salesperson",
+                "首次到访的客户指定销售员接待 (a first-time customer designates a salesperson)",
             );
             return self.finish_visit(v, Some((&Party::Staff(x), rules::FR_FIRST)), None);
         }
@@ -215,7 +215,7 @@ impl Ctx<'_> {
                     staff: staff(s),
                     rule: rules::FR_KNOWING.0.into(),
                     amount: Some(self.params.knowing_fine),
-                    note: "knowingly served another salesperson's customer".into(),
+                    note: "明知是其他销售员的客户仍接待（明知故抢） (knowingly served another salesperson's customer)".into(),
                 });
             }
             return a;

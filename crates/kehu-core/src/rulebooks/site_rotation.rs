@@ -9,7 +9,7 @@ use crate::act;
 use crate::engine::acts::*;
 use crate::engine::deal::*;
 use crate::engine::standing::*;
-use crate::engine::{equal_split, Ctx, Decision, Standing};
+use crate::engine::{equal_split, zh_text, Ctx, Decision, Standing};
 use crate::model::*;
 use crate::policy::Preset;
 use crate::rules::{self, RuleId};
@@ -68,7 +68,11 @@ impl Family for SiteRotation {
             .verdict(
                 Outcome::Pending,
                 rules::SR_EVENT,
-                format!("during {} the manager sets ownership", ev.name),
+                format!(
+                    "活动「{}」期间，客户归属由经理裁定 (during {} the manager sets ownership)",
+                    zh_text(&ev.name),
+                    ev.name
+                ),
             )
             .owner(Some(st.owner.clone()));
         Some(cx.open_dispute(v, rules::SR_EVENT, vec![]))
@@ -119,7 +123,7 @@ impl Family for SiteRotation {
         let mut v = cx.verdict(
             Outcome::Accepted,
             rules::SR_QUARREL,
-            "parties quarrel over the customer: the deal and its bonus go to the department",
+            "双方争抢客户：该成交的业绩和奖金归部门 (parties quarrel over the customer: the deal and its bonus go to the department)",
         );
         v.owner = Some(Party::Department);
         v.credited = Some(Party::Department);
@@ -178,7 +182,7 @@ impl Ctx<'_> {
                 let mut v = self.received(
                     rules::SR_HOUSEHOLD,
                     &receiver,
-                    "a family member of a customer: the first receiver keeps the household",
+                    "老客户的家庭成员来访：全家归最先接待的销售员 (a family member of a customer: the first receiver keeps the household)",
                 );
                 v.relied_on.extend(relied);
                 return self.finish_visit(v, Some((&Party::Staff(h), rules::SR_HOUSEHOLD)), None);
@@ -196,7 +200,7 @@ impl Ctx<'_> {
             let mut v = self.received(
                 rules::SR_COMPLAINT,
                 &new,
-                "the customer refuses and complains about their salesperson: the manager confirms",
+                "客户不找原接待并投诉：待经理核实 (the customer refuses and complains about their salesperson: the manager confirms)",
             );
             let former = Party::Staff(b.clone());
             v.owner = Some(Party::Staff(new.clone()));
@@ -215,7 +219,7 @@ impl Ctx<'_> {
             let v = self.received(
                 rules::SR_REFUSE,
                 &new,
-                "the customer refuses their salesperson and asks for another, who follows up",
+                "客户不找原接待，要求换人，由新销售员跟进 (the customer refuses their salesperson and asks for another, who follows up)",
             );
             let former = Party::Staff(b.clone());
             let notify = (owner.as_ref() == Some(&former)).then_some(&former);
@@ -247,7 +251,7 @@ impl Ctx<'_> {
             let mut v = self.received(
                 rules::SR_MULTI,
                 &receiver,
-                "the customer names several salespeople: the first named who is present receives",
+                "客户说出多名销售员：由第一位在场者接待 (the customer names several salespeople: the first named who is present receives)",
             );
             // The receiver of a customer nobody holds claims it; another's customer stays
             // theirs (SR-MULTI never changes the owner; a deal follows SR-DISCOUNT).
@@ -290,7 +294,11 @@ impl Ctx<'_> {
                     rules::SR_DESIG
                 };
                 if self.present(&x) {
-                    let v = self.received(rule, &x, "the customer names their salesperson");
+                    let v = self.received(
+                        rule,
+                        &x,
+                        "客户点名自己的销售员 (the customer names their salesperson)",
+                    );
                     return self.finish_visit(v, Some((&xp, rule)), None);
                 }
                 return self.absent_owner_sr(&x, owner_staff.is_none());
@@ -302,7 +310,7 @@ impl Ctx<'_> {
                 let v = self.received(
                     rules::SR_NTH,
                     &x,
-                    "on a later visit the customer designates a salesperson",
+                    "客户再次到访时指定销售员接待 (on a later visit the customer designates a salesperson)",
                 );
                 let claim = owner.is_none().then_some((&xp, rules::SR_NTH));
                 return self.finish_visit(v, claim, owner.as_ref());
@@ -321,7 +329,7 @@ impl Ctx<'_> {
                 let v = self.received(
                     rule,
                     o,
-                    "a returning customer goes back to the salesperson who served them",
+                    "老客户再次到访，交回原接待销售员 (a returning customer goes back to the salesperson who served them)",
                 );
                 return self.finish_visit(v, None, None);
             }
@@ -346,7 +354,7 @@ impl Ctx<'_> {
             let v = self.reject(
                 &st,
                 rules::ROT_ORDER,
-                "nobody on duty is available to assist",
+                "值班人员都不空闲，无人可以协助接待 (nobody on duty is available to assist)",
             );
             return Decision {
                 verdict: v,
@@ -357,7 +365,7 @@ impl Ctx<'_> {
         let mut v = self.received(
             rules::SR_ABSENT,
             &c,
-            "the named salesperson is absent: the one on turn assists without consuming a turn",
+            "客户点名的销售员不在：由轮到的销售员协助接待，不占轮次 (the named salesperson is absent: the one on turn assists without consuming a turn)",
         );
         v.assistant = Some(c.clone());
         let bp = Party::Staff(b.clone());
@@ -380,7 +388,7 @@ impl Ctx<'_> {
         let mut v = self.received(
             rules::SR_REFERRAL,
             &receiver,
-            "brought by an existing customer: the referrer's owner keeps the new customer",
+            "老客户带来的新客户：归老客户的销售员 (brought by an existing customer: the referrer's owner keeps the new customer)",
         );
         if receiver != owner {
             v.assistant = Some(receiver.clone());

@@ -55,7 +55,7 @@ impl Family for StoreRegistration {
             return None;
         };
         (prev != party && cx.followed_up_recently(prev_id)).then(|| {
-            let v = cx.verdict(Outcome::Pending, rules::ST_EXPIRED, "the protection expired but the original salesperson is still following up: the customer chooses").owner(Some(prev.clone()));
+            let v = cx.verdict(Outcome::Pending, rules::ST_EXPIRED, "保护期已过，但原销售员仍在跟进：由客户选择 (the protection expired but the original salesperson is still following up: the customer chooses)").owner(Some(prev.clone()));
             cx.open_dispute(v, rules::ST_EXPIRED, vec![prev.clone(), party.clone()])
         })
     }
@@ -81,22 +81,26 @@ impl Family for StoreRegistration {
         if !matches!(cx.cmd.act, Act::Register(_)) {
             return None;
         }
-        let missing: Vec<&str> = [
-            ("name", c.name.as_deref()),
-            ("phone", c.phone.as_deref()),
-            ("address", c.address.as_deref()),
+        // (Chinese, English) names of the missing fields.
+        let missing: Vec<(&str, &str)> = [
+            ("姓名", "name", c.name.as_deref()),
+            ("电话", "phone", c.phone.as_deref()),
+            ("地址", "address", c.address.as_deref()),
         ]
         .into_iter()
-        .filter(|(_, v)| v.is_none_or(|s| s.trim().is_empty()))
-        .map(|(k, _)| k)
+        .filter(|(_, _, v)| v.is_none_or(|s| s.trim().is_empty()))
+        .map(|(zh, en, _)| (zh, en))
         .collect();
         (!missing.is_empty()).then(|| {
+            let zh: Vec<&str> = missing.iter().map(|m| m.0).collect();
+            let en: Vec<&str> = missing.iter().map(|m| m.1).collect();
             Verdict::new(
                 Outcome::Invalid,
                 rules::ST_FIELDS,
                 format!(
-                    "incomplete registration (报备信息不全): missing {}; name, phone and address are required",
-                    missing.join(", ")
+                    "报备信息不全：缺少{}；姓名、电话、地址均为必填 (incomplete registration (报备信息不全): missing {}; name, phone and address are required)",
+                    zh.join("、"),
+                    en.join(", ")
                 ),
             )
         })
@@ -115,7 +119,7 @@ impl Family for StoreRegistration {
             cx.reject(
                 st,
                 rules::ST_UNREGISTERED,
-                "a party that never registered the customer has no claim",
+                "未报备过该客户的一方无权归属 (a party that never registered the customer has no claim)",
             )
         })
     }
@@ -141,9 +145,9 @@ impl Family for StoreRegistration {
             rule: rules::ST_FAKE.0.into(),
             amount,
             note: if amount.is_some() {
-                format!("false registration no. {n} (虚假报备)")
+                format!("第 {n} 次虚假报备 (false registration no. {n} (虚假报备))")
             } else {
-                format!("false registration no. {n}: dismissal (辞退)")
+                format!("第 {n} 次虚假报备：辞退 (false registration no. {n}: dismissal (辞退))")
             },
         };
         let eff = cx.project_change(crate::state::ProjectChange::Fakes {
@@ -207,7 +211,7 @@ impl Ctx<'_> {
             let mut parties = vec![o.clone()];
             parties.extend(helpers);
             let v = self.with_standing(
-                Verdict::new(Outcome::Pending, rules::ST_ASSIST, "another salesperson helped to close: the manager and the two salespeople agree the split (三方协商)"),
+                Verdict::new(Outcome::Pending, rules::ST_ASSIST, "其他销售员协助成交：由经理与两位销售员三方协商分成 (another salesperson helped to close: the manager and the two salespeople agree the split (三方协商))"),
                 st,
             );
             let v = self.open_dispute(v, rules::ST_ASSIST, parties);

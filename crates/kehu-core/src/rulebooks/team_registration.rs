@@ -49,7 +49,7 @@ impl Family for TeamRegistration {
             return None;
         };
         (*channel != Channel::Site || *kind == RegKind::Pre).then(|| {
-            cx.reject(st, rules::TR_SITE, "a claim is effective only when the salesperson brings the customer on site and registers at the front desk")
+            cx.reject(st, rules::TR_SITE, "销售员须带客户到场并在前台登记，报备才有效 (a claim is effective only when the salesperson brings the customer on site and registers at the front desk)")
         })
     }
 
@@ -88,7 +88,7 @@ impl Family for TeamRegistration {
         let mut v = cx.verdict(
             Outcome::Accepted,
             rules::TR_CLAIM3,
-            "an unclaimed deal claimed with evidence within the window",
+            "无主成交在期限内凭证据认领成功 (an unclaimed deal claimed with evidence within the window)",
         );
         v.credited = Some(party.clone());
         v.shares = vec![(party.clone(), 100)];
@@ -127,7 +127,7 @@ impl Ctx<'_> {
                 self.verdict(
                     Outcome::Accepted,
                     rules::TR_ACTIVE,
-                    "registered with the owner's consent",
+                    "经归属人同意后报备 (registered with the owner's consent)",
                 ),
                 &eff,
             );
@@ -147,7 +147,7 @@ impl Ctx<'_> {
                 staff: Party::Staff(by.clone()),
                 rule: rules::TR_ACTIVE.0.into(),
                 amount: None,
-                note: "registered a customer under active maintenance without the owner's consent (恶意抢单)".into(),
+                note: "未经归属人同意，报备其正在跟进的客户（恶意抢单） (registered a customer under active maintenance without the owner's consent (恶意抢单))".into(),
             });
         }
         Decision {
@@ -171,7 +171,7 @@ impl Ctx<'_> {
                     let mut v = self.reject(
                         &st,
                         rules::TR_SAMEDAY,
-                        "both contacted the customer today and the owner brought the customer on site first",
+                        "双方今天都联系过该客户，归属人先带客户到场 (both contacted the customer today and the owner brought the customer on site first)",
                     );
                     self.notify_absent_owner(&mut v, o, std::slice::from_ref(&bp));
                     return Decision {
@@ -186,7 +186,7 @@ impl Ctx<'_> {
                     let mut v = self.verdict(
                         Outcome::Accepted,
                         rules::TR_SAMEDAY,
-                        "both contacted the customer today: whoever brings the customer on site first owns it",
+                        "双方今天都联系过该客户：谁先带客户到场，客户归谁 (both contacted the customer today: whoever brings the customer on site first owns it)",
                     );
                     v.receiver = Some(b.clone());
                     v.turn = Some(false);
@@ -196,7 +196,7 @@ impl Ctx<'_> {
                 let mut v = self.reject(
                     &st,
                     rules::TR_SITE,
-                    "bringing a customer without registering at the front desk gives no claim",
+                    "带客户到场但未在前台登记，不产生归属 (bringing a customer without registering at the front desk gives no claim)",
                 );
                 if let Some(o) = &owner {
                     self.notify_absent_owner(&mut v, o, &[bp]);

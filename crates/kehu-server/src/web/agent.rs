@@ -62,7 +62,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             "分销页面只供分销经纪人使用 (the agent page is for agents)".into(),
         ));
     }
-    let (_, dir) = match context(st, v, project).await {
+    let (rulebook, dir) = match context(st, v, project).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -128,7 +128,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Some(project),
         "nav.agent",
         flash,
-        json!({ "agency": agency, "rows": out }),
+        json!({ "agency": agency, "rows": out, "phone_hint": super::phone_hint(v.lang, &rulebook) }),
     )
 }
 
@@ -139,30 +139,26 @@ async fn register(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/agent", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let name = form.need("name")?;
-        let phone = form.need("phone")?;
-        let mut body = json!({
-            "act": "register",
-            "customer": { "name": name, "phone": phone },
-            "channel": "online",
-        });
-        if let Some(at) = form.text("visit_at") {
-            // The browser's datetime-local form (2026-11-23T15:00) as the scenario grammar's.
-            body["visit_at"] = json!(at.replacen('T', " ", 1));
-        }
-        v.act(&st, &project, body, &form).await
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/agent", super::urlencode(&project)),
+        async {
+            let name = form.need("name")?;
+            let phone = form.need("phone")?;
+            let mut body = json!({
+                "act": "register",
+                "customer": { "name": name, "phone": phone },
+                "channel": "online",
+            });
+            if let Some(at) = form.text("visit_at") {
+                // The browser's datetime-local form (2026-11-23T15:00) as the scenario grammar's.
+                body["visit_at"] = json!(at.replacen('T', " ", 1));
+            }
+            v.act(&st, &project, body, &form).await
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }
 
 /// The SMS the agency would send (CS-LEAD, CL-PRE), pasted: parsed, then decided.
@@ -172,33 +168,29 @@ async fn sms(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/agent", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let text = form.need("text")?;
-        let shown = crate::api::text_act(&st, &v.c, &project, text, Some(form.key()?)).await?;
-        let mut f = v.explain(&st, &shown).await?;
-        let p = &shown["parsed"];
-        f.lines.insert(
-            0,
-            format!(
-                "{}：{} {} {}",
-                super::i18n::tr(v.lang, "agent.sms.parsed"),
-                p["customer"].as_str().unwrap_or_default(),
-                p["phone"].as_str().unwrap_or_default(),
-                p["visit_at"].as_str().unwrap_or_default()
-            )
-            .trim()
-            .to_string(),
-        );
-        Ok(f)
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/agent", super::urlencode(&project)),
+        async {
+            let text = form.need("text")?;
+            let shown = crate::api::text_act(&st, &v.c, &project, text, Some(form.key()?)).await?;
+            let mut f = v.explain(&st, &shown).await?;
+            let p = &shown["parsed"];
+            f.lines.insert(
+                0,
+                format!(
+                    "{}：{} {} {}",
+                    super::i18n::tr(v.lang, "agent.sms.parsed"),
+                    p["customer"].as_str().unwrap_or_default(),
+                    p["phone"].as_str().unwrap_or_default(),
+                    p["visit_at"].as_str().unwrap_or_default()
+                )
+                .trim()
+                .to_string(),
+            );
+            Ok(f)
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }

@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/desk", get(show))
         .route("/p/{project}/desk/status", post(status))
         .route("/p/{project}/desk/walk-in", post(walk_in))
+        .route("/p/{project}/desk/visit", post(visit))
 }
 
 /// The presences the board offers (departures are recorded by a manager, not here).
@@ -126,6 +127,13 @@ pub(super) async fn view(
         // An act refused as invalid (a phone that is not one) received nobody.
         let received = e.verdict.outcome != kehu_core::verdict::Outcome::Invalid;
         if let (Some((act, customer)), true) = (reception, received) {
+            // A walk-in that took a rotation turn is a new visitor (新客到访); a returning or
+            // named customer is received without a turn (到访).
+            let act = if act == "walk_in" && e.verdict.turn != Some(true) {
+                "visit"
+            } else {
+                act
+            };
             visitors.push(json!({
                 "at": at, "act": act, "customer": shown_customer(customer),
                 "receiver": e.verdict.receiver.as_ref().map(|r| super::person(&dir, &r.0)).unwrap_or_default(),
@@ -178,6 +186,15 @@ pub(super) async fn view(
             },
             "states": STATES,
             "can_walk_in": access::may_act(v.role(), "walk_in"),
+            "can_visit": access::may_act(v.role(), "visit"),
+            "sellers": dir.staff.iter()
+                .filter(|s| s.role == kehu_core::model::Role::Sales && !s.left)
+                .map(|s| json!({ "login": s.id.0, "name": s.name }))
+                .collect::<Vec<_>>(),
+            "agents": dir.staff.iter()
+                .filter(|s| s.role == kehu_core::model::Role::Agent && !s.left)
+                .map(|s| json!({ "login": s.id.0, "name": format!("{}（{}）", s.name, s.agency.clone().unwrap_or_default()) }))
+                .collect::<Vec<_>>(),
             "visitors": visitors,
             "calls": calls,
         }),
@@ -191,37 +208,33 @@ async fn status(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/desk", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let staff = form.need("staff")?;
-        let state = form.need("state")?;
-        if !STATES.contains(&state) {
-            return Err(crate::error::ApiError::invalid(
-                "state",
-                format!("unknown state {state:?}; accepted: {}", STATES.join(", ")),
-            ));
-        }
-        let body = json!({ "act": "status", "staff": staff, "state": state });
-        let mut f = v.act(&st, &project, body, &form).await?;
-        if f.kind == "ok" {
-            let dir = st.directory().await?;
-            f.title = format!(
-                "{} → {}",
-                super::person(&dir, staff),
-                super::i18n::tr(v.lang, &format!("presence.{state}"))
-            );
-        }
-        Ok(f)
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/desk", super::urlencode(&project)),
+        async {
+            let staff = form.need("staff")?;
+            let state = form.need("state")?;
+            if !STATES.contains(&state) {
+                return Err(crate::error::ApiError::invalid(
+                    "state",
+                    format!("unknown state {state:?}; accepted: {}", STATES.join(", ")),
+                ));
+            }
+            let body = json!({ "act": "status", "staff": staff, "state": state });
+            let mut f = v.act(&st, &project, body, &form).await?;
+            if f.kind == "ok" {
+                let dir = st.directory().await?;
+                f.title = format!(
+                    "{} → {}",
+                    super::person(&dir, staff),
+                    super::i18n::tr(v.lang, &format!("presence.{state}"))
+                );
+            }
+            Ok(f)
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }
 
 /// A new walk-in (新客到访): the engine names the receiver; with the customer's details, the
@@ -232,28 +245,59 @@ async fn walk_in(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/desk", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let mut body = json!({ "act": "walk_in" });
-        match (form.text("name"), form.text("phone")) {
-            (None, None) => {}
-            (name, Some(phone)) => body["customer"] = json!({ "name": name, "phone": phone }),
-            (Some(_), None) => {
-                return Err(crate::error::ApiError::invalid(
-                    "phone",
-                    "登记客户请填写电话 (to register the customer, give a phone)",
-                ))
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/desk", super::urlencode(&project)),
+        async {
+            let mut body = json!({ "act": "walk_in" });
+            match (form.text("name"), form.text("phone")) {
+                (None, None) => {}
+                (name, Some(phone)) => body["customer"] = json!({ "name": name, "phone": phone }),
+                (Some(_), None) => {
+                    return Err(crate::error::ApiError::invalid(
+                        "phone",
+                        "登记客户请填写电话 (to register the customer, give a phone)",
+                    ))
+                }
             }
-        }
-        v.act(&st, &project, body, &form).await
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+            v.act(&st, &project, body, &form).await
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
+}
+
+/// A customer arrives who is known or who asks for someone (到访): brought by an agent, naming a
+/// salesperson (指名) or designating one to receive them (指定接待); the engine decides who
+/// receives and whether a turn is used (ROT-RETURN, SR-*, FR-*).
+async fn visit(
+    State(st): State<AppState>,
+    mut v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/desk", super::urlencode(&project)),
+        async {
+            let phone = form.need("phone")?;
+            let mut customer = json!({ "phone": phone });
+            if let Some(n) = form.text("name") {
+                customer["name"] = json!(n);
+            }
+            let mut body = json!({ "act": "visit", "customer": customer });
+            if let Some(b) = form.text("brought_by") {
+                body["brought_by"] = json!(b);
+            }
+            if let Some(n) = form.text("names") {
+                body["names"] = json!([n]);
+            }
+            if let Some(d) = form.text("designates") {
+                body["designates"] = json!(d);
+            }
+            v.act(&st, &project, body, &form).await
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }

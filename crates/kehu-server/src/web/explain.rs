@@ -62,6 +62,12 @@ pub fn rule_title(lang: Lang, id: &str) -> String {
     }
 }
 
+/// The engine's reason for this verdict (the facts of this act under its deciding rule), in the
+/// page's language.
+fn why(lang: Lang, reason: &str) -> String {
+    format!("{}：{}", tr(lang, "explain.why"), lang.pick(reason))
+}
+
 fn kind_of(outcome: &str) -> &'static str {
     match outcome {
         "accepted" | "confirmed" | "received" => "ok",
@@ -169,8 +175,8 @@ pub fn verdict(lang: Lang, dir: &Directory, shown: &Value, now_ms: i64) -> Flash
                     refs.join("；")
                 ));
             }
-            if lang == Lang::En && !v.reason.is_empty() {
-                lines.push(format!("Why: {}", v.reason));
+            if !v.reason.is_empty() {
+                lines.push(why(lang, &v.reason));
             }
         }
         None => {
@@ -213,9 +219,7 @@ pub fn verdict(lang: Lang, dir: &Directory, shown: &Value, now_ms: i64) -> Flash
                 lines.push(until_line(lang, &u, now_ms));
             }
             if let Some(r) = shown["reason"].as_str() {
-                if lang == Lang::En {
-                    lines.push(format!("Why: {r}"));
-                }
+                lines.push(why(lang, r));
             }
         }
     }

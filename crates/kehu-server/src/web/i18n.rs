@@ -16,6 +16,20 @@ impl Lang {
         }
     }
 
+    /// Punctuation for this language: Chinese full-width marks become their English forms on
+    /// English pages (a message built with `：`, `（）`, `，`, `；`).
+    pub fn punct(self, s: &str) -> String {
+        match self {
+            Lang::Zh => s.to_string(),
+            Lang::En => s
+                .replace('：', ": ")
+                .replace('（', " (")
+                .replace('）', ")")
+                .replace('，', ", ")
+                .replace('；', "; "),
+        }
+    }
+
     /// One language's half of a bilingual message "中文 (English)"; other messages as they are.
     pub fn pick(self, msg: &str) -> String {
         let msg = msg.trim();
@@ -64,7 +78,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("error.title", "无法完成", "That did not work"),
     ("error.home", "回到首页", "Back to the start"),
     // Roles
-    ("role.sales", "销售顾问", "salesperson"),
+    ("role.sales", "置业顾问", "salesperson"),
     ("role.agent", "分销经纪人", "agent"),
     ("role.front_desk", "前台", "front desk"),
     ("role.manager", "经理", "manager"),
@@ -167,6 +181,15 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("col.act", "事项", "Entry"),
     ("col.rule", "规则", "Rule"),
     ("col.owner", "归属", "Owner"),
+    ("field.helped_by", "协助成交的同事", "Colleague who helped"),
+    ("field.consent_to", "同意由谁接手", "Colleague allowed to take it"),
+    ("customer.log.consent", "同意转给同事", "Give consent"),
+    ("field.evidence", "证据（合同号、聊天记录等）", "Evidence (contract number, chat record, …)"),
+    ("customer.log.claim", "提交认领", "Submit the claim"),
+    ("customer.confirm.hint", "客户离开前，由带看经纪人与我当日共同签字", "Signed the same day, before the customer leaves, by the agent who brought them and me"),
+    ("field.agent", "带看经纪人", "Agent who brought the customer"),
+    ("customer.log.confirm", "提交来访确认单", "Submit the visit confirmation"),
+    ("status.sold", "已成交", "Sold"),
     ("col.by", "报备人", "Filed by"),
     ("col.status", "状态", "Status"),
     ("col.deadline", "答复期限", "Answer due"),
@@ -207,6 +230,28 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("desk.walkin", "新客到访", "New walk-in"),
     ("desk.next", "下一位接待", "Next to receive"),
     ("desk.nobody", "暂无可接待人员", "nobody available"),
+    ("explain.why", "原因", "Why"),
+    ("desk.visit", "客户到访（老客、指名、经纪人带看）", "A customer arrives (returning, asking for someone, brought by an agent)"),
+    ("desk.visit.hint", "新客请用上方“新客到访”按钮；老客或指名的客户在此登记，由规则决定接待人与是否计轮次", "For a new visitor use the walk-in button above; a returning customer or one asking for someone is recorded here, and the rules decide who receives and whether a turn is used"),
+    ("desk.visit.brought_by", "带看经纪人", "Brought by agent"),
+    ("desk.visit.names", "客户说出的置业顾问（指名）", "Salesperson the customer names"),
+    ("desk.visit.designates", "客户指定接待人", "Salesperson the customer asks to receive them"),
+    ("desk.visit.button", "登记到访", "Record the visit"),
+    ("manage.split.submit", "按比例分成", "Split by these percentages"),
+    ("manage.disputes.noclaimant", "没有可判给的报备方", "no claimant to award it to"),
+    ("manage.extend", "延长保护期", "Extend a protection"),
+    ("manage.extend.submit", "延长", "Extend"),
+    ("manage.until", "截止日期（含当日）", "Until (through that date)"),
+    ("manage.duty", "值班安排", "Team on duty"),
+    ("manage.team", "团队", "Team"),
+    ("manage.duty.submit", "安排值班", "Set the team on duty"),
+    ("manage.event", "活动期间", "Event window"),
+    ("manage.event.hint", "活动期间新接待的客户由经理裁定归属 (SR-EVENT)", "During an event, the manager decides who owns each new customer received (SR-EVENT)"),
+    ("manage.event.name", "活动名称", "Event name"),
+    ("manage.event.submit", "设定活动", "Set the event"),
+    ("p.colon", "：", ": "),
+    ("p.open", "（", " ("),
+    ("p.close", "）", ")"),
     ("desk.skipped", "本次跳过", "Passed over this time"),
     ("desk.skip.busy", "忙碌，本轮累计，空闲后优先补接 (ROT-BUSY)", "busy: the turn is owed and served first once free (ROT-BUSY)"),
     ("desk.skip.away", "离开，本轮轮空 (ROT-AWAY)", "away: the turn is lost (ROT-AWAY)"),
@@ -279,7 +324,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("manage.disputes", "待裁定争议（按答复期限）", "Disputes by answer deadline"),
     ("manage.disputes.none", "没有待裁定的争议。", "No open disputes."),
     ("manage.award", "判给", "Award to"),
-    ("manage.split", "各半分成", "Split half and half"),
+    ("manage.split", "按比例分成（合计 100%）", "Split by percentage (adding up to 100 %)"),
     ("manage.approvals", "查阅审批", "Archive approvals"),
     ("manage.approvals.none", "没有待审批的申请。", "Nothing to approve."),
     ("manage.violations", "违规记录", "Violations"),

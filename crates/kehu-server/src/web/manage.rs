@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/disputes/{seq}/resolve", post(resolve))
         .route("/p/{project}/approvals/{id}", post(decide))
         .route("/p/{project}/reassign", post(reassign))
+        .route("/p/{project}/manage/act", post(manage_act))
         .route("/p/{project}/staff", get(staff))
         .route("/p/{project}/staff/{login}/leave", post(leave))
         .route("/p/{project}/staff/{login}/restore", post(restore))
@@ -64,7 +65,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
     if let Err(e) = managers_only(v) {
         return v.error(&e);
     }
-    let (_, dir) = match context(st, v, project).await {
+    let (rulebook, dir) = match context(st, v, project).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -84,13 +85,36 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Ok(x) => x,
         Err(e) => return v.error(&e),
     };
-    let mut ds = Vec::new();
+    // One row per customer: a customer's open disputes are settled by one decision (G-DISPUTE),
+    // among everyone who claims it.
+    let mut ds: Vec<Value> = Vec::new();
+    let mut rows_of: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for d in &disputes.items {
         let seq = d.seq;
         let opened = match event(st, project, seq).await {
             Ok(e) => e,
             Err(e) => return v.error(&e),
         };
+        let record = opened.customers.first().map(|c| c.0).unwrap_or(-seq);
+        if let Some(&i) = rows_of.get(&record) {
+            let known: Vec<String> = ds[i]["parties"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["key"].as_str().map(str::to_string))
+                .collect();
+            for p in claimants(&dir, &opened) {
+                if !known.contains(&p.to_string()) {
+                    if let Some(a) = ds[i]["parties"].as_array_mut() {
+                        a.push(
+                            json!({ "key": p.to_string(), "name": explain::party(lang, &dir, &p) }),
+                        );
+                    }
+                }
+            }
+            continue;
+        }
+        rows_of.insert(record, ds.len());
         let customer = opened
             .act
             .customer()
@@ -106,12 +130,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
                 )
             })
             .unwrap_or_default();
-        let parties: Vec<Value> = opened
-            .verdict
-            .dispute
-            .as_ref()
-            .map(|x| x.parties.clone())
-            .unwrap_or_default()
+        let parties: Vec<Value> = claimants(&dir, &opened)
             .iter()
             .map(|p| json!({ "key": p.to_string(), "name": explain::party(lang, &dir, p) }))
             .collect();
@@ -162,6 +181,15 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             })
         })
         .collect();
+    // The teams a duty can go to: those of the company's salespeople.
+    let mut teams: Vec<String> = dir
+        .staff
+        .iter()
+        .filter(|s| s.role == kehu_core::model::Role::Sales && !s.left)
+        .filter_map(|s| s.team.clone())
+        .collect();
+    teams.sort();
+    teams.dedup();
     // Whose customers may be reassigned: those who left (SEC-LEAVE) and those on leave.
     let leavers: Vec<Value> = board
         .staff
@@ -179,61 +207,163 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Some(project),
         "nav.manage",
         flash,
-        json!({ "disputes": ds, "approvals": aps, "violations": vs, "leavers": leavers }),
+        json!({
+            "disputes": ds, "approvals": aps, "violations": vs, "leavers": leavers,
+            "uses_duty": rulebook.preset.uses("duty"), "uses_event": rulebook.preset.uses("event"),
+            "teams": teams,
+        }),
     )
 }
 
-/// A manager settles a dispute: all to one party, or half each between two.
+/// Who claims the customer of a dispute: the parties the verdict names, or (SR-EVENT names
+/// none: every reception during an event waits for the manager) whoever registered, brought or
+/// received the customer in the act that opened it.
+fn claimants(dir: &kehu_core::model::Directory, opened: &Event) -> Vec<Party> {
+    if let Some(d) = opened
+        .verdict
+        .dispute
+        .as_ref()
+        .filter(|d| !d.parties.is_empty())
+    {
+        return d.parties.clone();
+    }
+    let mut out: Vec<Party> = Vec::new();
+    let mut add = |p: Party| {
+        if p.is_owner() && !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    match &opened.act {
+        Act::Register(r) => add(dir.party_of(&r.by)),
+        Act::Visit(x) => {
+            if let Some(b) = &x.brought_by {
+                add(dir.party_of(b));
+            }
+        }
+        _ => {}
+    }
+    if let Some(r) = &opened.verdict.receiver {
+        add(Party::Staff(r.clone()));
+    }
+    out
+}
+
+/// A manager settles a dispute: all to one party, or shares in percent among its claimants
+/// (G-DISPUTE, G-SHARES; e.g. 50/50, or 70/30 under ST-ASSIST).
 async fn resolve(
     State(st): State<AppState>,
     mut v: Viewer,
     Path((project, seq)): Path<(String, String)>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/manage", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        managers_only(&v)?;
-        let seq: i64 = seq.parse().map_err(|_| {
-            ApiError::invalid("seq", "记录编号应为整数 (an entry number is an integer)")
-        })?;
-        let opened = event(&st, &project, seq).await?;
-        let phone = opened
-            .act
-            .customer()
-            .and_then(|c| c.phone.clone())
-            .ok_or_else(|| {
-                ApiError::invalid("seq", "该记录没有客户 (the entry names no customer)")
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/manage", super::urlencode(&project)),
+        async {
+            managers_only(&v)?;
+            let seq: i64 = seq.parse().map_err(|_| {
+                ApiError::invalid("seq", "记录编号应为整数 (an entry number is an integer)")
             })?;
-        let parties: Vec<String> = opened
-            .verdict
-            .dispute
-            .as_ref()
-            .map(|d| d.parties.iter().map(Party::to_string).collect())
-            .unwrap_or_default();
-        let mut body = json!({ "act": "resolve", "customer": { "phone": phone } });
-        if form.text("split").is_some() && parties.len() == 2 {
-            body["shares"] = json!({ parties[0].clone(): 50, parties[1].clone(): 50 });
-        } else {
-            let owner = form.need("owner")?;
-            if !parties.iter().any(|p| p == owner) {
-                return Err(ApiError::invalid(
-                    "owner",
-                    "只能判给争议的一方 (award it to a party of the dispute)",
-                ));
+            let opened = event(&st, &project, seq).await?;
+            let phone = opened
+                .act
+                .customer()
+                .and_then(|c| c.phone.clone())
+                .ok_or_else(|| {
+                    ApiError::invalid("seq", "该记录没有客户 (the entry names no customer)")
+                })?;
+            // Every open dispute of this customer adds its claimants.
+            let mut parties: Vec<String> = Vec::new();
+            let dir = st.directory().await?;
+            let open =
+                crate::board::disputes_of(&st, &v.c, &project, &DisputeQuery::open()).await?;
+            for d in &open.items {
+                let e = event(&st, &project, d.seq).await?;
+                if e.customers.first() == opened.customers.first() {
+                    for p in claimants(&dir, &e) {
+                        if !parties.contains(&p.to_string()) {
+                            parties.push(p.to_string());
+                        }
+                    }
+                }
             }
-            body["owner"] = json!(owner);
-        }
-        v.act(&st, &project, body, &form).await
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+            let mut body = json!({ "act": "resolve", "customer": { "phone": phone } });
+            if form.text("split").is_some() {
+                let mut shares = serde_json::Map::new();
+                let mut total = 0;
+                for (i, p) in parties.iter().enumerate() {
+                    let n = match form.text(&format!("share_{i}")) {
+                        Some(t) => {
+                            t.parse::<u32>().ok().filter(|n| *n <= 100).ok_or_else(|| {
+                                ApiError::invalid(
+                            "shares",
+                            "分成应为 0 到 100 的整数 (a share is a whole number from 0 to 100)",
+                        )
+                            })?
+                        }
+                        None => 0,
+                    };
+                    if n > 0 {
+                        shares.insert(p.clone(), json!(n));
+                        total += n;
+                    }
+                }
+                if total != 100 || shares.len() < 2 {
+                    return Err(ApiError::invalid(
+                    "shares",
+                    "分成须在至少两方之间，合计 100% (shares go to at least two parties and add up to 100 %)",
+                ));
+                }
+                body["shares"] = Value::Object(shares);
+            } else {
+                let owner = form.need("owner")?;
+                if !parties.iter().any(|p| p == owner) {
+                    return Err(ApiError::invalid(
+                        "owner",
+                        "只能判给争议的一方 (award it to a party of the dispute)",
+                    ));
+                }
+                body["owner"] = json!(owner);
+            }
+            v.act(&st, &project, body, &form).await
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
+}
+
+/// A manager's act on the project: extend a customer's protection, set the team on duty, or set
+/// an event window (dates are through that day, G-TIME).
+async fn manage_act(
+    State(st): State<AppState>,
+    mut v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/manage", super::urlencode(&project)),
+        async {
+            managers_only(&v)?;
+            let until = form.need("until")?;
+            let body = match form.need("act")? {
+                "extend" => {
+                    json!({ "act": "extend", "customer": { "phone": form.need("phone")? }, "until": until })
+                }
+                "duty" => json!({ "act": "duty", "team": form.need("team")?, "until": until }),
+                "event" => json!({ "act": "event", "name": form.need("name")?, "until": until }),
+                other => {
+                    return Err(ApiError::invalid(
+                        "act",
+                        format!("unknown act {other:?}; accepted: extend, duty, event"),
+                    ))
+                }
+            };
+            v.act(&st, &project, body, &form).await
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }
 
 async fn decide(
@@ -242,36 +372,32 @@ async fn decide(
     Path((project, id)): Path<(String, String)>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/manage", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let r = match form.need("decision")? {
-            "approve" => crate::archive::approve_of(&st, &v.c, &id).await?,
-            "reject" => crate::archive::reject_of(&st, &v.c, &id).await?,
-            other => {
-                return Err(ApiError::invalid(
-                    "decision",
-                    format!("unknown decision {other:?}; accepted: approve, reject"),
-                ))
-            }
-        };
-        let state = r["state"].as_str().unwrap_or_default();
-        Ok(Flash::ok(
-            format!(
-                "#{id} {}",
-                super::i18n::tr(v.lang, &format!("approval.{state}"))
-            ),
-            Vec::new(),
-        ))
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/manage", super::urlencode(&project)),
+        async {
+            let r = match form.need("decision")? {
+                "approve" => crate::archive::approve_of(&st, &v.c, &id).await?,
+                "reject" => crate::archive::reject_of(&st, &v.c, &id).await?,
+                other => {
+                    return Err(ApiError::invalid(
+                        "decision",
+                        format!("unknown decision {other:?}; accepted: approve, reject"),
+                    ))
+                }
+            };
+            let state = r["state"].as_str().unwrap_or_default();
+            Ok(Flash::ok(
+                format!(
+                    "#{id} {}",
+                    super::i18n::tr(v.lang, &format!("approval.{state}"))
+                ),
+                Vec::new(),
+            ))
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }
 
 /// Redistributes a leaver's customers at random, evenly; the seed is shown so that anyone can
@@ -282,60 +408,56 @@ async fn reassign(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/manage", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let from = form.need("from")?;
-        let shown = v
-            .act_shown(
-                &st,
-                &project,
-                json!({ "act": "reassign", "from": from }),
-                &form,
-            )
-            .await?;
-        let dir = st.directory().await?;
-        let mut f = v.explain(&st, &shown).await?;
-        if let Some(seq) = shown["seq"].as_i64() {
-            let e = event(&st, &project, seq).await?;
-            if let Act::Reassign(act::Reassign { seed, .. }) = &e.act {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/manage", super::urlencode(&project)),
+        async {
+            let from = form.need("from")?;
+            let shown = v
+                .act_shown(
+                    &st,
+                    &project,
+                    json!({ "act": "reassign", "from": from }),
+                    &form,
+                )
+                .await?;
+            let dir = st.directory().await?;
+            let mut f = v.explain(&st, &shown).await?;
+            if let Some(seq) = shown["seq"].as_i64() {
+                let e = event(&st, &project, seq).await?;
+                if let Act::Reassign(act::Reassign { seed, .. }) = &e.act {
+                    f.lines.insert(
+                        0,
+                        format!("{}：{seed}", super::i18n::tr(v.lang, "manage.seed")),
+                    );
+                }
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for x in &e.effects {
+                    if let Effect::Reassigned { party, .. } = x {
+                        *counts
+                            .entry(explain::party(v.lang, &dir, party))
+                            .or_default() += 1;
+                    }
+                }
+                let split: Vec<String> = counts.iter().map(|(p, n)| format!("{p} {n}")).collect();
                 f.lines.insert(
-                    0,
-                    format!("{}：{seed}", super::i18n::tr(v.lang, "manage.seed")),
+                    1.min(f.lines.len()),
+                    format!(
+                        "{}：{}",
+                        super::i18n::tr(v.lang, "manage.split.result"),
+                        if split.is_empty() {
+                            "—".into()
+                        } else {
+                            split.join("，")
+                        }
+                    ),
                 );
             }
-            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-            for x in &e.effects {
-                if let Effect::Reassigned { party, .. } = x {
-                    *counts
-                        .entry(explain::party(v.lang, &dir, party))
-                        .or_default() += 1;
-                }
-            }
-            let split: Vec<String> = counts.iter().map(|(p, n)| format!("{p} {n}")).collect();
-            f.lines.insert(
-                1.min(f.lines.len()),
-                format!(
-                    "{}：{}",
-                    super::i18n::tr(v.lang, "manage.split.result"),
-                    if split.is_empty() {
-                        "—".into()
-                    } else {
-                        split.join("，")
-                    }
-                ),
-            );
-        }
-        Ok(f)
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+            Ok(f)
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }
 
 async fn staff(
@@ -419,32 +541,28 @@ async fn leave(
     Path((project, login)): Path<(String, String)>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/staff", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let r = crate::api::leave_of(&st, &v.c, &login).await?;
-        let dir = st.directory().await?;
-        Ok(Flash::ok(
-            format!(
-                "{} {}",
-                super::person(&dir, &login),
-                super::i18n::tr(v.lang, "staff.left")
-            ),
-            vec![format!(
-                "{} {}",
-                r["sessions_ended"],
-                super::i18n::tr(v.lang, "staff.left.sessions")
-            )],
-        ))
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => staff_view(&st, &v, &project, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/staff", super::urlencode(&project)),
+        async {
+            let r = crate::api::leave_of(&st, &v.c, &login).await?;
+            let dir = st.directory().await?;
+            Ok(Flash::ok(
+                format!(
+                    "{} {}",
+                    super::person(&dir, &login),
+                    super::i18n::tr(v.lang, "staff.left")
+                ),
+                vec![format!(
+                    "{} {}",
+                    r["sessions_ended"],
+                    super::i18n::tr(v.lang, "staff.left.sessions")
+                )],
+            ))
+        },
+        |f| staff_view(&st, &v, &project, Some(f)).await
+    )
 }
 
 /// SEC-LEAVE's correction: an account wrongly marked as left comes back, audited.
@@ -454,28 +572,24 @@ async fn restore(
     Path((project, login)): Path<(String, String)>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/staff", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        crate::api::restore_of(&st, &v.c, &login).await?;
-        let dir = st.directory().await?;
-        Ok(Flash::ok(
-            format!(
-                "{} {}",
-                super::person(&dir, &login),
-                super::i18n::tr(v.lang, "staff.restored")
-            ),
-            vec![],
-        ))
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => staff_view(&st, &v, &project, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/staff", super::urlencode(&project)),
+        async {
+            crate::api::restore_of(&st, &v.c, &login).await?;
+            let dir = st.directory().await?;
+            Ok(Flash::ok(
+                format!(
+                    "{} {}",
+                    super::person(&dir, &login),
+                    super::i18n::tr(v.lang, "staff.restored")
+                ),
+                vec![],
+            ))
+        },
+        |f| staff_view(&st, &v, &project, Some(f)).await
+    )
 }
 
 #[derive(serde::Deserialize)]

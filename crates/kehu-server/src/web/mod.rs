@@ -11,6 +11,28 @@
 //! values entered. The pages call the same functions as the JSON API, so both apply the same
 //! checks, roles and audit entries.
 
+/// The answer to a page's form (Post/Redirect/Get): the same form sent again goes to its first
+/// result; otherwise the CSRF token is checked and `$run` (an async block giving
+/// `Result<Flash, ApiError>`) decides; a change redirects to `$back` showing its result, an error
+/// shows the page again (`|$f| $show`) with the values entered. Used by every form handler.
+macro_rules! answer_form {
+    ($v:ident, $form:ident, $back:expr, $run:expr, |$f:ident| $show:expr) => {{
+        let back = $back;
+        if let Some(r) = $v.repeated(&$form, &back) {
+            return r;
+        }
+        let result = async {
+            $v.check(&$form)?;
+            $run.await
+        }
+        .await;
+        match $v.after(&$form, result, &back) {
+            Ok(r) => r,
+            Err($f) => $show,
+        }
+    }};
+}
+
 mod agent;
 mod desk;
 mod explain;
@@ -223,6 +245,11 @@ impl Viewer {
         extra: Value,
     ) -> Response {
         let mut m = self.base(project, current);
+        let flash = flash.map(|f| Flash {
+            title: self.lang.punct(&f.title),
+            lines: f.lines.iter().map(|l| self.lang.punct(l)).collect(),
+            ..f
+        });
         m.insert("flash".into(), json!(flash));
         if let Value::Object(x) = extra {
             m.extend(x);
@@ -692,6 +719,48 @@ async fn context(
     crate::api::project_context(st, &project)
         .await
         .map_err(|e| v.error(&e))
+}
+
+/// An amount of money in yuan with thousands separators: 3,280,000 元 (328 万元), or
+/// ¥3,280,000 on English pages.
+pub(crate) fn yuan(lang: Lang, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if n < 0 { "-" } else { "" };
+    match lang {
+        Lang::Zh if n.abs() >= 10_000 && n % 100 == 0 => {
+            let wan = n as f64 / 10_000.0;
+            format!(
+                "{sign}{grouped} 元（{} 万元）",
+                format!("{wan:.2}")
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+            )
+        }
+        Lang::Zh => format!("{sign}{grouped} 元"),
+        Lang::En => format!("{sign}¥{grouped}"),
+    }
+}
+
+/// The phone field's hint: the full number, and only the masked forms this project's rulebook
+/// accepts (G-PHONE, `mask_forms`).
+pub(crate) fn phone_hint(lang: Lang, rb: &kehu_core::policy::Rulebook) -> String {
+    let examples: Vec<&str> = rb.params.mask_forms.iter().map(|m| m.example()).collect();
+    match (lang, examples.is_empty()) {
+        (Lang::Zh, true) => "请填写完整号码（本项目不接受隐号）".to_string(),
+        (Lang::Zh, false) => format!("完整号码，或隐号如 {}", examples.join("、")),
+        (Lang::En, true) => "The full number (this project accepts no masked numbers)".to_string(),
+        (Lang::En, false) => format!(
+            "The full number, or a masked one such as {}",
+            examples.join(", ")
+        ),
+    }
 }
 
 /// A person's display name: 张三, or the login of someone without an account.

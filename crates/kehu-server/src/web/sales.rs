@@ -46,9 +46,10 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             "分销经纪人请使用分销页面 (agents use the agent page)".into(),
         ));
     }
-    if let Err(r) = context(st, v, project).await {
-        return r;
-    }
+    let rulebook = match context(st, v, project).await {
+        Ok((rb, _)) => rb,
+        Err(r) => return r,
+    };
     let mine =
         match crate::archive::mine_of(st, &v.c, project, &Page::new(Some(1), Some(200))).await {
             Ok(m) => m,
@@ -63,7 +64,12 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             let until_ms = kehu_core::time::parse_local(until)
                 .ok()
                 .map(|t| t.as_millisecond());
-            let (shown_until, left, due) = match until_ms {
+            let (shown_until, left, due) = match until_ms.filter(|_| !c.sold) {
+                _ if c.sold => (
+                    super::i18n::tr(v.lang, "status.sold").to_string(),
+                    "—".to_string(),
+                    false,
+                ),
                 Some(ms) => (
                     until.to_string(),
                     explain::left(v.lang, ms, now),
@@ -91,6 +97,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         flash,
         json!({
             "can_register": access::may_act(v.role(), "register"),
+            "phone_hint": super::phone_hint(v.lang, &rulebook),
             "channels": CHANNELS,
             "customers": customers.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             "total": mine.total,
@@ -105,36 +112,32 @@ async fn register(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!("/p/{}/sales", super::urlencode(&project));
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
-    let flash = async {
-        v.check(&form)?;
-        let name = form.need("name")?;
-        let phone = form.need("phone")?;
-        let channel = form.text("channel").unwrap_or("site");
-        let mut customer = json!({ "name": name, "phone": phone });
-        // The address (ST-FIELDS: store-registration requires it; other rulebooks record it).
-        if let Some(a) = form
-            .text("address")
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-        {
-            customer["address"] = json!(a);
-        }
-        let body = json!({
-            "act": "register",
-            "customer": customer,
-            "channel": channel,
-        });
-        v.act(&st, &project, body, &form).await
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => view(&st, &v, &project, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/sales", super::urlencode(&project)),
+        async {
+            let name = form.need("name")?;
+            let phone = form.need("phone")?;
+            let channel = form.text("channel").unwrap_or("site");
+            let mut customer = json!({ "name": name, "phone": phone });
+            // The address (ST-FIELDS: store-registration requires it; other rulebooks record it).
+            if let Some(a) = form
+                .text("address")
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+            {
+                customer["address"] = json!(a);
+            }
+            let body = json!({
+                "act": "register",
+                "customer": customer,
+                "channel": channel,
+            });
+            v.act(&st, &project, body, &form).await
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -166,7 +169,7 @@ async fn customer_view(
             "分销经纪人不能查阅公司档案 (agents never read the archive)".into(),
         ));
     }
-    let (_, dir) = match context(st, v, project).await {
+    let (rulebook, dir) = match context(st, v, project).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -176,22 +179,25 @@ async fn customer_view(
     };
     let lang = v.lang;
     let now = crate::now_ms();
-    let (standing, records, denied, flash) =
-        match crate::archive::timeline_of(st, &v.c, project, &q).await {
-            Ok(t) => {
-                let shown = t
-                    .standing
-                    .as_ref()
-                    .map(|v| json!({ "outcome": v.outcome.name(), "verdict": v }));
-                let standing = explain::verdict(
-                    lang,
-                    &dir,
-                    &shown.unwrap_or(json!({ "outcome": null, "verdict": null })),
-                    now,
-                );
-                let mut lines = vec![standing.title];
-                lines.extend(standing.lines);
-                let records: Vec<Value> = t
+    let (standing, records, denied, flash) = match crate::archive::timeline_of(
+        st, &v.c, project, &q,
+    )
+    .await
+    {
+        Ok(t) => {
+            let shown = t
+                .standing
+                .as_ref()
+                .map(|v| json!({ "outcome": v.outcome.name(), "verdict": v }));
+            let standing = explain::verdict(
+                lang,
+                &dir,
+                &shown.unwrap_or(json!({ "outcome": null, "verdict": null })),
+                now,
+            );
+            let mut lines = vec![standing.title];
+            lines.extend(standing.lines);
+            let records: Vec<Value> = t
                     .records
                     .iter()
                     .map(|r| {
@@ -204,8 +210,28 @@ async fn customer_view(
                                     .as_ref()
                                     .map(|p| explain::party(lang, &dir, p))
                                     .unwrap_or_default();
+                                let mut detail: Vec<String> = Vec::new();
+                                if let Some(k) = &e.kind {
+                                    let group = match e.act {
+                                        "register" => "channel",
+                                        "contact" => "contact",
+                                        _ => "deposit",
+                                    };
+                                    detail.push(super::i18n::tr(lang, &format!("{group}.{k}")).to_string());
+                                }
+                                if let Some(a) = e.amount {
+                                    detail.push(super::yuan(lang, a));
+                                }
+                                if let Some(r) = &e.receiver {
+                                    detail.push(format!("{}：{}", super::i18n::tr(lang, "explain.receiver"), super::person(&dir, r)));
+                                }
+                                if let Some(c) = &e.credited {
+                                    detail.push(format!("{}：{}", super::i18n::tr(lang, "explain.credited"), explain::party(lang, &dir, c)));
+                                }
                                 json!({
                                     "seq": e.seq, "at": e.at, "act": e.act,
+                                    "by": e.by.as_deref().map(|b| super::person(&dir, b)).unwrap_or_default(),
+                                    "detail": lang.punct(&detail.join("，")),
                                     "name": e.name, "phone": e.phone,
                                     "outcome": e.outcome, "rule": e.rule,
                                     "rule_title": explain::rule_title(lang, &e.rule),
@@ -218,28 +244,41 @@ async fn customer_view(
                         json!({ "ids": ids.join(" "), "events": events })
                     })
                     .collect();
-                (lines, records, false, flash)
-            }
-            Err(e @ ApiError::Forbidden(_)) => {
-                (Vec::new(), Vec::new(), true, Some(Flash::error(lang, &e)))
-            }
-            Err(e) => return v.error(&e),
-        };
+            (lines, records, false, flash)
+        }
+        Err(e @ ApiError::Forbidden(_)) => {
+            (Vec::new(), Vec::new(), true, Some(Flash::error(lang, &e)))
+        }
+        Err(e) => return v.error(&e),
+    };
     let forms: Vec<&str> = if denied {
         Vec::new()
     } else {
-        ["contact", "deposit", "deal"]
+        ["contact", "deposit", "deal", "consent", "claim", "confirm"]
             .into_iter()
-            .filter(|a| access::may_act(v.role(), a))
+            .filter(|a| access::may_act(v.role(), a) && rulebook.preset.uses(a))
             .collect()
     };
     let me = v.c.user.login.as_str();
     let sellers: Vec<Value> = dir
         .staff
         .iter()
-        .filter(|s| s.role == Role::Sales)
+        .filter(|s| s.role == Role::Sales && !s.left)
         .map(|s| json!({ "login": s.id.0, "name": s.name, "me": s.id.0 == me }))
         .collect();
+    let agents: Vec<Value> = dir
+        .staff
+        .iter()
+        .filter(|s| s.role == Role::Agent && !s.left)
+        .map(|s| json!({ "login": s.id.0, "name": format!("{}（{}）", s.name, s.agency.clone().unwrap_or_default()) }))
+        .collect();
+    // The customer's name as the latest entry gives it, for the title.
+    let customer_name = records
+        .iter()
+        .flat_map(|r| r["events"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["name"].as_str().map(str::to_string))
+        .rfind(|n| !n.is_empty())
+        .unwrap_or_default();
     let shown_phone = kehu_core::phone::Phone::parse(phone)
         .map(|p| p.masked_display())
         .unwrap_or_default();
@@ -250,8 +289,10 @@ async fn customer_view(
         flash,
         json!({
             "phone": phone, "shown_phone": shown_phone, "standing": standing,
+            "customer_name": customer_name,
             "records": records, "forms": forms, "denied": denied,
             "contact_kinds": CONTACT_KINDS, "deposit_kinds": DEPOSIT_KINDS, "sellers": sellers,
+            "agents": agents,
         }),
     )
 }
@@ -263,27 +304,31 @@ async fn log(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!(
-        "/p/{}/customer?phone={}",
-        super::urlencode(&project),
-        super::urlencode(form.text("phone").unwrap_or_default())
-    );
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
     let phone = form.text("phone").unwrap_or_default().to_string();
-    let flash = async {
-        v.check(&form)?;
-        let act = form.need("act")?;
-        let customer = json!({ "phone": phone });
-        let amount = || -> Result<i64, ApiError> {
-            form.need("amount")?
-                .parse::<i64>()
-                .ok()
-                .filter(|a| (1..=1_000_000_000_000).contains(a))
-                .ok_or_else(|| ApiError::invalid("amount", "金额应为正整数（元）(the amount is a positive whole number of yuan)"))
-        };
-        let body = match act {
+    answer_form!(
+        v,
+        form,
+        format!(
+            "/p/{}/customer?phone={}",
+            super::urlencode(&project),
+            super::urlencode(form.text("phone").unwrap_or_default())
+        ),
+        async {
+            let act = form.need("act")?;
+            let customer = json!({ "phone": phone });
+            let amount = || -> Result<i64, ApiError> {
+                form.need("amount")?
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|a| (1..=1_000_000_000_000).contains(a))
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "amount",
+                            "金额应为正整数（元）(the amount is a positive whole number of yuan)",
+                        )
+                    })
+            };
+            let body = match act {
             "contact" => json!({ "act": "contact", "customer": customer, "kind": form.text("kind").unwrap_or("call") }),
             "deposit" => json!({ "act": "deposit", "customer": customer, "amount": amount()?, "kind": form.text("kind").unwrap_or("deposit") }),
             "deal" => {
@@ -291,17 +336,23 @@ async fn log(
                 if let Some(c) = form.text("closed_by") {
                     b["closed_by"] = json!(c);
                 }
+                if let Some(h) = form.text("helped_by") {
+                    b["helped_by"] = json!([h]);
+                }
                 b
             }
-            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal"))),
+            // TR-ACTIVE: the owner lets a colleague register or receive the customer.
+            "consent" => json!({ "act": "consent", "customer": customer, "to": form.need("to")? }),
+            // TR-CLAIM3, SR-SIGNED: a claim on a signed deal, with its evidence.
+            "claim" => json!({ "act": "claim", "customer": customer, "evidence": form.need("evidence")? }),
+            // CS-CONFIRM, CD-CONFIRM: the visit confirmation (来访确认单), signed by the agent and me.
+            "confirm" => json!({ "act": "confirm", "customer": customer, "signed_by": [form.need("agent")?] }),
+            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm"))),
         };
-        v.act(&st, &project, body, &form).await
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => customer_view(&st, &v, &project, &phone, Some(f)).await,
-    }
+            v.act(&st, &project, body, &form).await
+        },
+        |f| customer_view(&st, &v, &project, &phone, Some(f)).await
+    )
 }
 
 /// Asks the department manager, then the VP, for a look at a customer outside one's scope.
@@ -311,27 +362,23 @@ async fn request_approval(
     Path(project): Path<String>,
     form: Form,
 ) -> Response {
-    let back = format!(
-        "/p/{}/customer?phone={}",
-        super::urlencode(&project),
-        super::urlencode(form.text("phone").unwrap_or_default())
-    );
-    if let Some(r) = v.repeated(&form, &back) {
-        return r;
-    }
     let phone = form.text("phone").unwrap_or_default().to_string();
-    let flash = async {
-        v.check(&form)?;
-        let reason = form.need("reason")?;
-        let id = crate::archive::request_of(&st, &v.c, &project, &phone, reason).await?;
-        Ok(Flash::ok(
-            format!("{} #{id}", super::i18n::tr(v.lang, "approval.sent")),
-            vec![super::i18n::tr(v.lang, "approval.sent.hint").to_string()],
-        ))
-    }
-    .await;
-    match v.after(&form, flash, &back) {
-        Ok(r) => r,
-        Err(f) => customer_view(&st, &v, &project, &phone, Some(f)).await,
-    }
+    answer_form!(
+        v,
+        form,
+        format!(
+            "/p/{}/customer?phone={}",
+            super::urlencode(&project),
+            super::urlencode(form.text("phone").unwrap_or_default())
+        ),
+        async {
+            let reason = form.need("reason")?;
+            let id = crate::archive::request_of(&st, &v.c, &project, &phone, reason).await?;
+            Ok(Flash::ok(
+                format!("{} #{id}", super::i18n::tr(v.lang, "approval.sent")),
+                vec![super::i18n::tr(v.lang, "approval.sent.hint").to_string()],
+            ))
+        },
+        |f| customer_view(&st, &v, &project, &phone, Some(f)).await
+    )
 }
