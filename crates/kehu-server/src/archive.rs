@@ -275,7 +275,10 @@ pub(crate) async fn timeline_of(
         &c.user.login,
         action,
         shown,
-        format!("{} records shown, {withheld} withheld", records.len()),
+        format!(
+            "显示 {n} 条记录，隐去 {withheld} 条 ({n} shown, {withheld} withheld)",
+            n = records.len()
+        ),
     )
     .await?;
     let show = |p: &Option<String>| -> Option<String> {
@@ -621,7 +624,7 @@ async fn by_name(
         &c.user.login,
         "customer.search",
         format!("{project}/name"),
-        format!("{} shown", items.len()),
+        format!("显示 {n} 条 ({n} shown)", n = items.len()),
     )
     .await?;
     Ok(Json(json!({ "items": items })))
@@ -715,7 +718,7 @@ pub(crate) async fn mine_of(
         &c.user.login,
         "customer.list",
         format!("{project}/mine"),
-        format!("{} shown", items.len()),
+        format!("显示 {n} 条 ({n} shown)", n = items.len()),
     )
     .await?;
     let more = offset + items.len() < total;

@@ -25,6 +25,47 @@ pub(crate) fn table() -> Vec<crate::api::Route> {
     ]
 }
 
+/// What the export shows of a record beside its projection row (from its entries).
+#[derive(Debug, Clone, Default)]
+struct ExportFacts {
+    name: String,
+    phone: String,
+    last_act: String,
+    last_at: String,
+    deal_amount: Option<i64>,
+    sold: bool,
+}
+
+impl ExportFacts {
+    fn of(view: &kehu_core::state::View) -> ExportFacts {
+        use kehu_core::model::Act;
+        use kehu_core::verdict::Outcome;
+        let mut f = ExportFacts::default();
+        for e in &view.events {
+            if let Some(c) = e.act.customer() {
+                if let Some(n) = c.name.as_ref().filter(|n| !n.is_empty()) {
+                    f.name = n.clone();
+                }
+                if let Some(Ok(p)) = c.parsed_phone() {
+                    f.phone = p.masked_display();
+                }
+            }
+            if matches!(e.verdict.outcome, Outcome::Rejected | Outcome::Invalid) {
+                continue;
+            }
+            f.last_act = e.act.name().to_string();
+            f.last_at = kehu_core::time::format_local(e.at);
+            if let Act::Deal(d) = &e.act {
+                if e.verdict.outcome == Outcome::Accepted {
+                    f.sold = true;
+                    f.deal_amount = Some(f.deal_amount.unwrap_or(0).saturating_add(d.amount));
+                }
+            }
+        }
+        f
+    }
+}
+
 /// The staff a department manager answers for: themselves and the people they manage
 /// (`access::manages`, their own team). `None` for the VP and the admin, whose lists are the
 /// company's.
@@ -304,7 +345,7 @@ async fn export(
             "没有导出权限 (no export permission)".into(),
         ));
     }
-    project_context(&st, &project).await?;
+    let (_, dir) = project_context(&st, &project).await?;
     let now = jiff::Timestamp::now();
     let when = kehu_core::time::format_local(now);
     let rows = st.store.export_rows(&project).await?;
@@ -313,21 +354,45 @@ async fn export(
         &c.user.login,
         "export",
         project.clone(),
-        format!("{} customer records", rows.len()),
+        format!("导出 {n} 个客户 ({n} customers exported)", n = rows.len()),
     )
     .await?;
+    // Each record's name, masked phone, last act and deal from its entries, a thousand at a time.
+    let mut facts: std::collections::HashMap<i64, ExportFacts> = std::collections::HashMap::new();
+    for chunk in rows.chunks(1000) {
+        let ids: Vec<i64> = chunk.iter().map(|r| r.id).collect();
+        for (id, view) in ids.iter().zip(st.store.views(ids.clone()).await?) {
+            facts.insert(*id, ExportFacts::of(&view));
+        }
+    }
     let mark = format!("{}@{when}", c.user.login);
+    // A UTF-8 byte order mark first: Excel then reads the Chinese right.
     let mut out = format!(
-        "# kehu 导出 (export) · 项目 {project} · 导出人 {} {} · {when} (Asia/Shanghai) · 仅限内部使用 (internal use only)\n\
-         customer_id,holder,holder_rule,last_seq,watermark\n",
+        "\u{feff}# kehu 导出 (export) · 项目 {project} · 导出人 {} {} · {when} (Asia/Shanghai) · 仅限内部使用 (internal use only)\n\
+         客户编号 customer_id,姓名 name,电话（隐号）phone,归属 holder,归属人 holder_name,依据规则 holder_rule,状态 status,最近一次 last_act,最近时间 last_at,成交金额（元）deal_amount,最后记录 last_seq,水印 watermark\n",
         c.user.login, c.user.name
     );
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in &rows {
+        let f = facts.get(&r.id).cloned().unwrap_or_default();
+        let holder = r.holder.clone().unwrap_or_default();
+        let holder_name = crate::archive::party_from_key(&holder, &dir).to_string();
+        let holder_name = dir
+            .get(&StaffId(holder_name.clone()))
+            .map(|s| s.name.clone())
+            .unwrap_or(holder_name);
+        let status = if f.sold { "已成交 sold" } else if holder == "pool" || holder.is_empty() { "公海 pool" } else { "保护中 held" };
         let cells: Vec<String> = [
             r.id.to_string(),
-            r.holder.clone().unwrap_or_default(),
+            f.name,
+            f.phone,
+            holder,
+            holder_name,
             r.holder_rule.clone().unwrap_or_default(),
+            status.to_string(),
+            f.last_act,
+            f.last_at,
+            opt(f.deal_amount),
             opt(r.last_seq),
         ]
         .iter()

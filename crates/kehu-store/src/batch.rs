@@ -900,6 +900,17 @@ pub(crate) async fn run_held<R: Read>(
     ))
 }
 
+/// Records by id, each with its whole history (a read).
+pub(crate) async fn run_views<R: Read>(
+    r: &mut R,
+    keys: Arc<Keys>,
+    ids: &[i64],
+) -> Result<Vec<kehu_core::state::View>, StoreError> {
+    let mut cache = Cache::new(keys, 0, 0);
+    cache.load(r, ids).await?;
+    Ok(ids.iter().map(|i| cache.view(&[CustomerId(*i)])).collect())
+}
+
 /// The records filed under a name in `project`, each with its whole history (a read).
 pub(crate) async fn run_by_name<R: Read>(
     r: &mut R,

@@ -605,6 +605,11 @@ impl Store {
         on_snapshot!(self, batch::run_held, project, holder, window)
     }
 
+    /// Records by id, each with its events (the export). Read on a snapshot.
+    pub async fn views(&self, ids: Vec<i64>) -> Result<Vec<kehu_core::state::View>, StoreError> {
+        on_snapshot!(self, batch::run_views, ids)
+    }
+
     /// The records filed under a customer's name in `project` (客户姓名查询), each with its
     /// events. Read on a snapshot, through the blind name index (never a scan).
     pub async fn by_name(

@@ -191,6 +191,30 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("customer.log.confirm", "提交来访确认单", "Submit the visit confirmation"),
     ("status.sold", "已成交", "Sold"),
     ("col.by", "报备人", "Filed by"),
+    ("manage.export", "导出客户（CSV，可用 Excel 打开）", "Export customers (CSV, opens in Excel)"),
+    ("manage.export.hint", "导出会记入审计日志，并带有导出人水印", "The export is audited and carries your name as a watermark"),
+    ("audit.action.login", "登录", "signed in"),
+    ("audit.action.login.failed", "登录失败", "failed sign-in"),
+    ("audit.action.logout", "退出", "signed out"),
+    ("audit.action.logout.everywhere", "退出所有设备", "signed out everywhere"),
+    ("audit.action.password.change", "修改密码", "changed the password"),
+    ("audit.action.user.add", "添加账号", "added an account"),
+    ("audit.action.user.leave", "标记离职", "marked as left"),
+    ("audit.action.user.restore", "恢复账号", "restored an account"),
+    ("audit.action.token.add", "创建访问令牌", "created an access token"),
+    ("audit.action.token.revoke", "吊销访问令牌", "revoked an access token"),
+    ("audit.action.project.add", "新建项目", "added a project"),
+    ("audit.action.approval.request", "申请查阅档案", "asked to read an archive"),
+    ("audit.action.approval.approve", "批准查阅", "approved a reading"),
+    ("audit.action.approval.reject", "驳回查阅", "refused a reading"),
+    ("audit.action.customer.read", "查阅客户档案", "read a customer record"),
+    ("audit.action.customer.read.denied", "越权查阅被拒", "read refused (outside scope)"),
+    ("audit.action.customer.unmask", "查看完整号码", "read the full number"),
+    ("audit.action.customer.list", "查看我的客户", "listed my customers"),
+    ("audit.action.customer.search", "按姓名查找客户", "searched customers by name"),
+    ("audit.action.customer.probe.limited", "撞单查询过于频繁", "too many collision checks"),
+    ("audit.action.export", "导出客户", "exported customers"),
+    ("audit.action.report.csv", "下载报表", "downloaded a report"),
     ("col.status", "状态", "Status"),
     ("col.deadline", "答复期限", "Answer due"),
     ("col.resolve", "裁定", "Ruling"),
@@ -380,6 +404,14 @@ pub fn tr(lang: Lang, key: &str) -> &str {
             Lang::En => en,
         },
         None => key,
+    }
+}
+
+/// The message of `key`, or `fallback` when the table has none (a code from an older version).
+pub fn tr_or(lang: Lang, key: &str, fallback: &str) -> String {
+    match MESSAGES.iter().any(|(k, _, _)| *k == key) {
+        true => tr(lang, key).to_string(),
+        false => fallback.to_string(),
     }
 }
 

@@ -211,6 +211,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             "disputes": ds, "approvals": aps, "violations": vs, "leavers": leavers,
             "uses_duty": rulebook.preset.uses("duty"), "uses_event": rulebook.preset.uses("event"),
             "teams": teams,
+            "can_export": access::may_export(v.role()),
         }),
     )
 }
@@ -616,14 +617,24 @@ pub(super) async fn audit(
         Err(e) => return v.error(&e.into()),
     };
     let more = rows.len() as i64 > per;
+    let dir = match st.directory().await {
+        Ok(d) => d,
+        Err(e) => return v.error(&e),
+    };
     let items: Vec<Value> = rows
         .iter()
         .take(per as usize)
         .map(|r| {
+            // An act's entry reads as the act (报备, 成交…); other actions by their own words.
+            let action = match r.action.strip_prefix("act.") {
+                Some(a) => super::i18n::tr(v.lang, &format!("act.{a}")).to_string(),
+                None => super::i18n::tr_or(v.lang, &format!("audit.action.{}", r.action), &r.action),
+            };
             json!({
                 "seq": r.seq,
                 "at": jiff::Timestamp::from_millisecond(r.at_ms).ok().map(kehu_core::time::format_local),
-                "actor": r.actor, "action": r.action, "subject": r.subject, "detail": r.detail,
+                "actor": super::person(&dir, &r.actor), "action": action, "code": r.action,
+                "subject": r.subject, "detail": v.lang.pick(&r.detail),
             })
         })
         .collect();
