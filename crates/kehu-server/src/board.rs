@@ -381,7 +381,13 @@ async fn export(
             .get(&StaffId(holder_name.clone()))
             .map(|s| s.name.clone())
             .unwrap_or(holder_name);
-        let status = if f.sold { "已成交 sold" } else if holder == "pool" || holder.is_empty() { "公海 pool" } else { "保护中 held" };
+        let status = if f.sold {
+            "已成交 sold"
+        } else if holder == "pool" || holder.is_empty() {
+            "公海 pool"
+        } else {
+            "保护中 held"
+        };
         let cells: Vec<String> = [
             r.id.to_string(),
             f.name,

@@ -1098,14 +1098,20 @@ async fn boards(backend: &str) {
     assert!(csv.starts_with('\u{feff}'), "a byte order mark for Excel");
     let rows: Vec<Vec<&str>> = csv
         .lines()
-        .filter(|l| !l.trim_start_matches('\u{feff}').starts_with('#') && !l.starts_with("客户编号"))
+        .filter(|l| {
+            !l.trim_start_matches('\u{feff}').starts_with('#') && !l.starts_with("客户编号")
+        })
         .map(|l| l.split(',').collect())
         .collect();
     let seqs: Vec<(&str, String)> = rows.iter().map(|r| (r[3], r[10].to_string())).collect();
     let seq = |v: &Value| v["seq"].as_i64().unwrap().to_string();
     assert_eq!(seqs, vec![("a", seq(&again)), ("a", seq(&other))], "{csv}");
     assert!(rows.iter().all(|r| r[11].starts_with("vp@")), "{csv}");
-    assert!(rows.iter().all(|r| r[2].contains("****") && r[6] == "保护中 held"), "masked phones and a status: {csv}");
+    assert!(
+        rows.iter()
+            .all(|r| r[2].contains("****") && r[6] == "保护中 held"),
+        "masked phones and a status: {csv}"
+    );
     assert!(!csv.contains("13800138000"), "never a full number: {csv}");
     s.stop().await;
 }

@@ -90,6 +90,18 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         .collect();
     // The most urgent first.
     customers.sort_by_key(|(ms, _)| *ms);
+    // The caller's requests to read customers outside their scope, newest first: where each
+    // stands, so the requester learns the decision (SEC-APPROVE).
+    let requests: Vec<Value> =
+        match crate::archive::approvals_of(st, &v.c, &Page::new(Some(1), Some(20))).await {
+            Ok(a) => a
+                .items
+                .iter()
+                .filter(|a| a.requester == v.c.user.login && a.project == project)
+                .map(|a| json!({ "id": a.id, "phone": a.phone, "state": a.state }))
+                .collect(),
+            Err(e) => return v.error(&e),
+        };
     v.page(
         "sales.html",
         Some(project),
@@ -98,6 +110,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         json!({
             "can_register": access::may_act(v.role(), "register"),
             "phone_hint": super::phone_hint(v.lang, &rulebook),
+            "requests": requests,
             "channels": CHANNELS,
             "customers": customers.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             "total": mine.total,
@@ -246,9 +259,12 @@ async fn customer_view(
                     .collect();
             (lines, records, false, flash)
         }
-        Err(e @ ApiError::Forbidden(_)) => {
-            (Vec::new(), Vec::new(), true, Some(Flash::error(lang, &e)))
-        }
+        Err(e @ ApiError::Forbidden(_)) => (
+            Vec::new(),
+            Vec::new(),
+            true,
+            flash.or_else(|| Some(Flash::error(lang, &e))),
+        ),
         Err(e) => return v.error(&e),
     };
     let forms: Vec<&str> = if denied {
@@ -259,6 +275,28 @@ async fn customer_view(
             .filter(|a| access::may_act(v.role(), a) && rulebook.preset.uses(a))
             .collect()
     };
+    // The caller's own requests to read this customer, with where each stands (SEC-APPROVE):
+    // the requester learns the decision here and on "my customers".
+    let shown_phone_for_requests = kehu_core::phone::Phone::parse(phone)
+        .map(|p| p.masked_display())
+        .unwrap_or_default();
+    let requests: Vec<Value> =
+        match crate::archive::approvals_of(st, &v.c, &Page::new(Some(1), Some(200))).await {
+            Ok(a) => a
+                .items
+                .iter()
+                .filter(|a| {
+                    a.requester == v.c.user.login
+                        && a.project == project
+                        && a.phone == shown_phone_for_requests
+                })
+                .map(|a| json!({ "id": a.id, "state": a.state, "reason": a.reason }))
+                .collect(),
+            Err(e) => return v.error(&e),
+        };
+    let waiting = requests
+        .iter()
+        .any(|r| matches!(r["state"].as_str(), Some("pending" | "manager_approved")));
     let me = v.c.user.login.as_str();
     let sellers: Vec<Value> = dir
         .staff
@@ -290,6 +328,7 @@ async fn customer_view(
         json!({
             "phone": phone, "shown_phone": shown_phone, "standing": standing,
             "customer_name": customer_name,
+            "requests": requests, "waiting": waiting,
             "records": records, "forms": forms, "denied": denied,
             "contact_kinds": CONTACT_KINDS, "deposit_kinds": DEPOSIT_KINDS, "sellers": sellers,
             "agents": agents,
