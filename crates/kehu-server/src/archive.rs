@@ -583,8 +583,30 @@ async fn by_name(
     Path(project): Path<String>,
     Params(q): Params<NameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let name = crate::api::text("name", &q.name, 40)?;
-    let (_, dir) = crate::api::project_context(&st, &project).await?;
+    let items = by_name_of(&st, &c, &project, &q.name).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// A customer found by name, as the caller may see it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct NameMatch {
+    /// Masked.
+    pub phone: Option<String>,
+    pub name: Option<String>,
+    pub holder: Option<String>,
+    pub records: usize,
+}
+
+/// The customers filed under `name` in `project` that the caller may read (each record passes the
+/// caller's scope), audited without the name.
+pub(crate) async fn by_name_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    name: &str,
+) -> Result<Vec<NameMatch>, ApiError> {
+    let name = crate::api::text("name", name, 40)?;
+    let (_, dir) = crate::api::project_context(&st, project).await?;
     if !access::may_act(c.user.role, "query") {
         return Err(ApiError::Forbidden(
             "你的角色不能查询客户 (your role may not look up customers)".into(),
@@ -612,12 +634,12 @@ async fn by_name(
             .iter()
             .rev()
             .find_map(|e| e.act.customer().and_then(|x| x.name.clone()));
-        items.push(json!({
-            "phone": phone.map(|p| p.masked_display()),
-            "name": shown_name,
-            "holder": holder.map(|h| h.to_string()),
-            "records": v.ids.len(),
-        }));
+        items.push(NameMatch {
+            phone: phone.map(|p| p.masked_display()),
+            name: shown_name,
+            holder: holder.map(|h| h.to_string()),
+            records: v.ids.len(),
+        });
     }
     audit(
         &st,
@@ -627,7 +649,7 @@ async fn by_name(
         format!("显示 {n} 条 ({n} shown)", n = items.len()),
     )
     .await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(items)
 }
 
 /// My customers (我的客户): the records the caller's party holds, with the protection the latest

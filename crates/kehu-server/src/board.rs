@@ -69,7 +69,10 @@ impl ExportFacts {
 /// The staff a department manager answers for: themselves and the people they manage
 /// (`access::manages`, their own team). `None` for the VP and the admin, whose lists are the
 /// company's.
-fn team_bound(c: &Caller, dir: &kehu_core::model::Directory) -> Option<(Vec<String>, Vec<String>)> {
+pub(crate) fn team_bound(
+    c: &Caller,
+    dir: &kehu_core::model::Directory,
+) -> Option<(Vec<String>, Vec<String>)> {
     if matches!(c.user.role, Role::Admin | Role::Vp) {
         return None;
     }

@@ -181,6 +181,68 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             })
         })
         .collect();
+    // The team's customers (团队客户): how many each salesperson holds, and the protections that
+    // end within a week, soonest first (the manager's follow-up list). A department manager sees
+    // their own team; the VP and the admin every salesperson.
+    let members: Vec<&kehu_core::model::Staff> = {
+        let bound = crate::board::team_bound(&v.c, &dir);
+        dir.staff
+            .iter()
+            .filter(|s| s.role == kehu_core::model::Role::Sales && !s.left)
+            .filter(|s| bound.as_ref().is_none_or(|(own, _)| own.contains(&s.id.0)))
+            .collect()
+    };
+    let week = now + 7 * 24 * 3_600_000;
+    let mut team_rows: Vec<Value> = Vec::new();
+    let mut expiring: Vec<(i64, Value)> = Vec::new();
+    for m in &members {
+        let (views, held) = match st.store.held(project, &m.id.0, 0, 500).await {
+            Ok(x) => x,
+            Err(e) => return v.error(&e.into()),
+        };
+        let mut soon = 0;
+        for view in &views {
+            let sold = view.events.iter().any(|e| {
+                matches!(e.act, Act::Deal(_))
+                    && e.verdict.outcome == kehu_core::verdict::Outcome::Accepted
+            });
+            let until = view
+                .events
+                .iter()
+                .rev()
+                .find_map(|e| match e.verdict.protected_until {
+                    Some(kehu_core::verdict::Until::At(t)) => Some(t.as_millisecond()),
+                    _ => None,
+                });
+            if let (false, Some(u)) = (sold, until) {
+                if u > now && u <= week {
+                    soon += 1;
+                    let c = view.events.iter().rev().find_map(|e| e.act.customer());
+                    let phone = c
+                        .and_then(|c| c.parsed_phone())
+                        .and_then(Result::ok)
+                        .map(|p| p.masked_display())
+                        .unwrap_or_default();
+                    let name = view
+                        .events
+                        .iter()
+                        .rev()
+                        .find_map(|e| e.act.customer().and_then(|c| c.name.clone()))
+                        .unwrap_or_default();
+                    expiring.push((
+                        u,
+                        json!({
+                            "holder": m.name, "name": name, "phone": phone,
+                            "until": jiff::Timestamp::from_millisecond(u).map(kehu_core::time::format_local).unwrap_or_default(),
+                            "left": explain::left(lang, u, now),
+                        }),
+                    ));
+                }
+            }
+        }
+        team_rows.push(json!({ "name": m.name, "presence": board.staff.iter().find(|b| b.login == m.id.0).map(|b| b.presence.name()).unwrap_or("available"), "held": held, "soon": soon }));
+    }
+    expiring.sort_by_key(|(u, _)| *u);
     // The teams a duty can go to: those of the company's salespeople.
     let mut teams: Vec<String> = dir
         .staff
@@ -212,6 +274,8 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             "uses_duty": rulebook.preset.uses("duty"), "uses_event": rulebook.preset.uses("event"),
             "teams": teams,
             "can_export": access::may_export(v.role()),
+            "team": team_rows,
+            "expiring": expiring.into_iter().map(|(_, x)| x).collect::<Vec<_>>(),
         }),
     )
 }

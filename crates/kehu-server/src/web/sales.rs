@@ -30,17 +30,37 @@ const CHANNELS: [&str; 7] = ["site", "phone", "online", "wechat", "qq", "sms", "
 const CONTACT_KINDS: [&str; 5] = ["call", "visit", "message", "invite", "home_visit"];
 const DEPOSIT_KINDS: [&str; 3] = ["small", "large", "deposit"];
 
+#[derive(serde::Deserialize, Default)]
+struct ShowQuery {
+    done: Option<String>,
+    /// A name to look up (客户姓名查询).
+    name: Option<String>,
+}
+
 async fn show(
     State(st): State<AppState>,
     v: Viewer,
     Path(project): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<super::Done>,
+    Query(q): Query<ShowQuery>,
 ) -> Response {
     let flash = v.done_flash(&st, q.done.as_deref()).await;
-    view(&st, &v, &project, flash).await
+    let found = match q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => match crate::archive::by_name_of(&st, &v.c, &project, name).await {
+            Ok(items) => Some((name.to_string(), items)),
+            Err(e) => return view(&st, &v, &project, Some(Flash::error(v.lang, &e)), None).await,
+        },
+        None => None,
+    };
+    view(&st, &v, &project, flash, found).await
 }
 
-async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) -> Response {
+async fn view(
+    st: &AppState,
+    v: &Viewer,
+    project: &str,
+    flash: Option<Flash>,
+    found: Option<(String, Vec<crate::archive::NameMatch>)>,
+) -> Response {
     if v.role() == Role::Agent {
         return v.error(&ApiError::Forbidden(
             "分销经纪人请使用分销页面 (agents use the agent page)".into(),
@@ -111,6 +131,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             "can_register": access::may_act(v.role(), "register"),
             "phone_hint": super::phone_hint(v.lang, &rulebook),
             "requests": requests,
+            "found": found.as_ref().map(|(name, items)| json!({ "name": name, "items": items })),
             "channels": CHANNELS,
             "customers": customers.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             "total": mine.total,
@@ -149,7 +170,7 @@ async fn register(
             });
             v.act(&st, &project, body, &form).await
         },
-        |f| view(&st, &v, &project, Some(f)).await
+        |f| view(&st, &v, &project, Some(f), None).await
     )
 }
 
