@@ -606,21 +606,21 @@ pub(crate) async fn by_name_of(
     name: &str,
 ) -> Result<Vec<NameMatch>, ApiError> {
     let name = crate::api::text("name", name, 40)?;
-    let (_, dir) = crate::api::project_context(&st, project).await?;
+    let (_, dir) = crate::api::project_context(st, project).await?;
     if !access::may_act(c.user.role, "query") {
         return Err(ApiError::Forbidden(
             "你的角色不能查询客户 (your role may not look up customers)".into(),
         ));
     }
-    c.look_up(&st).await?;
-    let views = st.store.by_name(&project, &name).await?;
+    c.look_up(st).await?;
+    let views = st.store.by_name(project, &name).await?;
     let mut items = Vec::new();
     for v in views.iter().take(200) {
         if v.ids.is_empty() {
             continue;
         }
-        let holder = holder_of(&st, v, &dir).await?;
-        if !in_scope(&c, holder.as_ref(), &dir) {
+        let holder = holder_of(st, v, &dir).await?;
+        if !in_scope(c, holder.as_ref(), &dir) {
             continue;
         }
         let phone = v.events.iter().rev().find_map(|e| {
@@ -642,7 +642,7 @@ pub(crate) async fn by_name_of(
         });
     }
     audit(
-        &st,
+        st,
         &c.user.login,
         "customer.search",
         format!("{project}/name"),
