@@ -2448,6 +2448,54 @@ async fn idempotent_acts(backend: &str) {
     s.stop().await;
 }
 
+/// G-NOTIFY on the pages: an absent owner whose customer arrives is told; the header counts the
+/// notice until the inbox is opened.
+async fn inbox_tells_the_absent_owner(backend: &str) {
+    let (s, _admin) = world(backend).await;
+    let a = login(&s, "a").await;
+    let fd = login(&s, "fd").await;
+    let acts = "/api/v1/projects/p1/acts";
+    let (st, v) = call(&s, "POST", acts, &a, register("13800138000")).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = call(
+        &s,
+        "POST",
+        acts,
+        &a,
+        json!({ "act": "status", "state": "away" }),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &a, None).await;
+    assert!(!page.contains("id=\"unread\""), "nothing to tell yet");
+    let (st, v) = call(
+        &s,
+        "POST",
+        acts,
+        &fd,
+        json!({ "act": "walk_in", "customer": { "name": "王先生", "phone": "13800138000" } }),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &a, None).await;
+    assert!(page.contains("id=\"unread\""), "{page}");
+    let (st, _, inbox) = http(s.addr, "GET", "/inbox", &a, None).await;
+    assert_eq!(st, 200);
+    assert!(
+        inbox.contains("我的通知") && inbox.contains(&format!("#{}", v["seq"])),
+        "{inbox}"
+    );
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &a, None).await;
+    assert!(
+        !page.contains("id=\"unread\""),
+        "seen once the inbox is opened"
+    );
+    // Nobody else is told.
+    let (_, _, other) = http(s.addr, "GET", "/inbox", &login(&s, "b").await, None).await;
+    assert!(other.contains("暂无通知"), "{other}");
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -2482,3 +2530,4 @@ both!(lockout_and_setup);
 both!(scope_matrix);
 both!(silence_and_health);
 both!(idempotent_acts);
+both!(inbox_tells_the_absent_owner);

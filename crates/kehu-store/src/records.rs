@@ -367,6 +367,87 @@ impl Store {
     // ---- the ledger's projections --------------------------------------------------------------
 
     /// The holder of customer record `id` (its display form), from the holder projection.
+    /// The notifications of `parties` (a person's login and agency), newest first: ledger entry
+    /// and project (G-NOTIFY).
+    pub async fn inbox(
+        &self,
+        parties: &[String],
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        if parties.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Parameters in order of first use (SQLite numbers them so): the parties, then the limit.
+        let marks: Vec<String> = (1..=parties.len()).map(|i| format!("${i}")).collect();
+        let mut params: Vec<Val> = parties.iter().map(|p| Val::from(p.as_str())).collect();
+        params.push(Val::Int(limit));
+        let rows = self
+            .query(
+                &format!(
+                    "SELECT DISTINCT seq, project FROM notifications WHERE party IN ({}) \
+                     ORDER BY seq DESC LIMIT ${}",
+                    marks.join(", "),
+                    parties.len() + 1
+                ),
+                params,
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    int(r, 0).ok_or_else(|| bad("a notification without its entry"))?,
+                    text(r, 1).unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// How many notifications of `parties` came after entry `after`.
+    pub async fn inbox_unread(&self, parties: &[String], after: i64) -> Result<i64, StoreError> {
+        if parties.is_empty() {
+            return Ok(0);
+        }
+        let marks: Vec<String> = (2..parties.len() + 2).map(|i| format!("${i}")).collect();
+        let mut params = vec![Val::Int(after)];
+        params.extend(parties.iter().map(|p| Val::from(p.as_str())));
+        let rows = self
+            .query(
+                &format!(
+                    "SELECT COUNT(DISTINCT seq) FROM notifications WHERE seq > $1 AND party IN ({})",
+                    marks.join(", ")
+                ),
+                params,
+            )
+            .await?;
+        Ok(crate::scalar(&rows).and_then(Val::int).unwrap_or(0))
+    }
+
+    /// The last notification an account has seen (0: none).
+    pub async fn inbox_seen(&self, login: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .text_of(
+                "SELECT value FROM settings WHERE name = $1",
+                vec![Val::from(format!("inbox_seen:{login}"))],
+            )
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Records that an account has seen its notifications up to entry `seq`.
+    pub async fn mark_inbox_seen(&self, login: &str, seq: i64) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            vec![
+                Val::from(format!("inbox_seen:{login}")),
+                Val::from(seq.to_string()),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The act an account's idempotency key recorded: its project and ledger number.
     pub async fn act_of_key(
         &self,

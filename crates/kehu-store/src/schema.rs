@@ -194,6 +194,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: (include_str!("../migrations/postgres/0013_act_keys.sql"), ""),
         step: Step::None,
     },
+    Migration {
+        version: 14,
+        name: "inbox",
+        sqlite: (include_str!("../migrations/sqlite/0014_inbox.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0014_inbox.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The rows of a projection kept from entries alone for every existing entry.

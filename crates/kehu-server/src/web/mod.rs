@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{lang}", get(set_lang))
         .route("/static/kehu.css", get(css))
         .route("/audit", get(manage::audit))
+        .route("/inbox", get(inbox))
         .merge(desk::routes())
         .merge(sales::routes())
         .merge(agent::routes())
@@ -93,6 +94,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff.html", include_str!("../../templates/staff.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     ("reports.html", include_str!("../../templates/reports.html")),
+    ("inbox.html", include_str!("../../templates/inbox.html")),
 ];
 
 /// The templates, parsed once; strict about undefined variables, so a page that forgets one fails
@@ -162,6 +164,17 @@ pub struct Viewer {
     pub path: String,
     /// The fields of the form being answered with an error, shown again (never a password).
     pub submitted: Map<String, Value>,
+    /// Notifications not seen yet (G-NOTIFY), for the header.
+    pub unread: i64,
+}
+
+/// The parties whose notifications a person receives: themselves, and an agent's agency.
+pub(crate) fn inbox_parties(u: &crate::auth::User) -> Vec<String> {
+    let mut p = vec![u.login.clone()];
+    if let Some(a) = u.agency.as_ref().filter(|_| u.role == Role::Agent) {
+        p.push(a.clone());
+    }
+    p
 }
 
 fn lang_of(parts: &Parts) -> Lang {
@@ -191,13 +204,19 @@ impl FromRequestParts<AppState> for Viewer {
             .unwrap_or_else(|| "/".into());
         let session = auth::cookie(parts, auth::SESSION_COOKIE);
         match (Caller::from_request_parts(parts, st).await, session) {
-            (Ok(c), Some(s)) if c.via == Via::Session => Ok(Viewer {
-                c,
-                lang,
-                csrf: csrf_of(&s),
-                path,
-                submitted: Map::new(),
-            }),
+            (Ok(c), Some(s)) if c.via == Via::Session => {
+                let parties = inbox_parties(&c.user);
+                let seen = st.store.inbox_seen(&c.user.login).await.unwrap_or(0);
+                let unread = st.store.inbox_unread(&parties, seen).await.unwrap_or(0);
+                Ok(Viewer {
+                    c,
+                    lang,
+                    csrf: csrf_of(&s),
+                    path,
+                    submitted: Map::new(),
+                    unread,
+                })
+            }
             (Ok(_), _) | (Err(ApiError::Unauthenticated), _) => {
                 let next = if parts.method == axum::http::Method::GET {
                     path
@@ -226,6 +245,7 @@ impl Viewer {
             json!({ "login": u.login, "name": u.name, "role": u.role.name() }),
         );
         m.insert("nav".into(), json!(nav(u.role, project, current)));
+        m.insert("unread".into(), json!(self.unread));
         m.insert("project".into(), json!(project));
         m.insert("csrf".into(), json!(self.csrf));
         m.insert("form_key".into(), json!(new_form_key()));
@@ -555,6 +575,56 @@ async fn css() -> Response {
         include_str!("../../static/kehu.css"),
     )
         .into_response()
+}
+
+/// The inbox (G-NOTIFY): the verdicts that told this person something (a collision at signing, a
+/// dispute to answer, a customer handed over), newest first, each as they may see it. Opening it
+/// marks them seen.
+async fn inbox(State(st): State<AppState>, mut v: Viewer) -> Response {
+    let parties = inbox_parties(&v.c.user);
+    let seen = st.store.inbox_seen(&v.c.user.login).await.unwrap_or(0);
+    let rows = match st.store.inbox(&parties, 100).await {
+        Ok(r) => r,
+        Err(e) => return v.error(&e.into()),
+    };
+    let mut items = Vec::new();
+    for (seq, project) in &rows {
+        let shown = match crate::api::shown_entry(&st, &v.c, project, *seq).await {
+            Ok(x) => x,
+            Err(e) => return v.error(&e),
+        };
+        let f = match v.explain(&st, &shown).await {
+            Ok(f) => f,
+            Err(e) => return v.error(&e),
+        };
+        let e = st
+            .store
+            .project_events(project, kehu_store::EventRange::Seq(*seq))
+            .await
+            .ok()
+            .and_then(|mut x| x.pop());
+        items.push(json!({
+            "seq": seq, "project": project,
+            "at": e.as_ref().map(|e| kehu_core::time::format_local(e.at)),
+            "act": e.as_ref().map(|e| e.act.name()),
+            "kind": f.kind, "title": v.lang.punct(&f.title),
+            "lines": f.lines.iter().map(|l| v.lang.punct(l)).collect::<Vec<_>>(),
+            "new": *seq > seen,
+        }));
+    }
+    if let Some((latest, _)) = rows.first() {
+        if let Err(e) = st.store.mark_inbox_seen(&v.c.user.login, *latest).await {
+            return v.error(&e.into());
+        }
+    }
+    v.unread = 0;
+    v.page(
+        "inbox.html",
+        None,
+        "nav.inbox",
+        None,
+        json!({ "items": items }),
+    )
 }
 
 /// Projects, each linking to the page the caller's role starts from; with one project, that page.
