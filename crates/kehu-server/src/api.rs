@@ -945,6 +945,9 @@ pub fn rulebook_from(preset: &str, overrides: &str) -> Result<Rulebook, String> 
 #[serde(deny_unknown_fields)]
 struct NewProject {
     name: String,
+    /// The display name (翡翠湾), up to 40 characters; the name when absent.
+    #[serde(default)]
+    title: Option<String>,
     rulebook: String,
     #[serde(default)]
     overrides: serde_json::Map<String, Value>,
@@ -960,7 +963,17 @@ async fn add_project(
             "只有营销副总和管理员可以建项目 (VP and admin only)".into(),
         ));
     }
-    let name = project_name(&b.name)?;
+    let name = project_name(&b.name).map_err(|e| match e {
+        ApiError::Invalid { message, .. } => ApiError::invalid(
+            "name",
+            format!("{message}；中文名称请填在 title (a Chinese name goes in title)"),
+        ),
+        e => e,
+    })?;
+    let title = match b.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => text("title", t, 40)?,
+        None => String::new(),
+    };
     let mut table = toml::Table::new();
     for (k, v) in &b.overrides {
         table.insert(k.clone(), to_toml(&format!("overrides.{k}"), v)?);
@@ -990,15 +1003,20 @@ async fn add_project(
         name: name.clone(),
         preset: b.rulebook.clone(),
         overrides: overrides.clone(),
+        title: title.clone(),
     };
     st.store.add_project(row, e, now_ms()).await?;
-    Ok(created(json!({ "name": name, "rulebook": b.rulebook })))
+    Ok(created(
+        json!({ "name": name, "title": title, "rulebook": b.rulebook }),
+    ))
 }
 
 /// A project as listed: its name, rulebook and overrides (TOML).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct ProjectItem {
     pub name: String,
+    /// The display name (翡翠湾); the name when none was given.
+    pub title: String,
     pub rulebook: String,
     pub overrides: String,
 }
@@ -1011,6 +1029,11 @@ pub(crate) async fn projects_of(st: &AppState, p: &Page) -> Result<Paged<Project
         .await?
         .into_iter()
         .map(|r| ProjectItem {
+            title: if r.title.is_empty() {
+                r.name.clone()
+            } else {
+                r.title
+            },
             name: r.name,
             rulebook: r.preset,
             overrides: r.overrides,

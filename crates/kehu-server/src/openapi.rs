@@ -89,6 +89,10 @@ fn project_body() -> Value {
                 "name",
                 json!({ "type": "string", "pattern": "^[a-z0-9_-]{1,64}$" }),
             ),
+            (
+                "title",
+                json!({ "type": "string", "maxLength": 40, "description": "display name, e.g. 翡翠湾 (the name when absent)" }),
+            ),
             ("rulebook", json!({ "type": "string", "enum": presets })),
             (
                 "overrides",

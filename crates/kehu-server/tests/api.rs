@@ -1330,7 +1330,26 @@ async fn post_form_head(
 /// The pages: sign-in redirects, each role's pages (shown or refused, never failing), the CSRF
 /// check on forms, and a registration decided from the page.
 async fn pages(backend: &str) {
-    let (s, _admin) = world(backend).await;
+    let (s, admin) = world(backend).await;
+    // A project has a display name in Chinese beside its name in addresses.
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "fcw", "title": "翡翠湾", "rulebook": "site-rotation" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "翡翠湾", "rulebook": "site-rotation" }),
+    )
+    .await;
+    assert_eq!((st, v["field"].as_str()), (422, Some("name")), "{v}");
     let (st, head, _) = http(s.addr, "GET", "/p/p1/desk", &Auth::None, None).await;
     assert_eq!(st, 303, "{head}");
     assert!(head.contains("location: /login?next=/p/p1/desk"), "{head}");
@@ -1470,6 +1489,16 @@ async fn pages(backend: &str) {
     );
     let (st, _, _) = http(s.addr, "GET", "/p/p1/reports?period=year", &m, None).await;
     assert_eq!(st, 422);
+    let (_, _, home) = http(s.addr, "GET", "/", &m, None).await;
+    assert!(
+        home.contains("翡翠湾") && home.contains("fcw"),
+        "{home}"
+    );
+    let (_, _, desk) = http(s.addr, "GET", "/p/fcw/desk", &m, None).await;
+    assert!(
+        desk.contains("翡翠湾"),
+        "the header names the project by its title"
+    );
     // The English switch.
     let (st, head, _) = http(s.addr, "GET", "/lang/en?back=/p/p1/desk", &m, None).await;
     assert_eq!(st, 303);

@@ -28,9 +28,12 @@ fn placeholders(from: usize, n: usize) -> String {
 /// A project as stored: its name, preset and overrides (TOML).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectRow {
+    /// The project's name in addresses and acts (a slug: `fcw`).
     pub name: String,
     pub preset: String,
     pub overrides: String,
+    /// Its display name (翡翠湾); empty: the name.
+    pub title: String,
 }
 
 /// An archive approval (查阅档案审批) as listed.
@@ -145,9 +148,16 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.change_audited(
             vec![(
-                "INSERT INTO project_rulebooks (name, preset, overrides, created_ms) VALUES ($1, $2, $3, $4)"
+                "INSERT INTO project_rulebooks (name, preset, overrides, created_ms, title) \
+                 VALUES ($1, $2, $3, $4, $5)"
                     .into(),
-                vec![p.name.into(), p.preset.into(), p.overrides.into(), Val::Int(now_ms)],
+                vec![
+                    p.name.into(),
+                    p.preset.into(),
+                    p.overrides.into(),
+                    Val::Int(now_ms),
+                    p.title.into(),
+                ],
             )],
             entry,
             Written::Always,
@@ -160,7 +170,7 @@ impl Store {
     pub async fn project(&self, name: &str) -> Result<Option<ProjectRow>, StoreError> {
         let rows = self
             .query(
-                "SELECT name, preset, overrides FROM project_rulebooks WHERE name = $1",
+                "SELECT name, preset, overrides, title FROM project_rulebooks WHERE name = $1",
                 vec![Val::from(name)],
             )
             .await?;
@@ -175,7 +185,7 @@ impl Store {
     ) -> Result<Vec<ProjectRow>, StoreError> {
         let rows = self
             .query(
-                "SELECT name, preset, overrides FROM project_rulebooks ORDER BY name LIMIT $1 OFFSET $2",
+                "SELECT name, preset, overrides, title FROM project_rulebooks ORDER BY name LIMIT $1 OFFSET $2",
                 vec![Val::Int(limit), Val::Int(offset)],
             )
             .await?;
@@ -633,6 +643,7 @@ fn project_row(r: &[Val]) -> Result<ProjectRow, StoreError> {
         name: text(r, 0).ok_or_else(|| bad("a project row without a name"))?,
         preset: text(r, 1).ok_or_else(|| bad("a project row without a rulebook"))?,
         overrides: text(r, 2).unwrap_or_default(),
+        title: text(r, 3).unwrap_or_default(),
     })
 }
 

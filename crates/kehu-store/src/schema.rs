@@ -201,6 +201,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: (include_str!("../migrations/postgres/0014_inbox.sql"), ""),
         step: Step::None,
     },
+    Migration {
+        version: 15,
+        name: "project titles",
+        sqlite: (
+            include_str!("../migrations/sqlite/0015_project_titles.sql"),
+            "",
+        ),
+        postgres: (
+            include_str!("../migrations/postgres/0015_project_titles.sql"),
+            "",
+        ),
+        step: Step::None,
+    },
 ];
 
 /// The rows of a projection kept from entries alone for every existing entry.

@@ -166,6 +166,8 @@ pub struct Viewer {
     pub submitted: Map<String, Value>,
     /// Notifications not seen yet (G-NOTIFY), for the header.
     pub unread: i64,
+    /// The display name of the project in the address (翡翠湾), for the header.
+    pub project_title: Option<String>,
 }
 
 /// The parties whose notifications a person receives: themselves, and an agent's agency.
@@ -208,6 +210,19 @@ impl FromRequestParts<AppState> for Viewer {
                 let parties = inbox_parties(&c.user);
                 let seen = st.store.inbox_seen(&c.user.login).await.unwrap_or(0);
                 let unread = st.store.inbox_unread(&parties, seen).await.unwrap_or(0);
+                let project_title = match parts.uri.path().strip_prefix("/p/") {
+                    Some(rest) => {
+                        let name = rest.split('/').next().unwrap_or_default();
+                        st.store.project(name).await.ok().flatten().map(|p| {
+                            if p.title.is_empty() {
+                                p.name
+                            } else {
+                                p.title
+                            }
+                        })
+                    }
+                    None => None,
+                };
                 Ok(Viewer {
                     c,
                     lang,
@@ -215,6 +230,7 @@ impl FromRequestParts<AppState> for Viewer {
                     path,
                     submitted: Map::new(),
                     unread,
+                    project_title,
                 })
             }
             (Ok(_), _) | (Err(ApiError::Unauthenticated), _) => {
@@ -247,6 +263,10 @@ impl Viewer {
         m.insert("nav".into(), json!(nav(u.role, project, current)));
         m.insert("unread".into(), json!(self.unread));
         m.insert("project".into(), json!(project));
+        m.insert(
+            "project_title".into(),
+            json!(self.project_title.as_deref().or(project)),
+        );
         m.insert("csrf".into(), json!(self.csrf));
         m.insert("form_key".into(), json!(new_form_key()));
         m.insert("form".into(), Value::Object(self.submitted.clone()));
@@ -421,6 +441,7 @@ fn anonymous(lang: Lang, path: &str) -> Map<String, Value> {
     m.insert("user".into(), Value::Null);
     m.insert("nav".into(), json!([]));
     m.insert("project".into(), Value::Null);
+    m.insert("project_title".into(), Value::Null);
     m.insert("csrf".into(), json!(""));
     m.insert("path".into(), json!(path));
     m.insert("flash".into(), Value::Null);
@@ -637,7 +658,7 @@ async fn home(State(st): State<AppState>, v: Viewer) -> Response {
     let items: Vec<Value> = projects
         .items
         .iter()
-        .map(|x| json!({ "name": x.name, "rulebook": x.rulebook, "href": start_page(v.role(), &x.name) }))
+        .map(|x| json!({ "name": x.name, "title": x.title, "rulebook": x.rulebook, "href": start_page(v.role(), &x.name) }))
         .collect();
     if let [only] = items.as_slice() {
         if let Some(href) = only["href"].as_str() {
