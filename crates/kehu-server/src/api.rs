@@ -44,6 +44,11 @@ pub(crate) fn table() -> Vec<Route> {
         ("post", "/api/v1/users", post(add_user)),
         ("post", "/api/v1/users/{login}/leave", post(user_leaves)),
         ("post", "/api/v1/users/{login}/restore", post(user_restored)),
+        (
+            "post",
+            "/api/v1/users/{login}/password-link",
+            post(password_link),
+        ),
         ("get", "/api/v1/tokens", get(list_tokens)),
         ("post", "/api/v1/tokens", post(add_token)),
         ("delete", "/api/v1/tokens/{id}", delete(revoke_token)),
@@ -838,6 +843,87 @@ async fn user_restored(
     restore_of(&st, &c, &login).await.map(Json)
 }
 
+/// How long a password link is valid: three days (a new colleague sets theirs on their first day).
+const PASSWORD_LINK_MS: i64 = 3 * 24 * 3_600_000;
+
+/// A one-time link with which `login` sets a password (a new account, a forgotten password):
+/// made by an admin, shown once, valid for three days, audited. The person's sessions and tokens
+/// end when the password is set.
+pub(crate) async fn password_link_of(
+    st: &AppState,
+    c: &Caller,
+    login: &str,
+) -> Result<Value, ApiError> {
+    if !access::may_manage_users(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "只有管理员可以生成密码链接 (only an admin makes password links)".into(),
+        ));
+    }
+    let target = user_by_login(st, login).await?;
+    if !target.active {
+        return Err(ApiError::Conflict(format!(
+            "{} 已离职，请先恢复账号 ({} has left: restore the account first)",
+            target.login, target.login
+        )));
+    }
+    let (token, hash) = auth::new_token();
+    let expires_ms = now_ms() + PASSWORD_LINK_MS;
+    let e = entry(&c.user.login, "password.link", &target.login, String::new());
+    st.store
+        .add_password_link(&hash, &target.login, expires_ms, e)
+        .await?;
+    let expires = jiff::Timestamp::from_millisecond(expires_ms)
+        .map(kehu_core::time::format_local)
+        .unwrap_or_default();
+    Ok(json!({
+        "login": target.login,
+        "url": format!("/password?token={token}"),
+        "expires_at": expires,
+    }))
+}
+
+async fn password_link(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(login): Path<String>,
+) -> Result<Response, ApiError> {
+    password_link_of(&st, &c, &login).await.map(created)
+}
+
+/// Sets a password with a one-time link: the link is spent, the person's sessions and tokens end.
+pub(crate) async fn set_password_by_link(
+    st: &AppState,
+    token: &str,
+    password: String,
+) -> Result<String, ApiError> {
+    let dead = || {
+        ApiError::Forbidden(
+            "链接无效、已用过或已过期，请向管理员索取新链接 (the link is invalid, used or expired: ask an admin for a new one)"
+                .into(),
+        )
+    };
+    auth::check_new_password(&password, "password")?;
+    let hash = auth::token_hash(token.trim());
+    let (login, expires_ms) = st.store.password_link(&hash).await?.ok_or_else(dead)?;
+    if expires_ms < now_ms() {
+        st.store.spend_password_link(&hash).await?;
+        return Err(dead());
+    }
+    let target = user_by_login(st, &login).await?;
+    if !target.active || !st.store.spend_password_link(&hash).await? {
+        return Err(dead());
+    }
+    let pw = hash_blocking(password).await?;
+    let e = entry(
+        &login,
+        "password.reset",
+        &login,
+        "一次性链接 (by a one-time link)",
+    );
+    st.store.set_password(target.id, pw, e, now_ms()).await?;
+    Ok(login)
+}
+
 async fn user_leaves(
     State(st): State<AppState>,
     c: Caller,
@@ -1058,7 +1144,14 @@ pub(crate) async fn project_of(st: &AppState, project: &str) -> Result<Value, Ap
         .entries()
         .into_iter()
         .map(|(info, value)| {
-            json!({ "key": info.key, "value": value, "governs": info.governs, "doc": info.doc })
+            json!({
+                "key": info.key,
+                "value": value,
+                "governs": info.governs,
+                "doc": info.doc,
+                "doc_zh": info.doc_zh,
+                "accepted_zh": info.accepted_zh,
+            })
         })
         .collect();
     let days = |d: &std::collections::BTreeSet<jiff::civil::Date>| -> Vec<String> {

@@ -230,6 +230,14 @@ pub const OPS: &[Op] = &[
         public: false,
     },
     Op {
+        method: "post",
+        path: "/api/v1/users/{login}/password-link",
+        summary: "A one-time link with which the person sets a password (admin; valid three days)",
+        body: None,
+        query: &[],
+        public: false,
+    },
+    Op {
         method: "get",
         path: "/api/v1/tokens",
         summary: "My API tokens",

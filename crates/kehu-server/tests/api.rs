@@ -1171,6 +1171,11 @@ async fn every_role_every_endpoint(backend: &str) {
                     Value::Null,
                     ok(access::may_mark_anyone_left(role), 404),
                 ),
+                ("POST", "/api/v1/users/{login}/password-link") => (
+                    "/api/v1/users/nobody/password-link".into(),
+                    Value::Null,
+                    ok(access::may_manage_users(role), 404),
+                ),
                 ("POST", "/api/v1/users/{login}/restore") => (
                     "/api/v1/users/nobody/restore".into(),
                     Value::Null,
@@ -1490,10 +1495,7 @@ async fn pages(backend: &str) {
     let (st, _, _) = http(s.addr, "GET", "/p/p1/reports?period=year", &m, None).await;
     assert_eq!(st, 422);
     let (_, _, home) = http(s.addr, "GET", "/", &m, None).await;
-    assert!(
-        home.contains("翡翠湾") && home.contains("fcw"),
-        "{home}"
-    );
+    assert!(home.contains("翡翠湾") && home.contains("fcw"), "{home}");
     let (_, _, desk) = http(s.addr, "GET", "/p/fcw/desk", &m, None).await;
     assert!(
         desk.contains("翡翠湾"),
@@ -2525,6 +2527,91 @@ async fn inbox_tells_the_absent_owner(backend: &str) {
     s.stop().await;
 }
 
+/// A one-time password link: an admin makes it, the person sets a password with it once, their
+/// old password and sessions stop.
+async fn password_links(backend: &str) {
+    let (s, admin) = world(backend).await;
+    let a = login(&s, "a").await;
+    let (st, v) = call(&s, "POST", "/api/v1/users/a/password-link", &a, Value::Null).await;
+    assert_eq!(st, 403, "only an admin: {v}");
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/users/a/password-link",
+        &admin,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let url = v["url"].as_str().unwrap().to_string();
+    let token = url.split("token=").nth(1).unwrap().to_string();
+    let (st, _, page) = http(s.addr, "GET", &url, &Auth::None, None).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("设置密码") && page.contains(&token), "{page}");
+    let set = |pw2: &'static str| {
+        vec![
+            ("token", token.clone()),
+            ("password", "new-secret-1".to_string()),
+            ("password2", pw2.to_string()),
+        ]
+    };
+    let body = |f: Vec<(&str, String)>| {
+        f.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let (st, _, page) = http_as(
+        s.addr,
+        "POST",
+        "/password",
+        &Auth::None,
+        Some(&body(set("other-secret"))),
+        "application/x-www-form-urlencoded",
+    )
+    .await;
+    assert_eq!(st, 422, "{page}");
+    let (st, head, _) = http_as(
+        s.addr,
+        "POST",
+        "/password",
+        &Auth::None,
+        Some(&body(set("new-secret-1"))),
+        "application/x-www-form-urlencoded",
+    )
+    .await;
+    assert_eq!(st, 303, "{head}");
+    assert!(head.contains("location: /login?password=set"), "{head}");
+    // The old session ended; the old password no longer works, the new one does.
+    assert_eq!(call(&s, "GET", "/api/v1/me", &a, Value::Null).await.0, 401);
+    let old = json!({ "login": "a", "password": "secret-123" });
+    assert_eq!(
+        call(&s, "POST", "/api/v1/session", &Auth::None, old)
+            .await
+            .0,
+        403
+    );
+    let new = json!({ "login": "a", "password": "new-secret-1" });
+    assert_eq!(
+        call(&s, "POST", "/api/v1/session", &Auth::None, new)
+            .await
+            .0,
+        200
+    );
+    // The link works once.
+    let (st, _, _) = http_as(
+        s.addr,
+        "POST",
+        "/password",
+        &Auth::None,
+        Some(&body(set("new-secret-1"))),
+        "application/x-www-form-urlencoded",
+    )
+    .await;
+    assert_eq!(st, 403);
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -2560,3 +2647,4 @@ both!(scope_matrix);
 both!(silence_and_health);
 both!(idempotent_acts);
 both!(inbox_tells_the_absent_owner);
+both!(password_links);

@@ -592,6 +592,59 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// A one-time link to set `login`'s password, by its token's hash, valid until
+    /// `expires_ms`; committed with its audit entry. An earlier link of the same person stays
+    /// valid until it is used or expires.
+    pub async fn add_password_link(
+        &self,
+        token_hash: &str,
+        login: &str,
+        expires_ms: i64,
+        entry: AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.change_audited(
+            vec![(
+                "INSERT INTO settings (name, value) VALUES ($1, $2)".into(),
+                vec![
+                    Val::from(format!("password_link:{token_hash}")),
+                    Val::from(format!("{login}|{expires_ms}")),
+                ],
+            )],
+            entry,
+            Written::Always,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The person a password link is for and when it expires, if it exists.
+    pub async fn password_link(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        let v = self
+            .text_of(
+                "SELECT value FROM settings WHERE name = $1",
+                vec![Val::from(format!("password_link:{token_hash}"))],
+            )
+            .await?;
+        Ok(v.and_then(|v| {
+            let (login, exp) = v.rsplit_once('|')?;
+            Some((login.to_string(), exp.parse().ok()?))
+        }))
+    }
+
+    /// Spends a password link: true for the one request that removed it.
+    pub async fn spend_password_link(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let n = self
+            .exec(
+                "DELETE FROM settings WHERE name = $1",
+                vec![Val::from(format!("password_link:{token_hash}"))],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
     /// Writes a row (the health check: a database that refuses writes is found).
     pub async fn write_probe(&self, now_ms: i64) -> Result<(), StoreError> {
         self.exec(

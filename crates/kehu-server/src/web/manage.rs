@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/staff", get(staff))
         .route("/p/{project}/staff/{login}/leave", post(leave))
         .route("/p/{project}/staff/{login}/restore", post(restore))
+        .route("/p/{project}/staff/{login}/link", post(staff_link))
+        .route("/p/{project}/staff/add", post(staff_add))
 }
 
 fn managers_only(v: &Viewer) -> Result<(), ApiError> {
@@ -595,6 +597,8 @@ async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flas
         flash,
         json!({
             "users": users, "projects": projects,
+            "can_add": access::may_manage_users(v.role()),
+            "roles": kehu_core::model::Role::NAMES.split(", ").collect::<Vec<_>>(),
         }),
     )
 }
@@ -625,6 +629,93 @@ async fn leave(
                     super::i18n::tr(v.lang, "staff.left.sessions")
                 )],
             ))
+        },
+        |f| staff_view(&st, &v, &project, Some(f)).await
+    )
+}
+
+/// The flash that shows a one-time password link, this once.
+fn link_flash(lang: super::Lang, title: String, link: &Value) -> Flash {
+    Flash::ok(
+        title,
+        vec![
+            format!(
+                "{}{}{}",
+                super::i18n::tr(lang, "staff.link.made"),
+                super::i18n::tr(lang, "p.colon"),
+                link["url"].as_str().unwrap_or_default()
+            ),
+            format!(
+                "{}{}{}",
+                super::i18n::tr(lang, "explain.until"),
+                super::i18n::tr(lang, "p.colon"),
+                link["expires_at"].as_str().unwrap_or_default()
+            ),
+        ],
+    )
+}
+
+/// An admin adds a person: the account, then the one-time link with which they set their password
+/// (nobody else ever knows it).
+async fn staff_add(
+    State(st): State<AppState>,
+    mut v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/staff", super::urlencode(&project)),
+        async {
+            let (random, _) = crate::auth::new_token();
+            let account = crate::accounts::NewAccount {
+                login: form.need("login")?.to_string(),
+                name: form.need("name")?.to_string(),
+                role: form.need("role")?.to_string(),
+                password: random,
+                team: form.text("team").map(str::to_string),
+                agency: form.text("agency").map(str::to_string),
+                region: None,
+            };
+            if !access::may_manage_users(v.role()) {
+                return Err(ApiError::Forbidden(
+                    "只有管理员可以添加人员 (only an admin adds people)".into(),
+                ));
+            }
+            let (login, _) = crate::accounts::add(&st.store, account, &v.c.user.login).await?;
+            st.forget_directory();
+            let link = crate::api::password_link_of(&st, &v.c, &login).await?;
+            let dir = st.directory().await?;
+            Ok(link_flash(
+                v.lang,
+                format!(
+                    "{} {}",
+                    super::person(&dir, &login),
+                    super::i18n::tr(v.lang, "staff.added")
+                ),
+                &link,
+            ))
+        },
+        |f| staff_view(&st, &v, &project, Some(f)).await
+    )
+}
+
+/// An admin makes a one-time password link for a person (a forgotten password).
+async fn staff_link(
+    State(st): State<AppState>,
+    mut v: Viewer,
+    Path((project, login)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/staff", super::urlencode(&project)),
+        async {
+            let link = crate::api::password_link_of(&st, &v.c, &login).await?;
+            let dir = st.directory().await?;
+            Ok(link_flash(v.lang, super::person(&dir, &login), &link))
         },
         |f| staff_view(&st, &v, &project, Some(f)).await
     )

@@ -66,6 +66,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_page).post(login))
+        .route("/password", get(password_page).post(password_set))
         .route("/logout", post(logout))
         .route("/lang/{lang}", get(set_lang))
         .route("/static/kehu.css", get(css))
@@ -95,6 +96,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../templates/audit.html")),
     ("reports.html", include_str!("../../templates/reports.html")),
     ("inbox.html", include_str!("../../templates/inbox.html")),
+    (
+        "password.html",
+        include_str!("../../templates/password.html"),
+    ),
 ];
 
 /// The templates, parsed once; strict about undefined variables, so a page that forgets one fails
@@ -703,6 +708,8 @@ mod redirect_tests {
 #[derive(serde::Deserialize)]
 struct LoginQuery {
     next: Option<String>,
+    /// Set after a password was set with a one-time link.
+    password: Option<String>,
 }
 
 /// Only a path of this site may follow a sign-in or a language switch (never another site): one
@@ -731,6 +738,15 @@ async fn login_page(
     let mut m = anonymous(lang, "/login");
     m.insert("next".into(), json!(local_path(q.next.as_deref())));
     m.insert("login".into(), json!(""));
+    if q.password.is_some() {
+        m.insert(
+            "flash".into(),
+            json!(Flash::ok(
+                i18n::tr(lang, "password.set").to_string(),
+                Vec::new()
+            )),
+        );
+    }
     render(StatusCode::OK, "login.html", &Value::Object(m))
 }
 
@@ -761,6 +777,52 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, form: Form) -> Re
             m.insert("login".into(), json!(login));
             m.insert("flash".into(), json!(Flash::error(lang, &e)));
             render(e.status(), "login.html", &Value::Object(m))
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The page of a one-time password link (no session): choose a password.
+async fn password_page(
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<TokenQuery>,
+) -> Response {
+    let lang = lang_from_headers(&headers);
+    let mut m = anonymous(lang, "/password");
+    let token: String = (q.token.unwrap_or_default().chars())
+        .filter(char::is_ascii_hexdigit)
+        .take(64)
+        .collect();
+    m.insert("token".into(), json!(token));
+    render(StatusCode::OK, "password.html", &Value::Object(m))
+}
+
+/// Sets the password of a one-time link, then goes to the sign-in page (Post/Redirect/Get).
+async fn password_set(State(st): State<AppState>, headers: HeaderMap, form: Form) -> Response {
+    let lang = lang_from_headers(&headers);
+    let token = form.get("token").unwrap_or_default().to_string();
+    let result = async {
+        let pw = form.get("password").unwrap_or_default().to_string();
+        if form.get("password2") != Some(pw.as_str()) {
+            return Err(ApiError::invalid(
+                "password2",
+                "两次输入的密码不一致 (the two passwords differ)",
+            ));
+        }
+        crate::api::set_password_by_link(&st, &token, pw).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/login?password=set").into_response(),
+        Err(e) => {
+            let mut m = anonymous(lang, "/password");
+            m.insert("token".into(), json!(token));
+            m.insert("flash".into(), json!(Flash::error(lang, &e)));
+            render(e.status(), "password.html", &Value::Object(m))
         }
     }
 }
