@@ -803,6 +803,7 @@ mod tests {
                 staff("M", Role::Manager, None),
                 staff("x1", Role::Agent, Some("星河")),
             ],
+            roster: None,
         }
     }
 

@@ -109,6 +109,10 @@ impl Staff {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Directory {
     pub staff: Vec<Staff>,
+    /// A project's own roster (排班): who takes walk-ins there, in order. `None`: every
+    /// salesperson of the company, in the directory's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<Vec<StaffId>>,
 }
 
 impl Directory {
@@ -116,13 +120,31 @@ impl Directory {
         self.staff.iter().find(|s| &s.id == id)
     }
 
-    /// The rotation order (ROT-ORDER): the `sales` staff in order, without those who left.
+    /// The rotation order (ROT-ORDER): the project's roster, or else the `sales` staff in
+    /// order; never someone who left or who is not a salesperson.
     pub fn rotation(&self) -> Vec<StaffId> {
-        self.staff
-            .iter()
-            .filter(|s| s.role == Role::Sales && !s.left)
-            .map(|s| s.id.clone())
-            .collect()
+        let on_duty = |s: &Staff| s.role == Role::Sales && !s.left;
+        match &self.roster {
+            Some(r) => r
+                .iter()
+                .filter(|id| self.get(id).is_some_and(on_duty))
+                .cloned()
+                .collect(),
+            None => self
+                .staff
+                .iter()
+                .filter(|s| on_duty(s))
+                .map(|s| s.id.clone())
+                .collect(),
+        }
+    }
+
+    /// This directory with a project's roster.
+    pub fn with_roster(&self, roster: Option<Vec<StaffId>>) -> Directory {
+        Directory {
+            staff: self.staff.clone(),
+            roster,
+        }
     }
 
     /// The party of a handle (an agent's agency), or the staff party for an unknown handle.

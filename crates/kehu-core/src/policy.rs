@@ -200,41 +200,45 @@ pub struct ParamInfo {
     /// Presets it applies to (empty: all).
     pub presets: &'static [Preset],
     pub doc: &'static str,
+    /// `doc` in Chinese, for the Chinese pages.
+    pub doc_zh: &'static str,
     pub accepted: &'static str,
+    /// `accepted` in Chinese; literal values are kept as they must be typed.
+    pub accepted_zh: &'static str,
 }
 
 use Preset::*;
 
 /// Every policy key, documented.
 pub const PARAMS: &[ParamInfo] = &[
-    ParamInfo { key: "mask_forms", governs: &["G-PHONE"], presets: &[], doc: "masked phone forms accepted (a full number is always accepted)", accepted: "a list of \"3+4\", \"4+5\", \"7+0\"" },
-    ParamInfo { key: "counting", governs: &["G-TIME"], presets: &[], doc: "day windows count from the instant, or as whole calendar days ending at 00:00 after the last day", accepted: "\"instant\" or \"calendar_days\"" },
-    ParamInfo { key: "dispute_hours", governs: &["G-DISPUTE", "CS-DISPUTE"], presets: &[], doc: "hours a manager has to answer a dispute (待定确认单)", accepted: "an integer 1..=720" },
-    ParamInfo { key: "warn_days", governs: &["POOL-RETURN", "G-NOTIFY"], presets: &[], doc: "days before a protection ends that its owner is warned", accepted: "an integer 0..=60" },
-    ParamInfo { key: "customer_cap", governs: &["DIST-CAP"], presets: &[], doc: "most customers one salesperson may own (off when absent)", accepted: "an integer 1..=100000" },
-    ParamInfo { key: "out_turns", governs: &["ROT-OUT"], presets: &[], doc: "turns missed while out on company business are made up or lost", accepted: "\"make_up\" or \"lost\"" },
-    ParamInfo { key: "rotation_fine", governs: &["ROT-FAIR"], presets: &[], doc: "yuan recorded for taking a walk-in out of turn (the seed says one day's base pay: absent = not a fixed sum)", accepted: "an integer 0..=100000" },
-    ParamInfo { key: "record_months", governs: &["SR-VALID", "SR-REFUSE", "SR-FORGOT"], presets: &[SiteRotation], doc: "months a salesperson's record stays valid after their latest registration or visit received", accepted: "an integer 1..=24" },
-    ParamInfo { key: "knowing_fine", governs: &["FR-KNOWING"], presets: &[SiteFirstReception], doc: "yuan recorded for knowingly serving another's customer", accepted: "an integer 0..=100000" },
-    ParamInfo { key: "strict_days", governs: &["TR-PROTECT"], presets: &[TeamRegistration], doc: "days of strict protection from registration", accepted: "an integer 1..=365" },
-    ParamInfo { key: "active_days", governs: &["TR-ACTIVE"], presets: &[TeamRegistration], doc: "days since the owner's last contact during which others need consent", accepted: "an integer 1..=365" },
-    ParamInfo { key: "claim_days", governs: &["TR-CLAIM3"], presets: &[TeamRegistration], doc: "days after signing in which an unclaimed deal may be claimed", accepted: "an integer 1..=60" },
-    ParamInfo { key: "inquiry_days", governs: &["ST-INQUIRY"], presets: &[StoreRegistration], doc: "days a walk-in inquiry customer is protected", accepted: "an integer 1..=365" },
-    ParamInfo { key: "deposit_days", governs: &["ST-DEPOSIT"], presets: &[StoreRegistration], doc: "days a customer who paid a deposit is protected from the deposit", accepted: "an integer 1..=730" },
-    ParamInfo { key: "follow_days", governs: &["ST-EXPIRED"], presets: &[StoreRegistration], doc: "a contact within this many days means the original salesperson is still following up", accepted: "an integer 1..=90" },
-    ParamInfo { key: "fake_fines", governs: &["ST-FAKE"], presets: &[StoreRegistration], doc: "yuan for the first, second … false registration; the next one is dismissal", accepted: "a list of integers" },
-    ParamInfo { key: "lead_minutes", governs: &["CS-LEAD"], presets: &[ChannelSms], doc: "minutes an SMS registration must precede its declared visit", accepted: "an integer 0..=1440" },
-    ParamInfo { key: "visit_months", governs: &["CS-MONTH"], presets: &[ChannelSms], doc: "months of protection from the first confirmed visit", accepted: "an integer 1..=24" },
-    ParamInfo { key: "pre_days", governs: &["CD-7DAYS"], presets: &[ChannelDistribution], doc: "days a pre-registration is valid", accepted: "an integer 1..=90" },
-    ParamInfo { key: "recontact_days", governs: &["CD-7DAYS"], presets: &[ChannelDistribution], doc: "longest gap between the agent's contacts that still allows re-registering", accepted: "an integer 1..=90" },
-    ParamInfo { key: "confirm_days", governs: &["CD-30DAYS", "CD-SELF"], presets: &[ChannelDistribution], doc: "days a confirmed visit protects from the first visit", accepted: "an integer 1..=365" },
-    ParamInfo { key: "launch_date", governs: &["CL-LAUNCH"], presets: &[ChannelLaunch], doc: "the launch day (开盘日)", accepted: "a date \"YYYY-MM-DD\"" },
-    ParamInfo { key: "after_launch_days", governs: &["CL-LAUNCH"], presets: &[ChannelLaunch], doc: "days a registration on or after launch day is valid", accepted: "an integer 1..=365" },
-    ParamInfo { key: "b2b_visit_months", governs: &["BP-VISIT"], presets: &[B2bProtection], doc: "months a registration or owner's visit protects", accepted: "an integer 1..=36" },
-    ParamInfo { key: "idle_months", governs: &["BP-IDLE", "BP-SALE"], presets: &[B2bProtection], doc: "months without sale or payment before the customer goes to the pool", accepted: "an integer 1..=60" },
-    ParamInfo { key: "first_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in the first month", accepted: "an integer 0..=100" },
-    ParamInfo { key: "later_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in every later month", accepted: "an integer 0..=100" },
-    ParamInfo { key: "filing_months", governs: &["DS-3MONTHS"], presets: &[DirectSales], doc: "months from filing in which an order must come", accepted: "an integer 1..=36" },
+    ParamInfo { key: "mask_forms", governs: &["G-PHONE"], presets: &[], doc: "masked phone forms accepted (a full number is always accepted)", doc_zh: "报备时接受哪些隐号手机号格式（完整的11位手机号始终接受）", accepted: "a list of \"3+4\", \"4+5\", \"7+0\"", accepted_zh: "列表，可选 \"3+4\"（前三后四）、\"4+5\"（前四后五）、\"7+0\"（隐藏后四位），如 [\"3+4\"]" },
+    ParamInfo { key: "counting", governs: &["G-TIME"], presets: &[], doc: "day windows count from the instant, or as whole calendar days ending at 00:00 after the last day", doc_zh: "保护期等天数怎么算：从报备、到访的时刻起按钟点算，或按自然日算到最后一天次日零点", accepted: "\"instant\" or \"calendar_days\"", accepted_zh: "\"instant\"（从时刻起按钟点算）或 \"calendar_days\"（按自然日算，到最后一天次日零点止）" },
+    ParamInfo { key: "dispute_hours", governs: &["G-DISPUTE", "CS-DISPUTE"], presets: &[], doc: "hours a manager has to answer a dispute (待定确认单)", doc_zh: "争议客户出待定确认单、由经理裁定时，经理须在几小时内答复", accepted: "an integer 1..=720", accepted_zh: "1 至 720 的整数（小时）" },
+    ParamInfo { key: "warn_days", governs: &["POOL-RETURN", "G-NOTIFY"], presets: &[], doc: "days before a protection ends that its owner is warned", doc_zh: "保护期到期（客户回归公海）前几天提醒归属人", accepted: "an integer 0..=60", accepted_zh: "0 至 60 的整数（天）" },
+    ParamInfo { key: "customer_cap", governs: &["DIST-CAP"], presets: &[], doc: "most customers one salesperson may own (off when absent)", doc_zh: "每名销售员最多可持有的客户数，超出则报备驳回；不设置即不限", accepted: "an integer 1..=100000", accepted_zh: "1 至 100000 的整数（个客户）；不填则不设上限" },
+    ParamInfo { key: "out_turns", governs: &["ROT-OUT"], presets: &[], doc: "turns missed while out on company business are made up or lost", doc_zh: "因公外出期间漏掉的轮流接待轮次，回来后补接还是轮空", accepted: "\"make_up\" or \"lost\"", accepted_zh: "\"make_up\"（回来后补接）或 \"lost\"（轮空）" },
+    ParamInfo { key: "rotation_fine", governs: &["ROT-FAIR"], presets: &[], doc: "yuan recorded for taking a walk-in out of turn (the seed says one day's base pay: absent = not a fixed sum)", doc_zh: "不按轮流接待顺序抢接客户时违规记录的罚款金额（元）；不设置则按制度记一天底薪，不是固定金额", accepted: "an integer 0..=100000", accepted_zh: "0 至 100000 的整数（元）；不填则记一天底薪" },
+    ParamInfo { key: "record_months", governs: &["SR-VALID", "SR-REFUSE", "SR-FORGOT"], presets: &[SiteRotation], doc: "months a salesperson's record stays valid after their latest registration or visit received", doc_zh: "建档有效期：从销售员最近一次登记或接待到访起算的月数", accepted: "an integer 1..=24", accepted_zh: "1 至 24 的整数（月）" },
+    ParamInfo { key: "knowing_fine", governs: &["FR-KNOWING"], presets: &[SiteFirstReception], doc: "yuan recorded for knowingly serving another's customer", doc_zh: "明知是他人客户仍去接待（明知故抢）时违规记录的罚款金额（元）", accepted: "an integer 0..=100000", accepted_zh: "0 至 100000 的整数（元）" },
+    ParamInfo { key: "strict_days", governs: &["TR-PROTECT"], presets: &[TeamRegistration], doc: "days of strict protection from registration", doc_zh: "无异议报备从报备起严格保护的天数", accepted: "an integer 1..=365", accepted_zh: "1 至 365 的整数（天）" },
+    ParamInfo { key: "active_days", governs: &["TR-ACTIVE"], presets: &[TeamRegistration], doc: "days since the owner's last contact during which others need consent", doc_zh: "归属人最近一次跟进后多少天内，他人报备须经其同意；超过则报备失效", accepted: "an integer 1..=365", accepted_zh: "1 至 365 的整数（天）" },
+    ParamInfo { key: "claim_days", governs: &["TR-CLAIM3"], presets: &[TeamRegistration], doc: "days after signing in which an unclaimed deal may be claimed", doc_zh: "成交时无人认领的，签约后几天内可凭证据认领", accepted: "an integer 1..=60", accepted_zh: "1 至 60 的整数（天）" },
+    ParamInfo { key: "inquiry_days", governs: &["ST-INQUIRY"], presets: &[StoreRegistration], doc: "days a walk-in inquiry customer is protected", doc_zh: "上门咨询客户从报备起的保护天数", accepted: "an integer 1..=365", accepted_zh: "1 至 365 的整数（天）" },
+    ParamInfo { key: "deposit_days", governs: &["ST-DEPOSIT"], presets: &[StoreRegistration], doc: "days a customer who paid a deposit is protected from the deposit", doc_zh: "已交定金的客户从交定金起的保护天数", accepted: "an integer 1..=730", accepted_zh: "1 至 730 的整数（天）" },
+    ParamInfo { key: "follow_days", governs: &["ST-EXPIRED"], presets: &[StoreRegistration], doc: "a contact within this many days means the original salesperson is still following up", doc_zh: "保护期过后，原销售员最近几天内有跟进就算仍在跟进（他人再报备时由客户选择）", accepted: "an integer 1..=90", accepted_zh: "1 至 90 的整数（天）" },
+    ParamInfo { key: "fake_fines", governs: &["ST-FAKE"], presets: &[StoreRegistration], doc: "yuan for the first, second … false registration; the next one is dismissal", doc_zh: "虚假报备第一次、第二次……各罚多少元，再下一次辞退", accepted: "a list of integers", accepted_zh: "不小于 0 的整数列表（元），如 [50, 100]" },
+    ParamInfo { key: "lead_minutes", governs: &["CS-LEAD"], presets: &[ChannelSms], doc: "minutes an SMS registration must precede its declared visit", doc_zh: "短信报备须比约定到访时间至少提前几分钟", accepted: "an integer 0..=1440", accepted_zh: "0 至 1440 的整数（分钟）" },
+    ParamInfo { key: "visit_months", governs: &["CS-MONTH"], presets: &[ChannelSms], doc: "months of protection from the first confirmed visit", doc_zh: "从首次到访（签来访确认单）起的保护月数，期满客户归市场", accepted: "an integer 1..=24", accepted_zh: "1 至 24 的整数（月）" },
+    ParamInfo { key: "pre_days", governs: &["CD-7DAYS"], presets: &[ChannelDistribution], doc: "days a pre-registration is valid", doc_zh: "短信预报备的有效天数", accepted: "an integer 1..=90", accepted_zh: "1 至 90 的整数（天）" },
+    ParamInfo { key: "recontact_days", governs: &["CD-7DAYS"], presets: &[ChannelDistribution], doc: "longest gap between the agent's contacts that still allows re-registering", doc_zh: "经纪人相邻两次跟进最多间隔几天仍可续报，超过即不能续报", accepted: "an integer 1..=90", accepted_zh: "1 至 90 的整数（天）" },
+    ParamInfo { key: "confirm_days", governs: &["CD-30DAYS", "CD-SELF"], presets: &[ChannelDistribution], doc: "days a confirmed visit protects from the first visit", doc_zh: "确认到访后，从首次到访起的保护天数", accepted: "an integer 1..=365", accepted_zh: "1 至 365 的整数（天）" },
+    ParamInfo { key: "launch_date", governs: &["CL-LAUNCH"], presets: &[ChannelLaunch], doc: "the launch day (开盘日)", doc_zh: "开盘日：开盘前正式报备的客户保护到开盘当日结束", accepted: "a date \"YYYY-MM-DD\"", accepted_zh: "日期，格式 \"YYYY-MM-DD\"，如 \"2026-09-01\"" },
+    ParamInfo { key: "after_launch_days", governs: &["CL-LAUNCH"], presets: &[ChannelLaunch], doc: "days a registration on or after launch day is valid", doc_zh: "开盘当日及以后正式报备的，从报备起的有效天数", accepted: "an integer 1..=365", accepted_zh: "1 至 365 的整数（天）" },
+    ParamInfo { key: "b2b_visit_months", governs: &["BP-VISIT"], presets: &[B2bProtection], doc: "months a registration or owner's visit protects", doc_zh: "报备或归属人登记拜访后的保护月数，从最近一次算起", accepted: "an integer 1..=36", accepted_zh: "1 至 36 的整数（月）" },
+    ParamInfo { key: "idle_months", governs: &["BP-IDLE", "BP-SALE"], presets: &[B2bProtection], doc: "months without sale or payment before the customer goes to the pool", doc_zh: "客户连续几个月无成交、无回款即回归公司公海，由经理重新分配", accepted: "an integer 1..=60", accepted_zh: "1 至 60 的整数（月）" },
+    ParamInfo { key: "first_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in the first month", doc_zh: "备案首月备案人至少要登记的跟进次数，不够则备案失效、客户回归公海", accepted: "an integer 0..=100", accepted_zh: "0 至 100 的整数（次）" },
+    ParamInfo { key: "later_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in every later month", doc_zh: "备案之后每个月备案人至少要登记的跟进次数，不够则备案失效、客户回归公海", accepted: "an integer 0..=100", accepted_zh: "0 至 100 的整数（次）" },
+    ParamInfo { key: "filing_months", governs: &["DS-3MONTHS"], presets: &[DirectSales], doc: "months from filing in which an order must come", doc_zh: "从备案起几个月内须有订单，否则撤销备案、客户回归公海", accepted: "an integer 1..=36", accepted_zh: "1 至 36 的整数（月）" },
 ];
 
 impl Params {
@@ -646,6 +650,28 @@ mod tests {
             Preset::parse("home-decoration"),
             Err(PolicyError::NotYet(_))
         ));
+    }
+
+    #[test]
+    fn every_param_is_documented_in_chinese() {
+        let cjk = |s: &str| {
+            s.chars()
+                .any(|c| matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}'))
+        };
+        for info in PARAMS {
+            assert!(!info.doc_zh.trim().is_empty(), "{}: empty doc_zh", info.key);
+            assert!(cjk(info.doc_zh), "{}: doc_zh has no Chinese", info.key);
+            assert!(
+                !info.accepted_zh.trim().is_empty(),
+                "{}: empty accepted_zh",
+                info.key
+            );
+            assert!(
+                cjk(info.accepted_zh),
+                "{}: accepted_zh has no Chinese",
+                info.key
+            );
+        }
     }
 
     #[test]

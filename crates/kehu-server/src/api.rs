@@ -59,6 +59,11 @@ pub(crate) fn table() -> Vec<Route> {
         ("get", "/api/v1/agencies", get(list_agencies)),
         ("post", "/api/v1/projects/{project}/acts", post(act)),
         (
+            "put",
+            "/api/v1/projects/{project}/roster",
+            axum::routing::put(set_roster),
+        ),
+        (
             "post",
             "/api/v1/projects/{project}/registrations/text",
             post(text_registration),
@@ -1157,12 +1162,70 @@ pub(crate) async fn project_of(st: &AppState, project: &str) -> Result<Value, Ap
     let days = |d: &std::collections::BTreeSet<jiff::civil::Date>| -> Vec<String> {
         d.iter().map(ToString::to_string).collect()
     };
+    let roster = st.store.roster(&project).await?;
     Ok(json!({
         "name": project,
         "rulebook": rb.preset.name(),
+        "roster": roster,
         "parameters": params,
         "calendar": { "holidays": days(&rb.calendar.holidays), "workdays": days(&rb.calendar.workdays) },
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RosterBody {
+    /// The salespeople who take this project's walk-ins, in order; empty: every salesperson.
+    logins: Vec<String>,
+}
+
+/// Sets a project's roster (排班, ROT-ORDER): who takes its walk-ins and in which order. A
+/// manager, the VP or the admin; every login a salesperson who has not left, each once.
+pub(crate) async fn set_roster_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    logins: Vec<String>,
+) -> Result<Value, ApiError> {
+    if !c.user.role.is_manager() {
+        return Err(ApiError::Forbidden(
+            "只有经理可以排班 (managers set the roster)".into(),
+        ));
+    }
+    let project = project_name(project)?;
+    let (_, dir) = project_context(st, &project).await?;
+    let mut seen: Vec<String> = Vec::new();
+    for l in &logins {
+        let ok = dir
+            .get(&kehu_core::model::StaffId(l.clone()))
+            .is_some_and(|s| s.role == Role::Sales && !s.left);
+        if !ok {
+            return Err(ApiError::invalid(
+                "logins",
+                format!("{l} 不是在职的置业顾问 ({l} is not a salesperson on the staff)"),
+            ));
+        }
+        if seen.contains(l) {
+            return Err(ApiError::invalid(
+                "logins",
+                format!("{l} 重复 ({l} is listed twice)"),
+            ));
+        }
+        seen.push(l.clone());
+    }
+    let e = entry(&c.user.login, "project.roster", &project, seen.join(","));
+    let set = (!seen.is_empty()).then_some(seen.as_slice());
+    st.store.set_roster(&project, set, e).await?;
+    Ok(json!({ "project": project, "roster": set }))
+}
+
+async fn set_roster(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Body(b): Body<RosterBody>,
+) -> Result<Json<Value>, ApiError> {
+    set_roster_of(&st, &c, &project, b.logins).await.map(Json)
 }
 
 async fn show_project(
@@ -1313,6 +1376,10 @@ fn shown(
         });
         if collision {
             out["rule"] = json!(kehu_core::rules::G_CLAIM);
+            // The reason a registrant may be given: the claim is someone else's, never whose.
+            out["reason"] = json!(
+                "该客户已由其他报备方在保护期内报备，保护期内不能再报备；不告知归属 (another party's registration protects this customer; nobody else may register it while the protection lasts, and who holds it is not told)"
+            );
             if let Some(u) = &v.protected_until {
                 out["protected_until"] = json!(u);
             }
@@ -1349,7 +1416,15 @@ pub(crate) async fn project_context(
         .rulebook(project)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("没有项目 {project} (no project {project})")))?;
-    Ok((rulebook, st.directory().await?))
+    let dir = st.directory().await?;
+    // The project's own roster (排班), if it has one: who takes its walk-ins, in order.
+    let dir = match st.store.roster(project).await? {
+        Some(r) => std::sync::Arc::new(
+            dir.with_roster(Some(r.into_iter().map(kehu_core::model::StaffId).collect())),
+        ),
+        None => dir,
+    };
+    Ok((rulebook, dir))
 }
 
 /// The `Idempotency-Key` header of a request, if any.

@@ -121,6 +121,16 @@ fn act_body() -> Value {
     json!({ "oneOf": variants })
 }
 
+fn roster_body() -> Value {
+    obj(
+        &[(
+            "logins",
+            json!({ "type": "array", "maxItems": 500, "items": { "type": "string", "maxLength": 64 } }),
+        )],
+        &["logins"],
+    )
+}
+
 fn text_body() -> Value {
     obj(&[("text", s(500))], &["text"])
 }
@@ -282,6 +292,14 @@ pub const OPS: &[Op] = &[
         path: "/api/v1/projects/{project}/acts",
         summary: "An act of the rulebook; answers the verdict as the caller may see it",
         body: Some(act_body),
+        query: &[],
+        public: false,
+    },
+    Op {
+        method: "put",
+        path: "/api/v1/projects/{project}/roster",
+        summary: "The project's roster (排班): who takes its walk-ins, in order; empty for every salesperson (managers)",
+        body: Some(roster_body),
         query: &[],
         public: false,
     },

@@ -192,6 +192,48 @@ impl Store {
         rows.iter().map(|r| project_row(r)).collect()
     }
 
+    /// A project's roster (排班): the logins that take walk-ins there, in order; `None` for
+    /// every salesperson.
+    pub async fn roster(&self, project: &str) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(self
+            .text_of(
+                "SELECT value FROM settings WHERE name = $1",
+                vec![Val::from(format!("roster:{project}"))],
+            )
+            .await?
+            .map(|v| {
+                v.split(',')
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }))
+    }
+
+    /// Sets a project's roster (`None`: every salesperson again), with its audit entry.
+    pub async fn set_roster(
+        &self,
+        project: &str,
+        logins: Option<&[String]>,
+        entry: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let name = Val::from(format!("roster:{project}"));
+        let statement = match logins {
+            Some(l) => (
+                "INSERT INTO settings (name, value) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                    .to_string(),
+                vec![name, Val::from(l.join(","))],
+            ),
+            None => (
+                "DELETE FROM settings WHERE name = $1".to_string(),
+                vec![name],
+            ),
+        };
+        self.change_audited(vec![statement], entry, Written::Always)
+            .await?;
+        Ok(())
+    }
+
     /// Every project's name.
     pub async fn project_names(&self) -> Result<Vec<String>, StoreError> {
         let rows = self

@@ -1137,6 +1137,7 @@ mod tests {
                         left: false,
                     })
                     .collect(),
+                roster: None,
             }),
             command: Command {
                 project: "default".into(),

@@ -22,6 +22,7 @@ fn directory(n: usize) -> Directory {
                 left: false,
             })
             .collect(),
+        roster: None,
     }
 }
 

@@ -20,6 +20,7 @@ fn directory() -> Directory {
                 left: false,
             })
             .collect(),
+        roster: None,
     }
 }
 

@@ -21,6 +21,7 @@ fn directory(n: usize) -> Directory {
                 left: false,
             })
             .collect(),
+        roster: None,
     }
 }
 

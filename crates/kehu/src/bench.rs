@@ -135,6 +135,7 @@ fn staff() -> Directory {
                 left: false,
             })
             .collect(),
+        roster: None,
     }
 }
 

@@ -294,6 +294,7 @@ fn seed(url: &str) -> Vec<kehu_core::state::Event> {
                     left: false,
                 })
                 .collect(),
+            roster: None,
         };
         let rb = Rulebook::preset(Preset::TeamRegistration);
         let t0 = kehu_core::time::parse_local("2026-11-01 10:00").unwrap();

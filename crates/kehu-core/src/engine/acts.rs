@@ -82,6 +82,15 @@ impl Ctx<'_> {
         self.project_change(ProjectChange::Board(pick.board.clone()))
     }
 
+    /// A person's name as the directory has it (their handle if it has none).
+    pub(crate) fn name_of(&self, s: &StaffId) -> String {
+        self.dir
+            .get(s)
+            .map(|x| x.name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| s.0.clone())
+    }
+
     pub(crate) fn role(&self, s: &StaffId) -> Option<Role> {
         self.dir.get(s).map(|x| x.role)
     }

@@ -182,9 +182,10 @@ impl Ctx<'_> {
             Outcome::Accepted,
             rule,
             format!(
-                "{}当前状态：{} ({staff} is now {state:?})",
-                zh_text(staff),
-                presence_zh(*state)
+                "{}当前状态：{} ({} is now {state:?})",
+                zh_text(self.name_of(staff)),
+                presence_zh(*state),
+                self.name_of(staff)
             ),
         );
         Decision {

@@ -60,22 +60,25 @@ pub(super) async fn view(
         Ok(b) => b,
         Err(e) => return v.error(&e),
     };
-    let me = v.c.user.login.as_str();
     let me_person = v.c.user.person();
-    // Whether the viewer records this person's presence (their own; the front desk's and their
-    // manager's for others).
-    let may_set = |login: &str| {
+    // The presences the viewer may record for this person (their own, but not leave; the front
+    // desk's and their manager's for others, leave only by the manager): only those are offered.
+    let states_for = |login: &str| -> Vec<&'static str> {
+        if !access::may_act(v.role(), "status") {
+            return Vec::new();
+        }
         let id = kehu_core::model::StaffId(login.to_string());
-        crate::api::person_of(&dir, &id).is_some_and(|target| {
-            access::may_act_as(
-                &me_person,
-                &target,
-                "status",
-                Some(kehu_core::model::Presence::Busy),
-            )
-        })
+        let Some(target) = crate::api::person_of(&dir, &id) else {
+            return Vec::new();
+        };
+        STATES
+            .into_iter()
+            .filter(|s| {
+                let state = kehu_core::model::Presence::parse(s);
+                access::may_act_as(&me_person, &target, "status", state)
+            })
+            .collect()
     };
-    let may_status = access::may_act(v.role(), "status");
     let next = board.next.as_deref();
     let staff: Vec<Value> = board
         .staff
@@ -88,7 +91,7 @@ pub(super) async fn view(
                 "symbol": symbol(presence),
                 "turns": s.turns, "owed": s.owed, "lost": s.lost,
                 "next": Some(login) == next,
-                "can_change": may_status && (login == me || may_set(login)),
+                "states": states_for(login),
             })
         })
         .collect();
@@ -124,8 +127,12 @@ pub(super) async fn view(
             Act::Visit(act::Visit { customer, .. }) => Some(("visit", Some(customer))),
             _ => None,
         };
-        // An act refused as invalid (a phone that is not one) received nobody.
-        let received = e.verdict.outcome != kehu_core::verdict::Outcome::Invalid;
+        // An act refused (nobody free to receive) or invalid (a phone that is not one) received
+        // nobody: it is not a visitor received.
+        let received = !matches!(
+            e.verdict.outcome,
+            kehu_core::verdict::Outcome::Invalid | kehu_core::verdict::Outcome::Rejected
+        );
         if let (Some((act, customer)), true) = (reception, received) {
             // A walk-in that took a rotation turn is a new visitor (新客到访); a returning or
             // named customer is received without a turn (到访).
@@ -193,7 +200,7 @@ pub(super) async fn view(
                 .collect::<Vec<_>>(),
             "agents": dir.staff.iter()
                 .filter(|s| s.role == kehu_core::model::Role::Agent && !s.left)
-                .map(|s| json!({ "login": s.id.0, "name": format!("{}（{}）", s.name, s.agency.clone().unwrap_or_default()) }))
+                .map(|s| json!({ "login": s.id.0, "name": v.lang.punct(&format!("{}（{}）", s.name, s.agency.clone().unwrap_or_default())) }))
                 .collect::<Vec<_>>(),
             "visitors": visitors,
             "calls": calls,

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/approvals/{id}", post(decide))
         .route("/p/{project}/reassign", post(reassign))
         .route("/p/{project}/manage/act", post(manage_act))
+        .route("/p/{project}/roster", post(roster))
         .route("/p/{project}/staff", get(staff))
         .route("/p/{project}/staff/{login}/leave", post(leave))
         .route("/p/{project}/staff/{login}/restore", post(restore))
@@ -245,6 +246,20 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         team_rows.push(json!({ "name": m.name, "presence": board.staff.iter().find(|b| b.login == m.id.0).map(|b| b.presence.name()).unwrap_or("available"), "held": held, "soon": soon }));
     }
     expiring.sort_by_key(|(u, _)| *u);
+    // The roster (排班): every salesperson, those on this project's rotation first, in its order.
+    let order = dir.rotation();
+    let mut roster: Vec<Value> = order
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({ "login": id.0, "name": super::person(&dir, &id.0), "on": true, "order": i + 1 }))
+        .collect();
+    for s in dir
+        .staff
+        .iter()
+        .filter(|s| s.role == kehu_core::model::Role::Sales && !s.left && !order.contains(&s.id))
+    {
+        roster.push(json!({ "login": s.id.0, "name": s.name, "on": false, "order": "" }));
+    }
     // The teams a duty can go to: those of the company's salespeople.
     let mut teams: Vec<String> = dir
         .staff
@@ -277,6 +292,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             "teams": teams,
             "can_export": access::may_export(v.role()),
             "team": team_rows,
+            "roster": roster,
             "expiring": expiring.into_iter().map(|(_, x)| x).collect::<Vec<_>>(),
         }),
     )
@@ -428,6 +444,64 @@ async fn manage_act(
                 }
             };
             v.act(&st, &project, body, &form).await
+        },
+        |f| view(&st, &v, &project, Some(f)).await
+    )
+}
+
+/// The roster form: who is on this project's rotation (a box each) and in which order (a number
+/// each; ties keep the list's order).
+async fn roster(
+    State(st): State<AppState>,
+    mut v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/manage", super::urlencode(&project)),
+        async {
+            let dir = st.directory().await?;
+            let mut on: Vec<(u32, usize, String)> = Vec::new();
+            for (i, s) in dir
+                .staff
+                .iter()
+                .filter(|s| s.role == kehu_core::model::Role::Sales && !s.left)
+                .enumerate()
+            {
+                if form.text(&format!("on_{}", s.id.0)).is_some() {
+                    let n = match form.text(&format!("order_{}", s.id.0)) {
+                        Some(t) => t.parse::<u32>().map_err(|_| {
+                            ApiError::invalid(
+                                "order",
+                                "顺序应为正整数 (the order is a whole number)",
+                            )
+                        })?,
+                        None => u32::MAX,
+                    };
+                    on.push((n, i, s.id.0.clone()));
+                }
+            }
+            on.sort();
+            let logins: Vec<String> = on.into_iter().map(|(_, _, l)| l).collect();
+            let r = crate::api::set_roster_of(&st, &v.c, &project, logins).await?;
+            let names: Vec<String> = r["roster"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|l| l.as_str().map(|l| super::person(&dir, l)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Flash::ok(
+                super::i18n::tr(v.lang, "manage.roster.saved").to_string(),
+                vec![if names.is_empty() {
+                    super::i18n::tr(v.lang, "manage.roster.everyone").to_string()
+                } else {
+                    names.join(" → ")
+                }],
+            ))
         },
         |f| view(&st, &v, &project, Some(f)).await
     )

@@ -329,7 +329,7 @@ async fn customer_view(
         .staff
         .iter()
         .filter(|s| s.role == Role::Agent && !s.left)
-        .map(|s| json!({ "login": s.id.0, "name": format!("{}（{}）", s.name, s.agency.clone().unwrap_or_default()) }))
+        .map(|s| json!({ "login": s.id.0, "name": v.lang.punct(&format!("{}（{}）", s.name, s.agency.clone().unwrap_or_default())) }))
         .collect();
     // The customer's name as the latest entry gives it, for the title.
     let customer_name = records
