@@ -488,6 +488,13 @@ impl Store {
 
     /// Hands `items` to the writer now, in order after everything enqueued before; the outcomes
     /// come from [`Pending::wait`] once committed. Several batches may be in flight.
+    /// [`Store::enqueue`] with an idempotency key per item: an item whose key names an act
+    /// already recorded is answered `Err(StoreError::Replayed(seq))` and records nothing (a book
+    /// imported twice).
+    pub fn enqueue_once(&self, items: Vec<(Item, Option<Once>)>) -> Result<Pending, StoreError> {
+        self.enqueue_with(items, Vec::new())
+    }
+
     pub fn enqueue(&self, items: Vec<Item>) -> Result<Pending, StoreError> {
         self.enqueue_with(items.into_iter().map(|i| (i, None)).collect(), Vec::new())
     }

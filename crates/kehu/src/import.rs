@@ -2,10 +2,14 @@
 //!
 //! The book is CSV with a header row. Columns: `at` (local time, `2026-11-01 10:00`), `by` (a staff
 //! handle of the setup file), `phone` (full or masked), and optionally `name`, `channel`, `kind`,
-//! `id_no`, `region`. Every row is checked before anything is imported; a bad row is an error that
-//! names the row and the column (exit 2). Rows are then decided in order, in the order of their
-//! times, and each row's verdict is printed as soon as its batch is committed: a printed row is
-//! on disk.
+//! `id_no`, `region`. Every row is checked before anything is imported; every bad row is listed,
+//! naming its row and column (exit 2), and nothing is imported. Rows are then decided in order,
+//! in the order of their times, and each row's verdict is printed as soon as its batch is
+//! committed: a printed row is on disk.
+//!
+//! Importing the same book again records nothing: each row carries an idempotency key made of the
+//! project and the row's fields, so a row already imported is answered with the entry it made
+//! ("already imported"). Two identical rows (same time, person, phone and fields) are one.
 
 use crate::scenario;
 use anyhow::{bail, Context as _};
@@ -49,7 +53,24 @@ struct Row {
     command: Command,
 }
 
-fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row>> {
+/// The rows of the book, or every problem found in it.
+fn parse_rows(args: &Args, setup: &scenario::Scenario) -> Result<Vec<Row>, Vec<String>> {
+    let mut problems = Vec::new();
+    let rows = parse_rows_into(args, setup, &mut problems).map_err(|e| vec![format!("{e:#}")])?;
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads the book; a bad row is added to `problems` and the reading goes on (a bad header or
+/// unreadable CSV stops it).
+fn parse_rows_into(
+    args: &Args,
+    setup: &scenario::Scenario,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<Vec<Row>> {
     let file = args.file.display().to_string();
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -78,6 +99,24 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
     let mut last: Option<Instant> = None;
     for rec in rdr.records() {
         let rec = rec.with_context(|| format!("{file}: malformed CSV"))?;
+        match check_row(&file, &rec, &col, &mut last, args, setup) {
+            Ok(row) => rows.push(row),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    Ok(rows)
+}
+
+/// One row checked: its command, or the first problem of the row.
+fn check_row(
+    file: &str,
+    rec: &csv::StringRecord,
+    col: &std::collections::HashMap<String, usize>,
+    last: &mut Option<Instant>,
+    args: &Args,
+    setup: &scenario::Scenario,
+) -> anyhow::Result<Row> {
+    {
         let line = rec.position().map(|p| p.line()).unwrap_or_default();
         let err = |c: &str, m: String| anyhow::anyhow!("{file}: row {line}: column {c}: {m}");
         let get = |c: &str| -> Option<&str> {
@@ -87,7 +126,7 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
         };
         let at_text = get("at").ok_or_else(|| err("at", "empty".into()))?;
         let at = parse_local(at_text).map_err(|e| err("at", e.to_string()))?;
-        if let Some(l) = last {
+        if let Some(l) = *last {
             if at < l {
                 return Err(err(
                     "at",
@@ -98,7 +137,7 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
                 ));
             }
         }
-        last = Some(at);
+        *last = Some(at);
         let by_text = get("by").ok_or_else(|| err("by", "empty".into()))?;
         let by = StaffId(by_text.to_string());
         if setup.directory.get(&by).is_none() {
@@ -133,7 +172,7 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
                 }
             }
         }
-        rows.push(Row {
+        Ok(Row {
             line,
             command: Command {
                 project: args.project.clone(),
@@ -154,9 +193,20 @@ fn parse_rows(args: &Args, setup: &scenario::Scenario) -> anyhow::Result<Vec<Row
                     signed: true,
                 }),
             },
-        });
+        })
     }
-    Ok(rows)
+}
+
+/// A row's idempotency key: the project and the row's own fields (its number in the file is left
+/// out, so a book with rows added or reordered still knows the rows it imported).
+fn once_of(project: &str, c: &Command) -> kehu_store::Once {
+    let body = serde_json::to_string(&c.act).unwrap_or_default();
+    let fingerprint = kehu_server::auth::token_hash(&format!("{project}\0{}\0{body}", c.at));
+    kehu_store::Once {
+        account: format!("import:{project}"),
+        key: fingerprint.clone(),
+        fingerprint,
+    }
 }
 
 pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
@@ -170,8 +220,14 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
     };
     let rows = match parse_rows(&args, &setup) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("kehu import: {e:#}");
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("kehu import: {p}");
+            }
+            eprintln!(
+                "kehu import: {} problem(s); nothing was imported",
+                problems.len()
+            );
             return Ok(ExitCode::from(2));
         }
     };
@@ -189,17 +245,20 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
     while chunks.peek().is_some() || !pending.is_empty() {
         while pending.len() < IN_FLIGHT {
             let Some(chunk) = chunks.next() else { break };
-            let items: Vec<Item> = chunk
+            let items: Vec<(Item, Option<kehu_store::Once>)> = chunk
                 .iter()
-                .map(|r| Item {
-                    rulebook: rulebook.clone(),
-                    directory: directory.clone(),
-                    command: r.command.clone(),
-                    now: r.command.at,
+                .map(|r| {
+                    let item = Item {
+                        rulebook: rulebook.clone(),
+                        directory: directory.clone(),
+                        command: r.command.clone(),
+                        now: r.command.at,
+                    };
+                    (item, Some(once_of(&args.project, &r.command)))
                 })
                 .collect();
             let lines: Vec<u64> = chunk.iter().map(|r| r.line).collect();
-            pending.push_back((lines, store.enqueue(items)?));
+            pending.push_back((lines, store.enqueue_once(items)?));
         }
         let Some((lines, p)) = pending.pop_front() else {
             break;
@@ -219,6 +278,10 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
                         v.rule
                     )?;
                     *tally.entry(v.outcome.name().to_string()).or_default() += 1;
+                }
+                Err(kehu_store::StoreError::Replayed(seq)) => {
+                    writeln!(out, "row {line}: already imported (seq {seq})")?;
+                    *tally.entry("already imported".into()).or_default() += 1;
                 }
                 Err(e) => {
                     writeln!(out, "row {line}: not recorded: {e}")?;

@@ -444,6 +444,10 @@ fn import_checks_every_row_first_and_names_row_and_column() {
             "at,by,phone\n2026-11-02 10:00,A,13800138000\n2026-11-01 10:00,B,13900139000\n",
             "row 3: column at",
         ),
+        (
+            "at,by,phone\n2026-11-01 10:00,Z,13800138000\n2026-11-01 11:00,A,1380013800\n",
+            "row 3: column phone",
+        ),
         ("at,by,phone,email\n", "unknown column \"email\""),
         ("at,phone\n", "missing column \"by\""),
     ];
@@ -487,6 +491,24 @@ fn import_checks_every_row_first_and_names_row_and_column() {
         out.contains("imported 2 rows: 1 accepted, 1 rejected"),
         "{out}"
     );
+    // The same book again records nothing: each row answers the entry it made.
+    let o = kehu(&[
+        "import",
+        book.to_str().unwrap(),
+        "--setup",
+        setup.to_str().unwrap(),
+        "--database",
+        &db,
+    ]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("row 2: already imported (seq 1)")
+            && out.contains("imported 2 rows: 2 already imported"),
+        "{out}"
+    );
+    let o = kehu(&["ledger", "check", "--database", &db]);
+    assert!(text(&o).contains("2 events"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
