@@ -58,6 +58,12 @@ impl Preset {
         crate::rulebooks::family(self).silent()
     }
 
+    /// The fields a registration form must ask for (`phone`, `name`, `address`, `visit_at`),
+    /// for an agent's form or a staff member's.
+    pub fn required_on_form(self, agent: bool) -> &'static [&'static str] {
+        crate::rulebooks::family(self).required_on_form(agent)
+    }
+
     /// Whether this rulebook's rules give an act a meaning, so that the pages offer it: a duty
     /// roster (team-registration's duty team), an event window (SR-EVENT), a claim after signing
     /// (TR-CLAIM3, SR-SIGNED's window), a consent (TR-ACTIVE), a visit confirmation (CS-CONFIRM,

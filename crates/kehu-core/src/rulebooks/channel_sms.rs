@@ -43,6 +43,14 @@ impl Family for ChannelSms {
         rules::CS_LEAD
     }
 
+    fn required_on_form(&self, agent: bool) -> &'static [&'static str] {
+        if agent {
+            &["phone", "visit_at"]
+        } else {
+            &["phone"]
+        }
+    }
+
     fn register_form(&self, cx: &Ctx, st: &Standing) -> Option<Verdict> {
         let Act::Register(act::Register {
             visit_at,

@@ -145,6 +145,13 @@ pub(crate) trait Family: Sync {
         None
     }
 
+    /// The fields a registration form must ask for under this rulebook (`phone`, `name`,
+    /// `address`, `visit_at`), for an agent's form or a staff member's: what the rules above
+    /// refuse a registration without.
+    fn required_on_form(&self, _agent: bool) -> &'static [&'static str] {
+        &["phone"]
+    }
+
     /// The rule cited when the customer has no phone (the rule that requires one).
     fn missing_phone_rule(&self, _act: &crate::model::Act) -> RuleId {
         crate::rules::G_PHONE

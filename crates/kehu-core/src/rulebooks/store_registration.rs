@@ -77,6 +77,10 @@ impl Family for StoreRegistration {
     }
 
     /// ST-FIELDS: a registration has name, phone and address.
+    fn required_on_form(&self, _agent: bool) -> &'static [&'static str] {
+        &["name", "phone", "address"]
+    }
+
     fn required_fields(&self, cx: &Ctx, c: &CustomerInput) -> Option<Verdict> {
         if !matches!(cx.cmd.act, Act::Register(_)) {
             return None;

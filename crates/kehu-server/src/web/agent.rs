@@ -128,7 +128,10 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Some(project),
         "nav.agent",
         flash,
-        json!({ "agency": agency, "rows": out, "phone_hint": super::phone_hint(v.lang, &rulebook) }),
+        json!({
+            "agency": agency, "rows": out, "phone_hint": super::phone_hint(v.lang, &rulebook),
+            "required": rulebook.preset.required_on_form(true),
+        }),
     )
 }
 

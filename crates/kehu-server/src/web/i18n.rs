@@ -200,6 +200,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("manage.expiring", "即将到期（一周内，请督促跟进）", "Protections ending within a week (ask for a follow-up)"),
     ("manage.expiring.none", "一周内没有到期的客户", "No protection ends within a week"),
     ("nav.inbox", "通知", "Notices"),
+    ("field.required", "（必填）", "(required)"),
     ("manage.roster", "排班（本项目的接待顺序）", "Roster (this project's reception order)"),
     ("manage.roster.hint", "勾选在本项目接待新客的置业顾问，并填写顺序；全部不勾选表示公司全部置业顾问按名单顺序轮流 (ROT-ORDER)", "Tick who takes this project's walk-ins and number their order; none ticked means every salesperson of the company in list order (ROT-ORDER)"),
     ("manage.roster.on", "在本项目", "On this project"),

@@ -130,6 +130,7 @@ async fn view(
         json!({
             "can_register": access::may_act(v.role(), "register"),
             "phone_hint": super::phone_hint(v.lang, &rulebook),
+            "required": rulebook.preset.required_on_form(false),
             "requests": requests,
             "found": found.as_ref().map(|(name, items)| json!({ "name": name, "items": items })),
             "channels": CHANNELS,
