@@ -292,6 +292,39 @@ pub struct CustomerInput {
     pub household_of: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relation: Option<Relation>,
+    /// What the sales office records of the customer beside identity (客户档案).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+}
+
+/// A customer's profile as a sales office records it (客户档案): how they heard of the project
+/// (认知途径), the home they want (意向户型、面积、预算) and why they buy (置业目的). Free text as the
+/// office writes it ("三房", "90-110㎡", "300-350万"); the rules decide nothing on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// 认知途径: how they heard of the project (路过, 朋友介绍, 网络, 户外广告, 老带新, 分销 …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// 意向户型: the layout wanted (三房两厅).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// 意向面积: the size wanted (90-110㎡).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// 预算: the budget (300-350万).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
+    /// 置业目的: why they buy (自住, 改善, 投资, 养老, 子女教育, 婚房 …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+impl Profile {
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self == &Profile::default()
+    }
 }
 
 impl CustomerInput {

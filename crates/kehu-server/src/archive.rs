@@ -171,6 +171,11 @@ pub(crate) struct TimelineEntry {
     pub kind: Option<String>,
     /// Who a deal is credited to.
     pub credited: Option<Party>,
+    /// The profile the entry recorded (客户档案), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<kehu_core::model::Profile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<kehu_core::name::Gender>,
 }
 
 /// What a timeline shows of an act beside its customer: who did it, the amount, the kind.
@@ -323,6 +328,8 @@ pub(crate) async fn timeline_of(
                         amount,
                         kind,
                         credited: e.verdict.credited.clone(),
+                        profile: cust.and_then(|x| x.profile.clone()),
+                        gender: cust.and_then(|x| x.gender),
                     }
                 })
                 .collect(),

@@ -1479,6 +1479,33 @@ async fn pages(backend: &str) {
     assert_eq!(st, 303);
     let (_, _, body) = http(s.addr, "GET", &format!("/p/p1/sales?done={key}"), &b, None).await;
     assert!(body.contains("不予受理"), "{body}");
+    // The profile the office records goes with the registration and shows on the customer page.
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &a, None).await;
+    let (token, key) = (csrf(&page), form_key(&page));
+    let with = [
+        ("name", "赵女士"),
+        ("phone", "13600136000"),
+        ("channel", "site"),
+        ("gender", "female"),
+        ("source", "老带新"),
+        ("layout", "三房两厅"),
+        ("budget", "300-350万"),
+        ("purpose", "改善"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, _, _) = post_form_head(&s, "/p/p1/register", &a, &with).await;
+    assert_eq!(st, 303);
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/customer?phone=13600136000", &a, None).await;
+    assert!(
+        page.contains("客户档案")
+            && page.contains("老带新")
+            && page.contains("三房两厅")
+            && page.contains("300-350万")
+            && page.contains("改善")
+            && page.contains("赵女士"),
+        "{page}"
+    );
     // A form refused before anything changed shows the page again with what was entered.
     let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &b, None).await;
     let (token, key) = (csrf(&page), form_key(&page));

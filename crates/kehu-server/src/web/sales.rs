@@ -29,6 +29,23 @@ const DUE_HOURS: i64 = 72;
 const CHANNELS: [&str; 7] = ["site", "phone", "online", "wechat", "qq", "sms", "email"];
 const CONTACT_KINDS: [&str; 5] = ["call", "visit", "message", "invite", "home_visit"];
 const DEPOSIT_KINDS: [&str; 3] = ["small", "large", "deposit"];
+/// The profile's fields on the registration form (客户档案).
+const PROFILE_FIELDS: [&str; 5] = ["source", "layout", "area", "budget", "purpose"];
+/// The usual answers offered for how a customer heard of the project (认知途径) and why they buy
+/// (置业目的); anything else may be typed.
+const SOURCES: [&str; 10] = [
+    "路过",
+    "朋友介绍",
+    "老带新",
+    "网络",
+    "户外广告",
+    "报纸",
+    "短信",
+    "电话",
+    "分销",
+    "活动",
+];
+const PURPOSES: [&str; 6] = ["自住", "改善", "投资", "养老", "子女教育", "婚房"];
 
 #[derive(serde::Deserialize, Default)]
 struct ShowQuery {
@@ -131,6 +148,7 @@ async fn view(
             "can_register": access::may_act(v.role(), "register"),
             "phone_hint": super::phone_hint(v.lang, &rulebook),
             "required": rulebook.preset.required_on_form(false),
+            "sources": SOURCES, "purposes": PURPOSES,
             "requests": requests,
             "found": found.as_ref().map(|(name, items)| json!({ "name": name, "items": items })),
             "channels": CHANNELS,
@@ -163,6 +181,19 @@ async fn register(
                 .filter(|a| !a.is_empty())
             {
                 customer["address"] = json!(a);
+            }
+            if let Some(g) = form.text("gender") {
+                customer["gender"] = json!(g);
+            }
+            // The profile the office records (客户档案), whatever of it was filled in.
+            let mut profile = serde_json::Map::new();
+            for k in PROFILE_FIELDS {
+                if let Some(x) = form.text(k) {
+                    profile.insert(k.to_string(), json!(x));
+                }
+            }
+            if !profile.is_empty() {
+                customer["profile"] = Value::Object(profile);
             }
             let body = json!({
                 "act": "register",
@@ -214,11 +245,8 @@ async fn customer_view(
     };
     let lang = v.lang;
     let now = crate::now_ms();
-    let (standing, records, denied, flash) = match crate::archive::timeline_of(
-        st, &v.c, project, &q,
-    )
-    .await
-    {
+    let timeline = crate::archive::timeline_of(st, &v.c, project, &q).await;
+    let (standing, records, denied, flash) = match &timeline {
         Ok(t) => {
             let shown = t
                 .standing
@@ -285,9 +313,9 @@ async fn customer_view(
             Vec::new(),
             Vec::new(),
             true,
-            flash.or_else(|| Some(Flash::error(lang, &e))),
+            flash.or_else(|| Some(Flash::error(lang, e))),
         ),
-        Err(e) => return v.error(&e),
+        Err(e) => return v.error(e),
     };
     let forms: Vec<&str> = if denied {
         Vec::new()
@@ -332,6 +360,38 @@ async fn customer_view(
         .filter(|s| s.role == Role::Agent && !s.left)
         .map(|s| json!({ "login": s.id.0, "name": v.lang.punct(&format!("{}（{}）", s.name, s.agency.clone().unwrap_or_default())) }))
         .collect();
+    // The profile as the entries recorded it, a later answer replacing an earlier one.
+    let mut profile: Vec<(&str, String)> = Vec::new();
+    if let Ok(t) = &timeline {
+        let mut latest: std::collections::BTreeMap<&str, String> = Default::default();
+        for e in t.records.iter().flat_map(|r| r.events.iter()) {
+            if let Some(g) = e.gender {
+                let key = match g {
+                    kehu_core::name::Gender::Male => "gender.male",
+                    kehu_core::name::Gender::Female => "gender.female",
+                };
+                latest.insert("profile.gender", super::i18n::tr(lang, key).to_string());
+            }
+            if let Some(p) = &e.profile {
+                for (k, x) in [
+                    ("profile.source", &p.source),
+                    ("profile.layout", &p.layout),
+                    ("profile.area", &p.area),
+                    ("profile.budget", &p.budget),
+                    ("profile.purpose", &p.purpose),
+                ] {
+                    if let Some(x) = x {
+                        latest.insert(k, x.clone());
+                    }
+                }
+            }
+        }
+        profile = latest.into_iter().collect();
+    }
+    let profile: Vec<Value> = profile
+        .into_iter()
+        .map(|(k, x)| json!({ "label": super::i18n::tr(lang, k), "value": x }))
+        .collect();
     // The customer's name as the latest entry gives it, for the title.
     let customer_name = records
         .iter()
@@ -350,6 +410,7 @@ async fn customer_view(
         json!({
             "phone": phone, "shown_phone": shown_phone, "standing": standing,
             "customer_name": customer_name,
+            "profile": profile,
             "requests": requests, "waiting": waiting,
             "records": records, "forms": forms, "denied": denied,
             "contact_kinds": CONTACT_KINDS, "deposit_kinds": DEPOSIT_KINDS, "sellers": sellers,
