@@ -138,6 +138,10 @@ pub struct Verdict {
     /// (its form, its timing, nobody free to receive) and are explained in full.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub collision: bool,
+    /// The amount (yuan) of a deal a manager's ruling settles (a deal left pending for its split):
+    /// the ruling credits it, so the reports count it then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
 }
 
 impl Verdict {
@@ -158,6 +162,7 @@ impl Verdict {
             violations: Vec::new(),
             dispute: None,
             collision: false,
+            amount: None,
         }
     }
 

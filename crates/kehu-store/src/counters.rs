@@ -52,19 +52,37 @@ pub(crate) fn counts_of(
             };
             out.push((key(metric, by.0.clone()), 1));
         }
+        // A deal credited when it is recorded, or when a manager's ruling settles it (a deal
+        // left pending for its split carries its amount into the ruling).
         Act::Deal(act::Deal { amount, .. }) if v.outcome == Outcome::Accepted => {
-            if let Some(c) = &v.credited {
-                out.push((key(DEALS, c.to_string()), 1));
-                out.push((key(DEAL_AMOUNT, c.to_string()), *amount));
-            }
-            for (p, pct) in &v.shares {
-                let part = amount.saturating_mul(i64::from(*pct)) / 100;
-                out.push((key(SHARE_AMOUNT, p.to_string()), part));
+            deal_counts(&mut out, &key, v, *amount)
+        }
+        Act::Resolve(_) if v.outcome == Outcome::Accepted => {
+            if let Some(amount) = v.amount {
+                deal_counts(&mut out, &key, v, amount)
             }
         }
         _ => {}
     }
     out
+}
+
+/// The counters of one credited deal: its number and amount for the credited party, each
+/// share's part of the amount.
+fn deal_counts(
+    out: &mut Vec<(CountKey, i64)>,
+    key: &impl Fn(&'static str, String) -> CountKey,
+    v: &Verdict,
+    amount: i64,
+) {
+    if let Some(c) = &v.credited {
+        out.push((key(DEALS, c.to_string()), 1));
+        out.push((key(DEAL_AMOUNT, c.to_string()), amount));
+    }
+    for (p, pct) in &v.shares {
+        let part = amount.saturating_mul(i64::from(*pct)) / 100;
+        out.push((key(SHARE_AMOUNT, p.to_string()), part));
+    }
 }
 
 /// A report counter as read back.
@@ -112,5 +130,50 @@ impl crate::Store {
                 n: r.get(3).and_then(crate::Val::int).unwrap_or(0),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kehu_core::model::{CustomerInput, Party, StaffId};
+    use kehu_core::rules;
+
+    /// A deal left pending for its split counts when the manager's ruling settles it, with its
+    /// amount and each share's part (a 50/50 settlement is in 成交与分成).
+    #[test]
+    fn a_ruling_that_settles_a_deal_counts_it() {
+        let at = kehu_core::time::parse_local("2026-11-03 10:00").unwrap_or_default();
+        let act = Act::Resolve(act::Resolve {
+            by: StaffId("m".into()),
+            customer: CustomerInput::default(),
+            owner: None,
+            shares: None,
+        });
+        let (a, b) = (
+            Party::Staff(StaffId("a".into())),
+            Party::Staff(StaffId("b".into())),
+        );
+        let mut v = Verdict::new(Outcome::Accepted, rules::G_DISPUTE, "settled");
+        v.credited = Some(a.clone());
+        v.shares = vec![(a, 50), (b, 50)];
+        assert!(
+            counts_of("p", at, &act, &v).is_empty(),
+            "a ruling without a deal counts nothing"
+        );
+        v.amount = Some(3_280_000);
+        let got: Vec<(&str, String, i64)> = counts_of("p", at, &act, &v)
+            .into_iter()
+            .map(|((_, _, m, who), n)| (m, who, n))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (DEALS, "a".to_string(), 1),
+                (DEAL_AMOUNT, "a".to_string(), 3_280_000),
+                (SHARE_AMOUNT, "a".to_string(), 1_640_000),
+                (SHARE_AMOUNT, "b".to_string(), 1_640_000),
+            ]
+        );
     }
 }

@@ -317,6 +317,9 @@ impl Ctx<'_> {
                 .or_else(|| new_owner.clone());
             v.shares = ordered;
             v.relied_on.push(d.reference());
+            if let Act::Deal(deal) = &d.act {
+                v.amount = Some(deal.amount);
+            }
         } else if let Some((c, l)) = &credited_from_shares {
             v.credited = Some(c.clone());
             v.shares = self.order_shares(l.clone(), view);

@@ -180,7 +180,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             json!({
                 "seq": x.seq, "party": explain::party(lang, &dir, &party),
                 "rule": x.rule, "rule_title": explain::rule_title(lang, &x.rule),
-                "amount": x.amount, "note": x.note,
+                "amount": x.amount, "note": lang.pick(&x.note),
             })
         })
         .collect();

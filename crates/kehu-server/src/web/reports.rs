@@ -296,9 +296,33 @@ fn nice_top(max: f64) -> f64 {
     step * 4.0
 }
 
+/// A number short enough for an axis or a bar: 3280000 → 328万 (Chinese) or 3.28M (English);
+/// small numbers with thousands separators.
+pub fn compact(lang: super::Lang, n: f64) -> String {
+    let trim = |x: f64| {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let a = n.abs();
+    match lang {
+        super::Lang::Zh if a >= 1e8 => format!("{}亿", trim(n / 1e8)),
+        super::Lang::Zh if a >= 1e4 => format!("{}万", trim(n / 1e4)),
+        super::Lang::En if a >= 1e9 => format!("{}B", trim(n / 1e9)),
+        super::Lang::En if a >= 1e6 => format!("{}M", trim(n / 1e6)),
+        super::Lang::En if a >= 1e4 => format!("{}K", trim(n / 1e3)),
+        _ => format!("{n:.0}"),
+    }
+}
+
 /// A grouped bar chart: one group per category, one bar per series, each bar labelled with its
-/// value; a legend names the series.
-pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
+/// value in short form where the label fits above the bar (the table beneath has every value);
+/// a legend names the series.
+pub fn bar_chart(
+    lang: super::Lang,
+    title: &str,
+    categories: &[String],
+    series: &[(String, Vec<f64>)],
+) -> String {
     let (w, h, left, top, bottom) = (720.0, 300.0, 48.0, 36.0, 56.0);
     let plot_h = h - top - bottom;
     let max = nice_top(
@@ -322,10 +346,11 @@ pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>
         let val = max * f64::from(i) / 4.0;
         let y = top + plot_h - plot_h * f64::from(i) / 4.0;
         s.push_str(&format!(
-            r##"<line x1="{left}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#c9ced6"/><text x="{lx}" y="{ty:.1}" text-anchor="end">{val:.0}</text>"##,
+            r##"<line x1="{left}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#c9ced6"/><text x="{lx}" y="{ty:.1}" text-anchor="end">{label}</text>"##,
             x2 = w - 8.0,
             lx = left - 4.0,
-            ty = y + 4.0
+            ty = y + 4.0,
+            label = compact(lang, val)
         ));
     }
     for (ci, cat) in categories.iter().enumerate() {
@@ -345,9 +370,13 @@ pub fn bar_chart(title: &str, categories: &[String], series: &[(String, Vec<f64>
                 r##"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="{fill}" stroke="{color}"/>"##,
                 bw = bar_w - 2.0
             ));
-            if val > 0.0 {
+            // A label is written only where it fits the bar's width (about 7 units a character),
+            // so neighbours never run into each other.
+            let label = compact(lang, val);
+            let fits = label.chars().count() as f64 * 7.0 <= bar_w + 4.0;
+            if val > 0.0 && fits {
                 s.push_str(&format!(
-                    r##"<text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" font-size="11">{val:.0}</text>"##,
+                    r##"<text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" font-size="11">{label}</text>"##,
                     cx = x + bar_w / 2.0 - 1.0,
                     ty = y - 3.0
                 ));
@@ -403,7 +432,7 @@ async fn show(
             let svg = if cats.is_empty() {
                 String::new()
             } else {
-                bar_chart(&r.title, &cats, &r.series)
+                bar_chart(v.lang, &r.title, &cats, &r.series)
             };
             json!({
                 "title": r.title, "caption": r.caption, "header": r.header, "rows": r.rows,
@@ -509,6 +538,7 @@ mod tests {
     #[test]
     fn a_chart_labels_every_bar_and_names_its_series() {
         let svg = bar_chart(
+            crate::web::Lang::Zh,
             "来人<来电>",
             &["11-01".into(), "11-02".into()],
             &[
@@ -524,5 +554,30 @@ mod tests {
             3
         );
         assert!(svg.contains(">来电</text>"));
+    }
+
+    #[test]
+    fn amounts_are_short_on_axes_and_bars() {
+        use crate::web::Lang;
+        assert_eq!(compact(Lang::Zh, 3_280_000.0), "328万");
+        assert_eq!(compact(Lang::Zh, 8_660_000.0), "866万");
+        assert_eq!(compact(Lang::Zh, 250_000_000.0), "2.5亿");
+        assert_eq!(compact(Lang::En, 3_280_000.0), "3.28M");
+        assert_eq!(compact(Lang::Zh, 12.0), "12");
+        let svg = bar_chart(
+            Lang::Zh,
+            "成交",
+            &(1..=7).map(|d| format!("11-0{d}")).collect::<Vec<_>>(),
+            &[
+                ("张三".into(), vec![3_280_000.0; 7]),
+                ("李四".into(), vec![8_660_000.0; 7]),
+                ("王五".into(), vec![1_000_000.0; 7]),
+            ],
+        );
+        assert!(!svg.contains("000000<"), "no long raw amounts: {svg}");
+        assert!(
+            svg.contains(">1000万<") || svg.contains(">500万<"),
+            "the axis in 万: {svg}"
+        );
     }
 }
