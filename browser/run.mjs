@@ -243,9 +243,10 @@ test('switching to English, and the reports with their charts', async () => {
   await page.getByRole('link', { name: /sunshine/ }).click();
   await page.getByRole('link', { name: '报表' }).click();
   await page_has(page, 'h1', '报表');
-  assert.ok(await page.locator('figure svg').count() >= 3);
   await page_has(page, 'table.report', '张三');
-  await page_has(page, 'table.report', '1200000');
+  await page_has(page, 'table.report', '1,200,000');
+  await page.locator('.chart svg').first().waitFor();
+  assert.ok(await page.locator('.chart svg').count() >= 3, 'ECharts drew every chart');
   await shoot(page, '09-reports-zh');
   await page.locator('#lang-switch').click();
   await page_has(page, 'h1', 'Reports');

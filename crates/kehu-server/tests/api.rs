@@ -1517,7 +1517,10 @@ async fn pages(backend: &str) {
     let m = login(&s, "m").await;
     let (st, _, body) = http(s.addr, "GET", "/p/p1/reports?period=week", &m, None).await;
     assert_eq!(st, 200, "{body}");
-    assert!(body.contains("<svg"), "{body}");
+    assert!(
+        body.contains("<svg") && body.contains("class=\"chart\" data-chart="),
+        "{body}"
+    );
     let (st, head, csv) = http(s.addr, "GET", "/p/p1/reports.csv", &m, None).await;
     assert_eq!(st, 200);
     assert!(

@@ -126,8 +126,21 @@ fn bucket_of(buckets: &[jiff::civil::Date], day: &str) -> Option<usize> {
     buckets.iter().rposition(|b| *b <= d)
 }
 
+/// An amount in a report's table: whole yuan with thousands separators (3,280,000).
 fn yuan(n: i64) -> String {
-    format!("{n}")
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 /// The three reports of the period, from its report counters.
@@ -434,9 +447,18 @@ async fn show(
             } else {
                 bar_chart(v.lang, &r.title, &cats, &r.series)
             };
+            // The chart's data for ECharts (static/charts.js); the server's SVG is the no-script
+            // fallback.
+            let chart = (!cats.is_empty()).then(|| {
+                json!({
+                    "lang": v.lang.code(), "categories": cats,
+                    "series": r.series.iter().map(|(name, data)| json!({ "name": name, "data": data })).collect::<Vec<_>>(),
+                })
+                .to_string()
+            });
             json!({
                 "title": r.title, "caption": r.caption, "header": r.header, "rows": r.rows,
-                "svg": svg,
+                "svg": svg, "chart": chart,
             })
         })
         .collect();
