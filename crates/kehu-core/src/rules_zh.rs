@@ -65,7 +65,7 @@ pub const TITLES: &[(&str, &str)] = &[
     ("ST-UNREGISTERED", "未报备者撞单无权归属"),
     ("ST-FAKE", "虚假报备：罚五十、一百元，第三次辞退"),
     // §3.5 channel-sms
-    ("CS-LEAD", "短信报备须提前三十分钟"),
+    ("CS-LEAD", "短信提前半小时报备，保护至到访日结束"),
     ("CS-CONFIRM", "当日由经纪人与置业顾问签来访确认单"),
     ("CS-MONTH", "首次到访起保护一个月"),
     ("CS-HOUSEHOLD", "一家人算一个客户"),

@@ -40,10 +40,8 @@ pub fn left(lang: Lang, until_ms: i64, now_ms: i64) -> String {
 
 /// The rule cited: its ID and title in the page's language.
 pub fn rule(lang: Lang, id: &str) -> String {
-    let title = match lang {
-        Lang::Zh => kehu_core::rules_zh::title(id),
-        Lang::En => kehu_core::rules::lookup(id).map(|r| r.summary()),
-    };
+    let title = rule_title(lang, id);
+    let title = (!title.is_empty()).then_some(title);
     match title {
         Some(t) => format!("{} {id}：{t}", tr(lang, "explain.rule")),
         None => format!("{} {id}", tr(lang, "explain.rule")),
@@ -56,8 +54,9 @@ pub fn rule_title(lang: Lang, id: &str) -> String {
         Lang::Zh => kehu_core::rules_zh::title(id)
             .unwrap_or_default()
             .to_string(),
+        // RULES.md marks field names as code (`visit_at`); a sentence on a page shows them plain.
         Lang::En => kehu_core::rules::lookup(id)
-            .map(|r| r.summary().to_string())
+            .map(|r| r.summary().replace('`', ""))
             .unwrap_or_default(),
     }
 }
