@@ -79,8 +79,15 @@ async function shoot(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+/// The verdict box's text. Every refused or invalid act it shows names its deciding rule and
+/// says why (G-EXPLAIN): checked here, for every flash any test reads.
 async function flash(page) {
-  return (await page.locator('#flash').innerText()).replace(/\s+/g, ' ');
+  const text = (await page.locator('#flash').innerText()).replace(/\s+/g, ' ');
+  if (/^\W*(不予受理|无效|Rejected|Invalid)/.test(text.trim())) {
+    assert.match(text, /依据规则 [A-Z]+-[A-Z0-9-]+|Rule [A-Z]+-[A-Z0-9-]+/, `a refusal without its rule: ${text}`);
+    assert.match(text, /(原因|Why)[：:] ?\S/, `a refusal without its reason: ${text}`);
+  }
+  return text;
 }
 
 /// The same flash again (after a reload): equal but for the time left, which may tick over.

@@ -1196,14 +1196,22 @@ pub(crate) async fn set_roster_of(
     let (_, dir) = project_context(st, &project).await?;
     let mut seen: Vec<String> = Vec::new();
     for l in &logins {
+        let id = kehu_core::model::StaffId(l.clone());
         let ok = dir
-            .get(&kehu_core::model::StaffId(l.clone()))
+            .get(&id)
             .is_some_and(|s| s.role == Role::Sales && !s.left);
         if !ok {
             return Err(ApiError::invalid(
                 "logins",
                 format!("{l} 不是在职的置业顾问 ({l} is not a salesperson on the staff)"),
             ));
+        }
+        // A department manager rosters their own team (the VP and the admin anyone).
+        let mine = person_of(&dir, &id).is_some_and(|p| access::manages(&c.user.person(), &p));
+        if c.user.role == Role::Manager && !mine {
+            return Err(ApiError::Forbidden(format!(
+                "{l} 不是你部门的人员 ({l} is not in your team)"
+            )));
         }
         if seen.contains(l) {
             return Err(ApiError::invalid(

@@ -2714,6 +2714,23 @@ async fn rosters(backend: &str) {
     let (_, board) = call(&s, "GET", "/api/v1/projects/p1/rotation", &m, Value::Null).await;
     assert_eq!(board["staff"].as_array().map(Vec::len), Some(2), "{board}");
     s.stop().await;
+    // A department manager rosters their own team; the VP anyone.
+    let (s, _) = two_teams(backend).await;
+    let roster = |who: Auth, logins: Value| {
+        let body = json!({ "logins": logins }).to_string();
+        let addr = s.addr;
+        async move {
+            http(addr, "PUT", "/api/v1/projects/p1/roster", &who, Some(&body))
+                .await
+                .0
+        }
+    };
+    let ma = login(&s, "ma").await;
+    let vp = login(&s, "vp").await;
+    assert_eq!(roster(ma.clone(), json!(["sb1"])).await, 403);
+    assert_eq!(roster(ma, json!(["sa1"])).await, 200);
+    assert_eq!(roster(vp, json!(["sa1", "sb1"])).await, 200);
+    s.stop().await;
 }
 
 macro_rules! both {
