@@ -1034,14 +1034,14 @@ pub fn rulebook_from(preset: &str, overrides: &str) -> Result<Rulebook, String> 
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewProject {
-    name: String,
+pub(crate) struct NewProject {
+    pub name: String,
     /// The display name (翡翠湾), up to 40 characters; the name when absent.
     #[serde(default)]
-    title: Option<String>,
-    rulebook: String,
+    pub title: Option<String>,
+    pub rulebook: String,
     #[serde(default)]
-    overrides: serde_json::Map<String, Value>,
+    pub overrides: serde_json::Map<String, Value>,
 }
 
 async fn add_project(
@@ -1049,6 +1049,15 @@ async fn add_project(
     c: Caller,
     Body(b): Body<NewProject>,
 ) -> Result<Response, ApiError> {
+    add_project_of(&st, &c, b).await.map(created)
+}
+
+/// A new project with its rulebook (VP and admin), audited.
+pub(crate) async fn add_project_of(
+    st: &AppState,
+    c: &Caller,
+    b: NewProject,
+) -> Result<Value, ApiError> {
     if !access::may_manage_projects(c.user.role) {
         return Err(ApiError::Forbidden(
             "只有营销副总和管理员可以建项目 (VP and admin only)".into(),
@@ -1097,9 +1106,7 @@ async fn add_project(
         title: title.clone(),
     };
     st.store.add_project(row, e, now_ms()).await?;
-    Ok(created(
-        json!({ "name": name, "title": title, "rulebook": b.rulebook }),
-    ))
+    Ok(json!({ "name": name, "title": title, "rulebook": b.rulebook }))
 }
 
 /// A project as listed: its name, rulebook and overrides (TOML).

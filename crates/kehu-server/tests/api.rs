@@ -1529,6 +1529,26 @@ async fn pages(backend: &str) {
     );
     let (st, _, _) = http(s.addr, "GET", "/p/p1/reports?period=year", &m, None).await;
     assert_eq!(st, 422);
+    // The VP and the admin add a project from the staff page.
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/staff", &admin, None).await;
+    assert!(page.contains("新建项目"), "{page}");
+    let (token, key) = (csrf(&page), form_key(&page));
+    let with = [
+        ("title", "御景园"),
+        ("name", "yjy"),
+        ("rulebook", "channel-sms"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/p1/projects/add", &admin, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, v) = call(&s, "GET", "/api/v1/projects/yjy", &admin, Value::Null).await;
+    assert_eq!(v["rulebook"], "channel-sms", "{v}");
+    let (_, _, page) = http(s.addr, "GET", "/p/p1/staff", &m, None).await;
+    assert!(
+        !page.contains("新建项目"),
+        "a department manager adds no project"
+    );
     let (_, _, home) = http(s.addr, "GET", "/", &m, None).await;
     assert!(home.contains("翡翠湾") && home.contains("fcw"), "{home}");
     let (_, _, desk) = http(s.addr, "GET", "/p/fcw/desk", &m, None).await;

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/staff/{login}/restore", post(restore))
         .route("/p/{project}/staff/{login}/link", post(staff_link))
         .route("/p/{project}/staff/add", post(staff_add))
+        .route("/p/{project}/projects/add", post(project_add))
 }
 
 fn managers_only(v: &Viewer) -> Result<(), ApiError> {
@@ -672,6 +673,8 @@ async fn staff_view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flas
         json!({
             "users": users, "projects": projects,
             "can_add": access::may_manage_users(v.role()),
+            "can_add_project": access::may_manage_projects(v.role()),
+            "presets": kehu_core::policy::Preset::ALL.iter().map(|p| p.name()).collect::<Vec<_>>(),
             "roles": kehu_core::model::Role::NAMES.split(", ").collect::<Vec<_>>(),
         }),
     )
@@ -769,6 +772,41 @@ async fn staff_add(
                     super::i18n::tr(v.lang, "staff.added")
                 ),
                 &link,
+            ))
+        },
+        |f| staff_view(&st, &v, &project, Some(f)).await
+    )
+}
+
+/// The VP or the admin adds a project: its name in addresses, its display name and its rulebook.
+async fn project_add(
+    State(st): State<AppState>,
+    mut v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/staff", super::urlencode(&project)),
+        async {
+            let b = crate::api::NewProject {
+                name: form.need("name")?.to_string(),
+                title: form.text("title").map(str::to_string),
+                rulebook: form.need("rulebook")?.to_string(),
+                overrides: Default::default(),
+            };
+            let r = crate::api::add_project_of(&st, &v.c, b).await?;
+            let shown = r["title"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .or(r["name"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let preset = format!("preset.{}", r["rulebook"].as_str().unwrap_or_default());
+            Ok(Flash::ok(
+                format!("{shown} {}", super::i18n::tr(v.lang, "staff.project.added")),
+                vec![super::i18n::tr(v.lang, &preset).to_string()],
             ))
         },
         |f| staff_view(&st, &v, &project, Some(f)).await
