@@ -1373,6 +1373,29 @@ fn shown(
             "seq": seq,
             "verdict": v,
         })
+    } else if act == "query" && v.outcome != kehu_core::verdict::Outcome::Invalid {
+        // A collision check by someone else (撞单查询, G-CLAIM): whether the customer is protected
+        // and until when; never by whom, nor under which rule.
+        let held = v.owner.as_ref().is_some_and(|o| o.is_owner()) && v.protected_until.is_some();
+        let mut out = json!({
+            "outcome": v.outcome.name(),
+            "rule": kehu_core::rules::G_CLAIM,
+            "seq": seq,
+        });
+        if held {
+            let mut as_collision = v.clone();
+            as_collision.outcome = kehu_core::verdict::Outcome::Rejected;
+            out["message"] = json!(as_collision.to_registrant(false, true));
+            out["reason"] = json!("该客户已由其他报备方在保护期内报备；不告知归属 (another party's registration protects this customer; who holds it is not told)");
+            if let Some(u) = &v.protected_until {
+                out["protected_until"] = json!(u);
+            }
+        } else {
+            out["message"] = json!("该客户目前未受保护，可以报备 (nobody protects this customer now: it may be registered)");
+            out["reason"] =
+                json!("没有有效的报备保护该客户 (no valid registration protects this customer)");
+        }
+        out
     } else if v.outcome == kehu_core::verdict::Outcome::Invalid {
         // Why an act is invalid concerns nobody else's customer: say it in full.
         json!({
@@ -1852,15 +1875,31 @@ async fn find_customer(
     Path(project): Path<String>,
     Params(q): Params<FindCustomer>,
 ) -> Result<Json<Value>, ApiError> {
-    let project = project_name(&project)?;
+    check_customer_of(&st, &c, &project, &q.phone)
+        .await
+        .map(Json)
+}
+
+/// The collision check (撞单查询) by full or masked phone: the standing verdict as the caller may
+/// see it, audited under the masked number.
+pub(crate) async fn check_customer_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    phone_text: &str,
+) -> Result<Value, ApiError> {
+    let q = FindCustomer {
+        phone: phone_text.to_string(),
+    };
+    let project = project_name(project)?;
     if !access::may_act(c.user.role, "query") {
         return Err(ApiError::Forbidden(
             "你的角色不能查询客户 (your role may not look up customers)".into(),
         ));
     }
-    c.look_up(&st).await?;
+    c.look_up(st).await?;
     let phone = Phone::parse(&q.phone).map_err(|e| ApiError::invalid("phone", e.to_string()))?;
-    let (rulebook, dir) = project_context(&st, &project).await?;
+    let (rulebook, dir) = project_context(st, &project).await?;
     let now = jiff::Timestamp::now();
     let cmd = Command {
         project: project.clone(),
@@ -1886,5 +1925,5 @@ async fn find_customer(
         .await?;
     let mut v = shown(&out.verdict, &c.user, &dir, &rulebook, "query", None);
     v["phone"] = json!(phone.masked_display());
-    Ok(Json(v))
+    Ok(v)
 }

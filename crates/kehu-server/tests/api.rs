@@ -1506,6 +1506,22 @@ async fn pages(backend: &str) {
             && page.contains("赵女士"),
         "{page}"
     );
+    // An agent checks a phone before registering: protected until …, and nothing about whose.
+    let ag1 = login(&s, "ag1").await;
+    let (st, _, page) = http(s.addr, "GET", "/p/p1/agent?check=13800138000", &ag1, None).await;
+    assert_eq!(st, 200);
+    let flash = page
+        .split("id=\"flash\"")
+        .nth(1)
+        .and_then(|f| f.split("</section>").next())
+        .unwrap_or_default();
+    assert!(
+        flash.contains("已受保护")
+            && flash.contains("G-CLAIM")
+            && !flash.contains("王先生")
+            && !flash.contains("TR-"),
+        "{flash}"
+    );
     // A form refused before anything changed shows the page again with what was entered.
     let (_, _, page) = http(s.addr, "GET", "/p/p1/sales", &b, None).await;
     let (token, key) = (csrf(&page), form_key(&page));

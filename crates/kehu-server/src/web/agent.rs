@@ -20,13 +20,32 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/agent/sms", post(sms))
 }
 
+#[derive(serde::Deserialize, Default)]
+struct ShowQuery {
+    done: Option<String>,
+    /// A phone to check before registering (撞单查询).
+    check: Option<String>,
+}
+
 async fn show(
     State(st): State<AppState>,
     v: Viewer,
     Path(project): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<super::Done>,
+    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> Response {
-    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    let mut flash = v.done_flash(&st, q.done.as_deref()).await;
+    if let Some(phone) = q.check.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        // The collision check tells an agent only what G-CLAIM allows: free, or protected until.
+        flash = Some(
+            match crate::api::check_customer_of(&st, &v.c, &project, phone).await {
+                Ok(shown) => match v.explain(&st, &shown).await {
+                    Ok(f) => f,
+                    Err(e) => Flash::error(v.lang, &e),
+                },
+                Err(e) => Flash::error(v.lang, &e),
+            },
+        );
+    }
     view(&st, &v, &project, flash).await
 }
 

@@ -228,6 +228,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("staff.link.made", "一次性设置密码链接（仅显示这一次，三天内有效）", "One-time password link (shown this once, valid three days)"),
     ("staff.add", "新增人员", "Add a person"),
     ("staff.added", "已添加", "added"),
+    ("agent.check", "撞单查询（报备前先查）", "Collision check (before registering)"),
+    ("agent.check.submit", "查询", "Check"),
     ("staff.project.add", "新建项目", "Add a project"),
     ("staff.project.title", "项目名称（中文）", "Display name"),
     ("staff.project.name", "项目代码（网址中使用，小写字母、数字）", "Code (in addresses: lower-case letters, digits)"),
