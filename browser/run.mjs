@@ -582,11 +582,13 @@ test("the desk records a returning customer's visit naming a salesperson", async
   const desk = await openProject('desk', 'sunshine');
   const before = await rows(desk, '#visitor-register tbody tr');
   const turns = await turnsTaken(desk);
+  const acts = await actsDecided();
   const section = desk.locator('section', { has: desk.locator('#visit-h') });
   await section.getByLabel('电话').fill('13800138000');
   await section.locator('#v-names').selectOption({ label: '张三' });
   await desk.locator('#visit-button').click();
   const lines = await flashLines(desk);
+  assert.match(desk.url(), /\?done=/);
   const f = lines.join(' ');
   assert.match(f, /请接待：张三/);
   assert.match(f, /依据规则 [A-Z]+-[A-Z]+/);
@@ -598,8 +600,13 @@ test("the desk records a returning customer's visit naming a salesperson", async
   assert.equal(newest[3].trim(), '张三');
   // A returning customer uses no turn.
   assert.equal(await turnsTaken(desk), turns);
+  assert.equal(await actsDecided(), acts + 1);
+  // A reload shows the same receiver and records no second visit.
   await desk.reload();
+  assertSameFlash((await flashLines(desk)).join(' '), f);
   assert.equal(await rows(desk, '#visitor-register tbody tr'), before + 1);
+  assert.equal(await turnsTaken(desk), turns);
+  assert.equal(await actsDecided(), acts + 1);
   await shoot(desk, '23-desk-visit');
   await desk.context().close();
 });
@@ -639,12 +646,19 @@ test('a manager splits a disputed customer by percentages', async () => {
   await split.locator('input[name=share_0]').fill('70');
   await split.locator('input[name=share_1]').fill('30');
   await shoot(page, '25-manager-split-form');
+  const acts = await actsDecided();
   await split.getByRole('button', { name: '按比例分成' }).click();
   const f = await flash(page);
   assert.match(f, /已受理/);
   assert.match(f, /分成：.*70%.*30%/);
   assert.match(f, new RegExp(`分成：${names[0]} 70%，${names[1]} 30%`));
   assert.equal(await split.count(), 0);
+  assert.equal(await actsDecided(), acts + 1);
+  // A reload shows the split again and decides nothing more.
+  await page.reload();
+  assertSameFlash(await flash(page), f);
+  assert.equal(await split.count(), 0);
+  assert.equal(await actsDecided(), acts + 1);
   await shoot(page, '26-manager-split-done');
   await page.context().close();
 });
@@ -701,6 +715,457 @@ test('every page of every role loads in Chinese and in English', async () => {
   }
   assert.ok(visited >= 30, `only ${visited} pages visited`);
 
+});
+
+// ---- a reload after every other form changes nothing ---------------------------------------
+// Each form the pages offer, done once in the browser: the browser lands on `?done=`, and a reload
+// shows the same flash, leaves the page's state as the action left it, decides no act (the act
+// counter) and records nothing in the audit log but reads. These run after the tour of every page,
+// so the projects and people they add do not lengthen it.
+
+/// One page of the audit log as the admin reads it (/audit, newest first, 50 a page): each entry
+/// as "<seq> <action code> <subject>", and whether an older page follows.
+async function auditPage(n) {
+  const r = await fetch(`${BASE}/audit?page=${n}`, { headers: { cookie: adminCookie } });
+  assert.equal(r.status, 200, 'GET /audit as the admin');
+  const html = await r.text();
+  const body = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>'));
+  const entries = body.split('<tr>').slice(1).map((row) => {
+    const cells = [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
+    return `${Number(cells[0])} ${/<code>([^<]*)<\/code>/.exec(cells[3])?.[1]} ${cells[4].replace(/&#x2f;/g, '/')}`;
+  });
+  return { entries, more: html.includes(`?page=${n + 1}`) };
+}
+const seqOf = (entry) => Number(entry.split(' ')[0]);
+/// The audit log's entries newer than `since`, newest first.
+async function auditSince(since) {
+  const out = [];
+  for (let n = 1; ; n++) {
+    const { entries, more } = await auditPage(n);
+    for (const e of entries) {
+      if (seqOf(e) <= since) return out;
+      out.push(e);
+    }
+    if (!more) return out;
+  }
+}
+/// The newest audit entry's number.
+async function auditNewest() {
+  const [newest] = (await auditPage(1)).entries;
+  return newest ? seqOf(newest) : 0;
+}
+/// What the audit log recorded since `since` but reads (sign-ins, customers read or listed).
+const READS = /^(login|logout|customer\.(read|list|search|unmask|probe)|export|report\.)/;
+async function changesSince(since) {
+  return (await auditSince(since)).filter((e) => !READS.test(e.split(' ')[1]));
+}
+/// How many of `changes` have the action `code`.
+const recorded = (changes, code) => changes.filter((e) => e.split(' ')[1] === code).length;
+
+/// Sends a form with `submit` (a click) and checks Post/Redirect/Get: the browser lands on
+/// `?done=<key>`; a reload shows the same flash, `state()` reads what it read right after the
+/// action, the act counter is unchanged and the audit log gains nothing but reads. Returns the
+/// flash, the state before and after, and the audit log's changes.
+async function reloadChangesNothing(page, submit, state = async () => null) {
+  const since = await auditNewest();
+  const before = { state: await state(), acts: await actsDecided() };
+  const from = page.url();
+  await submit();
+  try {
+    await page.waitForURL((u) => u.href !== from && u.searchParams.has('done'), { timeout: 5000 });
+  } catch {
+    throw new Error(`the form did not redirect to ?done= (now on ${page.url()}): ` +
+      `${await flash(page).catch(() => '(no flash)')}`);
+  }
+  const f = await flash(page);
+  const after = { state: await state(), acts: await actsDecided() };
+  const changes = await changesSince(since);
+  assert.ok(changes.length > 0, `the action recorded nothing in the audit log (flash: ${f})`);
+  await page.reload();
+  assertSameFlash(await flash(page), f);
+  assert.deepEqual(await state(), after.state, `a reload changed the page's state (flash: ${f})`);
+  assert.equal(await actsDecided(), after.acts, `a reload decided an act (flash: ${f})`);
+  assert.deepEqual(await changesSince(since), changes, `a reload recorded a change (flash: ${f})`);
+  return { f, before, after, changes };
+}
+
+/// The people, projects and customers these tests use, made once through the JSON API: a
+/// team-registration project `team` and a site-rotation project `expo` (for an event window,
+/// leaving sunshine's rotation alone), a department A组 with its manager 钱经理 and two
+/// salespeople, and customers registered by 张三 and 孙七.
+let reloadWorld;
+const phones = {
+  sunshine: '13300133001', team: '13300133011', channel: '13300133021',
+  asked: '13300133031', refused: '13300133032', sun: ['13300133041', '13300133042'], left: '13300133043',
+  filed: '13300133051',
+};
+function reloadSetUp() {
+  reloadWorld ??= (async () => {
+    await api(adminCookie, 'POST', '/api/v1/projects', { name: 'team', title: '团队项目', rulebook: 'team-registration' });
+    await api(adminCookie, 'POST', '/api/v1/projects', { name: 'expo', title: '博览苑', rulebook: 'site-rotation' });
+    // Only direct-sales extends a protection (DS-3MONTHS: the general manager extends a filing).
+    await api(adminCookie, 'POST', '/api/v1/projects', { name: 'crm', title: '直销', rulebook: 'direct-sales' });
+    for (const p of [
+      { login: 'mgr', name: '钱经理', role: 'manager', team: 'A组' },
+      { login: 'sun', name: '孙七', role: 'sales', team: 'A组' },
+      { login: 'zhou', name: '周八', role: 'sales', team: 'A组' },
+    ]) await api(adminCookie, 'POST', '/api/v1/users', { ...p, password: PASSWORD });
+    const register = async (cookie, project, name, phone) => {
+      const r = await api(cookie, 'POST', `/api/v1/projects/${project}/acts`,
+        { act: 'register', customer: { name, phone }, channel: 'site' });
+      assert.equal(r.json.outcome, 'accepted', `${project} ${phone}: ${JSON.stringify(r.json)}`);
+    };
+    const z = await session('zhang');
+    await register(z, 'sunshine', '冯先生', phones.sunshine);
+    await register(z, 'team', '吴先生', phones.team);
+    await register(z, 'channel', '郑先生', phones.channel);
+    await register(z, 'sunshine', '陈女士', phones.asked);
+    await register(z, 'sunshine', '褚女士', phones.refused);
+    const s = await session('sun');
+    await register(s, 'sunshine', '蒋先生', phones.sun[0]);
+    await register(s, 'sunshine', '沈先生', phones.sun[1]);
+    await register(s, 'team', '韩女士', phones.left);
+    await register(z, 'crm', '杨先生', phones.filed);
+  })();
+  return reloadWorld;
+}
+/// `login` signed in, on the page at `path`.
+async function openAt(login, path) {
+  const page = await signIn(login);
+  await page.goto(BASE + path);
+  return page;
+}
+/// A date `days` from today in China (yyyy-mm-dd), for the forms' date fields.
+const chinaDate = (days) => new Date(Date.now() + 8 * 3600e3 + days * 24 * 3600e3).toISOString().slice(0, 10);
+const customerPage = (project, phone) => `/p/${project}/customer?phone=${phone}`;
+/// The customer page's timeline, one string a row (time, act, actor, outcome, rule…).
+const timeline = (page) => async () => (await page.locator('.timeline tbody tr').allInnerTexts())
+  .map((r) => r.replace(/\s+/g, ' ').trim());
+
+test('a reload after a follow-up, a deposit or a claim on the customer page records nothing', async () => {
+  await reloadSetUp();
+  const page = await openAt('zhang', customerPage('sunshine', phones.sunshine));
+  await page_has(page, 'h1', '冯先生');
+  const state = timeline(page);
+
+  await page.getByLabel('跟进方式').selectOption('visit');
+  const contact = await reloadChangesNothing(page, () => page.getByRole('button', { name: '登记跟进' }).click(), state);
+  assert.match(contact.f, /已受理/);
+  assert.equal(contact.after.state.length, contact.before.state.length + 1, 'one follow-up on the timeline');
+  assert.equal(contact.after.acts, contact.before.acts + 1);
+  assert.equal(recorded(contact.changes, 'act.contact'), 1, contact.changes.join('; '));
+
+  await page.locator('#d-amount').fill('50000');
+  await page.locator('#d-kind').selectOption('small');
+  const deposit = await reloadChangesNothing(page, () => page.getByRole('button', { name: '登记定金' }).click(), state);
+  assert.match(deposit.f, /已受理/);
+  assert.equal(deposit.after.state.length, deposit.before.state.length + 1, 'one deposit on the timeline');
+  assert.equal(deposit.after.acts, deposit.before.acts + 1);
+  assert.equal(recorded(deposit.changes, 'act.deposit'), 1, deposit.changes.join('; '));
+
+  // A claim (site-rotation offers it for a signed deal): decided once, whatever the verdict.
+  await page.locator('#m-evidence').fill('认购书编号 A-001');
+  const claim = await reloadChangesNothing(page, () => page.getByRole('button', { name: '提交认领' }).click(), state);
+  assert.equal(claim.after.acts, claim.before.acts + 1);
+  assert.equal(recorded(claim.changes, 'act.claim'), 1, claim.changes.join('; '));
+  await shoot(page, '40-reload-customer-log');
+  await page.context().close();
+});
+
+test('a reload after a consent or a claim (team-registration) records nothing', async () => {
+  await reloadSetUp();
+  const page = await openAt('zhang', customerPage('team', phones.team));
+  await page_has(page, 'h1', '吴先生');
+  const state = timeline(page);
+
+  await page.locator('#k-to').selectOption({ label: '李四' });
+  const consent = await reloadChangesNothing(page, () => page.getByRole('button', { name: '同意转给同事' }).click(), state);
+  assert.match(consent.f, /已受理/);
+  assert.match(consent.f, /TR-ACTIVE/);
+  assert.equal(consent.after.acts, consent.before.acts + 1);
+  assert.equal(recorded(consent.changes, 'act.consent'), 1, consent.changes.join('; '));
+
+  await page.locator('#m-evidence').fill('聊天记录截图');
+  const claim = await reloadChangesNothing(page, () => page.getByRole('button', { name: '提交认领' }).click(), state);
+  assert.match(claim.f, /TR-CLAIM3/);
+  assert.equal(claim.after.acts, claim.before.acts + 1);
+  assert.equal(recorded(claim.changes, 'act.claim'), 1, claim.changes.join('; '));
+  await shoot(page, '41-reload-consent-claim');
+  await page.context().close();
+});
+
+test('a reload after a visit confirmation (channel-sms) records nothing', async () => {
+  await reloadSetUp();
+  const page = await openAt('zhang', customerPage('channel', phones.channel));
+  await page_has(page, 'h1', '郑先生');
+  await page.locator('#f-agent').selectOption('a1');
+  const confirm = await reloadChangesNothing(page,
+    () => page.getByRole('button', { name: '提交来访确认单' }).click(), timeline(page));
+  assert.match(confirm.f, /CS-CONFIRM/);
+  assert.equal(confirm.after.acts, confirm.before.acts + 1);
+  assert.equal(recorded(confirm.changes, 'act.confirm'), 1, confirm.changes.join('; '));
+  await shoot(page, '42-reload-confirm');
+  await page.context().close();
+});
+
+/// The approval request ids 周八 sent (SEC-APPROVE), for the manager's decisions.
+const asked = {};
+test("a reload after a salesperson's request to read a customer sends no second request", async () => {
+  await reloadSetUp();
+  const page = await openAt('zhou', customerPage('sunshine', phones.asked));
+  await page_has(page, '#ask-h', '申请查阅');
+  const state = async () => ({
+    mine: (await page.locator('#my-requests li').allInnerTexts()).map((l) => l.trim()),
+    form: await page.locator('#ask-reason').count(),
+  });
+  await page.locator('#ask-reason').fill('客户来电询问优惠');
+  const r = await reloadChangesNothing(page, () => page.getByRole('button', { name: '提交申请' }).click(), state);
+  assert.match(r.f, /已提交查阅申请 #\d+/);
+  assert.equal(r.after.state.mine.length, r.before.state.mine.length + 1, JSON.stringify(r.after.state));
+  assert.match(r.after.state.mine[0] ?? '', /待部门经理审批/);
+  assert.equal(r.after.state.form, 0, 'no second request while one waits');
+  assert.equal(recorded(r.changes, 'approval.request'), 1, r.changes.join('; '));
+  asked.approve = Number(/#(\d+)/.exec(r.f)[1]);
+  await shoot(page, '43-reload-approval-request');
+  await page.context().close();
+  // A second request, through the API, for the manager to refuse.
+  const zhou = await session('zhou');
+  asked.reject = (await api(zhou, 'POST', '/api/v1/approvals',
+    { project: 'sunshine', phone: phones.refused, reason: '核对成交信息' })).json.id;
+});
+
+test("a reload after a manager's approval or refusal decides nothing more", async () => {
+  needs(asked.approve && asked.reject, 'the approval request test');
+  const page = await openAt('mgr', '/p/sunshine/manage');
+  await page_has(page, 'h1', '经理台');
+  const state = async () => (await page.locator('#approvals tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+  const row = (id) => page.locator('#approvals tbody tr').filter({ has: page.locator(`form[action$="/approvals/${id}"]`) });
+  const approve = await reloadChangesNothing(page, () => row(asked.approve).getByRole('button', { name: '同意' }).click(), state);
+  assert.match(approve.f, new RegExp(`#${asked.approve} 待营销副总审批`));
+  assert.equal(recorded(approve.changes, 'approval.approve'), 1, approve.changes.join('; '));
+  assert.equal(await row(asked.approve).count(), 0, 'the approved request waits for the VP, not for me');
+  const reject = await reloadChangesNothing(page, () => row(asked.reject).getByRole('button', { name: '驳回' }).click(), state);
+  assert.match(reject.f, new RegExp(`#${asked.reject} 已驳回`));
+  assert.equal(recorded(reject.changes, 'approval.reject'), 1, reject.changes.join('; '));
+  await shoot(page, '44-reload-approvals');
+  await page.context().close();
+});
+
+test('a reload after an extension, an event window or a team on duty records nothing', async () => {
+  await reloadSetUp();
+  const page = await openAt('boss', '/p/sunshine/manage');
+  await page_has(page, 'h1', '经理台');
+  assert.equal(await page.locator('#ext-phone').count(), 0, 'site-rotation extends nothing');
+  await page.goto(`${BASE}/p/crm/manage`);
+  await page.locator('#ext-phone').fill(phones.filed);
+  await page.locator('#ext-until').fill(chinaDate(120));
+  const extend = await reloadChangesNothing(page, () => page.getByRole('button', { name: '延长', exact: true }).click());
+  assert.match(extend.f, /已受理/);
+  assert.equal(extend.after.acts, extend.before.acts + 1);
+  assert.equal(recorded(extend.changes, 'act.extend'), 1, extend.changes.join('; '));
+
+  await page.goto(`${BASE}/p/expo/manage`);
+  await page.locator('#event-name').fill('开盘活动');
+  await page.locator('#event-until').fill(chinaDate(1));
+  const event = await reloadChangesNothing(page, () => page.getByRole('button', { name: '设定活动' }).click());
+  assert.match(event.f, /已受理/);
+  assert.equal(event.after.acts, event.before.acts + 1);
+  assert.equal(recorded(event.changes, 'act.event'), 1, event.changes.join('; '));
+
+  await page.goto(`${BASE}/p/team/manage`);
+  await page.locator('#duty-team').selectOption('A组');
+  await page.locator('#duty-until').fill(chinaDate(1));
+  const duty = await reloadChangesNothing(page, () => page.getByRole('button', { name: '安排值班' }).click());
+  assert.match(duty.f, /已受理/);
+  assert.match(duty.f, /TR-DUTY/);
+  assert.equal(duty.after.acts, duty.before.acts + 1);
+  assert.equal(recorded(duty.changes, 'act.duty'), 1, duty.changes.join('; '));
+  await shoot(page, '45-reload-duty');
+  await page.context().close();
+});
+
+test("a reload after saving a department's roster saves nothing more", async () => {
+  await reloadSetUp();
+  const page = await openAt('mgr', '/p/team/manage');
+  const state = () => page.locator('#roster tbody tr').evaluateAll((trs) => trs.map((tr) =>
+    `${tr.querySelector('label').textContent.trim()} ${tr.querySelector('input[type=checkbox]').checked ? '✔' : '✗'} ${tr.querySelector('input[name^=order_]').value}`));
+  // A department manager rosters only their own team: 孙七 first, then 周八.
+  for (const box of await page.locator('#roster input[type=checkbox]').all()) await box.uncheck();
+  await page.locator('#on-sun').check();
+  await page.locator('input[name=order_sun]').fill('1');
+  await page.locator('#on-zhou').check();
+  await page.locator('input[name=order_zhou]').fill('2');
+  const r = await reloadChangesNothing(page, () => page.getByRole('button', { name: '保存排班' }).click(), state);
+  assert.match(r.f, /排班已保存/);
+  assert.match(r.f, /孙七 → 周八/);
+  assert.deepEqual(r.after.state.slice(0, 2), ['孙七 ✔ 1', '周八 ✔ 2']);
+  assert.equal(recorded(r.changes, 'project.roster'), 1, r.changes.join('; '));
+  await shoot(page, '46-reload-roster');
+  await page.context().close();
+});
+
+test("a reload after reassigning the customers of someone on leave draws nothing again", async () => {
+  await reloadSetUp();
+  // 孙七 goes on leave (请假), recorded by his manager, and his sunshine customers go to 周八.
+  const mgr = await session('mgr');
+  const leave = await api(mgr, 'POST', '/api/v1/projects/sunshine/acts', { act: 'status', staff: 'sun', state: 'leave' });
+  assert.equal(leave.json.outcome, 'accepted', JSON.stringify(leave.json));
+  const page = await openAt('mgr', '/p/sunshine/manage');
+  const state = async () => (await page.locator('#team tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+  await page.locator('#re-from').selectOption('sun');
+  const r = await reloadChangesNothing(page, () => page.getByRole('button', { name: '重新分配', exact: true }).click(), state);
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /随机种子：\d+/);
+  assert.match(r.f, /周八 2/);
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.reassign'), 1, r.changes.join('; '));
+  await shoot(page, '47-reload-reassign');
+  await page.context().close();
+  const back = await api(mgr, 'POST', '/api/v1/projects/sunshine/acts', { act: 'status', staff: 'sun', state: 'available' });
+  assert.equal(back.json.outcome, 'accepted', JSON.stringify(back.json));
+});
+
+// The staff page (the admin), and the manager's reassignment of a leaver's customers in between.
+
+let admin;
+let linkShown;
+let xuLink;
+let sunLeft;
+test('a reload after adding a person or making a password link makes no second one', async () => {
+  await reloadSetUp();
+  admin = await signIn(ADMIN, ADMIN_PASSWORD);
+  await admin.goto(`${BASE}/p/sunshine/staff`);
+  await page_has(admin, 'h1', '人员与项目');
+  const state = async () => (await admin.locator('#staff tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+  await admin.locator('#u-login').fill('xu');
+  await admin.locator('#u-name').fill('徐九');
+  await admin.locator('#u-role').selectOption('designer');
+  const add = await reloadChangesNothing(admin, () => admin.getByRole('button', { name: '添加并生成设置密码链接' }).click(), state);
+  assert.match(add.f, /徐九 已添加/);
+  assert.match(add.f, /\/password\?token=[0-9a-f]+/);
+  assert.equal(add.after.state.length, add.before.state.length + 1);
+  assert.equal(recorded(add.changes, 'user.add'), 1, add.changes.join('; '));
+  assert.equal(recorded(add.changes, 'password.link'), 1, add.changes.join('; '));
+  xuLink = /\/password\?token=[0-9a-f]+/.exec(add.f)[0];
+
+  const link = await reloadChangesNothing(admin, () => admin.getByRole('button', { name: '生成设置密码链接：周八' }).click(), state);
+  assert.match(link.f, /周八/);
+  assert.match(link.f, /\/password\?token=[0-9a-f]+/);
+  assert.equal(recorded(link.changes, 'password.link'), 1, link.changes.join('; '));
+  linkShown = true;
+});
+
+// A product bug found by this test: the flash that shows a password link (新增人员, 生成设置密码链接)
+// is about 350 px wider than a 390 px phone: the link, /password?token=<64 hex digits>, is one
+// unbreakable word and nothing in kehu.css lets .flash wrap it (no overflow-wrap). Reproduce: sign
+// in as the admin at 390 px wide, open /p/sunshine/staff, press 生成设置密码链接 for anyone.
+test('a password link fits a phone', async () => {
+  needs(linkShown, 'the password link test');
+  try {
+    await shoot(admin, '48-staff-password-link');
+  } finally {
+    await admin.setViewportSize({ width: 1280, height: 900 });
+  }
+});
+
+// The one-time link's page (no session): it answers with the sign-in page, /login?password=set.
+test('a reload after setting a password with a one-time link sets nothing more', async () => {
+  needs(xuLink, 'the staff page test');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(BASE + xuLink);
+  await page_has(page, 'h1', '设置密码');
+  const since = await auditNewest();
+  await page.locator('#pw1').fill('Xu-2026-password!');
+  await page.locator('#pw2').fill('Xu-2026-password!');
+  await page.getByRole('button', { name: '设置密码' }).click();
+  await page.waitForURL(/\/login\?password=set$/);
+  const f = await flash(page);
+  assert.match(f, /密码已设置/);
+  const changes = await changesSince(since);
+  assert.equal(recorded(changes, 'password.reset'), 1, changes.join('; '));
+  await page.reload();
+  assertSameFlash(await flash(page), f);
+  assert.deepEqual(await changesSince(since), changes, 'a reload recorded a change');
+  await shoot(page, '49-reload-password-set');
+  await context.close();
+  // The password is the one chosen.
+  await session('xu', 'Xu-2026-password!');
+});
+
+test('a reload after marking a person as left ends nothing more', async () => {
+  needs(admin, 'the staff page test');
+  const row = () => admin.locator('#staff tbody tr').filter({ hasText: '孙七' });
+  const state = async () => (await row().innerText()).replace(/\s+/g, ' ').trim();
+  const left = await reloadChangesNothing(admin, () => admin.getByRole('button', { name: '办理离职：孙七' }).click(), state);
+  assert.match(left.f, /孙七 已办理离职/);
+  assert.match(left.after.state, /已离职/);
+  assert.equal(recorded(left.changes, 'user.leave'), 1, left.changes.join('; '));
+  sunLeft = true;
+});
+
+// A product bug found by this test: the manager page offers to reassign the customers of those on
+// leave (请假) only, never of those who left (离职), though it says it does (离职/请假人员客户重新分配)
+// and SEC-LEAVE leaves a leaver's customers waiting for it: manage.rs takes the people it offers from
+// the rotation board, and the rotation (Directory::rotation) leaves out everyone who left. The API's
+// reassign act works for a leaver. Reproduce: 孙七 (sales, team A组) registers a customer on team;
+// the admin presses 办理离职：孙七 on the staff page; 钱经理 (manager, A组) opens /p/team/manage:
+// 重新分配 says 目前没有离职或请假的人员。 and has no form.
+test("the manager page offers to reassign a leaver's customers", async () => {
+  needs(sunLeft, 'the departure test');
+  const page = await openAt('mgr', '/p/team/manage');
+  await page_has(page, 'h1', '经理台');
+  const offered = await page.locator('#re-from option').allInnerTexts();
+  await shoot(page, '50-reassign-leaver');
+  await page.context().close();
+  assert.ok(offered.some((o) => o.includes('孙七')),
+    `孙七 left holding a customer on team, and 重新分配 offers ${JSON.stringify(offered)}`);
+});
+
+test('a reload after restoring an account or adding a project changes nothing more', async () => {
+  needs(sunLeft, 'the departure test');
+  await admin.goto(`${BASE}/p/sunshine/staff`);
+  const row = () => admin.locator('#staff tbody tr').filter({ hasText: '孙七' });
+  const restore = await reloadChangesNothing(admin, () => admin.getByRole('button', { name: '恢复账户：孙七' }).click(),
+    async () => (await row().innerText()).replace(/\s+/g, ' ').trim());
+  assert.match(restore.f, /孙七 的账户已恢复/);
+  assert.match(restore.after.state, /在职/);
+  assert.equal(recorded(restore.changes, 'user.restore'), 1, restore.changes.join('; '));
+
+  const projects = async () => (await admin.locator('details summary').allInnerTexts()).map((s) => s.trim());
+  await admin.locator('#p-title').fill('滨江府');
+  await admin.locator('#p-name').fill('binjiang');
+  await admin.locator('#p-rulebook').selectOption('direct-sales');
+  const add = await reloadChangesNothing(admin, () => admin.getByRole('button', { name: '新建项目' }).click(), projects);
+  assert.match(add.f, /滨江府 已新建/);
+  assert.equal(add.after.state.length, add.before.state.length + 1, JSON.stringify(add.after.state));
+  assert.equal(recorded(add.changes, 'project.add'), 1, add.changes.join('; '));
+  await shoot(admin, '51-reload-restore-project');
+  await admin.context().close();
+});
+
+test("a reload after an agent's registration, by form or by SMS, registers nothing more", async () => {
+  const page = await openAt('a1', '/p/channel/agent');
+  await page_has(page, 'h1', '分销报备');
+  const state = async () => (await page.locator('#agent-registrations tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+  await page.locator('#a-name').fill('卫先生');
+  await page.locator('#a-phone').fill('177****0005');
+  await page.locator('#a-visit').fill(`${chinaDate(1)}T10:00`);
+  const form = await reloadChangesNothing(page, () => page.getByRole('button', { name: '提交报备' }).click(), state);
+  assert.match(form.f, /已受理/);
+  assert.equal(form.after.state.length, form.before.state.length + 1);
+  assert.equal(form.after.acts, form.before.acts + 1);
+  assert.equal(recorded(form.changes, 'act.register'), 1, form.changes.join('; '));
+
+  await page.getByLabel('短信内容').fill(`报备《channel》住宅，客户蒋女士，电话：177****0006，链家张伟，到访：${chinaDate(1)} 15:00`);
+  const sms = await reloadChangesNothing(page, () => page.getByRole('button', { name: '识别并报备' }).click(), state);
+  assert.match(sms.f, /已受理/);
+  assert.match(sms.f, /识别结果：蒋女士 177\*\*\*\*0006/);
+  assert.equal(sms.after.state.length, sms.before.state.length + 1);
+  assert.equal(sms.after.acts, sms.before.acts + 1);
+  assert.equal(recorded(sms.changes, 'act.register'), 1, sms.changes.join('; '));
+  await shoot(page, '52-reload-agent');
+  await page.context().close();
 });
 
 async function page_has(page, selector, text) {

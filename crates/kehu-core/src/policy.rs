@@ -71,6 +71,8 @@ impl Preset {
     pub fn uses(self, act: &str) -> bool {
         match act {
             "duty" | "consent" => self == Preset::TeamRegistration,
+            // DS-3MONTHS: the general manager extends a filing; no other rulebook extends.
+            "extend" => self == Preset::DirectSales,
             "event" => crate::rulebooks::family(self).event_window_decides(),
             "claim" => matches!(self, Preset::TeamRegistration | Preset::SiteRotation),
             "confirm" => matches!(self, Preset::ChannelSms | Preset::ChannelDistribution),

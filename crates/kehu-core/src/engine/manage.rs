@@ -85,7 +85,7 @@ impl Ctx<'_> {
         let Some(deal) = deal else {
             let v = self.reject(
                 &st,
-                rules::TR_CLAIM3,
+                self.family().after_signing_rule(),
                 "没有可认领的已签约成交 (there is no signed deal to claim)",
             );
             return Decision {
@@ -104,7 +104,7 @@ impl Ctx<'_> {
         } else {
             "签约后的认领期限已过 (the claim window after signing has ended)"
         };
-        let mut v = self.reject(&st, rules::TR_CLAIM3, why);
+        let mut v = self.reject(&st, self.family().after_signing_rule(), why);
         v.credited = credited;
         v.shares = deal.verdict.shares.clone();
         v.relied_on.push(deal.reference());
@@ -590,9 +590,10 @@ impl Ctx<'_> {
             Outcome::Accepted,
             rule,
             format!(
-                "{}的 {n} 个客户已随机重新分配（随机种子 {seed}） ({n} customers of {from} redistributed at random (seed {seed}))",
-                zh_text(from),
-                n = ids.len()
+                "{}的 {n} 个客户已随机重新分配（随机种子 {seed}） ({n} customers of {name} redistributed at random (seed {seed}))",
+                zh_text(self.name_of(from)),
+                n = ids.len(),
+                name = self.name_of(from)
             ),
         );
         Decision {

@@ -145,6 +145,12 @@ pub(crate) trait Family: Sync {
         None
     }
 
+    /// The rule a claim on a signed deal is decided under (TR-CLAIM3; SR-QUARREL under
+    /// site-rotation, where a quarrel over a signed deal goes to the department).
+    fn after_signing_rule(&self) -> RuleId {
+        crate::rules::TR_CLAIM3
+    }
+
     /// The fields a registration form must ask for under this rulebook (`phone`, `name`,
     /// `address`, `visit_at`), for an agent's form or a staff member's: what the rules above
     /// refuse a registration without.

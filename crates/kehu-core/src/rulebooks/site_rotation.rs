@@ -110,6 +110,10 @@ impl Family for SiteRotation {
 
     /// SR-QUARREL: a claim on a deal credited to another salesperson is a quarrel; the deal and
     /// its bonus go to the department.
+    fn after_signing_rule(&self) -> RuleId {
+        rules::SR_QUARREL
+    }
+
     fn claim_after_signing(&self, cx: &Ctx, deal: &Event, party: &Party) -> Option<Decision> {
         let other = deal
             .verdict

@@ -228,6 +228,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("staff.link.made", "一次性设置密码链接（仅显示这一次，三天内有效）", "One-time password link (shown this once, valid three days)"),
     ("staff.add", "新增人员", "Add a person"),
     ("staff.added", "已添加", "added"),
+    ("staff.link.expires", "链接有效至", "The link works until"),
     ("agent.check", "撞单查询（报备前先查）", "Collision check (before registering)"),
     ("agent.check.submit", "查询", "Check"),
     ("staff.project.add", "新建项目", "Add a project"),

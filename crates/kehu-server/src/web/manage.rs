@@ -270,18 +270,28 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         .collect();
     teams.sort();
     teams.dedup();
-    // Whose customers may be reassigned: those who left (SEC-LEAVE) and those on leave.
-    let leavers: Vec<Value> = board
+    // Whose customers may be reassigned: those who left (SEC-LEAVE; no longer on any board) and
+    // those on leave.
+    let bound = crate::board::team_bound(&v.c, &dir);
+    let mut leavers: Vec<Value> = dir
         .staff
         .iter()
-        .filter(|s| {
-            matches!(
-                s.presence,
-                kehu_core::model::Presence::Left | kehu_core::model::Presence::Leave
-            )
-        })
-        .map(|s| json!({ "login": s.login, "name": s.name, "presence": s.presence }))
+        .filter(|s| s.role == kehu_core::model::Role::Sales && s.left)
+        .filter(|s| bound.as_ref().is_none_or(|(own, _)| own.contains(&s.id.0)))
+        .map(|s| json!({ "login": s.id.0, "name": s.name, "presence": "left" }))
         .collect();
+    leavers.extend(
+        board
+            .staff
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.presence,
+                    kehu_core::model::Presence::Left | kehu_core::model::Presence::Leave
+                )
+            })
+            .map(|s| json!({ "login": s.login, "name": s.name, "presence": s.presence })),
+    );
     v.page(
         "manage.html",
         Some(project),
@@ -290,6 +300,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         json!({
             "disputes": ds, "approvals": aps, "violations": vs, "leavers": leavers,
             "uses_duty": rulebook.preset.uses("duty"), "uses_event": rulebook.preset.uses("event"),
+            "uses_extend": rulebook.preset.uses("extend"),
             "teams": teams,
             "can_export": access::may_export(v.role()),
             "team": team_rows,
@@ -724,7 +735,7 @@ fn link_flash(lang: super::Lang, title: String, link: &Value) -> Flash {
             ),
             format!(
                 "{}{}{}",
-                super::i18n::tr(lang, "explain.until"),
+                super::i18n::tr(lang, "staff.link.expires"),
                 super::i18n::tr(lang, "p.colon"),
                 link["expires_at"].as_str().unwrap_or_default()
             ),

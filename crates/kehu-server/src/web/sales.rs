@@ -468,7 +468,7 @@ async fn log(
             // TR-CLAIM3, SR-SIGNED: a claim on a signed deal, with its evidence.
             "claim" => json!({ "act": "claim", "customer": customer, "evidence": form.need("evidence")? }),
             // CS-CONFIRM, CD-CONFIRM: the visit confirmation (来访确认单), signed by the agent and me.
-            "confirm" => json!({ "act": "confirm", "customer": customer, "signed_by": [form.need("agent")?] }),
+            "confirm" => json!({ "act": "confirm", "customer": customer, "signed_by": [form.need("agent")?, v.c.user.login] }),
             other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm"))),
         };
             v.act(&st, &project, body, &form).await
