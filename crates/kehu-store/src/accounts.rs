@@ -622,12 +622,7 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        let v = self
-            .text_of(
-                "SELECT value FROM settings WHERE name = $1",
-                vec![Val::from(format!("password_link:{token_hash}"))],
-            )
-            .await?;
+        let v = self.setting(&format!("password_link:{token_hash}")).await?;
         Ok(v.and_then(|v| {
             let (login, exp) = v.rsplit_once('|')?;
             Some((login.to_string(), exp.parse().ok()?))

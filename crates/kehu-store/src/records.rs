@@ -195,18 +195,12 @@ impl Store {
     /// A project's roster (排班): the logins that take walk-ins there, in order; `None` for
     /// every salesperson.
     pub async fn roster(&self, project: &str) -> Result<Option<Vec<String>>, StoreError> {
-        Ok(self
-            .text_of(
-                "SELECT value FROM settings WHERE name = $1",
-                vec![Val::from(format!("roster:{project}"))],
-            )
-            .await?
-            .map(|v| {
-                v.split(',')
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            }))
+        Ok(self.setting(&format!("roster:{project}")).await?.map(|v| {
+            v.split(',')
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        }))
     }
 
     /// Sets a project's roster (`None`: every salesperson again), with its audit entry.
@@ -250,6 +244,15 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         let rows = self.query(sql, params).await?;
         Ok(crate::scalar(&rows).and_then(Val::text).map(str::to_string))
+    }
+
+    /// A row of the `settings` table (a roster, an inbox mark, a password link), by name.
+    pub(crate) async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.text_of(
+            "SELECT value FROM settings WHERE name = $1",
+            vec![Val::from(name)],
+        )
+        .await
     }
 
     /// A project's state projection (its rotation board, presence, duties) as stored JSON.
@@ -430,7 +433,7 @@ impl Store {
             return Ok(Vec::new());
         }
         // Parameters in order of first use (SQLite numbers them so): the parties, then the limit.
-        let marks: Vec<String> = (1..=parties.len()).map(|i| format!("${i}")).collect();
+        let marks = params_from(1, parties.len());
         let mut params: Vec<Val> = parties.iter().map(|p| Val::from(p.as_str())).collect();
         params.push(Val::Int(limit));
         let rows = self
@@ -438,7 +441,7 @@ impl Store {
                 &format!(
                     "SELECT DISTINCT seq, project FROM notifications WHERE party IN ({}) \
                      ORDER BY seq DESC LIMIT ${}",
-                    marks.join(", "),
+                    marks,
                     parties.len() + 1
                 ),
                 params,
@@ -459,14 +462,13 @@ impl Store {
         if parties.is_empty() {
             return Ok(0);
         }
-        let marks: Vec<String> = (2..parties.len() + 2).map(|i| format!("${i}")).collect();
+        let marks = params_from(2, parties.len());
         let mut params = vec![Val::Int(after)];
         params.extend(parties.iter().map(|p| Val::from(p.as_str())));
         let rows = self
             .query(
                 &format!(
-                    "SELECT COUNT(DISTINCT seq) FROM notifications WHERE seq > $1 AND party IN ({})",
-                    marks.join(", ")
+                    "SELECT COUNT(DISTINCT seq) FROM notifications WHERE seq > $1 AND party IN ({marks})"
                 ),
                 params,
             )
@@ -477,10 +479,7 @@ impl Store {
     /// The last notification an account has seen (0: none).
     pub async fn inbox_seen(&self, login: &str) -> Result<i64, StoreError> {
         Ok(self
-            .text_of(
-                "SELECT value FROM settings WHERE name = $1",
-                vec![Val::from(format!("inbox_seen:{login}"))],
-            )
+            .setting(&format!("inbox_seen:{login}"))
             .await?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
@@ -678,6 +677,14 @@ impl Store {
             .await?;
         rows.iter().map(|r| audit_listed(r)).collect()
     }
+}
+
+/// `n` statement parameters numbered from `first`: `$2, $3, $4`.
+fn params_from(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn project_row(r: &[Val]) -> Result<ProjectRow, StoreError> {

@@ -431,6 +431,16 @@ fn import_checks_every_row_first_and_names_row_and_column() {
     .unwrap();
     let db = format!("sqlite:{}", dir.join("k.db").display());
     let book = dir.join("book.csv");
+    let import = || {
+        kehu(&[
+            "import",
+            book.to_str().unwrap(),
+            "--setup",
+            setup.to_str().unwrap(),
+            "--database",
+            &db,
+        ])
+    };
     let cases = [
         (
             "at,by,phone\n2026-11-01 10:00,A,1380013800\n",
@@ -453,14 +463,7 @@ fn import_checks_every_row_first_and_names_row_and_column() {
     ];
     for (csv, expected) in cases {
         std::fs::write(&book, csv).unwrap();
-        let o = kehu(&[
-            "import",
-            book.to_str().unwrap(),
-            "--setup",
-            setup.to_str().unwrap(),
-            "--database",
-            &db,
-        ]);
+        let o = import();
         assert_eq!(o.status.code(), Some(2), "{csv}: {}", text(&o));
         assert!(text(&o).contains(expected), "{csv}: {}", text(&o));
     }
@@ -472,14 +475,7 @@ fn import_checks_every_row_first_and_names_row_and_column() {
         "at,by,name,phone\n2026-11-01 10:00,A,王先生,13800138000\n2026-11-01 11:00,B,王先生,138 0013 8000\n",
     )
     .unwrap();
-    let o = kehu(&[
-        "import",
-        book.to_str().unwrap(),
-        "--setup",
-        setup.to_str().unwrap(),
-        "--database",
-        &db,
-    ]);
+    let o = import();
     assert!(o.status.success(), "{}", text(&o));
     let out = text(&o);
     assert!(
@@ -492,14 +488,7 @@ fn import_checks_every_row_first_and_names_row_and_column() {
         "{out}"
     );
     // The same book again records nothing: each row answers the entry it made.
-    let o = kehu(&[
-        "import",
-        book.to_str().unwrap(),
-        "--setup",
-        setup.to_str().unwrap(),
-        "--database",
-        &db,
-    ]);
+    let o = import();
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(
