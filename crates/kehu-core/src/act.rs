@@ -76,6 +76,16 @@ pub struct Register {
     pub region: Option<String>,
     #[serde(default = "yes")]
     pub signed: bool,
+    /// The customer's grade (FUP-GRADE), carried by a filing (PF-CHASE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    /// A corrected filing: when the customer's details changed (SF-3DAYS).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "local_opt"
+    )]
+    pub changed_at: Option<Instant>,
 }
 
 /// 到访: a customer arrives at the site.
@@ -261,6 +271,378 @@ pub struct Reassign {
     pub seed: u64,
 }
 
+/// A post in a project (RULES.md calls them configured staff members).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Post {
+    /// 协调助理 (CM-FIRSTINVITE, CM-QUARREL)
+    Coordinator,
+    /// 顾客资源总监 (CM-LAPSE)
+    ResourceDirector,
+    /// 催办员 (PF-CHASE)
+    Chaser,
+    /// 市场管理部经理 (PF-ORDER)
+    MarketingManager,
+    /// authorised by the store manager to take contract forms (HD-CONTRACT)
+    ContractAuthorised,
+    /// 设计师, with a profile (DSP-PRIORITY)
+    Designer,
+}
+
+impl Post {
+    pub const ALL: [Post; 6] = [
+        Post::Coordinator,
+        Post::ResourceDirector,
+        Post::Chaser,
+        Post::MarketingManager,
+        Post::ContractAuthorised,
+        Post::Designer,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Post::Coordinator => "coordinator",
+            Post::ResourceDirector => "resource_director",
+            Post::Chaser => "chaser",
+            Post::MarketingManager => "marketing_manager",
+            Post::ContractAuthorised => "contract_authorised",
+            Post::Designer => "designer",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Post::Coordinator => "协调助理",
+            Post::ResourceDirector => "顾客资源总监",
+            Post::Chaser => "催办员",
+            Post::MarketingManager => "市场管理部经理",
+            Post::ContractAuthorised => "合同单据经手人",
+            Post::Designer => "设计师",
+        }
+    }
+}
+
+/// 任命: a post given to (or with `revoke` taken from) a staff member in the project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appoint {
+    pub by: StaffId,
+    pub staff: StaffId,
+    pub post: Post,
+    /// A designer's level: senior (DSP-PRIORITY).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub senior: bool,
+    /// A designer who charges a design fee (DSP-PRIORITY).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub design_fee: bool,
+    /// A designer's style tags (现代简约, 中式 …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub styles: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revoke: bool,
+}
+
+/// 线索: a lead entered to be handed out (CM-EVEN, HD-LEADS, DIST-EVEN).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lead {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub batch: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+}
+
+/// 分配: a batch of leads handed out evenly (DIST-EVEN).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distribute {
+    pub by: StaffId,
+    pub batch: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "one_or_many_opt"
+    )]
+    pub to: Option<Vec<StaffId>>,
+    /// The random seed of the distribution (DIST-EVEN), set by kehu.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// 联合活动: a joint event of several divisions (CM-CUTOFF, CM-FIRSTINVITE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JointEvent {
+    pub name: String,
+    #[serde(deserialize_with = "local")]
+    pub starts: Instant,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "local_opt"
+    )]
+    pub ends: Option<Instant>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub divisions: Vec<String>,
+}
+
+/// What an invited customer is at an event (CM-FIRSTINVITE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    #[default]
+    Guest,
+    /// 发言顾客
+    Speaker,
+    /// 带动顾客
+    Activist,
+}
+
+/// 邀约敲定: a confirmed invitation (CM-LAPSE, CM-FIRSTINVITE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invite {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default)]
+    pub part: Part,
+}
+
+/// Which list a division submits (CM-CUTOFF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    /// 敲定名单: the invitations confirmed that day
+    #[default]
+    Confirmed,
+    /// 计划邀约名单: the names the second division plans to invite the next day
+    Plan,
+}
+
+/// 名单: a division's list for a day of a joint event (CM-CUTOFF).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct List {
+    pub by: StaffId,
+    pub event: String,
+    #[serde(default)]
+    pub customers: Vec<String>,
+    #[serde(default)]
+    pub kind: ListKind,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "date_opt"
+    )]
+    pub day: Option<jiff::civil::Date>,
+}
+
+/// 参会: a customer attends an event (CM-FIRSTINVITE, CM-REFER).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attend {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub event: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_by: Option<String>,
+}
+
+/// 争执: staff of two divisions argue in front of a customer (CM-QUARREL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quarrel {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "one_or_many")]
+    pub staff: Vec<StaffId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+}
+
+/// 日结/月结: a day's or a month's books closed; what was due and is missing is recorded
+/// (CM-CUTOFF, SF-TRIP, SF-QUOTA).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Close {
+    pub by: StaffId,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "date_opt"
+    )]
+    pub day: Option<jiff::civil::Date>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "month_opt"
+    )]
+    pub month: Option<jiff::civil::Date>,
+}
+
+/// 派单: a registered customer dispatched to a designer (HD-OWNER, DSP-*).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dispatch {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub designer: StaffId,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requested: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "money_opt"
+    )]
+    pub budget: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "money_opt"
+    )]
+    pub area: Option<i64>,
+}
+
+/// 拒单: the dispatched designer refuses (DSP-REFUSE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refuse {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+}
+
+/// A home-decoration pipeline stage (PIPE-STAGES).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 量房
+    Measured,
+    /// 出图
+    Plan,
+    /// 交设计费
+    DesignFee,
+    /// 做报价
+    Quote,
+    /// 签合同
+    Signed,
+    /// 审核
+    Approved,
+    /// 开工
+    Started,
+    /// 完工
+    Finished,
+    /// 跑单
+    Lost,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 9] = [
+        Stage::Measured,
+        Stage::Plan,
+        Stage::DesignFee,
+        Stage::Quote,
+        Stage::Signed,
+        Stage::Approved,
+        Stage::Started,
+        Stage::Finished,
+        Stage::Lost,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Measured => "measured",
+            Stage::Plan => "plan",
+            Stage::DesignFee => "design_fee",
+            Stage::Quote => "quote",
+            Stage::Signed => "signed",
+            Stage::Approved => "approved",
+            Stage::Started => "started",
+            Stage::Finished => "finished",
+            Stage::Lost => "lost",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Stage::Measured => "量房",
+            Stage::Plan => "出图",
+            Stage::DesignFee => "交设计费",
+            Stage::Quote => "做报价",
+            Stage::Signed => "签合同",
+            Stage::Approved => "审核",
+            Stage::Started => "开工",
+            Stage::Finished => "完工",
+            Stage::Lost => "跑单",
+        }
+    }
+}
+
+/// 阶段: a customer reaches a pipeline stage (PIPE-STAGES, HD-CONTRACT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageAct {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub stage: Stage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Why a contract form is handed over (HD-CONTRACT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// 审批
+    Approval,
+    /// 交财务
+    Finance,
+}
+
+/// 合同单据交接: a contract form handed over (HD-CONTRACT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandOver {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub to: StaffId,
+    pub purpose: Purpose,
+    #[serde(deserialize_with = "local")]
+    pub returns: Instant,
+}
+
+/// 审核: the department manager reviews a pending filing (SF-REVIEW).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub approve: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// 出差日报: a salesperson's daily report on a business trip (SF-TRIP).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripReport {
+    pub by: StaffId,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "date_opt"
+    )]
+    pub day: Option<jiff::civil::Date>,
+    #[serde(default = "sms")]
+    pub channel: Channel,
+}
+
+fn sms() -> Channel {
+    Channel::Sms
+}
+
+/// 抽查: the chaser checks a filing's contact frequency (PF-CHASE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpotCheck {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+}
+
 /// Fields kehu sets itself; a caller who names one is told it is not accepted.
 const SET_BY_KEHU: &[&str] = &["seed"];
 
@@ -320,6 +702,22 @@ acts! {
     Duty = "duty",
     Event = "event",
     Reassign = "reassign",
+    Appoint = "appoint",
+    Lead = "lead",
+    Distribute = "distribute",
+    JointEvent = "joint_event",
+    Invite = "invite",
+    List = "list",
+    Attend = "attend",
+    Quarrel = "quarrel",
+    Close = "close",
+    Dispatch = "dispatch",
+    Refuse = "refuse",
+    StageAct = "stage",
+    HandOver = "hand_over",
+    Review = "review",
+    TripReport = "trip_report",
+    SpotCheck = "spot_check",
 }
 
 /// The act names joined for messages ("register, visit, …").
@@ -365,9 +763,28 @@ macro_rules! customer_of {
             | Act::Consent(Consent { customer, .. })
             | Act::Resolve(Resolve { customer, .. })
             | Act::Query(Query { customer })
-            | Act::Extend(Extend { customer, .. }) => Some(customer),
+            | Act::Extend(Extend { customer, .. })
+            | Act::Lead(Lead { customer, .. })
+            | Act::Invite(Invite { customer, .. })
+            | Act::Attend(Attend { customer, .. })
+            | Act::Quarrel(Quarrel { customer, .. })
+            | Act::Dispatch(Dispatch { customer, .. })
+            | Act::Refuse(Refuse { customer, .. })
+            | Act::StageAct(StageAct { customer, .. })
+            | Act::HandOver(HandOver { customer, .. })
+            | Act::Review(Review { customer, .. })
+            | Act::SpotCheck(SpotCheck { customer, .. }) => Some(customer),
             Act::WalkIn(WalkIn { customer, .. }) => customer.$opt(),
-            Act::Status(_) | Act::Duty(_) | Act::Event(_) | Act::Reassign(_) => None,
+            Act::Status(_)
+            | Act::Duty(_)
+            | Act::Event(_)
+            | Act::Reassign(_)
+            | Act::Appoint(_)
+            | Act::Distribute(_)
+            | Act::JointEvent(_)
+            | Act::List(_)
+            | Act::Close(_)
+            | Act::TripReport(_) => None,
         }
     };
 }
@@ -434,6 +851,7 @@ impl Act {
                 }
             }
             Act::Reassign(r) => r.seed = seed,
+            Act::Distribute(r) => r.seed = seed,
             _ => {}
         }
         Ok(self)
@@ -451,6 +869,8 @@ impl Act {
             inbound: false,
             region: None,
             signed: true,
+            grade: None,
+            changed_at: None,
         })
     }
 
@@ -490,7 +910,35 @@ impl Act {
             | Act::Contact(Contact { by, .. })
             | Act::Claim(Claim { by, .. })
             | Act::Resolve(Resolve { by, .. })
-            | Act::Extend(Extend { by, .. }) => push(&mut v, "by", by),
+            | Act::Extend(Extend { by, .. })
+            | Act::Lead(Lead { by, .. })
+            | Act::Invite(Invite { by, .. })
+            | Act::List(List { by, .. })
+            | Act::Close(Close { by, .. })
+            | Act::Refuse(Refuse { by, .. })
+            | Act::StageAct(StageAct { by, .. })
+            | Act::Review(Review { by, .. })
+            | Act::TripReport(TripReport { by, .. })
+            | Act::SpotCheck(SpotCheck { by, .. }) => push(&mut v, "by", by),
+            Act::Appoint(x) => {
+                push(&mut v, "by", &x.by);
+                push(&mut v, "staff", &x.staff);
+            }
+            Act::Distribute(x) => {
+                push(&mut v, "by", &x.by);
+                if let Some(t) = &x.to {
+                    list(&mut v, "to", t);
+                }
+            }
+            Act::Quarrel(x) => list(&mut v, "staff", &x.staff),
+            Act::Dispatch(x) => {
+                push(&mut v, "by", &x.by);
+                push(&mut v, "designer", &x.designer);
+            }
+            Act::HandOver(x) => {
+                push(&mut v, "by", &x.by);
+                push(&mut v, "to", &x.to);
+            }
             Act::Visit(x) => {
                 opt(&mut v, "brought_by", &x.brought_by);
                 list(&mut v, "names", &x.names);
@@ -520,7 +968,12 @@ impl Act {
                     list(&mut v, "to", t);
                 }
             }
-            Act::Deposit(_) | Act::Query(_) | Act::Duty(_) | Act::Event(_) => {}
+            Act::Deposit(_)
+            | Act::Query(_)
+            | Act::Duty(_)
+            | Act::Event(_)
+            | Act::JointEvent(_)
+            | Act::Attend(_) => {}
         }
         v
     }
@@ -637,6 +1090,24 @@ optional!(customer_opt, customer, CustomerInput);
 optional!(party_opt, party, Party);
 optional!(shares_opt, shares, Vec<(Party, u32)>);
 optional!(one_or_many_opt, one_or_many, Vec<StaffId>);
+optional!(date_opt, date, jiff::civil::Date);
+optional!(month_opt, month, jiff::civil::Date);
+optional!(money_opt, money, i64);
+
+/// A date as written (`2026-11-06`).
+fn date<'de, D: Deserializer<'de>>(d: D) -> Result<jiff::civil::Date, D::Error> {
+    crate::time::parse_date(&String::deserialize(d)?).map_err(de::Error::custom)
+}
+
+/// A month as written (`2026-11`) or stored (its first day): the month's first day.
+fn month<'de, D: Deserializer<'de>>(d: D) -> Result<jiff::civil::Date, D::Error> {
+    let s = String::deserialize(d)?;
+    let full = if s.len() == 7 { format!("{s}-01") } else { s };
+    let day = crate::time::parse_date(&full).map_err(|_| {
+        de::Error::custom(format!("{full:?} is not a month; write it as YYYY-MM"))
+    })?;
+    Ok(day.first_of_month())
+}
 
 fn until<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
     instant(&String::deserialize(d)?, parse_until)

@@ -295,6 +295,21 @@ pub struct CustomerInput {
     /// What the sales office records of the customer beside identity (客户档案).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Profile>,
+    /// An e-mail address: a contact where a rulebook accepts one instead of a phone (SF-FIELDS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The company of a company customer (SF-FIELDS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// The customer's needs and intent (需求及意向, SF-FIELDS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+    /// The record is a project (项目, PF-PROJECT), identified by name and address.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub project: bool,
+    /// The customer buys off-plan (期房, DSP-STALL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub off_plan: bool,
 }
 
 /// A customer's profile as a sales office records it (客户档案): how they heard of the project
@@ -330,6 +345,31 @@ impl Profile {
 impl CustomerInput {
     pub fn parsed_phone(&self) -> Option<Result<Phone, PhoneError>> {
         self.phone.as_deref().map(Phone::parse)
+    }
+
+    /// The identity of a customer without a phone: a project's name and address, or an e-mail
+    /// (compared without spaces, case-insensitive). `None` when the phone identifies it.
+    pub fn identity(&self) -> Option<String> {
+        let norm = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        if self.project {
+            let name = norm(self.name.as_deref().unwrap_or_default());
+            let address = norm(self.address.as_deref().unwrap_or_default());
+            return (!name.is_empty()).then(|| format!("project:{name}|{address}"));
+        }
+        if self.phone.is_none() {
+            return self
+                .email
+                .as_deref()
+                .map(norm)
+                .filter(|e| !e.is_empty())
+                .map(|e| format!("email:{e}"));
+        }
+        None
     }
 
     pub fn gender(&self) -> Option<crate::name::Gender> {
@@ -423,6 +463,10 @@ pub enum DepositKind {
     /// 定金
     #[default]
     Deposit,
+    /// 量房定金 (HD-DEPOSIT)
+    Measure,
+    /// 活动定金 (HD-DEPOSIT)
+    Promotion,
 }
 
 pub use crate::act::Act;

@@ -29,10 +29,18 @@ pub enum Preset {
     B2bProtection,
     /// §3.9 direct sales filing in the CRM
     DirectSales,
+    /// §3.10 events and shared invitation lists
+    ConferenceMarketing,
+    /// §3.11 store with designers
+    HomeDecoration,
+    /// §3.12 customers and projects filed by field offices
+    ProjectFiling,
+    /// §3.13 salespeople's filing with review
+    SalesFiling,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 9] = [
+    pub const ALL: [Preset; 13] = [
         Preset::SiteRotation,
         Preset::SiteFirstReception,
         Preset::TeamRegistration,
@@ -42,14 +50,10 @@ impl Preset {
         Preset::ChannelLaunch,
         Preset::B2bProtection,
         Preset::DirectSales,
-    ];
-
-    /// Presets RULES.md names that this version does not run yet (§3.10–§3.13).
-    pub const LATER: [&'static str; 4] = [
-        "conference-marketing",
-        "home-decoration",
-        "project-filing",
-        "sales-filing",
+        Preset::ConferenceMarketing,
+        Preset::HomeDecoration,
+        Preset::ProjectFiling,
+        Preset::SalesFiling,
     ];
 
     /// CL-SILENT: before signing nobody is told of a collision (decided by the family, read by the
@@ -70,14 +74,29 @@ impl Preset {
     /// CD-CONFIRM). Every other act is common to all rulebooks.
     pub fn uses(self, act: &str) -> bool {
         match act {
-            "duty" | "consent" => self == Preset::TeamRegistration,
+            "duty" => self == Preset::TeamRegistration,
+            "consent" => matches!(self, Preset::TeamRegistration | Preset::ConferenceMarketing),
             // DS-3MONTHS: the general manager extends a filing; no other rulebook extends.
             "extend" => self == Preset::DirectSales,
+            "joint_event" | "invite" | "list" | "attend" | "quarrel" => {
+                self == Preset::ConferenceMarketing
+            }
+            "lead" => true,
+            "distribute" => self != Preset::HomeDecoration,
+            "dispatch" | "refuse" | "stage" | "hand_over" => self == Preset::HomeDecoration,
+            "review" | "trip_report" => self == Preset::SalesFiling,
+            "spot_check" => self == Preset::ProjectFiling,
             "event" => crate::rulebooks::family(self).event_window_decides(),
             "claim" => matches!(self, Preset::TeamRegistration | Preset::SiteRotation),
             "confirm" => matches!(self, Preset::ChannelSms | Preset::ChannelDistribution),
             _ => true,
         }
+    }
+
+    /// The party leads are held by until a distribution hands them out (CM-EVEN: the department;
+    /// HD-LEADS: the company; elsewhere the pool).
+    pub fn lead_holder(self) -> crate::model::Party {
+        crate::rulebooks::family(self).lead_holder().0
     }
 
     /// The rule IDs of RULES.md §3 this rulebook decides (its family's file).
@@ -96,6 +115,10 @@ impl Preset {
             Preset::ChannelLaunch => "channel-launch",
             Preset::B2bProtection => "b2b-protection",
             Preset::DirectSales => "direct-sales",
+            Preset::ConferenceMarketing => "conference-marketing",
+            Preset::HomeDecoration => "home-decoration",
+            Preset::ProjectFiling => "project-filing",
+            Preset::SalesFiling => "sales-filing",
         }
     }
 
@@ -110,15 +133,16 @@ impl Preset {
             Preset::ChannelLaunch => "开盘前后报备",
             Preset::B2bProtection => "B2B拜访保护",
             Preset::DirectSales => "直销客户备案",
+            Preset::ConferenceMarketing => "会议营销与联合邀约",
+            Preset::HomeDecoration => "家装门店派单",
+            Preset::ProjectFiling => "客户及项目备案",
+            Preset::SalesFiling => "业务员报备与审核",
         }
     }
 
     pub fn parse(s: &str) -> Result<Preset, PolicyError> {
         if let Some(p) = Preset::ALL.into_iter().find(|p| p.name() == s) {
             return Ok(p);
-        }
-        if Preset::LATER.contains(&s) {
-            return Err(PolicyError::NotYet(s.to_string()));
         }
         Err(PolicyError::UnknownPreset(s.to_string()))
     }
@@ -132,12 +156,8 @@ impl fmt::Display for Preset {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("unknown rulebook {0:?}; accepted: site-rotation, site-first-reception, team-registration, store-registration, channel-sms, channel-distribution, channel-launch, b2b-protection, direct-sales")]
+    #[error("unknown rulebook {0:?}; accepted: site-rotation, site-first-reception, team-registration, store-registration, channel-sms, channel-distribution, channel-launch, b2b-protection, direct-sales, conference-marketing, home-decoration, project-filing, sales-filing")]
     UnknownPreset(String),
-    #[error(
-        "rulebook {0:?} is described in RULES.md (§3.10–§3.13) but not available in this version"
-    )]
-    NotYet(String),
     #[error("unknown policy key {key:?}; accepted keys: {accepted}")]
     UnknownKey { key: String, accepted: String },
     #[error("bad value for policy key {key:?}: {detail}; accepted: {accepted}")]
@@ -198,6 +218,18 @@ pub struct Params {
     pub later_month_contacts: u32,
     pub filing_months: i64,
     pub rotation_fine: Option<i64>,
+    pub lapse_months: i64,
+    pub list_fine: i64,
+    pub quarrel_fine: i64,
+    pub order_cap: u32,
+    pub suspend_months: i64,
+    pub stall_months: i64,
+    pub large_budget: Option<i64>,
+    pub large_area: Option<i64>,
+    pub filing_workdays: i64,
+    pub review_filings: bool,
+    pub quota_points: u32,
+    pub quota_shortfall: u32,
 }
 
 /// One documented policy key.
@@ -247,6 +279,18 @@ pub const PARAMS: &[ParamInfo] = &[
     ParamInfo { key: "first_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in the first month", doc_zh: "备案首月备案人至少要登记的跟进次数，不够则备案失效、客户回归公海", accepted: "an integer 0..=100", accepted_zh: "0 至 100 的整数（次）" },
     ParamInfo { key: "later_month_contacts", governs: &["DS-CADENCE"], presets: &[DirectSales], doc: "contacts the filer must log in every later month", doc_zh: "备案之后每个月备案人至少要登记的跟进次数，不够则备案失效、客户回归公海", accepted: "an integer 0..=100", accepted_zh: "0 至 100 的整数（次）" },
     ParamInfo { key: "filing_months", governs: &["DS-3MONTHS"], presets: &[DirectSales], doc: "months from filing in which an order must come", doc_zh: "从备案起几个月内须有订单，否则撤销备案、客户回归公海", accepted: "an integer 1..=36", accepted_zh: "1 至 36 的整数（月）" },
+    ParamInfo { key: "lapse_months", governs: &["CM-LAPSE"], presets: &[ConferenceMarketing], doc: "months an owner is protected after the latest assignment, home visit or attendance on the owner's invitation", doc_zh: "归属人的保护月数：从最近一次分配、上门拜访或顾客应其邀约参会起算", accepted: "an integer 1..=36", accepted_zh: "1 至 36 的整数（月）" },
+    ParamInfo { key: "list_fine", governs: &["CM-CUTOFF"], presets: &[ConferenceMarketing], doc: "yuan recorded against the division head for each list late or missing", doc_zh: "名单迟报或未报时，每份记事业部经理违规的罚款金额（元）", accepted: "an integer 0..=100000", accepted_zh: "0 至 100000 的整数（元）" },
+    ParamInfo { key: "quarrel_fine", governs: &["CM-QUARREL"], presets: &[ConferenceMarketing], doc: "yuan recorded against each staff member who argued in front of a customer", doc_zh: "当着顾客争执时，每名参与员工记违规的罚款金额（元）", accepted: "an integer 0..=100000", accepted_zh: "0 至 100000 的整数（元）" },
+    ParamInfo { key: "order_cap", governs: &["DSP-CAP"], presets: &[HomeDecoration], doc: "most active orders (dispatched, deposit paid, neither signed nor lost) a designer may hold", doc_zh: "设计师最多同时持有的在手单数（已派单、已交定金、未签约也未跑单）", accepted: "an integer 1..=100", accepted_zh: "1 至 100 的整数（单）" },
+    ParamInfo { key: "suspend_months", governs: &["DSP-REFUSE"], presets: &[HomeDecoration], doc: "months a designer who refused a dispatch gets no dispatch", doc_zh: "设计师拒单后停止派单的月数", accepted: "an integer 0..=24", accepted_zh: "0 至 24 的整数（月）" },
+    ParamInfo { key: "stall_months", governs: &["DSP-STALL", "FUP-STALE"], presets: &[HomeDecoration], doc: "months after registration an unsigned customer with a drawn plan stops the designer's dispatches", doc_zh: "登记后多少个月仍未签约、且设计师已出图的客户，会使该设计师停止派单", accepted: "an integer 1..=36", accepted_zh: "1 至 36 的整数（月）" },
+    ParamInfo { key: "large_budget", governs: &["DSP-PRIORITY"], presets: &[HomeDecoration], doc: "a budget above this many yuan makes a large order (off when absent)", doc_zh: "预算超过多少元算大单，大单优先派给资深或收设计费的设计师；不设置即不区分大单", accepted: "an integer 0..=1000000000000", accepted_zh: "不小于 0 的整数（元）；不填则不按预算区分大单" },
+    ParamInfo { key: "large_area", governs: &["DSP-PRIORITY"], presets: &[HomeDecoration], doc: "an area above this many m² makes a large order (off when absent)", doc_zh: "面积超过多少平方米算大单；不设置即不按面积区分大单", accepted: "an integer 0..=1000000", accepted_zh: "不小于 0 的整数（平方米）；不填则不按面积区分大单" },
+    ParamInfo { key: "filing_workdays", governs: &["SF-3DAYS"], presets: &[SalesFiling], doc: "working days after the first contact's date within which a customer must be filed", doc_zh: "首次接触之日起（不含当天）几个工作日内必须报备", accepted: "an integer 1..=60", accepted_zh: "1 至 60 的整数（工作日）" },
+    ParamInfo { key: "review_filings", governs: &["SF-REVIEW", "SF-ASSIGN"], presets: &[SalesFiling], doc: "filings wait for the department manager's review; false is the 精华篇 variant (first filing accepted, the leader assigns)", doc_zh: "报备是否须经部门经理审核；false 即精华篇做法：先报先得，由领导决定谁跟进", accepted: "true or false", accepted_zh: "true（须审核）或 false（精华篇，不审核）" },
+    ParamInfo { key: "quota_points", governs: &["SF-QUOTA"], presets: &[SalesFiling], doc: "visit points a salesperson must reach each calendar month", doc_zh: "业务员每月须达到的拜访积分", accepted: "an integer 0..=1000", accepted_zh: "0 至 1000 的整数（分）" },
+    ParamInfo { key: "quota_shortfall", governs: &["SF-QUOTA"], presets: &[SalesFiling], doc: "a month this many points or more short records a violation", doc_zh: "当月积分比要求少多少分及以上记违规（打扫办公室一次）", accepted: "an integer 0..=1000", accepted_zh: "0 至 1000 的整数（分）" },
 ];
 
 impl Params {
@@ -291,6 +335,18 @@ impl Params {
             later_month_contacts: 3,
             filing_months: 3,
             rotation_fine: None,
+            lapse_months: 3,
+            list_fine: 10,
+            quarrel_fine: 100,
+            order_cap: 3,
+            suspend_months: 1,
+            stall_months: 3,
+            large_budget: None,
+            large_area: None,
+            filing_workdays: 3,
+            review_filings: true,
+            quota_points: 30,
+            quota_shortfall: 3,
         }
     }
 
@@ -390,6 +446,22 @@ impl Params {
             "first_month_contacts" => self.first_month_contacts = int(0, 100)? as u32,
             "later_month_contacts" => self.later_month_contacts = int(0, 100)? as u32,
             "filing_months" => self.filing_months = int(1, 36)?,
+            "lapse_months" => self.lapse_months = int(1, 36)?,
+            "list_fine" => self.list_fine = int(0, 100_000)?,
+            "quarrel_fine" => self.quarrel_fine = int(0, 100_000)?,
+            "order_cap" => self.order_cap = int(1, 100)? as u32,
+            "suspend_months" => self.suspend_months = int(0, 24)?,
+            "stall_months" => self.stall_months = int(1, 36)?,
+            "large_budget" => self.large_budget = Some(int(0, crate::act::MAX_AMOUNT)?),
+            "large_area" => self.large_area = Some(int(0, 1_000_000)?),
+            "filing_workdays" => self.filing_workdays = int(1, 60)?,
+            "review_filings" => {
+                self.review_filings = value
+                    .as_bool()
+                    .ok_or_else(|| bad(format!("{value} is not true or false")))?
+            }
+            "quota_points" => self.quota_points = int(0, 1000)? as u32,
+            "quota_shortfall" => self.quota_shortfall = int(0, 1000)? as u32,
             _ => unreachable!("every PARAMS key is handled"),
         }
         Ok(())
@@ -406,6 +478,11 @@ impl Params {
             "customer_cap" => self
                 .customer_cap
                 .map(|c| c.to_string())
+                .unwrap_or_else(|| "(off)".into()),
+            "large_budget" | "large_area" => v
+                .get(key)
+                .filter(|x| !x.is_null())
+                .map(|x| x.to_string())
                 .unwrap_or_else(|| "(off)".into()),
             "rotation_fine" => self
                 .rotation_fine
@@ -654,9 +731,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("strict_days") && e.contains("integer"), "{e}");
+        assert_eq!(Preset::parse("home-decoration"), Ok(Preset::HomeDecoration));
         assert!(matches!(
-            Preset::parse("home-decoration"),
-            Err(PolicyError::NotYet(_))
+            Preset::parse("home-decorations"),
+            Err(PolicyError::UnknownPreset(_))
         ));
     }
 

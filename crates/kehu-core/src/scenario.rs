@@ -54,6 +54,10 @@ pub struct Expect {
     pub violation: Option<String>,
     pub credited: Option<Party>,
     pub notify: Option<Vec<Party>>,
+    pub points: Option<u32>,
+    /// The amount of the violation named by `violation`; `None` inside: no amount.
+    pub fine: Option<Option<i64>>,
+    pub violator: Option<Party>,
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +174,9 @@ const EXPECT: &[&str] = &[
     "violation",
     "credited",
     "notify",
+    "points",
+    "fine",
+    "violator",
 ];
 
 /// Parses a scenario file's text.
@@ -359,12 +366,19 @@ fn step_act(
     let mut act = Act::from_fields(name, fields).map_err(wrong)?;
     if let Some(c) = act.customer_mut() {
         if by_phone {
-            if let Some((_, earlier)) = phones.iter().find(|(ph, _)| c.phone.as_ref() == Some(ph)) {
+            let written = c.phone.clone().unwrap_or_default();
+            if let Some((_, earlier)) = phones.iter().find(|(ph, _)| *ph == written) {
                 *c = earlier.clone();
+            } else if written.contains('@') {
+                // An e-mail stands for the customer given with it (SF-FIELDS: phone or e-mail).
+                c.phone = None;
+                c.email = Some(written);
             }
-        } else if let Some(ph) = &c.phone {
-            if !phones.iter().any(|(x, _)| x == ph) {
-                phones.push((ph.clone(), c.clone()));
+        } else {
+            for key in [c.phone.clone(), c.email.clone()].into_iter().flatten() {
+                if !phones.iter().any(|(x, _)| *x == key) {
+                    phones.push((key, c.clone()));
+                }
             }
         }
     }
@@ -477,6 +491,24 @@ fn parse_expect(p: &P, v: &Value, dir: &Directory) -> Result<Expect, Malformed> 
                 a.iter().map(|x| party(p, x, &f("notify"), dir)).collect()
             })
             .transpose()?,
+        points: t
+            .get("points")
+            .map(|v| {
+                let n = p.int(v, &f("points"))?;
+                u32::try_from(n).map_err(|_| p.err(&f("points"), format!("{n} is not a count")))
+            })
+            .transpose()?,
+        fine: t
+            .get("fine")
+            .map(|v| match v.as_str() {
+                Some("none") => Ok(None),
+                _ => p.int(v, &f("fine")).map(Some),
+            })
+            .transpose()?,
+        violator: t
+            .get("violator")
+            .map(|v| party(p, v, &f("violator"), dir))
+            .transpose()?,
     })
 }
 
@@ -552,6 +584,32 @@ pub fn check(e: &Expect, v: &Verdict) -> Vec<String> {
             format!("[{}]", got.join(", "))
         };
         cmp("violation", r.clone(), shown);
+    }
+    if let Some(n) = e.points {
+        let got = v.points.as_ref().map(|p| p.points).unwrap_or(0);
+        cmp("points", n.to_string(), got.to_string());
+    }
+    if e.fine.is_some() || e.violator.is_some() {
+        let of_rule: Vec<&crate::verdict::Violation> = v
+            .violations
+            .iter()
+            .filter(|x| e.violation.as_ref().is_none_or(|r| &x.rule == r))
+            .collect();
+        let amount = |a: Option<i64>| a.map(|n| n.to_string()).unwrap_or_else(|| "none".into());
+        if let Some(want) = e.fine {
+            let hit = of_rule.iter().any(|x| x.amount == want);
+            let got: Vec<String> = of_rule.iter().map(|x| amount(x.amount)).collect();
+            if !hit {
+                cmp("fine", amount(want), format!("[{}]", got.join(", ")));
+            }
+        }
+        if let Some(want) = &e.violator {
+            let hit = of_rule.iter().any(|x| &x.staff == want);
+            let got: Vec<String> = of_rule.iter().map(|x| x.staff.to_string()).collect();
+            if !hit {
+                cmp("violator", want.to_string(), format!("[{}]", got.join(", ")));
+            }
+        }
     }
     if let Some(c) = &e.credited {
         cmp("credited", c.to_string(), party_s(&v.credited));

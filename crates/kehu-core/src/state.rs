@@ -64,6 +64,76 @@ pub enum ProjectChange {
     EventWindow(Period),
     /// ST-FAKE: the false registrations proved of a salesperson so far.
     Fakes { staff: StaffId, n: u32 },
+    /// A post given (`on`) or taken away.
+    Post {
+        staff: StaffId,
+        post: crate::act::Post,
+        on: bool,
+    },
+    /// A designer's profile (DSP-PRIORITY), or none when revoked.
+    Designer {
+        staff: StaffId,
+        profile: Option<DesignerProfile>,
+    },
+    /// DSP-REFUSE: no dispatch to the designer before `until`.
+    Suspend { staff: StaffId, until: Instant },
+    /// A joint event declared (CM-CUTOFF).
+    JointEvent(JointEventState),
+    /// A division's list submitted (CM-CUTOFF).
+    List(ListEntry),
+    /// Missing items recorded by a `close` (keys, so that each is recorded once).
+    Closed(Vec<String>),
+    /// SF-QUOTA: a salesperson's visit points in a month (`staff|YYYY-MM`).
+    Points { key: String, n: u32 },
+    /// A dispatched customer's order (DSP-CAP, DSP-STALL), or none when it is no longer held.
+    Order { id: i64, order: Option<Order> },
+}
+
+/// A designer's profile (DSP-PRIORITY).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesignerProfile {
+    #[serde(default)]
+    pub senior: bool,
+    #[serde(default)]
+    pub design_fee: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub styles: Vec<String>,
+}
+
+/// A joint event (CM-CUTOFF): its start and end and its divisions in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JointEventState {
+    pub name: String,
+    pub starts: Instant,
+    pub ends: Instant,
+    pub divisions: Vec<String>,
+}
+
+/// A list a division submitted (CM-CUTOFF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListEntry {
+    pub event: String,
+    pub team: String,
+    pub day: jiff::civil::Date,
+    pub kind: crate::act::ListKind,
+    pub at: Instant,
+    pub timely: bool,
+    /// The customers on it, as written (phones or e-mails).
+    pub customers: Vec<String>,
+}
+
+/// A dispatched customer held by a designer (DSP-CAP, DSP-STALL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub designer: StaffId,
+    pub registered: Instant,
+    pub dispatched: Instant,
+    #[serde(default)]
+    pub deposit: bool,
+    #[serde(default)]
+    pub plan: bool,
+    #[serde(default)]
+    pub off_plan: bool,
 }
 
 /// Who holds a customer record and since when.
@@ -208,6 +278,7 @@ pub struct Period {
 
 /// Project-wide state: the board, everyone's presence, duty and event windows, per-staff counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProjectState {
     pub board: Board,
     pub presence: BTreeMap<StaffId, Presence>,
@@ -215,6 +286,30 @@ pub struct ProjectState {
     pub events: Vec<Period>,
     /// ST-FAKE: false registrations proved so far, per salesperson.
     pub fakes: BTreeMap<StaffId, u32>,
+    /// Posts (coordinator, chaser …) and who holds them.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub posts: BTreeMap<crate::act::Post, std::collections::BTreeSet<StaffId>>,
+    /// Designers' profiles (DSP-PRIORITY).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub designers: BTreeMap<StaffId, DesignerProfile>,
+    /// DSP-REFUSE: designers suspended from dispatch, until when.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub suspended: BTreeMap<StaffId, Instant>,
+    /// Joint events not yet over (CM-CUTOFF).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joint_events: Vec<JointEventState>,
+    /// The lists of those events (CM-CUTOFF).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lists: Vec<ListEntry>,
+    /// Missing items a `close` recorded (each recorded once).
+    #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub closed: std::collections::BTreeSet<String>,
+    /// SF-QUOTA: visit points per `staff|YYYY-MM`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub points: BTreeMap<String, u32>,
+    /// Dispatched customers' orders by record (DSP-CAP, DSP-STALL).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub orders: BTreeMap<i64, Order>,
 }
 
 impl ProjectState {
@@ -238,7 +333,79 @@ impl ProjectState {
             ProjectChange::Fakes { staff, n } => {
                 self.fakes.insert(staff.clone(), *n);
             }
+            ProjectChange::Post { staff, post, on } => {
+                let holders = self.posts.entry(*post).or_default();
+                if *on {
+                    holders.insert(staff.clone());
+                } else {
+                    holders.remove(staff);
+                }
+                self.posts.retain(|_, h| !h.is_empty());
+            }
+            ProjectChange::Designer { staff, profile } => match profile {
+                Some(p) => {
+                    self.designers.insert(staff.clone(), p.clone());
+                }
+                None => {
+                    self.designers.remove(staff);
+                }
+            },
+            ProjectChange::Suspend { staff, until } => {
+                self.suspended.retain(|_, u| *u > at);
+                self.suspended.insert(staff.clone(), *until);
+            }
+            ProjectChange::JointEvent(e) => {
+                // An event over for a week decides nothing more (its lists and credits are in
+                // the ledger); it leaves the state with its lists.
+                let week = crate::time::add_days(at, -7);
+                self.joint_events
+                    .retain(|x| x.ends > week && x.name != e.name);
+                self.joint_events.push(e.clone());
+                let live: Vec<String> = self.joint_events.iter().map(|x| x.name.clone()).collect();
+                self.lists.retain(|l| live.contains(&l.event));
+            }
+            ProjectChange::List(l) => self.lists.push(l.clone()),
+            ProjectChange::Closed(keys) => {
+                // Keys start with their date (`YYYY-MM-DD|…`); two months on they are kept by
+                // the ledger only.
+                let cut = crate::time::date_of(crate::time::add_days(at, -62)).to_string();
+                self.closed.retain(|k| k.as_str() >= cut.as_str());
+                self.closed.extend(keys.iter().cloned());
+            }
+            ProjectChange::Points { key, n } => {
+                let month = |k: &str| k.rsplit('|').next().unwrap_or_default().to_string();
+                let cut = crate::time::date_of(crate::time::add_days(at, -62))
+                    .first_of_month()
+                    .to_string();
+                let cut = &cut[..7];
+                self.points.retain(|k, _| month(k).as_str() >= cut);
+                self.points.insert(key.clone(), *n);
+            }
+            ProjectChange::Order { id, order } => match order {
+                Some(o) => {
+                    self.orders.insert(*id, o.clone());
+                }
+                None => {
+                    self.orders.remove(id);
+                }
+            },
         }
+    }
+
+    /// Who holds a post.
+    pub fn holders(&self, post: crate::act::Post) -> Vec<StaffId> {
+        self.posts
+            .get(&post)
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn has_post(&self, staff: &StaffId, post: crate::act::Post) -> bool {
+        self.posts.get(&post).is_some_and(|h| h.contains(staff))
+    }
+
+    pub fn joint_event(&self, name: &str) -> Option<&JointEventState> {
+        self.joint_events.iter().rev().find(|e| e.name == name)
     }
 
     pub fn presence(&self, s: &StaffId) -> Presence {

@@ -142,6 +142,17 @@ pub struct Verdict {
     /// the ruling credits it, so the reports count it then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
+    /// CM-REFER: points this act awarded to a club member (联谊会会员), the referring customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Points>,
+}
+
+/// Referral points awarded to a club member (CM-REFER): records, not commission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Points {
+    /// The member's customer record.
+    pub member: crate::model::CustomerId,
+    pub points: u32,
 }
 
 impl Verdict {
@@ -163,6 +174,7 @@ impl Verdict {
             dispute: None,
             collision: false,
             amount: None,
+            points: None,
         }
     }
 

@@ -203,7 +203,22 @@ fn act_facts(act: &Act) -> (Option<String>, Option<i64>, Option<String>) {
         Act::Extend(x) => (Some(x.by.0.clone()), None, None),
         Act::Reassign(r) => (Some(r.by.0.clone()), None, None),
         Act::Status(s) => (Some(s.staff.0.clone()), None, None),
-        Act::Query(_) | Act::Duty(_) | Act::Event(_) => (None, None, None),
+        Act::Lead(x) => (Some(x.by.0.clone()), None, Some(x.batch.clone())),
+        Act::Invite(x) => (Some(x.by.0.clone()), None, x.event.clone()),
+        Act::Attend(x) => (None, None, Some(x.event.clone())),
+        Act::Quarrel(x) => (x.staff.first().map(|s| s.0.clone()), None, x.event.clone()),
+        Act::Dispatch(x) => (Some(x.by.0.clone()), x.budget, Some(x.designer.0.clone())),
+        Act::Refuse(x) => (Some(x.by.0.clone()), None, None),
+        Act::StageAct(x) => (Some(x.by.0.clone()), None, name(&x.stage)),
+        Act::HandOver(x) => (Some(x.by.0.clone()), None, name(&x.purpose)),
+        Act::Review(x) => (Some(x.by.0.clone()), None, None),
+        Act::SpotCheck(x) => (Some(x.by.0.clone()), None, None),
+        Act::Appoint(x) => (Some(x.by.0.clone()), None, name(&x.post)),
+        Act::Distribute(x) => (Some(x.by.0.clone()), None, Some(x.batch.clone())),
+        Act::List(x) => (Some(x.by.0.clone()), None, Some(x.event.clone())),
+        Act::Close(x) => (Some(x.by.0.clone()), None, None),
+        Act::TripReport(x) => (Some(x.by.0.clone()), None, None),
+        Act::Query(_) | Act::Duty(_) | Act::Event(_) | Act::JointEvent(_) => (None, None, None),
     }
 }
 

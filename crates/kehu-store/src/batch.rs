@@ -85,6 +85,10 @@ pub(crate) fn keys_of(e: &Event) -> Vec<String> {
 fn act_keys(act: &Act) -> Vec<String> {
     let mut keys = Vec::new();
     if let Some(c) = act.customer() {
+        // A project (name and address) or an e-mail-only customer (PF-PROJECT, SF-FIELDS).
+        if let Some(i) = c.identity() {
+            keys.push(format!("i:{i}"));
+        }
         if let Some(Ok(p)) = c.parsed_phone() {
             keys.extend(p.index_keys());
         }
@@ -495,7 +499,10 @@ impl Cache {
             ..Context::default()
         };
         if let Some(c) = cmd.act.customer() {
-            if let Some(Ok(phone)) = c.parsed_phone() {
+            if let Some(i) = c.identity() {
+                let blinds = self.blinds_of(&[format!("i:{i}")]);
+                ctx.candidates = self.views_by_blinds(r, &cmd.project, &blinds).await?;
+            } else if let Some(Ok(phone)) = c.parsed_phone() {
                 self.prefetch_blinds(r, &cmd.project, &prepared.usual)
                     .await?;
                 // The phone's probes and the household links naming it, as the act's
@@ -558,11 +565,12 @@ impl Cache {
                 ctx.household = household;
             }
         }
-        if let Act::Visit(act::Visit {
-            referred_by: Some(rp),
-            ..
-        }) = &cmd.act
-        {
+        let referred = match &cmd.act {
+            Act::Visit(act::Visit { referred_by, .. })
+            | Act::Attend(act::Attend { referred_by, .. }) => referred_by.as_ref(),
+            _ => None,
+        };
+        if let Some(rp) = referred {
             if let Ok(p) = Phone::parse(rp) {
                 let views = self.views(r, &cmd.project, &p).await?;
                 ctx.referrer = views
@@ -570,12 +578,44 @@ impl Cache {
                     .find(|v| engine::same_customer(&p, None, v));
             }
         }
-        if let Act::Reassign(act::Reassign { from, .. }) = &cmd.act {
-            let holder = party_key(&item.directory.party_of(from));
+        let held_party = match &cmd.act {
+            Act::Reassign(act::Reassign { from, .. }) => Some(item.directory.party_of(from)),
+            // DIST-EVEN: the batch's leads are held as entered until handed out.
+            Act::Distribute(_) => Some(item.rulebook.preset.lead_holder()),
+            _ => None,
+        };
+        if let Some(p) = held_party {
+            let holder = party_key(&p);
             let ids = self.held_by(r, &cmd.project, &holder).await?;
             self.load(r, &ids).await?;
             for id in ids {
                 ctx.held_by.push(self.view(&[CustomerId(id)]));
+            }
+        }
+        // DIST-CAP: with a cap, what each claiming party holds now.
+        if item.rulebook.params.customer_cap.is_some() {
+            let claimants: Vec<kehu_core::model::Party> = match &cmd.act {
+                Act::Register(act::Register { by, .. }) | Act::Confirm(act::Confirm { by, .. }) => {
+                    vec![item.directory.party_of(by)]
+                }
+                Act::Distribute(act::Distribute { to, .. }) => match to {
+                    Some(t) => t.iter().map(|s| item.directory.party_of(s)).collect(),
+                    None => item
+                        .directory
+                        .staff
+                        .iter()
+                        .filter(|s| s.role == kehu_core::model::Role::Sales)
+                        .map(|s| s.party())
+                        .collect(),
+                },
+                _ => Vec::new(),
+            };
+            for p in claimants {
+                let ids = self.held_by(r, &cmd.project, &party_key(&p)).await?;
+                self.load(r, &ids).await?;
+                for id in ids {
+                    ctx.held.push((p.clone(), self.view(&[CustomerId(id)])));
+                }
             }
         }
         decide_guarded(&ctx, cmd, item.now)

@@ -191,6 +191,8 @@ fn check_row(
                     inbound: false,
                     region: get("region").map(str::to_string),
                     signed: true,
+                    grade: get("grade").map(str::to_string),
+                    changed_at: None,
                 }),
             },
         })

@@ -335,9 +335,6 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
             for p in Preset::ALL {
                 println!("{:<22} {}", p.name(), p.title_zh());
             }
-            for p in Preset::LATER {
-                println!("{p:<22} (RULES.md §3.10–§3.13, not available yet)");
-            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Policy {

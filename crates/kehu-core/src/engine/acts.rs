@@ -133,6 +133,8 @@ impl Ctx<'_> {
             inbound: _,
             region: _,
             signed: _,
+            grade: _,
+            changed_at: _,
         }) = &self.cmd.act
         else {
             unreachable!("dispatched on register")
@@ -193,6 +195,10 @@ impl Ctx<'_> {
         {
             return done(v, vec![]);
         }
+        // DIST-CAP: a claim that would take the party over the cap.
+        if let Some(v) = self.over_cap(&party, &st) {
+            return done(v, vec![]);
+        }
         let rule = self.family().claim_rule(self, &st, lapsed.is_some());
         let eff = vec![holder(&party, rule)];
         let v = self.settle(
@@ -214,6 +220,18 @@ impl Ctx<'_> {
             rules::TR_ACTIVE => "撞单：归属人近15天内一直在跟进该客户，须经归属人同意才能报备（已记违规） (collision (撞单): the owner has kept in contact within the last 15 days; registering needs the owner's consent (a violation is recorded))",
             _ => "撞单：该客户在他方的保护期内 (collision (撞单): the customer is protected for another party)",
         };
+        let mut v = self.reject(st, rule, reason);
+        v.collision = true;
+        v
+    }
+
+    /// A claim refused by a collision (撞单) with the rulebook's own sentence.
+    pub(crate) fn collision_rejected_as(
+        &self,
+        st: &super::Standing,
+        rule: RuleId,
+        reason: &str,
+    ) -> Verdict {
         let mut v = self.reject(st, rule, reason);
         v.collision = true;
         v
@@ -579,6 +597,9 @@ impl Ctx<'_> {
             return done(v, vec![]);
         }
         if let Some(v) = self.family().confirm_unowned(self, &st) {
+            return done(v, vec![]);
+        }
+        if let Some(v) = self.over_cap(&party, &st) {
             return done(v, vec![]);
         }
         let r = self.family().confirm_claim_rule(self, &st, &party);

@@ -52,6 +52,7 @@ impl Ctx<'_> {
             household: self.household,
             referrer: self.referrer,
             held_by: self.held_by,
+            held: self.held,
             candidates: self.candidates,
         }
     }

@@ -203,7 +203,7 @@ impl Ctx<'_> {
             unreachable!("dispatched on resolve")
         };
         let st = self.standing(self.view.as_ref());
-        if !self.role(by).is_some_and(Role::is_manager) {
+        if !self.family().may_resolve(self, by) {
             let v = self.reject(
                 &st,
                 rules::G_DISPUTE,

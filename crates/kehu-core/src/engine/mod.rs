@@ -8,6 +8,7 @@ pub(crate) mod deal;
 pub(crate) mod manage;
 pub mod rotation;
 pub(crate) mod standing;
+pub(crate) mod work;
 
 pub use standing::Standing;
 
@@ -33,8 +34,12 @@ pub struct Context<'a> {
     pub household: Vec<View>,
     /// SR-REFERRAL: the referring customer.
     pub referrer: Option<View>,
-    /// Reassign: the records currently held by the leaver.
+    /// Reassign: the records currently held by the leaver; distribute: those held by the
+    /// party leads are entered for.
     pub held_by: Vec<View>,
+    /// DIST-CAP (with a cap set): the records each claiming party (the registrant, a
+    /// distribution's recipients) holds.
+    pub held: Vec<(Party, View)>,
 }
 
 /// Which customer records the event concerns.
@@ -92,6 +97,7 @@ pub fn decide(ctx: &Context, cmd: &Command, now: Instant) -> Result<Decision, En
         household: &ctx.household,
         referrer: ctx.referrer.as_ref(),
         held_by: &ctx.held_by,
+        held: &ctx.held,
         candidates: &ctx.candidates,
     };
     Ok(c.run())
@@ -100,12 +106,21 @@ pub fn decide(ctx: &Context, cmd: &Command, now: Instant) -> Result<Decision, En
 /// G-MATCH: the candidate records that are the act's customer, merged into one view.
 pub fn select(input: Option<&CustomerInput>, candidates: &[View]) -> Option<View> {
     let input = input?;
-    let phone = input.parsed_phone()?.ok()?;
     let name = input.name.as_deref();
+    let phone = match input.identity() {
+        Some(_) => None,
+        None => Some(input.parsed_phone()?.ok()?),
+    };
+    let identity = input.identity();
     let mut ids = Vec::new();
     let mut events = Vec::new();
     for v in candidates {
-        if same_customer(&phone, name, v) {
+        let same = match (&phone, &identity) {
+            (Some(p), _) => same_customer(p, name, v),
+            (None, Some(i)) => record_identity(v).as_ref() == Some(i),
+            (None, None) => false,
+        };
+        if same {
             ids.extend(v.ids.iter().copied());
             events.extend(v.events.iter().cloned());
         }
@@ -116,6 +131,14 @@ pub fn select(input: Option<&CustomerInput>, candidates: &[View]) -> Option<View
     ids.sort();
     ids.dedup();
     Some(View::new(ids, events))
+}
+
+/// A project's or an e-mail-only customer's identity (PF-PROJECT, SF-FIELDS): the first one the
+/// record was given.
+pub fn record_identity(v: &View) -> Option<String> {
+    v.events
+        .iter()
+        .find_map(|e| e.act.customer().and_then(CustomerInput::identity))
 }
 
 /// The phones a record was given.
@@ -169,6 +192,7 @@ pub(crate) struct Ctx<'a> {
     pub household: &'a [View],
     pub referrer: Option<&'a View>,
     pub held_by: &'a [View],
+    pub held: &'a [(Party, View)],
     pub candidates: &'a [View],
 }
 
@@ -178,6 +202,10 @@ impl Ctx<'_> {
             if let Err(v) = self.check_customer(c) {
                 return self.decision(*v, Vec::new(), Target::None);
             }
+        }
+        // The rulebook's own acts, and its own reading of shared ones.
+        if let Some(d) = self.family().own_act(self) {
+            return d;
         }
         match &self.cmd.act {
             Act::Register(_) => self.register(),
@@ -196,6 +224,11 @@ impl Ctx<'_> {
             Act::Duty(_) => self.duty(),
             Act::Event(_) => self.event(),
             Act::Reassign(_) => self.reassign(),
+            Act::Appoint(_) => self.appoint(),
+            Act::Lead(_) => self.lead(),
+            Act::Distribute(_) => self.distribute(),
+            Act::Close(_) => self.close(),
+            _ => self.not_here(),
         }
     }
 
@@ -204,6 +237,10 @@ impl Ctx<'_> {
     pub(crate) fn check_customer(&self, c: &CustomerInput) -> Result<(), Box<Verdict>> {
         if let Some(v) = self.family().required_fields(self, c) {
             return Err(Box::new(v));
+        }
+        // A project, or a customer reached by e-mail, where the rulebook identifies them so.
+        if c.identity().is_some() && self.family().identity_ok(c) {
+            return Ok(());
         }
         let forms = &self.params.mask_forms;
         let check = |text: &str| -> Result<Phone, Box<Verdict>> {
@@ -517,6 +554,7 @@ mod tests {
                 household: vec![],
                 referrer: None,
                 held_by: vec![],
+                held: vec![],
             };
             let cmd = Command {
                 project: "p".into(),

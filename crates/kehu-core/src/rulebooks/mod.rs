@@ -17,8 +17,12 @@ mod b2b_protection;
 mod channel_distribution;
 mod channel_launch;
 mod channel_sms;
+mod conference_marketing;
 mod direct_sales;
 mod first_reception;
+mod home_decoration;
+mod project_filing;
+mod sales_filing;
 mod site_rotation;
 mod store_registration;
 mod team_registration;
@@ -228,6 +232,61 @@ pub(crate) trait Family: Sync {
         None
     }
 
+    /// The rulebook's own acts (§3.10–§3.13: dispatch, lists, reviews …), and its own reading of a
+    /// shared one (a lead, a distribution, a close); `None` hands the act to the shared handler,
+    /// or refuses it as having no meaning here (G-SCOPE).
+    fn own_act(&self, _cx: &Ctx) -> Option<Decision> {
+        None
+    }
+
+    /// Whether a customer without a phone, identified as a project or by e-mail, is accepted.
+    fn identity_ok(&self, _c: &crate::model::CustomerInput) -> bool {
+        false
+    }
+
+    /// The party a lead is held by until it is handed out, and the rule that says so.
+    fn lead_holder(&self) -> (Party, RuleId) {
+        (Party::Pool, crate::rules::DIST_EVEN)
+    }
+
+    /// Whether `by` may settle the customer's open dispute (a manager by default).
+    fn may_resolve(&self, cx: &Ctx, by: &StaffId) -> bool {
+        cx.is_manager(by)
+    }
+
+    /// The rule a distribution of leads cites.
+    fn distribute_rule(&self) -> RuleId {
+        crate::rules::DIST_EVEN
+    }
+
+    /// Whether a batch's leads go by default to the staff of the division that collected them.
+    fn distribute_within_team(&self) -> bool {
+        false
+    }
+
+    /// The rule a close cites when nothing is missing.
+    fn close_rule(&self) -> RuleId {
+        crate::rules::G_VIOLATION
+    }
+
+    /// What was due on `day` and is missing (CM-CUTOFF, SF-TRIP), with a note for the reason.
+    fn close_day(
+        &self,
+        _cx: &Ctx,
+        _day: jiff::civil::Date,
+    ) -> (Vec<crate::engine::work::Missing>, crate::engine::work::Note) {
+        (Vec::new(), Default::default())
+    }
+
+    /// What was due in the month starting `month` and is missing (SF-QUOTA).
+    fn close_month(
+        &self,
+        _cx: &Ctx,
+        _month: jiff::civil::Date,
+    ) -> Vec<crate::engine::work::Missing> {
+        Vec::new()
+    }
+
     /// Who owns the customer of this holding at `now`, until when, under which rule.
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, relied: Vec<EventRef>) -> Standing;
 
@@ -251,6 +310,10 @@ pub(crate) fn family(p: Preset) -> &'static dyn Family {
         Preset::ChannelLaunch => &channel_launch::ChannelLaunch,
         Preset::B2bProtection => &b2b_protection::B2bProtection,
         Preset::DirectSales => &direct_sales::DirectSales,
+        Preset::ConferenceMarketing => &conference_marketing::ConferenceMarketing,
+        Preset::HomeDecoration => &home_decoration::HomeDecoration,
+        Preset::ProjectFiling => &project_filing::ProjectFiling,
+        Preset::SalesFiling => &sales_filing::SalesFiling,
     }
 }
 
