@@ -37,11 +37,24 @@ pub fn may_act(role: Role, act: &str) -> bool {
                 | "consent"
                 | "query"
                 | "status"
+                // §3.10–§3.13: a salesperson invites, files, dispatches (the customer manager),
+                // reports a trip; the coordinator and the chaser are salespeople with a post
+                // (the engine checks the post).
+                | "lead"
+                | "invite"
+                | "attend"
+                | "quarrel"
+                | "close"
+                | "dispatch"
+                | "stage"
+                | "hand_over"
+                | "trip_report"
+                | "spot_check"
         ),
-        Role::FrontDesk => matches!(act, "visit" | "walk_in" | "status" | "query"),
+        Role::FrontDesk => matches!(act, "visit" | "walk_in" | "status" | "query" | "attend"),
         Role::Agent => matches!(act, "register" | "query"),
         Role::Finance => matches!(act, "deposit" | "deal" | "query"),
-        Role::Designer => matches!(act, "contact" | "query" | "status"),
+        Role::Designer => matches!(act, "contact" | "query" | "status" | "refuse" | "stage"),
     }
 }
 

@@ -1103,9 +1103,8 @@ fn date<'de, D: Deserializer<'de>>(d: D) -> Result<jiff::civil::Date, D::Error> 
 fn month<'de, D: Deserializer<'de>>(d: D) -> Result<jiff::civil::Date, D::Error> {
     let s = String::deserialize(d)?;
     let full = if s.len() == 7 { format!("{s}-01") } else { s };
-    let day = crate::time::parse_date(&full).map_err(|_| {
-        de::Error::custom(format!("{full:?} is not a month; write it as YYYY-MM"))
-    })?;
+    let day = crate::time::parse_date(&full)
+        .map_err(|_| de::Error::custom(format!("{full:?} is not a month; write it as YYYY-MM")))?;
     Ok(day.first_of_month())
 }
 

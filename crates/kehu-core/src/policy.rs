@@ -770,6 +770,7 @@ mod tests {
                 "out_turns" => "lost".into(),
                 "launch_date" => "2026-09-01".into(),
                 "fake_fines" => toml::Value::Array(vec![10.into()]),
+                "review_filings" => false.into(),
                 _ => 1.into(),
             };
             p.set(info.key, &v)

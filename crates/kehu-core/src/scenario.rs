@@ -607,7 +607,11 @@ pub fn check(e: &Expect, v: &Verdict) -> Vec<String> {
             let hit = of_rule.iter().any(|x| &x.staff == want);
             let got: Vec<String> = of_rule.iter().map(|x| x.staff.to_string()).collect();
             if !hit {
-                cmp("violator", want.to_string(), format!("[{}]", got.join(", ")));
+                cmp(
+                    "violator",
+                    want.to_string(),
+                    format!("[{}]", got.join(", ")),
+                );
             }
         }
     }

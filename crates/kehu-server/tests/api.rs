@@ -1374,10 +1374,11 @@ async fn pages(backend: &str) {
         "/p/p1/manage",
         "/p/p1/staff",
         "/p/p1/reports",
+        "/p/p1/work",
         "/audit",
     ];
     for (who, open) in [
-        ("a", vec!["/p/p1/desk", "/p/p1/sales"]),
+        ("a", vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/work"]),
         ("fd", vec!["/p/p1/desk", "/p/p1/sales"]),
         ("ag1", vec!["/p/p1/agent"]),
         (
@@ -1388,6 +1389,7 @@ async fn pages(backend: &str) {
                 "/p/p1/manage",
                 "/p/p1/staff",
                 "/p/p1/reports",
+                "/p/p1/work",
             ],
         ),
         (
@@ -1398,10 +1400,14 @@ async fn pages(backend: &str) {
                 "/p/p1/manage",
                 "/p/p1/staff",
                 "/p/p1/reports",
+                "/p/p1/work",
                 "/audit",
             ],
         ),
-        ("fin", vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/reports"]),
+        (
+            "fin",
+            vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/reports", "/p/p1/work"],
+        ),
     ] {
         let auth = login(&s, who).await;
         for p in pages {
@@ -2769,6 +2775,281 @@ async fn rosters(backend: &str) {
     s.stop().await;
 }
 
+/// A form of the work page (工作台) sent as `who`, with the page's tokens: the flash it leads to.
+async fn work_form(s: &Server, project: &str, auth: &Auth, fields: &[(&str, &str)]) -> String {
+    let page_path = format!("/p/{project}/work");
+    let (st, _, page) = http(s.addr, "GET", &page_path, auth, None).await;
+    assert_eq!(st, 200, "{page}");
+    let (token, key) = (csrf(&page), form_key(&page));
+    let mut with = fields.to_vec();
+    with.push(("csrf", &token));
+    with.push(("form_key", &key));
+    let (st, head, body) = post_form_head(s, &format!("/p/{project}/work/act"), auth, &with).await;
+    if st == 200 {
+        return body;
+    }
+    assert_eq!(st, 303, "{head}");
+    // The same form sent again records nothing more and answers the same (PRG, one-time key).
+    let (again, head2, _) = post_form_head(s, &format!("/p/{project}/work/act"), auth, &with).await;
+    assert_eq!((again, head2.contains(&key)), (303, true), "{head2}");
+    let (st, _, body) = http(
+        s.addr,
+        "GET",
+        &format!("{page_path}?done={key}"),
+        auth,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    body
+}
+
+/// The work page of each of §3.10–§3.13's rulebooks, walked as its users: the store's dispatch
+/// board and a dispatch, the review queue and an approval, a division's list and its deadline,
+/// a filing with PF-ORDER's reasoning; every refusal names its rule.
+async fn rulebook_work_pages(backend: &str) {
+    let (s, admin) = world(backend).await;
+    for (name, rb) in [
+        ("hd", "home-decoration"),
+        ("sf", "sales-filing"),
+        ("cm", "conference-marketing"),
+        ("pf", "project-filing"),
+    ] {
+        let (st, v) = call(
+            &s,
+            "POST",
+            "/api/v1/projects",
+            &admin,
+            json!({ "name": name, "rulebook": rb }),
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
+    }
+    let (a, m, des) = (
+        login(&s, "a").await,
+        login(&s, "m").await,
+        login(&s, "des").await,
+    );
+    let fd = login(&s, "fd").await;
+    let (st, _, _) = http(s.addr, "GET", "/p/hd/work", &fd, None).await;
+    assert_eq!(st, 403, "the front desk has no work page");
+
+    // home-decoration: the designer's profile, a registration, the board, a dispatch.
+    let body = work_form(
+        &s,
+        "hd",
+        &m,
+        &[
+            ("act", "appoint"),
+            ("staff", "des"),
+            ("post", "designer"),
+            ("senior", "1"),
+            ("styles", "现代简约、北欧"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("已受理") && body.contains("DSP-PRIORITY"),
+        "{body}"
+    );
+    let (st, v) = call(&s, "POST", "/api/v1/projects/hd/acts", &a, json!({ "act": "register", "customer": { "name": "周女士", "phone": "13900139000", "address": "滨江路 8 号" } })).await;
+    assert_eq!((st, v["rule"].as_str()), (200, Some("HD-OWNER")), "{v}");
+    let (_, _, board) = http(s.addr, "GET", "/p/hd/work", &a, None).await;
+    assert!(
+        board.contains("dispatch-board")
+            && board.contains("现代简约、北欧")
+            && board.contains("资深"),
+        "{board}"
+    );
+    let body = work_form(
+        &s,
+        "hd",
+        &a,
+        &[
+            ("act", "dispatch"),
+            ("phone", "13900139000"),
+            ("designer", "des"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("已受理") && body.contains("HD-OWNER"),
+        "{body}"
+    );
+    let (_, _, board) = http(s.addr, "GET", "/p/hd/work", &a, None).await;
+    assert!(
+        board.contains("handover-register") && board.contains("139****9000"),
+        "the handover register lists it: {board}"
+    );
+    let body = work_form(
+        &s,
+        "hd",
+        &a,
+        &[
+            ("act", "hand_over"),
+            ("phone", "13900139000"),
+            ("to", "b"),
+            ("purpose", "approval"),
+            ("returns", "2030-01-01T10:00"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("不予受理") && body.contains("HD-CONTRACT"),
+        "{body}"
+    );
+    let body = work_form(
+        &s,
+        "hd",
+        &des,
+        &[("act", "refuse"), ("phone", "13900139000")],
+    )
+    .await;
+    assert!(body.contains("DSP-REFUSE"), "{body}");
+    let (_, _, board) = http(s.addr, "GET", "/p/hd/work", &a, None).await;
+    assert!(
+        board.contains("停止派单至"),
+        "the board shows the suspension: {board}"
+    );
+
+    // sales-filing: a filing waits in the manager's queue; the manager approves it there.
+    let (st, v) = call(&s, "POST", "/api/v1/projects/sf/acts", &a, json!({ "act": "register", "customer": { "name": "吴总", "phone": "13700137000", "address": "高新区", "needs": "年采购 200 台" } })).await;
+    assert_eq!((st, v["outcome"].as_str()), (200, Some("pending")), "{v}");
+    let (_, _, queue) = http(s.addr, "GET", "/p/sf/work", &m, None).await;
+    assert!(queue.contains("年采购 200 台"), "{queue}");
+    let seq = queue
+        .split("name=\"seq\" value=\"")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .expect("a review form")
+        .to_string();
+    let body = work_form(
+        &s,
+        "sf",
+        &m,
+        &[("act", "review"), ("seq", &seq), ("decision", "reject")],
+    )
+    .await;
+    assert!(
+        body.contains("SF-REVIEW") && body.contains("理由"),
+        "a rejection needs its reason: {body}"
+    );
+    let body = work_form(
+        &s,
+        "sf",
+        &m,
+        &[("act", "review"), ("seq", &seq), ("decision", "approve")],
+    )
+    .await;
+    assert!(
+        body.contains("已受理") && body.contains("SF-REVIEW"),
+        "{body}"
+    );
+    let (_, v) = call(
+        &s,
+        "GET",
+        "/api/v1/projects/sf/customers?phone=13700137000",
+        &m,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(v["verdict"]["owner"]["name"].as_str(), Some("a"), "{v}");
+    let (_, _, queue) = http(s.addr, "GET", "/p/sf/work", &m, None).await;
+    assert!(!queue.contains("年采购 200 台"), "the queue is empty again");
+
+    // conference-marketing: the manager of T1 declares an event and submits T1's list.
+    let body = work_form(
+        &s,
+        "cm",
+        &m,
+        &[
+            ("act", "joint_event"),
+            ("name", "秋季健康讲座"),
+            ("starts", "2030-10-20T14:00"),
+        ],
+    )
+    .await;
+    assert!(body.contains("CM-CUTOFF"), "{body}");
+    let (_, _, page) = http(s.addr, "GET", "/p/cm/work", &m, None).await;
+    assert!(
+        page.contains("秋季健康讲座") && page.contains("list-form"),
+        "{page}"
+    );
+    let body = work_form(
+        &s,
+        "cm",
+        &m,
+        &[
+            ("act", "list"),
+            ("event", "秋季健康讲座"),
+            ("day", "2030-10-13"),
+            ("customers", "13800138000\n13800138001"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("已受理") && body.contains("CM-CUTOFF"),
+        "{body}"
+    );
+    let body = work_form(
+        &s,
+        "cm",
+        &m,
+        &[
+            ("act", "list"),
+            ("event", "秋季健康讲座"),
+            ("day", "2030-10-01"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("不予受理") && body.contains("CM-CUTOFF"),
+        "no list is due that day: {body}"
+    );
+
+    // project-filing: an oral filing is refused; an online one is taken; a match is explained.
+    let (st, v) = call(&s, "POST", "/api/v1/projects/pf/acts", &a, json!({ "act": "register", "channel": "phone", "customer": { "name": "郑先生", "phone": "13500135000" } })).await;
+    assert_eq!(
+        (st, v["outcome"].as_str(), v["rule"].as_str()),
+        (200, Some("invalid"), Some("PF-PROJECT")),
+        "{v}"
+    );
+    let body = work_form(
+        &s,
+        "pf",
+        &a,
+        &[
+            ("act", "register"),
+            ("name", "郑先生"),
+            ("phone", "13500135000"),
+            ("grade", "A"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("已受理") && body.contains("PF-PROJECT"),
+        "{body}"
+    );
+    let b = login(&s, "b").await;
+    let body = work_form(
+        &s,
+        "pf",
+        &b,
+        &[
+            ("act", "register"),
+            ("name", "郑先生"),
+            ("phone", "13500135000"),
+        ],
+    )
+    .await;
+    assert!(body.contains("PF-ORDER"), "{body}");
+    let (_, _, page) = http(s.addr, "GET", "/p/pf/work", &m, None).await;
+    assert!(
+        page.contains("filings") && page.contains("先到先得"),
+        "the filings show PF-ORDER's reasoning: {page}"
+    );
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -2806,3 +3087,4 @@ both!(idempotent_acts);
 both!(inbox_tells_the_absent_owner);
 both!(password_links);
 both!(rosters);
+both!(rulebook_work_pages);

@@ -10,6 +10,8 @@ pub mod rotation;
 pub(crate) mod standing;
 pub(crate) mod work;
 
+pub use crate::rulebooks::conference_marketing::deadline as list_deadline;
+pub use crate::rulebooks::home_decoration::{dispatch_board, DesignerRow};
 pub use standing::Standing;
 
 use crate::model::{Act, Command, CustomerId, CustomerInput, Directory, Party, StaffId};

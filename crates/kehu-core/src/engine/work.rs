@@ -268,10 +268,9 @@ impl Ctx<'_> {
         let mut room: Vec<(StaffId, Option<usize>)> = targets
             .iter()
             .map(|s| {
-                let r = self
-                    .params
-                    .customer_cap
-                    .map(|cap| (cap as usize).saturating_sub(self.held_count(&Party::Staff(s.clone()))));
+                let r = self.params.customer_cap.map(|cap| {
+                    (cap as usize).saturating_sub(self.held_count(&Party::Staff(s.clone())))
+                });
                 (s.clone(), r)
             })
             .collect();
@@ -279,7 +278,11 @@ impl Ctx<'_> {
         if room.is_empty() {
             let v = self.verdict(
                 Outcome::Rejected,
-                if targets.is_empty() { rule } else { rules::DIST_CAP },
+                if targets.is_empty() {
+                    rule
+                } else {
+                    rules::DIST_CAP
+                },
                 if targets.is_empty() {
                     "没有可接收线索的人员 (nobody to hand the leads to)".to_string()
                 } else {
@@ -289,8 +292,10 @@ impl Ctx<'_> {
             );
             return self.plain(v, vec![]);
         }
-        let mut ids: Vec<crate::model::CustomerId> =
-            leads.iter().filter_map(|v| v.ids.first().copied()).collect();
+        let mut ids: Vec<crate::model::CustomerId> = leads
+            .iter()
+            .filter_map(|v| v.ids.first().copied())
+            .collect();
         ids.sort();
         ids.dedup();
         let mut rng = rand::rngs::StdRng::seed_from_u64(*seed);
@@ -348,8 +353,11 @@ impl Ctx<'_> {
 
     /// How many customers `p` holds under protection now, besides this act's customer.
     pub(crate) fn held_count(&self, p: &Party) -> usize {
-        let own: Vec<crate::model::CustomerId> =
-            self.view.as_ref().map(|v| v.ids.clone()).unwrap_or_default();
+        let own: Vec<crate::model::CustomerId> = self
+            .view
+            .as_ref()
+            .map(|v| v.ids.clone())
+            .unwrap_or_default();
         self.held
             .iter()
             .filter(|(q, v)| q == p && !v.ids.iter().any(|i| own.contains(i)))

@@ -101,16 +101,21 @@ impl Family for ConferenceMarketing {
     fn standing(&self, cx: &Ctx, view: &View, h: &Holding, mut relied: Vec<EventRef>) -> Standing {
         let owner = &h.party;
         let mut anchor = h.since;
-        for e in view.events.iter().filter(|e| e.seq > h.seq && e.at <= cx.now) {
+        for e in view
+            .events
+            .iter()
+            .filter(|e| e.seq > h.seq && e.at <= cx.now)
+        {
             let counts = match &e.act {
                 Act::Contact(c) => c.kind == ContactKind::HomeVisit && &cx.party(&c.by) == owner,
                 Act::Attend(_) => {
                     e.verdict.outcome == Outcome::Accepted
                         && e.verdict.receiver.as_ref().map(|r| cx.party(r)).as_ref() == Some(owner)
                 }
-                Act::Resolve(_) => e.effects.iter().any(
-                    |x| matches!(x, Effect::Holder { party, .. } if party == owner),
-                ),
+                Act::Resolve(_) => e
+                    .effects
+                    .iter()
+                    .any(|x| matches!(x, Effect::Holder { party, .. } if party == owner)),
                 _ => false,
             };
             if counts && e.at > anchor {
@@ -203,7 +208,10 @@ impl Family for ConferenceMarketing {
         } else {
             (
                 format!("；多个事业部名单重复的顾客：{}", zh_text(dups.join("、"))),
-                format!("; customers on several divisions' lists: {}", dups.join(", ")),
+                format!(
+                    "; customers on several divisions' lists: {}",
+                    dups.join(", ")
+                ),
             )
         };
         (missing, note)
@@ -229,7 +237,7 @@ fn list_day(t: Instant) -> Date {
 }
 
 /// CM-CUTOFF: the deadline of a division's list of `kind` for `day`, if one is due.
-pub(crate) fn deadline(ev: &JointEventState, day: Date, kind: ListKind) -> Option<Instant> {
+pub fn deadline(ev: &JointEventState, day: Date, kind: ListKind) -> Option<Instant> {
     let e = day_of(ev.starts);
     let first = e.checked_sub(jiff::Span::new().days(7)).ok()?;
     if day < first || day > e {
@@ -702,11 +710,7 @@ impl Ctx<'_> {
         if let Some(e) = inviter {
             v.relied_on.push(e.reference());
         }
-        let v = if new {
-            v
-        } else {
-            self.settle(v, &[])
-        };
+        let v = if new { v } else { self.settle(v, &[]) };
         Decision {
             verdict: v,
             effects: vec![],

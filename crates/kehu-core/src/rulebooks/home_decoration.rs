@@ -139,6 +139,116 @@ impl Family for HomeDecoration {
     }
 }
 
+/// A designer's row on the store's dispatch board (派单看板, DSP-*): their profile, their orders,
+/// whether a dispatch to them is allowed now and why, and their rank as advice (DSP-PRIORITY).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DesignerRow {
+    pub staff: StaffId,
+    pub senior: bool,
+    pub design_fee: bool,
+    pub styles: Vec<String>,
+    /// Dispatched customers with a deposit, neither signed nor lost (DSP-CAP).
+    pub active: usize,
+    /// Dispatched customers held in all.
+    pub held: usize,
+    pub suspended_until: Option<Instant>,
+    /// The registration of a stalled customer with a plan drawn (DSP-STALL).
+    pub stalled_since: Option<Instant>,
+    /// The rule that bars a dispatch now, if any.
+    pub barred_by: Option<String>,
+    /// 1 for the first choice among those not barred.
+    pub rank: Option<usize>,
+    /// Why the designer ranks where they do, `中文 (English)`.
+    pub why: String,
+}
+
+/// The dispatch board of a store at `now`: every designer, ranked (DSP-PRIORITY: senior or
+/// fee-charging first, then fewer active orders), those barred by DSP-REFUSE, DSP-CAP or
+/// DSP-STALL last with their rule.
+pub fn dispatch_board(
+    rb: &crate::policy::Rulebook,
+    dir: &crate::model::Directory,
+    project: &crate::state::ProjectState,
+    now: Instant,
+) -> Vec<DesignerRow> {
+    let cmd = crate::model::Command {
+        project: String::new(),
+        at: now,
+        act: Act::Query(act::Query {
+            customer: CustomerInput::default(),
+        }),
+    };
+    let cx = Ctx {
+        rb,
+        params: &rb.params,
+        preset: rb.preset,
+        dir,
+        project,
+        now,
+        cmd: &cmd,
+        view: None,
+        household: &[],
+        referrer: None,
+        held_by: &[],
+        held: &[],
+        candidates: &[],
+    };
+    let ranked = cx.ranking(None);
+    let mut rows: Vec<DesignerRow> = dir
+        .staff
+        .iter()
+        .filter(|s| s.role == Role::Designer && !s.left)
+        .map(|s| {
+            let d = &s.id;
+            let profile = project.designers.get(d).cloned().unwrap_or_default();
+            let suspended_until = cx.suspended_until(d);
+            let stalled_since = cx.stalled(d);
+            let active = cx.active_orders(d);
+            let barred_by = if suspended_until.is_some() {
+                Some(rules::DSP_REFUSE)
+            } else if active >= rb.params.order_cap as usize {
+                Some(rules::DSP_CAP)
+            } else if stalled_since.is_some() {
+                Some(rules::DSP_STALL)
+            } else {
+                None
+            };
+            let pos = ranked.iter().position(|(x, _)| x == d);
+            let why = match (pos, barred_by) {
+                (Some(i), _) => ranked[i].1.clone(),
+                (None, Some(r)) if r == rules::DSP_REFUSE => format!(
+                    "拒单后停止派单至 {} (refused a dispatch: none until {})",
+                    suspended_until.map(format_local).unwrap_or_default(),
+                    suspended_until.map(format_local).unwrap_or_default()
+                ),
+                (None, Some(r)) if r == rules::DSP_CAP => format!(
+                    "在手 {active} 单已满 (holds {active} active orders, the most allowed)"
+                ),
+                (None, _) => format!(
+                    "有 {} 登记、已出图仍未签约的客户 (holds a customer registered {} with a plan drawn and unsigned)",
+                    stalled_since.map(format_local).unwrap_or_default(),
+                    stalled_since.map(format_local).unwrap_or_default()
+                ),
+            };
+            DesignerRow {
+                staff: d.clone(),
+                senior: profile.senior,
+                design_fee: profile.design_fee,
+                styles: profile.styles,
+                active,
+                held: cx.orders_of(d).count(),
+                suspended_until,
+                stalled_since,
+                barred_by: barred_by.map(|r| r.0.to_string()),
+                rank: pos.map(|i| i + 1),
+                why,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.rank.is_none(), r.rank));
+    rows
+}
+
 /// Whether the customer reached `stage` (an accepted `stage`; a deal counts as signed).
 fn reached(view: &View, stage: Stage) -> bool {
     view.events.iter().any(|e| {
@@ -197,7 +307,10 @@ impl Ctx<'_> {
         }
         // A marketing lead (HD-LEADS) or a new customer: registered for the store, held by the
         // company until it is dispatched.
-        let lead = st.holding.as_ref().is_some_and(|h| h.rule == rules::HD_LEADS.0);
+        let lead = st
+            .holding
+            .as_ref()
+            .is_some_and(|h| h.rule == rules::HD_LEADS.0);
         let mut eff = Vec::new();
         if !(st.protected && st.owner != Party::Company) {
             eff.push(holder(&Party::Company, rules::HD_OWNER));
@@ -207,7 +320,10 @@ impl Ctx<'_> {
         } else {
             "客户已登记；派单前归公司 (registered; held by the company until dispatched)"
         };
-        let v = self.settle(self.verdict(Outcome::Accepted, rules::HD_OWNER, reason), &eff);
+        let v = self.settle(
+            self.verdict(Outcome::Accepted, rules::HD_OWNER, reason),
+            &eff,
+        );
         Decision {
             verdict: v,
             effects: eff,
@@ -312,7 +428,8 @@ impl Ctx<'_> {
         let st = self.standing(self.view.as_ref());
         let d = &a.designer;
         let dname = self.name_of(d);
-        let no = |rule: RuleId, reason: String| self.hd_done(self.reject(&st, rule, reason), vec![]);
+        let no =
+            |rule: RuleId, reason: String| self.hd_done(self.reject(&st, rule, reason), vec![]);
         if !matches!(self.role(&a.by), Some(Role::Sales)) && !self.is_manager(&a.by) {
             return no(
                 rules::HD_OWNER,
@@ -412,7 +529,10 @@ impl Ctx<'_> {
             designer: d.clone(),
             registered: reg.at,
             dispatched: self.now,
-            deposit: view.is_some_and(|v| v.acts("deposit").any(|e| e.verdict.outcome == Outcome::Accepted)),
+            deposit: view.is_some_and(|v| {
+                v.acts("deposit")
+                    .any(|e| e.verdict.outcome == Outcome::Accepted)
+            }),
             plan: view.is_some_and(|v| reached(v, Stage::Plan)),
             off_plan: view.is_some_and(|v| {
                 v.events
@@ -543,7 +663,10 @@ impl Ctx<'_> {
             match a.stage {
                 Stage::Plan => {
                     o.plan = true;
-                    eff.push(self.project_change(ProjectChange::Order { id: i, order: Some(o) }));
+                    eff.push(self.project_change(ProjectChange::Order {
+                        id: i,
+                        order: Some(o),
+                    }));
                 }
                 Stage::Signed | Stage::Lost => {
                     eff.push(self.project_change(ProjectChange::Order { id: i, order: None }));

@@ -148,9 +148,17 @@ impl Ctx<'_> {
         } else {
             "客户备案已受理，由工作站汇总每周上报 (customer filed; the office reports it in the weekly summary)"
         };
-        let mut v = self.settle(self.verdict(Outcome::Accepted, rules::PF_PROJECT, reason), &eff);
+        let mut v = self.settle(
+            self.verdict(Outcome::Accepted, rules::PF_PROJECT, reason),
+            &eff,
+        );
         if is_project {
-            for s in self.dir.staff.iter().filter(|s| s.role == Role::Vp && !s.left) {
+            for s in self
+                .dir
+                .staff
+                .iter()
+                .filter(|s| s.role == Role::Vp && !s.left)
+            {
                 let p = s.party();
                 if !v.notify.contains(&p) {
                     v.notify.push(p);
@@ -184,16 +192,31 @@ impl Ctx<'_> {
         let x_prev = view.is_some_and(|v| self.previously_responsible(v, &st.owner, since));
         let order = if x_has != y_has {
             if y_has {
-                Order::Later("(1) 客户在其业务归属地", "(1) the customer is in their territory")
+                Order::Later(
+                    "(1) 客户在其业务归属地",
+                    "(1) the customer is in their territory",
+                )
             } else {
-                Order::Earlier("(1) 客户在原备案人的业务归属地", "(1) the customer is in the earlier filer's territory")
+                Order::Earlier(
+                    "(1) 客户在原备案人的业务归属地",
+                    "(1) the customer is in the earlier filer's territory",
+                )
             }
         } else if y_prev && !x_prev {
-            Order::Later("(2) 尊重原业务关系：后备案人曾负责该客户", "(2) the later filer was previously responsible for it")
+            Order::Later(
+                "(2) 尊重原业务关系：后备案人曾负责该客户",
+                "(2) the later filer was previously responsible for it",
+            )
         } else if x_prev && !y_prev {
-            Order::Earlier("(2) 尊重原业务关系：原备案人曾负责该客户", "(2) the earlier filer was previously responsible for it")
+            Order::Earlier(
+                "(2) 尊重原业务关系：原备案人曾负责该客户",
+                "(2) the earlier filer was previously responsible for it",
+            )
         } else if region.is_none() || (x_has && y_has) {
-            Order::Earlier("(3) 无划定归属地，先到先得", "(3) no territory decides: the earlier filing wins")
+            Order::Earlier(
+                "(3) 无划定归属地，先到先得",
+                "(3) no territory decides: the earlier filing wins",
+            )
         } else {
             Order::Pending
         };
@@ -265,14 +288,10 @@ impl Ctx<'_> {
                 "该客户没有有效备案 (the customer has no filing to check)",
             ));
         };
-        let grade = view
-            .events
-            .iter()
-            .rev()
-            .find_map(|e| match &e.act {
-                Act::Register(r) if &r.by == owner => r.grade.clone(),
-                _ => None,
-            });
+        let grade = view.events.iter().rev().find_map(|e| match &e.act {
+            Act::Register(r) if &r.by == owner => r.grade.clone(),
+            _ => None,
+        });
         let days = grade_days(grade.as_deref());
         let last = view
             .events

@@ -358,7 +358,10 @@ impl Ctx<'_> {
                 vec![],
             );
         };
-        let eff = vec![Effect::DisputeClosed, holder(&Party::Pool, rules::SF_REVIEW)];
+        let eff = vec![
+            Effect::DisputeClosed,
+            holder(&Party::Pool, rules::SF_REVIEW),
+        ];
         let mut v = self.verdict(
             Outcome::Rejected,
             rules::SF_REVIEW,

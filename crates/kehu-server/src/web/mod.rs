@@ -40,6 +40,7 @@ pub mod i18n;
 mod manage;
 mod reports;
 mod sales;
+mod work;
 
 use crate::auth::{self, Caller, Via};
 use crate::error::ApiError;
@@ -79,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .merge(agent::routes())
         .merge(manage::routes())
         .merge(reports::routes())
+        .merge(work::routes())
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -98,6 +100,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../templates/audit.html")),
     ("reports.html", include_str!("../../templates/reports.html")),
     ("inbox.html", include_str!("../../templates/inbox.html")),
+    ("work.html", include_str!("../../templates/work.html")),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -405,6 +408,9 @@ fn nav(role: Role, project: Option<&str>, current: &str) -> Vec<Value> {
             if role != Role::FrontDesk {
                 items.push((format!("/p/{p}/sales"), "nav.sales"));
             }
+        }
+        if work::may_use(role) {
+            items.push((format!("/p/{p}/work"), "nav.work"));
         }
         if role.is_manager() {
             items.push((format!("/p/{p}/manage"), "nav.manage"));
