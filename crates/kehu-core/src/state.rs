@@ -44,7 +44,7 @@ pub enum Effect {
     /// The customer's dispute was opened (the verdict carries its deadline) or closed.
     DisputeClosed,
     /// The project's whole state after the act (written by earlier versions; read as before).
-    Project(ProjectState),
+    Project(Box<ProjectState>),
     /// One change of the project's state: only what the act changed, so that an entry does not
     /// carry the whole state.
     ProjectChange(ProjectChange),

@@ -721,7 +721,7 @@ impl Cache {
                     }
                 }
                 Effect::Project(state) => {
-                    self.projects.insert(e.project.clone(), state.clone());
+                    self.projects.insert(e.project.clone(), (**state).clone());
                     self.dirty_projects.insert(e.project.clone());
                 }
                 Effect::ProjectChange(c) => {

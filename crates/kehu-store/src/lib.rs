@@ -1270,7 +1270,7 @@ impl Projections {
                         }
                     }
                     Effect::Project(s) => {
-                        p.projects.insert(e.project.clone(), s.clone());
+                        p.projects.insert(e.project.clone(), (**s).clone());
                     }
                     Effect::ProjectChange(c) => {
                         p.projects
