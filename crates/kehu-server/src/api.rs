@@ -64,6 +64,11 @@ pub(crate) fn table() -> Vec<Route> {
             axum::routing::put(set_roster),
         ),
         (
+            "put",
+            "/api/v1/projects/{project}/calendar",
+            axum::routing::put(set_calendar),
+        ),
+        (
             "post",
             "/api/v1/projects/{project}/registrations/text",
             post(text_registration),
@@ -1243,6 +1248,75 @@ async fn set_roster(
     set_roster_of(&st, &c, &project, b.logins).await.map(Json)
 }
 
+/// A project's work calendar (工作日): holidays and make-up working days (调休).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CalendarBody {
+    #[serde(default)]
+    pub holidays: Vec<jiff::civil::Date>,
+    #[serde(default)]
+    pub workdays: Vec<jiff::civil::Date>,
+}
+
+/// Sets a project's work calendar (G-TIME working days; SF-3DAYS counts them): the VP or the
+/// admin, who set the company's holidays. Replaces the calendar set before; the policy's own
+/// holidays stay.
+pub(crate) async fn set_calendar_of(
+    st: &AppState,
+    c: &Caller,
+    project: &str,
+    b: CalendarBody,
+) -> Result<Value, ApiError> {
+    if !access::may_manage_projects(c.user.role) {
+        return Err(ApiError::Forbidden(
+            "只有营销副总或管理员可以设置节假日和调休 (the VP or the admin sets the calendar)"
+                .into(),
+        ));
+    }
+    let project = project_name(project)?;
+    project_context(st, &project).await?;
+    if b.holidays.len() + b.workdays.len() > 400 {
+        return Err(ApiError::invalid(
+            "holidays",
+            "节假日和调休合计最多 400 天 (at most 400 days in all)",
+        ));
+    }
+    if let Some(d) = b.holidays.iter().find(|d| b.workdays.contains(d)) {
+        return Err(ApiError::invalid(
+            "workdays",
+            format!("{d} 不能既是节假日又是调休工作日 ({d} is both a holiday and a working day)"),
+        ));
+    }
+    let days = |v: &[jiff::civil::Date]| -> String {
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let detail = format!(
+        "holidays {}; workdays {}",
+        days(&b.holidays),
+        days(&b.workdays)
+    );
+    let empty = b.holidays.is_empty() && b.workdays.is_empty();
+    let json = (!empty)
+        .then(|| serde_json::to_string(&b))
+        .transpose()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let e = entry(&c.user.login, "project.calendar", &project, detail);
+    st.store.set_calendar(&project, json, e).await?;
+    project_of(st, &project).await
+}
+
+async fn set_calendar(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(project): Path<String>,
+    Body(b): Body<CalendarBody>,
+) -> Result<Json<Value>, ApiError> {
+    set_calendar_of(&st, &c, &project, b).await.map(Json)
+}
+
 async fn show_project(
     State(st): State<AppState>,
     _c: Caller,
@@ -1454,6 +1528,18 @@ pub(crate) async fn project_context(
         .rulebook(project)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("没有项目 {project} (no project {project})")))?;
+    // The work calendar set on the server (SF-3DAYS, G-TIME), added to the policy's.
+    let rulebook = match st.store.calendar(project).await? {
+        Some(j) => {
+            let c: CalendarBody = serde_json::from_str(&j)
+                .map_err(|e| ApiError::Internal(format!("stored calendar of {project}: {e}")))?;
+            let mut rb = (*rulebook).clone();
+            rb.calendar.holidays.extend(c.holidays);
+            rb.calendar.workdays.extend(c.workdays);
+            std::sync::Arc::new(rb)
+        }
+        None => rulebook,
+    };
     let dir = st.directory().await?;
     // The project's own roster (排班), if it has one: who takes its walk-ins, in order.
     let dir = match st.store.roster(project).await? {

@@ -131,6 +131,11 @@ fn roster_body() -> Value {
     )
 }
 
+fn calendar_body() -> Value {
+    let days = json!({ "type": "array", "maxItems": 400, "items": { "type": "string", "format": "date" } });
+    obj(&[("holidays", days.clone()), ("workdays", days)], &[])
+}
+
 fn text_body() -> Value {
     obj(&[("text", s(500))], &["text"])
 }
@@ -300,6 +305,14 @@ pub const OPS: &[Op] = &[
         path: "/api/v1/projects/{project}/roster",
         summary: "The project's roster (排班): who takes its walk-ins, in order; empty for every salesperson (managers)",
         body: Some(roster_body),
+        query: &[],
+        public: false,
+    },
+    Op {
+        method: "put",
+        path: "/api/v1/projects/{project}/calendar",
+        summary: "The project's work calendar (工作日): holidays and make-up working days (调休) added to its policy's (VP, admin)",
+        body: Some(calendar_body),
         query: &[],
         public: false,
     },

@@ -1176,6 +1176,11 @@ async fn every_role_every_endpoint(backend: &str) {
                     json!({ "logins": [] }),
                     ok(role.is_manager(), 200),
                 ),
+                ("PUT", "/api/v1/projects/{project}/calendar") => (
+                    "/api/v1/projects/p1/calendar".into(),
+                    json!({ "holidays": ["2027-01-01"] }),
+                    ok(access::may_manage_projects(role), 200),
+                ),
                 ("POST", "/api/v1/users/{login}/password-link") => (
                     "/api/v1/users/nobody/password-link".into(),
                     Value::Null,
@@ -2910,6 +2915,52 @@ async fn rulebook_work_pages(backend: &str) {
     assert!(
         board.contains("停止派单至"),
         "the board shows the suspension: {board}"
+    );
+
+    // The work calendar SF-3DAYS counts (节假日、调休) is set on the server by the VP, not a
+    // department manager, and is shown with the project's effective rulebook.
+    let vp = login(&s, "vp").await;
+    let cal = json!({ "holidays": ["2027-10-01", "2027-10-04"], "workdays": ["2027-10-09"] });
+    let (st, _) = call(&s, "PUT", "/api/v1/projects/sf/calendar", &m, cal.clone()).await;
+    assert_eq!(st, 403);
+    let (st, v) = call(
+        &s,
+        "PUT",
+        "/api/v1/projects/sf/calendar",
+        &vp,
+        json!({ "holidays": ["2027-10-09"], "workdays": ["2027-10-09"] }),
+    )
+    .await;
+    assert_eq!((st, v["field"].as_str()), (422, Some("workdays")), "{v}");
+    let (st, v) = call(&s, "PUT", "/api/v1/projects/sf/calendar", &vp, cal).await;
+    assert_eq!(st, 200, "{v}");
+    let (_, v) = call(&s, "GET", "/api/v1/projects/sf", &a, Value::Null).await;
+    assert_eq!(
+        v["calendar"],
+        json!({ "holidays": ["2027-10-01", "2027-10-04"], "workdays": ["2027-10-09"] }),
+        "{v}"
+    );
+    // The same from the staff page.
+    let (_, _, page) = http(s.addr, "GET", "/p/sf/staff", &vp, None).await;
+    assert!(
+        page.contains("calendar-sf") && page.contains("2027-10-04"),
+        "{page}"
+    );
+    let (token, key) = (csrf(&page), form_key(&page));
+    let with = [
+        ("of", "sf"),
+        ("holidays", "2027-10-01，2027-10-05"),
+        ("workdays", ""),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, _, _) = post_form_head(&s, "/p/sf/projects/calendar", &vp, &with).await;
+    assert_eq!(st, 303);
+    let (_, v) = call(&s, "GET", "/api/v1/projects/sf", &a, Value::Null).await;
+    assert_eq!(
+        v["calendar"]["holidays"],
+        json!(["2027-10-01", "2027-10-05"]),
+        "{v}"
     );
 
     // sales-filing: a filing waits in the manager's queue; the manager approves it there.

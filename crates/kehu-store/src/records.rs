@@ -210,13 +210,43 @@ impl Store {
         logins: Option<&[String]>,
         entry: AuditEntry,
     ) -> Result<(), StoreError> {
-        let name = Val::from(format!("roster:{project}"));
-        let statement = match logins {
-            Some(l) => (
+        let value = logins.map(|l| l.join(","));
+        self.set_setting(&format!("roster:{project}"), value, entry)
+            .await
+    }
+
+    /// A project's own work calendar (工作日, 调休) as set on the server: holidays and make-up
+    /// working days (`YYYY-MM-DD`), added to those of its policy.
+    pub async fn calendar(&self, project: &str) -> Result<Option<String>, StoreError> {
+        self.setting(&format!("calendar:{project}")).await
+    }
+
+    /// Sets a project's work calendar (JSON `{"holidays": [...], "workdays": [...]}`; `None`:
+    /// the policy's alone), with its audit entry.
+    pub async fn set_calendar(
+        &self,
+        project: &str,
+        json: Option<String>,
+        entry: AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.set_setting(&format!("calendar:{project}"), json, entry)
+            .await
+    }
+
+    /// Sets (or with `None` removes) a settings row, with its audit entry.
+    async fn set_setting(
+        &self,
+        name: &str,
+        value: Option<String>,
+        entry: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let name = Val::from(name);
+        let statement = match value {
+            Some(v) => (
                 "INSERT INTO settings (name, value) VALUES ($1, $2) \
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value"
                     .to_string(),
-                vec![name, Val::from(l.join(","))],
+                vec![name, Val::from(v)],
             ),
             None => (
                 "DELETE FROM settings WHERE name = $1".to_string(),

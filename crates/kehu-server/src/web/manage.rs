@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{project}/staff/{login}/link", post(staff_link))
         .route("/p/{project}/staff/add", post(staff_add))
         .route("/p/{project}/projects/add", post(project_add))
+        .route("/p/{project}/projects/calendar", post(project_calendar))
 }
 
 fn managers_only(v: &Viewer) -> Result<(), ApiError> {
@@ -818,6 +819,48 @@ async fn project_add(
             Ok(Flash::ok(
                 format!("{shown} {}", super::i18n::tr(v.lang, "staff.project.added")),
                 vec![super::i18n::tr(v.lang, &preset).to_string()],
+            ))
+        },
+        |f| staff_view(&st, &v, &project, Some(f)).await
+    )
+}
+
+/// The VP or the admin sets a project's work calendar (节假日、调休; SF-3DAYS counts it).
+async fn project_calendar(
+    State(st): State<AppState>,
+    mut v: Viewer,
+    Path(project): Path<String>,
+    form: Form,
+) -> Response {
+    answer_form!(
+        v,
+        form,
+        format!("/p/{}/staff", super::urlencode(&project)),
+        async {
+            let of = form.need("of")?.to_string();
+            let days = |k: &str| -> Result<Vec<jiff::civil::Date>, ApiError> {
+                form.get(k)
+                    .unwrap_or_default()
+                    .split(|c: char| c.is_whitespace() || ",，、;；".contains(c))
+                    .filter(|x| !x.is_empty())
+                    .map(|d| {
+                        kehu_core::time::parse_date(d).map_err(|_| {
+                            ApiError::invalid(
+                                k,
+                                format!("「{d}」不是日期，请写成 2027-10-01 ({d:?} is not a date: write 2027-10-01)"),
+                            )
+                        })
+                    })
+                    .collect()
+            };
+            let b = crate::api::CalendarBody {
+                holidays: days("holidays")?,
+                workdays: days("workdays")?,
+            };
+            crate::api::set_calendar_of(&st, &v.c, &of, b).await?;
+            Ok(Flash::ok(
+                format!("{of} {}", super::i18n::tr(v.lang, "staff.calendar.saved")),
+                vec![],
             ))
         },
         |f| staff_view(&st, &v, &project, Some(f)).await
