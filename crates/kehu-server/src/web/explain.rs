@@ -148,11 +148,23 @@ pub fn verdict(lang: Lang, dir: &Directory, shown: &Value, now_ms: i64) -> Flash
                 ));
             }
             for x in &v.violations {
+                let amount = x
+                    .amount
+                    .map(|n| format!("，{}", super::yuan(lang, n)))
+                    .unwrap_or_default();
                 lines.push(format!(
-                    "{}：{} — {}",
+                    "{}：{} — {}{amount}（{}）",
                     tr(lang, "explain.violation"),
                     party(lang, dir, &x.staff),
-                    rule_title(lang, &x.rule)
+                    rule_title(lang, &x.rule),
+                    lang.pick(&x.note)
+                ));
+            }
+            if let Some(p) = &v.points {
+                lines.push(format!(
+                    "{}：+{}",
+                    tr(lang, "explain.points"),
+                    p.points
                 ));
             }
             if !v.relied_on.is_empty() {

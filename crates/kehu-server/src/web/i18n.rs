@@ -222,6 +222,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("manage.expiring.none", "一周内没有到期的客户", "No protection ends within a week"),
     ("nav.inbox", "通知", "Notices"),
     ("work.title", "工作台", "Work"),
+    ("explain.points", "联谊会会员积分", "Club member's points"),
     ("staff.calendar", "工作日历（节假日、调休）", "Work calendar (holidays, make-up working days)"),
     ("staff.calendar.holidays", "节假日", "Holidays"),
     ("staff.calendar.workdays", "调休上班日", "Make-up working days"),
