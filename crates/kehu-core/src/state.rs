@@ -134,6 +134,9 @@ pub struct Order {
     pub plan: bool,
     #[serde(default)]
     pub off_plan: bool,
+    /// A design fee paid or a quote given (FUP-STALE's list, with a deposit).
+    #[serde(default)]
+    pub quoted: bool,
 }
 
 /// Who holds a customer record and since when.

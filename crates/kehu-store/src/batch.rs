@@ -595,9 +595,9 @@ impl Cache {
         // DIST-CAP: with a cap, what each claiming party holds now.
         if item.rulebook.params.customer_cap.is_some() {
             let claimants: Vec<kehu_core::model::Party> = match &cmd.act {
-                Act::Register(act::Register { by, .. }) | Act::Confirm(act::Confirm { by, .. }) => {
-                    vec![item.directory.party_of(by)]
-                }
+                Act::Register(act::Register { by, .. })
+                | Act::Confirm(act::Confirm { by, .. })
+                | Act::Invite(act::Invite { by, .. }) => vec![item.directory.party_of(by)],
                 Act::Distribute(act::Distribute { to, .. }) => match to {
                     Some(t) => t.iter().map(|s| item.directory.party_of(s)).collect(),
                     None => item

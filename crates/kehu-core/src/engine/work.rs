@@ -407,10 +407,10 @@ impl Ctx<'_> {
                 let end = add_months(start_of_day(*m), 1);
                 if self.now < end {
                     let v = self.verdict(
-                        Outcome::Rejected,
+                        Outcome::Accepted,
                         rule,
                         format!(
-                            "{} 月尚未结束（{} 结束） (the month {} has not ended; it ends {})",
+                            "{} 月尚未结束（{} 结束），不记录缺漏 (the month {} has not ended, it ends {}: nothing is recorded)",
                             &m.to_string()[..7],
                             crate::time::format_local(end),
                             &m.to_string()[..7],

@@ -343,11 +343,12 @@ impl Ctx<'_> {
         self.orders_of(d).filter(|(_, o)| o.deposit).count()
     }
 
-    /// DSP-STALL: a customer registered `stall_months` or more ago, unsigned, not lost, not
-    /// off-plan, for whom the designer drew a plan.
+    /// DSP-STALL: a customer on FUP-STALE's list (registered `stall_months` or more ago, unsigned,
+    /// not lost, with a deposit, a design fee or a quote), not off-plan, for whom the designer
+    /// drew a plan.
     fn stalled(&self, d: &StaffId) -> Option<Instant> {
         self.orders_of(d)
-            .filter(|(_, o)| o.plan && !o.off_plan)
+            .filter(|(_, o)| o.plan && !o.off_plan && (o.deposit || o.quoted))
             .map(|(_, o)| o.registered)
             .find(|r| add_months(*r, self.params.stall_months) <= self.now)
     }
@@ -534,6 +535,7 @@ impl Ctx<'_> {
                     .any(|e| e.verdict.outcome == Outcome::Accepted)
             }),
             plan: view.is_some_and(|v| reached(v, Stage::Plan)),
+            quoted: view.is_some_and(|v| reached(v, Stage::DesignFee) || reached(v, Stage::Quote)),
             off_plan: view.is_some_and(|v| {
                 v.events
                     .iter()

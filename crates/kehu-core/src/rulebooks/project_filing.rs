@@ -138,9 +138,21 @@ impl Ctx<'_> {
         }
         let managers = self.post_parties(Post::MarketingManager);
         let is_project = a.customer.project;
-        if st.protected && st.owner != party {
-            return done(self.pf_order(a, &st, &managers), vec![])
-                .with_effects(|v| self.pf_takeover_effects(v, &party));
+        // PF-ORDER decides a match with another salesperson's filing; a customer the company
+        // (or a team, or the department) holds is filed like a new one.
+        if st.protected && st.owner != party && matches!(st.owner, Party::Staff(_)) {
+            let d = done(self.pf_order(a, &st, &managers), vec![]);
+            if d.verdict.outcome == Outcome::Accepted {
+                if let Some(v) = self.over_cap(&party, &st) {
+                    return done(v, vec![]);
+                }
+            }
+            return d.with_effects(|v| self.pf_takeover_effects(v, &party));
+        }
+        if !(st.protected && st.owner == party) {
+            if let Some(v) = self.over_cap(&party, &st) {
+                return done(v, vec![]);
+            }
         }
         let eff = vec![holder(&party, rules::PF_PROJECT)];
         let reason = if is_project {
@@ -183,7 +195,14 @@ impl Ctx<'_> {
         let Party::Staff(earlier) = &st.owner else {
             return self.collision_rejected(st, rules::PF_ORDER);
         };
-        let region = a.region.as_deref();
+        // The customer's region: this filing's, else the latest an earlier filing gave.
+        let earlier_region = self.view.as_ref().and_then(|v| {
+            v.events.iter().rev().find_map(|e| match &e.act {
+                Act::Register(r) if e.verdict.outcome != Outcome::Invalid => r.region.clone(),
+                _ => None,
+            })
+        });
+        let region = a.region.as_deref().or(earlier_region.as_deref());
         let x_has = region.is_some() && self.territory(earlier) == region;
         let y_has = region.is_some() && self.territory(by) == region;
         let view = self.view.as_ref();

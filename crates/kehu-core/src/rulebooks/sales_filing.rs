@@ -223,16 +223,6 @@ impl Ctx<'_> {
                 vec![],
             );
         }
-        if st.protected && st.owner != party {
-            return done(
-                self.collision_rejected_as(
-                    &st,
-                    rules::SF_FIRST,
-                    "撞单：该客户已由他人先报备（待审核或已通过），谁先报备算谁的 (collision (撞单): another salesperson filed the customer first (pending or approved); the first filing holds)",
-                ),
-                vec![],
-            );
-        }
         // SF-3DAYS: due within N working days of the first contact's date (or of a change).
         let mut violations = Vec::new();
         let start = a.changed_at.or_else(|| {
@@ -260,6 +250,24 @@ impl Ctx<'_> {
                         format_local(t)
                     ),
                 ));
+            }
+        }
+        // SF-FIRST: the earliest filing pending or approved holds; a late filing refused here is
+        // still late (SF-3DAYS).
+        if st.protected && st.owner != party {
+            let mut v = self.collision_rejected_as(
+                &st,
+                rules::SF_FIRST,
+                "撞单：该客户已由他人先报备（待审核或已通过），谁先报备算谁的 (collision (撞单): another salesperson filed the customer first (pending or approved); the first filing holds)",
+            );
+            v.violations = violations;
+            return done(v, vec![]);
+        }
+        // DIST-CAP: a new filing that would take the filer over the cap.
+        if !(st.protected && st.owner == party) {
+            if let Some(mut v) = self.over_cap(&party, &st) {
+                v.violations = violations;
+                return done(v, vec![]);
             }
         }
         let reviewed = self.params.review_filings;

@@ -161,11 +161,7 @@ pub fn verdict(lang: Lang, dir: &Directory, shown: &Value, now_ms: i64) -> Flash
                 ));
             }
             if let Some(p) = &v.points {
-                lines.push(format!(
-                    "{}：+{}",
-                    tr(lang, "explain.points"),
-                    p.points
-                ));
+                lines.push(format!("{}：+{}", tr(lang, "explain.points"), p.points));
             }
             if !v.relied_on.is_empty() {
                 let refs: Vec<String> = v

@@ -192,7 +192,16 @@ impl Ctx<'_> {
         let Some(team) = self.dir.get(&i.by).and_then(|s| s.team.clone()) else {
             return false;
         };
-        let day = list_day(invite.at);
+        // An invitation confirmed before the week of lists goes on the first one (E−7).
+        let day = match self.project.joint_event(event) {
+            Some(ev) => {
+                let first = day_of(ev.starts)
+                    .checked_sub(jiff::Span::new().days(7))
+                    .unwrap_or_else(|_| day_of(ev.starts));
+                list_day(invite.at).max(first)
+            }
+            None => list_day(invite.at),
+        };
         self.project.lists.iter().any(|l| {
             l.event == event
                 && l.team == team
@@ -312,7 +321,17 @@ impl Ctx<'_> {
                 n = a.customers.len()
             ),
         );
-        if !timely {
+        let recorded = self.project.closed.contains(&key);
+        if !timely && recorded {
+            v.reason = format!(
+                "{}「{}」{day} 的{kzh}逾期上报（截止 {}），结账时已记过未报，不再重复记违规 (the {ken} of {team} for {day} of {} came after its deadline, {}; the close already recorded it missing, so nothing more is recorded)",
+                zh_text(&team),
+                zh_text(&ev.name),
+                format_local(due),
+                ev.name,
+                format_local(due)
+            );
+        } else if !timely {
             v.reason = format!(
                 "{}「{}」{day} 的{kzh}逾期上报（截止 {}），记违规 (the {ken} of {team} for {day} of {} came after its deadline, {}: a violation is recorded)",
                 zh_text(&team),
@@ -321,10 +340,8 @@ impl Ctx<'_> {
                 ev.name,
                 format_local(due)
             );
-            if !self.project.closed.contains(&key) {
-                v.violations
-                    .push(self.list_violation(&team, ev, day, a.kind, due, true));
-            }
+            v.violations
+                .push(self.list_violation(&team, ev, day, a.kind, due, true));
         }
         self.plain(v, vec![self.project_change(ProjectChange::List(entry))])
     }

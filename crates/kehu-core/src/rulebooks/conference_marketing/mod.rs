@@ -283,6 +283,10 @@ impl Ctx<'_> {
                 "邀约新顾客，顾客归邀约人服务 (a new customer invited: the inviter serves it)",
             );
         }
+        // DIST-CAP: a new customer or a takeover is a claim like any other.
+        if let Some(capped) = self.over_cap(&party, &st) {
+            return done(capped, vec![]);
+        }
         let eff = vec![holder(&party, rules::CM_LAPSE)];
         let v = self.settle(v, &eff);
         done(v, eff)
