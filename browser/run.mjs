@@ -667,11 +667,35 @@ test('a manager splits a disputed customer by percentages', async () => {
 // the project list, loads (< 400), says its language in <html lang>, fits 390 px, and in English
 // shows no full-width ：（） in main.
 
+/// `page` (signed in as `login`, showing `path` in Chinese): checked and shot in Chinese, switched
+/// to English by the switch link and checked and shot again, then back to Chinese by /lang/zh.
+async function bothLanguages(page, login, path, shot) {
+  const fullWidth = /[：（）]/;
+  assert.equal(new URL(page.url()).pathname, path, `${login} ${path} went to ${page.url()}`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN', `${login} ${path}`);
+  await shoot(page, `${shot}-zh`);
+  // To English by the switch link, and back by /lang/zh.
+  const toEn = await page.locator('#lang-switch').getAttribute('href');
+  assert.match(toEn, /^\/lang\/en\?back=/);
+  const en = await page.goto(BASE + toEn);
+  assert.ok(en.status() < 400, `${login} ${path} in English: ${en.status()}`);
+  assert.equal(new URL(page.url()).pathname, path, `${login} ${path} in English went to ${page.url()}`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en', `${login} ${path}`);
+  await shoot(page, `${shot}-en`);
+  const text = await page.evaluate(() => document.querySelector('main').innerText);
+  const found = text.split('\n').filter((l) => fullWidth.test(l));
+  assert.deepEqual(found, [], `${login} ${path} in English has full-width punctuation in main`);
+  const toZh = await page.locator('#lang-switch').getAttribute('href');
+  assert.match(toZh, /^\/lang\/zh\?back=/);
+  const back = await page.goto(BASE + toZh);
+  assert.ok(back.status() < 400);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+}
+
 test('every page of every role loads in Chinese and in English', async () => {
   // One account of each role setUp creates (front desk, sales, manager, agent), and the admin.
   const roles = [...['desk', 'zhang', 'boss', 'a1'].map((login) => ({ login, password: PASSWORD })),
     { login: ADMIN, password: ADMIN_PASSWORD }];
-  const fullWidth = /[：（）]/;
   let visited = 0;
   for (const { login, password } of roles) {
     const page = await signIn(login, password);
@@ -686,29 +710,12 @@ test('every page of every role loads in Chinese and in English', async () => {
       const zh = await page.goto(BASE + path);
       assert.ok(zh.status() < 400, `${login} ${path}: ${zh.status()}`);
       assert.equal(new URL(page.url()).pathname, path, `${login} ${path} went to ${page.url()}`);
-      assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN', `${login} ${path}`);
       // The header's navigation, and the inbox link next to it.
       const nav = await page.locator('header nav a, header a#inbox-link')
         .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       assert.ok(nav.includes(path), `${login}: ${path} is not in its own header (${nav.join(' ')})`);
       todo.push(...nav.filter((h) => !seen.has(h)));
-      await shoot(page, `30-${login}-${slug(path)}-zh`);
-      // To English by the switch link, and back by /lang/zh.
-      const toEn = await page.locator('#lang-switch').getAttribute('href');
-      assert.match(toEn, /^\/lang\/en\?back=/);
-      const en = await page.goto(BASE + toEn);
-      assert.ok(en.status() < 400, `${login} ${path} in English: ${en.status()}`);
-      assert.equal(new URL(page.url()).pathname, path, `${login} ${path} in English went to ${page.url()}`);
-      assert.equal(await page.locator('html').getAttribute('lang'), 'en', `${login} ${path}`);
-      await shoot(page, `30-${login}-${slug(path)}-en`);
-      const text = await page.evaluate(() => document.querySelector('main').innerText);
-      const found = text.split('\n').filter((l) => fullWidth.test(l));
-      assert.deepEqual(found, [], `${login} ${path} in English has full-width punctuation in main`);
-      const toZh = await page.locator('#lang-switch').getAttribute('href');
-      assert.match(toZh, /^\/lang\/zh\?back=/);
-      const back = await page.goto(BASE + toZh);
-      assert.ok(back.status() < 400);
-      assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+      await bothLanguages(page, login, path, `30-${login}-${slug(path)}`);
       visited++;
     }
     await page.context().close();
@@ -1166,6 +1173,600 @@ test("a reload after an agent's registration, by form or by SMS, registers nothi
   assert.equal(recorded(sms.changes, 'act.register'), 1, sms.changes.join('; '));
   await shoot(page, '52-reload-agent');
   await page.context().close();
+});
+
+// ---- the work page (工作台) of §3.10–§3.13 and §5 --------------------------------------------
+// Each rulebook's own work, done in the browser as the person it is for: a store's dispatch board
+// (home-decoration), a department manager's review queue (sales-filing), a joint event's lists
+// (conference-marketing), filings with PF-ORDER's reasoning (project-filing). Every act is sent by
+// the page's form, and a reload after it changes nothing (reloadChangesNothing).
+
+/// The four projects and the people these tests use, made once through the JSON API: a designer,
+/// two divisions (一部, 二部) with their heads (事业部经理, role manager) and one salesperson each.
+let workWorld;
+const workPhones = {
+  hd: '13900139001',
+  sf: ['13700137001', '13700137002', '13700137003'], sfOther: '13700137009', sfPage: '13700137010',
+  cm: ['13800138101', '13800138102', '13800138103'], leads: ['13800138201', '13800138202'],
+  pf: '13500135001',
+};
+function workSetUp() {
+  workWorld ??= (async () => {
+    for (const [name, title, rulebook] of [
+      ['hd', '家装门店', 'home-decoration'], ['sf', '业务报备', 'sales-filing'],
+      ['cm', '会议营销', 'conference-marketing'], ['pf', '项目备案', 'project-filing'],
+    ]) await api(adminCookie, 'POST', '/api/v1/projects', { name, title, rulebook });
+    for (const p of [
+      { login: 'des', name: '吴设计', role: 'designer' },
+      { login: 'h1', name: '郑经理', role: 'manager', team: '一部' },
+      { login: 'h2', name: '冯经理', role: 'manager', team: '二部' },
+      { login: 's1', name: '陈一', role: 'sales', team: '一部' },
+      { login: 's2', name: '褚二', role: 'sales', team: '二部' },
+    ]) await api(adminCookie, 'POST', '/api/v1/users', { ...p, password: PASSWORD });
+  })();
+  return workWorld;
+}
+/// Sends a form with `submit` (a click) and waits for the page it leads to, so that the flash read
+/// next is this act's, not the one before.
+async function submitted(page, submit) {
+  const from = page.url();
+  await submit();
+  await page.waitForURL((u) => u.href !== from, { timeout: 5000 });
+  await page.waitForLoadState('load');
+}
+/// The rows of a table's body, one string each.
+const tableRows = (page, selector) => async () => (await page.locator(`${selector} tbody tr`).allInnerTexts())
+  .map((r) => r.replace(/\s+/g, ' ').trim());
+/// A dispatch board's row of one designer, as one string.
+const boardRow = (page, name) => async () => (await page.locator('#dispatch-board tbody tr')
+  .filter({ hasText: name }).innerText()).replace(/\s+/g, ' ').trim();
+
+let hdProfile;
+test("a store manager sets a designer's profile on the work page; a reload sets nothing more", async () => {
+  await workSetUp();
+  const page = await openAt('boss', '/p/hd/work');
+  await page_has(page, 'h1', '工作台');
+  await page_has(page, 'h1', '家装门店派单');
+  const state = async () => ({
+    posts: (await page.locator('#posts li').allInnerTexts()).map((l) => l.trim()),
+    row: await boardRow(page, '吴设计')(),
+  });
+  const form = page.locator('#appoint-form');
+  await form.locator('#ap-staff').selectOption('des');
+  await form.locator('#ap-post').selectOption('designer');
+  await form.getByLabel('资深').check();
+  await form.locator('#ap-styles').fill('现代简约、北欧');
+  const r = await reloadChangesNothing(page, () => form.getByRole('button', { name: '保存任命' }).click(), state);
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /依据规则 DSP-PRIORITY/);
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.appoint'), 1, r.changes.join('; '));
+  assert.ok(r.after.state.posts.some((p) => /^设计师[:：]\s*.*吴设计/.test(p)), JSON.stringify(r.after.state.posts));
+  assert.match(r.after.state.row, /资深/);
+  assert.match(r.after.state.row, /现代简约、北欧/);
+  await shoot(page, '60-hd-designer-profile');
+  await page.context().close();
+  hdProfile = true;
+});
+
+let hdDispatched;
+test('a customer manager registers a customer and dispatches it from the board; the handover register lists it', async () => {
+  needs(hdProfile, "the designer's profile test");
+  // The registration, from the sales page (HD-OWNER: name, phone and address).
+  const page = await openAt('zhang', '/p/hd/sales');
+  await page.getByLabel('客户姓名', { exact: true }).fill('周女士');
+  await page.getByLabel('客户电话').fill(workPhones.hd);
+  await page.locator('#r-address').fill('滨江路 8 号');
+  const reg = await reloadChangesNothing(page, () => page.getByRole('button', { name: '提交报备' }).click());
+  assert.match(reg.f, /已受理/);
+  assert.match(reg.f, /依据规则 HD-OWNER/);
+  assert.match(reg.f, /派单前归公司/);
+  assert.equal(recorded(reg.changes, 'act.register'), 1, reg.changes.join('; '));
+
+  // The dispatch, from the work page.
+  await page.goto(`${BASE}/p/hd/work`);
+  await page_has(page, '#dispatch-board', '吴设计');
+  const state = async () => ({ register: await tableRows(page, '#handover-register')(), row: await boardRow(page, '吴设计')() });
+  const form = page.locator('#dispatch-form');
+  await form.locator('#d-phone').fill(workPhones.hd);
+  await form.locator('#d-designer').selectOption('des');
+  const d = await reloadChangesNothing(page, () => form.getByRole('button', { name: '派单' }).click(), state);
+  assert.match(d.f, /已受理/);
+  assert.match(d.f, /依据规则 HD-OWNER/);
+  assert.match(d.f, /已派单给吴设计/);
+  assert.match(d.f, /日转交客户登记表/);
+  assert.equal(d.after.acts, d.before.acts + 1);
+  assert.equal(recorded(d.changes, 'act.dispatch'), 1, d.changes.join('; '));
+  const masked = `${workPhones.hd.slice(0, 3)}****${workPhones.hd.slice(7)}`;
+  const entry = d.after.state.register.filter((r) => r.includes(masked));
+  assert.equal(entry.length, 1, `the handover register: ${JSON.stringify(d.after.state.register)}`);
+  // The date, the customer (as dispatched: by phone), the designer and the customer manager.
+  assert.match(entry[0], new RegExp(`^${chinaDate(0)} (周女士 )?${masked.replace(/\*/g, '\\*')} 吴设计 张三$`));
+  assert.equal(d.before.state.register.filter((r) => r.includes(masked)).length, 0);
+  // The designer now holds one order (active / all).
+  assert.match(d.after.state.row, /0 \/ 1/);
+  await shoot(page, '61-hd-dispatched');
+  await page.context().close();
+  hdDispatched = true;
+});
+
+test('the designer refuses the dispatch from his work page; the board shows the suspension', async () => {
+  needs(hdDispatched, 'the dispatch test');
+  const page = await openAt('des', '/p/hd/work');
+  await page_has(page, 'h1', '工作台');
+  const state = boardRow(page, '吴设计');
+  await page.locator('#r-phone').fill(workPhones.hd);
+  const r = await reloadChangesNothing(page, () => page.locator('#refuse-form').getByRole('button', { name: '拒单' }).click(), state);
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /依据规则 DSP-REFUSE/);
+  assert.match(r.f, /原因：吴设计拒单：客户退回公司，\d{4}-\d{2}-\d{2} \d{2}:\d{2} 前不再派单给该设计师/);
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.refuse'), 1, r.changes.join('; '));
+  // The refusal is on record (a DSP-REFUSE violation with no amount), once.
+  const violations = (await api(adminCookie, 'GET', '/api/v1/projects/hd/violations')).json.items
+    .filter((x) => x.party === 'des' && x.rule === 'DSP-REFUSE');
+  assert.equal(violations.length, 1, JSON.stringify((await api(adminCookie, 'GET', '/api/v1/projects/hd/violations')).json));
+  assert.equal(violations[0].amount ?? null, null);
+  // Suspended for a month (停止派单至 a date about a month ahead), barred by DSP-REFUSE.
+  const until = /(\d{4}-\d{2}-\d{2}) \d{2}:\d{2}/.exec(r.after.state);
+  assert.ok(until, `no suspension on the board: ${r.after.state}`);
+  const days = (Date.parse(until[1]) - Date.parse(chinaDate(0))) / 864e5;
+  assert.ok(days >= 28 && days <= 31, `suspended until ${until[1]}`);
+  assert.match(r.after.state, /DSP-REFUSE/);
+  await shoot(page, '62-hd-refused');
+  await page.context().close();
+
+  // The customer manager sees it too, and a dispatch to the suspended designer is refused.
+  const zhang = await openAt('zhang', '/p/hd/work');
+  const row = await boardRow(zhang, '吴设计')();
+  assert.match(row, /DSP-REFUSE/);
+  assert.ok(row.includes(until[0]), `the customer manager's board: ${row}`);
+  await zhang.locator('#d-phone').fill(workPhones.hd);
+  await zhang.locator('#d-designer').selectOption('des');
+  const again = await reloadChangesNothing(zhang, () => zhang.locator('#dispatch-form').getByRole('button', { name: '派单' }).click(),
+    tableRows(zhang, '#handover-register'));
+  assert.match(again.f, /不予受理/);
+  assert.match(again.f, /依据规则 DSP-REFUSE/);
+  assert.deepEqual(again.after.state, again.before.state, 'a refused dispatch is not in the handover register');
+  await shoot(zhang, '63-hd-suspended-board');
+  await zhang.context().close();
+});
+
+// A product bug found by this test: under sales-filing the sales page's registration form has no
+// field for the customer's needs (需求及意向), which SF-FIELDS requires, so every filing made from
+// the sales page is invalid (无效, SF-FIELDS, 缺少需求及意向): the rulebook lists "needs" among the
+// fields required on the form (required_on_form), but sales.html offers name, phone, address and
+// the profile only, and sales.rs's register reads no "needs". Reproduce: sign in as 陈一 (sales),
+// open /p/sf/sales, fill in name, phone and address, press 提交报备.
+test('a salesperson files a customer with its needs from the sales page (sales-filing)', async () => {
+  await workSetUp();
+  const page = await openAt('s1', '/p/sf/sales');
+  await page_has(page, 'h1', '我的客户');
+  await page.getByLabel('客户姓名', { exact: true }).fill('何总');
+  await page.getByLabel('客户电话').fill(workPhones.sfPage);
+  await page.locator('#r-address').fill('高新区');
+  const needsField = page.locator('#register-form [name=needs]');
+  const offered = await needsField.count();
+  if (offered) await needsField.fill('年采购 50 台');
+  await submitted(page, () => page.getByRole('button', { name: '提交报备' }).click());
+  const f = await flash(page);
+  await shoot(page, '64-sf-sales-page-filing');
+  await page.context().close();
+  // Was a bug (fixed): the form offers no needs field, and the filing is invalid under SF-FIELDS.
+  assert.equal(offered, 1, `the sales page offers no 需求及意向 field; the filing gets: ${f}`);
+  assert.match(f, /待定/);
+  assert.match(f, /依据规则 SF-REVIEW/);
+});
+
+let sfQueue;
+test("a department manager approves one filing and rejects another with a reason from the review queue", async () => {
+  await workSetUp();
+  // Filings with their needs through the API (the sales page cannot send needs, above): three by
+  // 陈一 of 一部, one by 褚二 of 二部.
+  const file = async (login, name, phone, needs) => {
+    const r = await api(await session(login), 'POST', '/api/v1/projects/sf/acts', {
+      act: 'register', customer: { name, phone, address: '高新区', needs },
+    });
+    assert.equal(r.json.outcome, 'pending', JSON.stringify(r.json));
+  };
+  await file('s1', '吴总', workPhones.sf[0], '年采购 200 台');
+  await file('s1', '钱总', workPhones.sf[1], '试用一台');
+  await file('s1', '孔总', workPhones.sf[2], '明年扩建');
+  await file('s2', '曹总', workPhones.sfOther, '询价');
+  const page = await openAt('h1', '/p/sf/work');
+  await page_has(page, 'h1', '业务员报备与审核');
+  const queue = () => page.locator('#rv-h').locator('..').locator('form.review');
+  const state = async () => (await queue().allInnerTexts()).map((t) => t.split('\n')[0].trim());
+  const form = (name) => queue().filter({ hasText: name });
+  // 一部's head reviews 一部's filings, with their needs; 二部's are 二部's head's.
+  for (const [name, needs] of [['吴总', '年采购 200 台'], ['钱总', '试用一台'], ['孔总', '明年扩建']]) {
+    assert.equal(await form(name).count(), 1, `${name} in the queue: ${JSON.stringify(await state())}`);
+    assert.match(await form(name).innerText(), new RegExp(`需求及意向[：:] ?${needs}`));
+    assert.match(await form(name).innerText(), /陈一/);
+  }
+  assert.equal(await form('曹总').count(), 0, "another division's filing is not in this queue");
+  await shoot(page, '65-sf-review-queue');
+
+  const approve = await reloadChangesNothing(page, () => form('吴总').getByRole('button', { name: '同意' }).click(), state);
+  assert.match(approve.f, /已受理/);
+  assert.match(approve.f, /依据规则 SF-REVIEW/);
+  assert.match(approve.f, /客户归属：陈一/);
+  assert.equal(approve.after.acts, approve.before.acts + 1);
+  assert.equal(recorded(approve.changes, 'act.review'), 1, approve.changes.join('; '));
+  assert.equal(await form('吴总').count(), 0, 'the approved filing left the queue');
+
+  // A rejection without a reason is invalid (SF-REVIEW) and leaves the filing in the queue.
+  const invalid = await reloadChangesNothing(page, () => form('钱总').getByRole('button', { name: '驳回' }).click(), state);
+  const lines = await flashLines(page);
+  assert.match(invalid.f, /无效/);
+  assert.match(invalid.f, /依据规则 SF-REVIEW/);
+  assertWhy(lines, 'a rejection without a reason');
+  assert.deepEqual(invalid.after.state, invalid.before.state, 'the filing still waits');
+
+  await form('钱总').getByLabel('理由（驳回时必填）').fill('客户信息不实');
+  const reject = await reloadChangesNothing(page, () => form('钱总').getByRole('button', { name: '驳回' }).click(), state);
+  assert.match(reject.f, /不予受理/);
+  assert.match(reject.f, /依据规则 SF-REVIEW/);
+  assert.match(reject.f, /客户归属：公海/);
+  assert.equal(reject.after.acts, reject.before.acts + 1);
+  assert.equal(recorded(reject.changes, 'act.review'), 1, reject.changes.join('; '));
+  assert.equal(await form('钱总').count(), 0, 'the rejected filing left the queue');
+  assert.equal(await form('孔总').count(), 1, 'the third filing still waits');
+  await shoot(page, '66-sf-reviewed');
+  await page.context().close();
+  sfQueue = true;
+});
+
+test('a salesperson on a trip reports the day from the work page (SF-TRIP)', async () => {
+  await workSetUp();
+  const page = await openAt('s1', '/p/sf/work');
+  await page_has(page, 'h1', '工作台');
+  assert.equal(await page.locator('form.review').count(), 0, 'a salesperson has no review queue');
+  await page.locator('#t-channel').selectOption('phone');
+  const r = await reloadChangesNothing(page, () => page.locator('#trip-form').getByRole('button', { name: '汇报' }).click());
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /依据规则 SF-TRIP/);
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.trip_report'), 1, r.changes.join('; '));
+  await page.context().close();
+});
+
+/// The joint event of the conference-marketing tests: it starts in 3 days at 14:00, so a list is
+/// due before 18:00 on each of the 7 days before and before 10:00 on the day.
+const jointEvent = { name: '秋季健康讲座', day: chinaDate(3) };
+/// The list cells of the event's table: { '一部 敲定名单': { 'MM-DD': '按时 截止 18:00 2 人', … }, … }.
+async function listCells(page) {
+  const table = page.locator('table.lists').first();
+  const days = (await table.locator('thead th').allInnerTexts()).slice(1).map((d) => d.trim());
+  const out = {};
+  for (const tr of await table.locator('tbody tr').all()) {
+    const label = (await tr.locator('th').innerText()).replace(/\s+/g, ' ').trim();
+    const cells = (await tr.locator('td').allInnerTexts()).map((c) => c.replace(/\s+/g, ' ').trim());
+    out[label] = Object.fromEntries(days.map((d, i) => [d, cells[i]]));
+  }
+  return out;
+}
+
+let cmEvent;
+test('a manager declares a joint event; a division head submits lists that show as in time and late', async () => {
+  await workSetUp();
+  const boss = await openAt('boss', '/p/cm/work');
+  await page_has(boss, 'h1', '会议营销与联合邀约');
+  await page_has(boss, '#ev-h', '联合活动与名单');
+  await boss.locator('#je-name').fill(jointEvent.name);
+  await boss.locator('#je-starts').fill(`${jointEvent.day}T14:00`);
+  const events = async () => (await boss.locator('#ev-h').locator('..').locator('h3').allInnerTexts()).map((h) => h.trim());
+  const ev = await reloadChangesNothing(boss, () => boss.locator('#event-form').getByRole('button', { name: '新建' }).click(), events);
+  assert.match(ev.f, /已受理/);
+  assert.match(ev.f, /依据规则 CM-CUTOFF/);
+  assert.equal(ev.after.acts, ev.before.acts + 1);
+  assert.equal(recorded(ev.changes, 'act.joint_event'), 1, ev.changes.join('; '));
+  assert.ok(ev.after.state.some((h) => h.startsWith(jointEvent.name) && h.includes(`${jointEvent.day} 14:00`)), JSON.stringify(ev.after.state));
+  await boss.context().close();
+  cmEvent = true;
+
+  // 一部's head: the list form names the division; the list for the day before the event is in
+  // time, the one for a week before is late (a 10-yuan violation against the head).
+  const page = await openAt('h1', '/p/cm/work');
+  await page_has(page, '#list-h', '一部');
+  const row = '一部 敲定名单';
+  const state = async () => (await listCells(page))[row];
+  const before = await state();
+  assert.ok(before, `no row ${row}: ${JSON.stringify(Object.keys(await listCells(page)))}`);
+  const dayBefore = chinaDate(2), weekBefore = chinaDate(-4);
+  const md = (d) => d.slice(5);
+  assert.match(before[md(dayBefore)], /^待报/);
+  assert.match(before[md(weekBefore)], /^未报/);
+
+  await page.locator('#l-event').selectOption(jointEvent.name);
+  await page.locator('#l-kind').selectOption('confirmed');
+  await page.locator('#l-day').fill(dayBefore);
+  await page.locator('#l-customers').fill(`${workPhones.cm[0]}\n${workPhones.cm[1]}`);
+  const timely = await reloadChangesNothing(page, () => page.locator('#list-form').getByRole('button', { name: '上报' }).click(), state);
+  assert.match(timely.f, /已受理/);
+  assert.match(timely.f, /依据规则 CM-CUTOFF/);
+  assert.match(timely.f, /按时上报/);
+  assert.doesNotMatch(timely.f, /记录违规/);
+  assert.equal(recorded(timely.changes, 'act.list'), 1, timely.changes.join('; '));
+  assert.match(timely.after.state[md(dayBefore)], /^按时 .*2 人/);
+
+  await page.locator('#l-event').selectOption(jointEvent.name);
+  await page.locator('#l-day').fill(weekBefore);
+  await page.locator('#l-customers').fill(workPhones.cm[2]);
+  const late = await reloadChangesNothing(page, () => page.locator('#list-form').getByRole('button', { name: '上报' }).click(), state);
+  assert.match(late.f, /已受理/);
+  assert.match(late.f, /依据规则 CM-CUTOFF/);
+  assert.match(late.f, /记录违规：郑经理/);
+  assert.match(late.f, /逾期上报/);
+  assert.equal(recorded(late.changes, 'act.list'), 1, late.changes.join('; '));
+  assert.match(late.after.state[md(weekBefore)], /^迟报 .*1 人/);
+  assert.match(late.after.state[md(dayBefore)], /^按时/);
+
+  // No list is due after the event: refused under CM-CUTOFF, saying why.
+  await page.locator('#l-event').selectOption(jointEvent.name);
+  await page.locator('#l-day').fill(chinaDate(10));
+  const none = await reloadChangesNothing(page, () => page.locator('#list-form').getByRole('button', { name: '上报' }).click(), state);
+  assert.match(none.f, /不予受理/);
+  assert.match(none.f, /依据规则 CM-CUTOFF/);
+  assertWhy(await flashLines(page), 'a list for a day with none due');
+  assert.deepEqual(none.after.state, none.before.state, 'a refused list changes no cell');
+  await shoot(page, '67-cm-lists');
+  await page.context().close();
+});
+
+test("closing a day's books records each missing list once", async () => {
+  needs(cmEvent, 'the joint event test');
+  const page = await openAt('boss', '/p/cm/work');
+  const day = chinaDate(-3);
+  await page.locator('#cl-day').fill(day);
+  const close = await reloadChangesNothing(page, () => page.locator('#close-form').getByRole('button', { name: '日结' }).click());
+  assert.match(close.f, /已受理/);
+  assert.match(close.f, /依据规则 CM-CUTOFF/);
+  // Every division's list of that day is missing: a violation against each head, 一部's among them.
+  assert.match(close.f, /记录违规：郑经理/);
+  assert.match(close.f, /记录违规：冯经理/);
+  assert.equal(close.after.acts, close.before.acts + 1);
+  assert.equal(recorded(close.changes, 'act.close'), 1, close.changes.join('; '));
+  // Closing the same day again records nothing more.
+  await page.locator('#cl-day').fill(day);
+  const again = await reloadChangesNothing(page, () => page.locator('#close-form').getByRole('button', { name: '日结' }).click());
+  assert.match(again.f, /已受理/);
+  assert.doesNotMatch(again.f, /记录违规/);
+  await shoot(page, '68-cm-close');
+  await page.context().close();
+});
+
+// CM-EVEN: an outreach event's leads go back to that division's head and are split among that
+// division's staff. Two product bugs found by this test:
+// - the work page's lead form has no field for the division that collected the leads, and work.rs
+//   sends none (nor the entering head's team), so a lead entered on the page names no division and
+//   分配 deals it to every salesperson of every team (the engine's default when a batch names no
+//   team). Reproduce: sign in as 郑经理 (manager, 一部) on a conference-marketing project, 录入 two
+//   leads in one batch, then 分配 that batch: the flash says 2 leads were dealt to 7 people (everyone
+//   of role sales), and one of them may go to 二部's 褚二;
+// - after 分配 the batch is still listed under 录入线索 as "2 条待分配" and still offered by the
+//   分配 form: work.rs counts a lead as waiting by the lead entry's own verdict (owner 部门), not by
+//   who holds the customer now.
+test("a division head's leads are handed out within the division (CM-EVEN)", async () => {
+  await workSetUp();
+  const page = await openAt('h1', '/p/cm/work');
+  const batch = `一部科普 ${chinaDate(0)}`;
+  const waiting = async () => (await page.locator('#batches li').allInnerTexts()).map((l) => l.trim());
+  for (const [i, phone] of workPhones.leads.entries()) {
+    await page.locator('#ld-name').fill(['严先生', '华女士'][i]);
+    await page.locator('#ld-phone').fill(phone);
+    await page.locator('#ld-batch').fill(batch);
+    const lead = await reloadChangesNothing(page, () => page.locator('#lead-form').getByRole('button', { name: '录入' }).click(), waiting);
+    assert.match(lead.f, /已受理/);
+    assert.match(lead.f, /依据规则 CM-EVEN/);
+    assert.match(lead.f, /客户归属：部门/);
+    assert.equal(recorded(lead.changes, 'act.lead'), 1, lead.changes.join('; '));
+    assert.ok(lead.after.state.includes(`${batch}: ${i + 1} 条待分配`), JSON.stringify(lead.after.state));
+  }
+  await page.locator('#ds-batch').selectOption(batch);
+  const dist = await reloadChangesNothing(page, () => page.locator('#distribute-form').getByRole('button', { name: '分配' }).click(), waiting);
+  assert.match(dist.f, /已受理/);
+  assert.match(dist.f, /依据规则 CM-EVEN/);
+  assert.equal(recorded(dist.changes, 'act.distribute'), 1, dist.changes.join('; '));
+  await shoot(page, '69-cm-distributed');
+  await page.context().close();
+  const wrong = [];
+  // Was a bug (fixed): the leads are dealt to every salesperson of every team, not to 一部's (陈一).
+  if (!/2 条线索已平均分给 1 人/.test(dist.f)) wrong.push(`dealt outside the division: ${dist.f}`);
+  // Was a bug (fixed): the handed-out batch is still listed as waiting (and offered to 分配 again).
+  if (dist.after.state.some((l) => l.startsWith(batch))) wrong.push(`still waiting after 分配: ${JSON.stringify(dist.after.state)}`);
+  for (const phone of workPhones.leads) {
+    const c = (await api(adminCookie, 'GET', `/api/v1/projects/cm/customers?phone=${phone}`)).json;
+    const owner = c.verdict?.owner?.name ?? JSON.stringify(c.verdict?.owner);
+    if (owner !== 's1') wrong.push(`lead ${phone} went to ${owner}, not to 一部's 陈一`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
+let pfFiled;
+test('a salesperson files online and a project by e-mail; a second filing of the customer shows PF-ORDER', async () => {
+  await workSetUp();
+  const page = await openAt('zhang', '/p/pf/work');
+  await page_has(page, 'h1', '客户及项目备案');
+  const state = tableRows(page, '#filings');
+  const form = page.locator('#filing-form');
+  await form.locator('#pf-name').fill('郑先生');
+  await form.locator('#pf-phone').fill(workPhones.pf);
+  await form.locator('#pf-grade').selectOption('A');
+  await form.locator('#pf-channel').selectOption('online');
+  const filed = await reloadChangesNothing(page, () => form.getByRole('button', { name: '提交备案' }).click(), state);
+  assert.match(filed.f, /已受理/);
+  assert.match(filed.f, /依据规则 PF-PROJECT/);
+  assert.match(filed.f, /客户归属：张三/);
+  assert.match(filed.f, /长期有效/);
+  assert.equal(recorded(filed.changes, 'act.register'), 1, filed.changes.join('; '));
+  assert.equal(filed.after.state.length, filed.before.state.filter((r) => !/近 31 天没有备案/.test(r)).length + 1);
+  assert.match(filed.after.state[0], /郑先生 135\*\*\*\*5001 张三 A 已受理 PF-PROJECT/);
+
+  // A project (by name and address), filed by e-mail.
+  await form.getByLabel('这是一个项目（按名称和地址识别）').check();
+  await form.locator('#pf-name').fill('滨江科技园');
+  await form.locator('#pf-address').fill('滨江路 1 号');
+  await form.locator('#pf-channel').selectOption('email');
+  const project = await reloadChangesNothing(page, () => form.getByRole('button', { name: '提交备案' }).click(), state);
+  assert.match(project.f, /已受理/);
+  assert.match(project.f, /依据规则 PF-PROJECT/);
+  assert.match(project.after.state[0], /项目 滨江科技园 滨江路 1 号 张三/);
+  await shoot(page, '70-pf-filed');
+  await page.context().close();
+
+  // 李四 files the same customer: the earlier filing wins (PF-ORDER (3)); he is told only that
+  // it is protected (G-CLAIM), not by whom.
+  const li = await openAt('li', '/p/pf/work');
+  await li.locator('#pf-name').fill('郑先生');
+  await li.locator('#pf-phone').fill(workPhones.pf);
+  const match = await reloadChangesNothing(li, () => li.locator('#filing-form').getByRole('button', { name: '提交备案' }).click(),
+    tableRows(li, '#filings'));
+  assert.match(match.f, /不予受理/);
+  assert.match(match.f, /已受保护/);
+  assert.doesNotMatch(match.f, /张三/);
+  assert.equal(match.after.acts, match.before.acts + 1);
+  assert.equal(recorded(match.changes, 'act.register'), 1, match.changes.join('; '));
+  assert.match(match.after.state[0], /郑先生 135\*\*\*\*5001 李四/);
+  await shoot(li, '71-pf-match-refused');
+  await li.context().close();
+
+  // The marketing-management manager reads PF-ORDER's reasoning on the filings table (every
+  // filing: PF-CHASE reports each match to that department).
+  const bossCookie = await session('boss');
+  await api(bossCookie, 'POST', '/api/v1/projects/pf/acts', { act: 'appoint', by: 'boss', staff: 'boss', post: 'marketing_manager' });
+  const boss = await openAt('boss', '/p/pf/work');
+  const rows = await tableRows(boss, '#filings')();
+  const liRow = rows.find((r) => r.includes('李四'));
+  assert.ok(liRow, JSON.stringify(rows));
+  assert.match(liRow, /不予受理 PF-ORDER/);
+  assert.match(liRow, /先到先得/);
+  await shoot(boss, '72-pf-order-reasoning');
+  await boss.context().close();
+  pfFiled = true;
+});
+
+// A product bug found by this test: the filings table (近 31 天备案) shows every filing of the
+// project to every salesperson, with its filer and the engine's full reason: a salesperson whose
+// filing lost a match reads there who holds the customer ("…先到先得，客户仍归张三", and 张三 in the
+// 备案人 column of the earlier filing), which G-CLAIM tells only managers; the flash of the same act
+// rightly says only 该客户已受保护 (G-CLAIM). work.rs lists every register entry with
+// e.verdict.rule and e.verdict.reason, whoever views it. Reproduce: 张三 files 郑先生 13500135001
+// online on a project-filing project; 李四 files the same; 李四's work page names 张三.
+test('the filings table tells a refused salesperson no more than G-CLAIM allows', async () => {
+  needs(pfFiled, 'the filing test');
+  const li = await openAt('li', '/p/pf/work');
+  const rows = await tableRows(li, '#filings')();
+  await li.context().close();
+  // Was a bug (fixed): the holder's name is on the refused filer's page.
+  assert.deepEqual(rows.filter((r) => r.includes('张三')), [], "the refused filer reads who holds the customer");
+});
+
+test("a manager appoints a chaser, who spot-checks a filing's contact frequency (PF-CHASE)", async () => {
+  needs(pfFiled, 'the filing test');
+  const boss = await openAt('boss', '/p/pf/work');
+  const posts = async () => (await boss.locator('#posts li').allInnerTexts()).map((l) => l.trim());
+  await boss.locator('#ap-staff').selectOption('wang');
+  await boss.locator('#ap-post').selectOption('chaser');
+  const appoint = await reloadChangesNothing(boss, () => boss.locator('#appoint-form').getByRole('button', { name: '保存任命' }).click(), posts);
+  assert.match(appoint.f, /已受理/);
+  assert.match(appoint.f, /依据规则 PF-CHASE/);
+  assert.equal(recorded(appoint.changes, 'act.appoint'), 1, appoint.changes.join('; '));
+  assert.ok(appoint.after.state.some((p) => /^催办员[:：].*王五/.test(p)), JSON.stringify(appoint.after.state));
+  await boss.context().close();
+
+  // Only the chaser has the spot-check form.
+  const li = await openAt('li', '/p/pf/work');
+  assert.equal(await li.locator('#check-form').count(), 0, 'someone not appointed has no spot check');
+  await li.context().close();
+  const page = await openAt('wang', '/p/pf/work');
+  await page_has(page, '#sc-h', '抽查联系频率');
+  await page.locator('#sc-phone').fill(workPhones.pf);
+  const check = await reloadChangesNothing(page, () => page.locator('#check-form').getByRole('button', { name: '抽查' }).click());
+  assert.match(check.f, /已受理/);
+  assert.match(check.f, /依据规则 PF-CHASE/);
+  assert.doesNotMatch(check.f, /记录违规/, 'filed today: within grade A\'s 7 days');
+  assert.equal(check.after.acts, check.before.acts + 1);
+  assert.equal(recorded(check.changes, 'act.spot_check'), 1, check.changes.join('; '));
+  await shoot(page, '73-pf-spot-check');
+  await page.context().close();
+});
+
+// A product bug found by this test: every checkbox of the work page (资深, 收设计费, 取消该岗位,
+// 客户指定这位设计师, 这是一个项目…) is drawn as wide as its form, the box centred on a line of its
+// own and its words on the line below, so it is not clear which words a box belongs to: kehu.css
+// sets `input { width:100% }` for every input, checkboxes included, and the work page is the first
+// to put a checkbox inside its <label>. Reproduce: as a manager, open /p/hd/work and look at
+// 岗位任命 (at 1280 or 390 px wide).
+test("the work page's checkboxes sit beside their words", async () => {
+  await workSetUp();
+  const page = await openAt('boss', '/p/hd/work');
+  const wrong = [];
+  for (const path of ['/p/hd/work', '/p/pf/work']) {
+    await page.goto(BASE + path);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      const boxes = await page.locator('label:has(input[type=checkbox])').evaluateAll((ls) => ls.map((l) => {
+        const box = l.querySelector('input').getBoundingClientRect();
+        const line = parseFloat(getComputedStyle(l).lineHeight) || 24;
+        return { words: l.textContent.trim(), box: Math.round(box.width), label: Math.round(l.getBoundingClientRect().height), line };
+      }));
+      assert.ok(boxes.length >= 1, `${path}: no checkbox`);
+      for (const b of boxes) {
+        // Was a bug (fixed): the box is as wide as the form, and the label two lines high.
+        if (b.box > 40 || b.label > 1.5 * b.line) wrong.push(`${path} at ${width}px: "${b.words}" box ${b.box}px wide, label ${b.label}px high`);
+      }
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await shoot(page, '75-work-checkboxes');
+  await page.context().close();
+  assert.deepEqual(wrong, []);
+});
+
+// The work page of each rulebook, with what the tests above put on it, as each of its users: it
+// is in the header, loads, says its language, fits 390 px and in English shows no full-width
+// punctuation in main (as the tour of every page).
+// A product bug found by this test: in English, each filing in the sales-filing review queue reads
+// "Needs：<needs>" with a full-width colon: work.html writes {{ t("work.sf.needs") }}： literally.
+// Reproduce: as a manager, open /p/sf/work in English with a filing waiting for review.
+// Another: in English a joint event's list cell of one name reads "late before 18:00 1 names"
+// (work.html: {{ c.n }} {{ t("work.cm.names") }}, with "names" whatever the number). Reproduce: as a
+// division head, submit a list of one phone, then open /p/cm/work in English.
+test('the work page of every new rulebook loads in Chinese and in English', async () => {
+  await workSetUp();
+  const failures = [];
+  for (const [login, projects] of [
+    ['boss', ['hd', 'sf', 'cm', 'pf']], ['zhang', ['hd', 'sf', 'cm', 'pf']], ['des', ['hd']],
+    ['h1', ['sf', 'cm']], [ADMIN, ['hd', 'sf', 'cm', 'pf']],
+  ]) {
+    const page = await signIn(login, login === ADMIN ? ADMIN_PASSWORD : PASSWORD);
+    for (const project of projects) {
+      const path = `/p/${project}/work`;
+      const zh = await page.goto(BASE + path);
+      assert.ok(zh.status() < 400, `${login} ${path}: ${zh.status()}`);
+      const nav = await page.locator('header nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(nav.includes(path), `${login}: ${path} is not in its own header (${nav.join(' ')})`);
+      try {
+        await bothLanguages(page, login, path, `74-${login}-${project}-work`);
+        if (project === 'cm') {
+          // The list cells count names in English as in Chinese: "2 names", "1 name".
+          await page.goto(`${BASE}/lang/en?back=${path}`);
+          const cells = await page.locator('table.lists td').allInnerTexts();
+          // Was a bug (fixed): a list of one reads "1 names".
+          const one = cells.filter((c) => /\b1 names\b/.test(c));
+          if (one.length) failures.push(`${login} ${path} in English: ${JSON.stringify(one)}`);
+          await page.goto(`${BASE}/lang/zh?back=${path}`);
+        }
+      } catch (e) {
+        failures.push(e.message);
+        await page.goto(`${BASE}/lang/zh?back=/`);
+      }
+    }
+    await page.context().close();
+  }
+  // Was a bug (fixed): h1 and the admin on /p/sf/work in English: "Needs：…"; a list of one on /p/cm/work: "1 names".
+  assert.deepEqual(failures, []);
 });
 
 async function page_has(page, selector, text) {

@@ -3058,6 +3058,27 @@ async fn rulebook_work_pages(backend: &str) {
         "no list is due that day: {body}"
     );
 
+    // Leads of T1's outreach go to T1's salespeople (CM-EVEN); once dealt, none is waiting.
+    for phone in ["13600136001", "13600136002"] {
+        let body = work_form(
+            &s,
+            "cm",
+            &m,
+            &[("act", "lead"), ("phone", phone), ("batch", "科普-1")],
+        )
+        .await;
+        assert!(body.contains("CM-EVEN"), "{body}");
+    }
+    let (_, _, page) = http(s.addr, "GET", "/p/cm/work", &m, None).await;
+    assert!(page.contains("科普-1: 2"), "{page}");
+    let body = work_form(&s, "cm", &m, &[("act", "distribute"), ("batch", "科普-1")]).await;
+    assert!(
+        body.contains("CM-EVEN") && body.contains("2 条线索已平均分给 2 人"),
+        "{body}"
+    );
+    let (_, _, page) = http(s.addr, "GET", "/p/cm/work", &m, None).await;
+    assert!(!page.contains("科普-1: 2"), "{page}");
+
     // project-filing: an oral filing is refused; an online one is taken; a match is explained.
     let (st, v) = call(&s, "POST", "/api/v1/projects/pf/acts", &a, json!({ "act": "register", "channel": "phone", "customer": { "name": "郑先生", "phone": "13500135000" } })).await;
     assert_eq!(

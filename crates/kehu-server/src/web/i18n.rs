@@ -100,7 +100,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("outcome.pending", "待定（经理裁定）", "Pending (a manager decides)"),
     ("outcome.invalid", "无效", "Invalid"),
     ("outcome.confirmed", "已确认", "Confirmed"),
-    ("field.address", "地址（门店报备必填）", "Address (required by store registration)"),
+    ("field.address", "地址", "Address"),
+    ("field.needs", "需求及意向", "Needs and intent"),
     ("outcome.received", "报备已收到", "Registration received"),
     // Acts
     ("act.register", "报备", "registration"),
@@ -151,6 +152,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("deposit.small", "小定", "small deposit"),
     ("deposit.large", "大定", "large deposit"),
     ("deposit.deposit", "定金", "deposit"),
+    ("deposit.measure", "量房定金", "measurement deposit"),
+    ("deposit.promotion", "活动定金", "promotion deposit"),
     // Presets (RULES.md §3)
     ("preset.site-rotation", "案场首访与轮流接待", "site rotation"),
     ("preset.site-first-reception", "案场首次接待", "site first reception"),
@@ -257,7 +260,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("work.cm.status.missing", "未报", "missing"),
     ("work.cm.status.due", "待报", "due"),
     ("work.cm.before", "截止", "before"),
-    ("work.cm.names", "人", "names"),
+    ("work.cm.names", "人", "on the list"),
     ("work.cm.none", "还没有联合活动。", "No joint event yet."),
     ("work.cm.next_due", "本事业部今天的名单截止：", "Your division's list today is due before"),
     ("work.cm.submit", "报名单", "Submit a list"),

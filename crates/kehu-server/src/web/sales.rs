@@ -29,6 +29,16 @@ const DUE_HOURS: i64 = 72;
 const CHANNELS: [&str; 7] = ["site", "phone", "online", "wechat", "qq", "sms", "email"];
 const CONTACT_KINDS: [&str; 5] = ["call", "visit", "message", "invite", "home_visit"];
 const DEPOSIT_KINDS: [&str; 3] = ["small", "large", "deposit"];
+/// HD-DEPOSIT: a store takes a measurement or a promotion deposit.
+const STORE_DEPOSIT_KINDS: [&str; 3] = ["measure", "promotion", "deposit"];
+
+/// The channels a registration may come by under a rulebook (PF-PROJECT: e-mail or online only).
+fn channels(preset: kehu_core::policy::Preset) -> &'static [&'static str] {
+    match preset {
+        kehu_core::policy::Preset::ProjectFiling => &["online", "email"],
+        _ => &CHANNELS,
+    }
+}
 /// The profile's fields on the registration form (客户档案).
 const PROFILE_FIELDS: [&str; 5] = ["source", "layout", "area", "budget", "purpose"];
 /// The usual answers offered for how a customer heard of the project (认知途径) and why they buy
@@ -151,7 +161,7 @@ async fn view(
             "sources": SOURCES, "purposes": PURPOSES,
             "requests": requests,
             "found": found.as_ref().map(|(name, items)| json!({ "name": name, "items": items })),
-            "channels": CHANNELS,
+            "channels": channels(rulebook.preset),
             "customers": customers.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             "total": mine.total,
         }),
@@ -181,6 +191,10 @@ async fn register(
                 .filter(|a| !a.is_empty())
             {
                 customer["address"] = json!(a);
+            }
+            // Needs and intent (SF-FIELDS: sales-filing requires them).
+            if let Some(n) = form.text("needs") {
+                customer["needs"] = json!(n);
             }
             if let Some(g) = form.text("gender") {
                 customer["gender"] = json!(g);
@@ -413,7 +427,12 @@ async fn customer_view(
             "profile": profile,
             "requests": requests, "waiting": waiting,
             "records": records, "forms": forms, "denied": denied,
-            "contact_kinds": CONTACT_KINDS, "deposit_kinds": DEPOSIT_KINDS, "sellers": sellers,
+            "contact_kinds": CONTACT_KINDS, "sellers": sellers,
+            "deposit_kinds": if rulebook.preset == kehu_core::policy::Preset::HomeDecoration {
+                STORE_DEPOSIT_KINDS
+            } else {
+                DEPOSIT_KINDS
+            },
             "agents": agents,
         }),
     )

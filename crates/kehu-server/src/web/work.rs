@@ -145,7 +145,20 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Err(e) => return v.error(&e.into()),
     };
 
+    let own_team = dir
+        .get(&kehu_core::model::StaffId(me.clone()))
+        .and_then(|s| s.team.clone());
+    let mut teams: Vec<String> = Vec::new();
+    for s in &dir.staff {
+        if let Some(t) = &s.team {
+            if !teams.contains(t) {
+                teams.push(t.clone());
+            }
+        }
+    }
     let mut extra = Map::new();
+    extra.insert("teams".into(), json!(teams));
+    extra.insert("own_team".into(), json!(own_team));
     extra.insert("preset".into(), json!(preset.name()));
     extra.insert("manager".into(), json!(manager));
     extra.insert("posts".into(), json!(posts));
@@ -162,14 +175,22 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         json!(super::phone_hint(lang, &rulebook)),
     );
 
-    // Leads waiting to be handed out, per batch (DIST-EVEN).
+    // Leads waiting to be handed out, per batch (DIST-EVEN): entered for the holder and held by it
+    // still.
     let holder = preset.lead_holder();
     let mut batches: Vec<(String, usize)> = Vec::new();
     for e in &recent {
         if let Act::Lead(l) = &e.act {
-            let waiting =
+            let entered =
                 e.verdict.outcome == Outcome::Accepted && e.verdict.owner.as_ref() == Some(&holder);
-            if waiting {
+            let held = match (entered, e.customers.first()) {
+                (true, Some(c)) => match st.store.holder_of_record(c.0).await {
+                    Ok(h) => h.as_deref() == Some(holder.to_string().as_str()),
+                    Err(e) => return v.error(&e.into()),
+                },
+                _ => false,
+            };
+            if held {
                 match batches.iter_mut().find(|(b, _)| *b == l.batch) {
                     Some(x) => x.1 += 1,
                     None => batches.push((l.batch.clone(), 1)),
@@ -337,11 +358,35 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             extra.insert("reviews".into(), json!(rows));
         }
         Preset::ProjectFiling => {
+            // Per record, as the caller may see it (G-CLAIM): the VP and the admin every filing,
+            // a department manager their team's, anyone else their own, a refused one saying only
+            // what its filer may be told.
+            let role = v.role();
+            let my_team = own_team.clone();
+            // The marketing-management department (its manager and its chaser) reads every
+            // filing (PF-CHASE: every match is reported to it).
+            let me_id = kehu_core::model::StaffId(me.clone());
+            let department = state.has_post(&me_id, Post::MarketingManager)
+                || state.has_post(&me_id, Post::Chaser);
+            let visible = |by: &kehu_core::model::StaffId| -> bool {
+                match role {
+                    _ if department => true,
+                    Role::Vp | Role::Admin => true,
+                    Role::Manager => {
+                        by.0 == me
+                            || dir
+                                .get(by)
+                                .and_then(|s| s.team.clone())
+                                .is_some_and(|t| my_team.as_ref() == Some(&t))
+                    }
+                    _ => by.0 == me,
+                }
+            };
             let filings: Vec<Value> = recent
                 .iter()
                 .rev()
                 .filter_map(|e| match &e.act {
-                    Act::Register(r) => Some(json!({
+                    Act::Register(r) if visible(&r.by) => Some(json!({
                         "at": at(e.at),
                         "customer": masked(Some(&r.customer)),
                         "project": r.customer.project,
@@ -349,7 +394,11 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
                         "grade": r.grade,
                         "outcome": e.verdict.outcome.name(),
                         "rule": e.verdict.rule,
-                        "reason": lang.pick(&e.verdict.reason),
+                        "reason": if e.verdict.collision && !(manager || department) {
+                            lang.pick(&e.verdict.to_registrant(false, true))
+                        } else {
+                            lang.pick(&e.verdict.reason)
+                        },
                     })),
                     _ => None,
                 })
@@ -428,7 +477,15 @@ async fn body_of(st: &AppState, v: &Viewer, project: &str, form: &Form) -> Resul
             b["by"] = json!(me);
             b["customer"] = customer(form)?;
             b["batch"] = json!(form.need("batch")?);
-            copy(&mut b, &["team"]);
+            // The division that collected it (CM-EVEN): as chosen, else the caller's own.
+            let own = st
+                .directory()
+                .await?
+                .get(&kehu_core::model::StaffId(me.clone()))
+                .and_then(|s| s.team.clone());
+            if let Some(t) = form.text("team").map(str::to_string).or(own) {
+                b["team"] = json!(t);
+            }
         }
         "distribute" => {
             b["by"] = json!(me);
