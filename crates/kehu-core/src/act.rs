@@ -77,7 +77,11 @@ pub struct Register {
     #[serde(default = "yes")]
     pub signed: bool,
     /// The customer's grade (FUP-GRADE), carried by a filing (PF-CHASE).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "grade_opt"
+    )]
     pub grade: Option<String>,
     /// A corrected filing: when the customer's details changed (SF-3DAYS).
     #[serde(
@@ -494,7 +498,7 @@ pub struct Dispatch {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "money_opt"
+        deserialize_with = "area_opt"
     )]
     pub area: Option<i64>,
 }
@@ -1093,10 +1097,37 @@ optional!(one_or_many_opt, one_or_many, Vec<StaffId>);
 optional!(date_opt, date, jiff::civil::Date);
 optional!(month_opt, month, jiff::civil::Date);
 optional!(money_opt, money, i64);
+optional!(area_opt, square_metres, i64);
+optional!(grade_opt, grade, String);
 
 /// A date as written (`2026-11-06`).
 fn date<'de, D: Deserializer<'de>>(d: D) -> Result<jiff::civil::Date, D::Error> {
-    crate::time::parse_date(&String::deserialize(d)?).map_err(de::Error::custom)
+    let s = String::deserialize(d)?;
+    crate::time::parse_date(&s)
+        .map_err(|_| de::Error::custom(format!("{s:?} is not a date; write it as YYYY-MM-DD")))
+}
+
+/// An area in square metres: a whole number from 0 to a million.
+fn square_metres<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = i64::deserialize(d)?;
+    if !(0..=1_000_000).contains(&n) {
+        return Err(de::Error::custom(format!(
+            "must be a number of square metres from 0 to 1000000, got {n}"
+        )));
+    }
+    Ok(n)
+}
+
+/// A customer's grade (FUP-GRADE): A, B, C or D.
+fn grade<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    let g = s.trim().to_ascii_uppercase();
+    if !["A", "B", "C", "D"].contains(&g.as_str()) {
+        return Err(de::Error::custom(format!(
+            "{s:?} is not a grade; accepted: A, B, C, D"
+        )));
+    }
+    Ok(g)
 }
 
 /// A month as written (`2026-11`) or stored (its first day): the month's first day.

@@ -656,6 +656,16 @@ impl Ctx<'_> {
                 rule = rules::HD_CONTRACT;
             }
             Stage::Lost => {
+                if reached(view, Stage::Finished) {
+                    return self.hd_done(
+                        self.reject(
+                            &st,
+                            rules::PIPE_STAGES,
+                            "工程已完工，不能再记跑单 (the work is finished: a finished customer cannot be lost)",
+                        ),
+                        vec![],
+                    );
+                }
                 rule = rules::HD_OWNER;
                 eff.push(holder(&Party::Company, rules::HD_OWNER));
             }
@@ -702,6 +712,14 @@ impl Ctx<'_> {
     /// for approval, and to finance.
     fn hand_over(&self, a: &act::HandOver) -> Decision {
         let st = self.standing(self.view.as_ref());
+        if !matches!(self.role(&a.by), Some(Role::Sales)) && !self.is_manager(&a.by) {
+            let v = self.reject(
+                &st,
+                rules::HD_CONTRACT,
+                "合同单据由客户经理交接 (the customer manager hands contract forms over)",
+            );
+            return self.hd_done(v, vec![]);
+        }
         let to = self.name_of(&a.to);
         let allowed = match a.purpose {
             Purpose::Approval => {

@@ -342,6 +342,32 @@ impl Ctx<'_> {
             Act::Register(r) => self.party(&r.by),
             _ => st.owner.clone(),
         };
+        // The filer's own department manager (the VP and the admin any department's).
+        let other_team = self.role(&a.by) == Some(Role::Manager)
+            && self.team_of(&self.party(&a.by)) != self.team_of(&filer);
+        if other_team {
+            return done(
+                self.reject(
+                    &st,
+                    rules::SF_REVIEW,
+                    "报备由报备人所在部门的经理审核 (the filer's own department manager reviews the filing)",
+                ),
+                vec![],
+            );
+        }
+        // A correction of a filing already approved: its rejection leaves the approval standing
+        // (SF-FIRST: an approved filing protects until a manager reassigns the customer).
+        let approved_before = self.view.as_ref().is_some_and(|v| {
+            v.events.iter().any(|e| {
+                e.seq < open.seq
+                    && e.verdict.outcome == Outcome::Accepted
+                    && match &e.act {
+                        Act::Review(r) => r.approve,
+                        Act::Register(r) => self.party(&r.by) == filer,
+                        _ => false,
+                    }
+            })
+        });
         if a.approve {
             let mut v = self.verdict(
                 Outcome::Accepted,
@@ -366,6 +392,24 @@ impl Ctx<'_> {
                 vec![],
             );
         };
+        if approved_before {
+            let mut v = self.verdict(
+                Outcome::Rejected,
+                rules::SF_REVIEW,
+                format!(
+                    "修改的报备被驳回：{}；原已通过的报备仍然有效 (the corrected filing is rejected: {reason}; the approved filing stands)",
+                    zh_text(reason)
+                ),
+            );
+            v.relied_on.push(open.reference());
+            if filer.is_notifiable() {
+                v.notify.push(filer.clone());
+            }
+            let eff = vec![Effect::DisputeClosed];
+            let mut v = self.settle(v, &eff);
+            v.outcome = Outcome::Rejected;
+            return done(v, eff);
+        }
         let eff = vec![
             Effect::DisputeClosed,
             holder(&Party::Pool, rules::SF_REVIEW),
@@ -391,6 +435,25 @@ impl Ctx<'_> {
 
     /// SF-TRIP: the day's report on a business trip, due before 21:00.
     fn trip_report(&self, a: &act::TripReport) -> Decision {
+        if self.role(&a.by) != Some(Role::Sales) {
+            let v = self.verdict(
+                Outcome::Rejected,
+                rules::SF_TRIP,
+                "出差日报由出差的业务员汇报 (a salesperson on a trip makes the trip report)",
+            );
+            return self.plain(v, vec![]);
+        }
+        if !matches!(
+            a.channel,
+            crate::model::Channel::Sms | crate::model::Channel::Phone
+        ) {
+            let v = self.verdict(
+                Outcome::Invalid,
+                rules::SF_TRIP,
+                "出差日报用短信或电话向领导汇报 (a trip report goes to the leader by SMS or phone)",
+            );
+            return self.plain(v, vec![]);
+        }
         let day = a.day.unwrap_or_else(|| day_of(self.now));
         let due = at_hour(day, 21);
         let key = day_key(day, &format!("trip:{}", a.by));

@@ -224,6 +224,23 @@ impl Ctx<'_> {
                 }
             }
         }
+        let known: Vec<&str> = self
+            .dir
+            .staff
+            .iter()
+            .filter_map(|s| s.team.as_deref())
+            .collect();
+        if let Some(t) = divisions.iter().find(|t| !known.contains(&t.as_str())) {
+            let v = self.verdict(
+                Outcome::Invalid,
+                rules::CM_CUTOFF,
+                format!(
+                    "没有名为「{}」的事业部 (there is no division {t})",
+                    zh_text(t)
+                ),
+            );
+            return self.plain(v, vec![]);
+        }
         let ends = a.ends.unwrap_or_else(|| end_of_day(a.starts));
         if ends <= a.starts {
             let v = self.verdict(
@@ -281,6 +298,14 @@ impl Ctx<'_> {
                 a.event
             ));
         };
+        if !ev.divisions.contains(&team) {
+            return no(format!(
+                "{}不是「{}」的参与事业部，不报名单 ({team} takes no part in {} and submits no list)",
+                zh_text(&team),
+                zh_text(&ev.name),
+                ev.name
+            ));
+        }
         let day = a.day.unwrap_or_else(|| day_of(self.now));
         let (kzh, ken) = kind_zh(a.kind);
         if a.kind == ListKind::Plan && ev.divisions.get(1) != Some(&team) {

@@ -407,10 +407,16 @@ impl Ctx<'_> {
         if let Some(e) = inviter {
             v.relied_on.push(e.reference());
         }
-        let v = if new { v } else { self.settle(v, &[]) };
+        // A customer nobody holds who attends on a staff member's invitation is that staff
+        // member's to serve (the attendance is the assignment, as an invitation outside an event).
+        let mut eff = Vec::new();
+        if let (Some(i), None) = (&v.receiver, st.holding.as_ref()) {
+            eff.push(holder(&self.party(i), rules::CM_LAPSE));
+        }
+        let v = self.settle(v, &eff);
         Decision {
             verdict: v,
-            effects: vec![],
+            effects: eff,
             target: self.target(),
         }
     }
