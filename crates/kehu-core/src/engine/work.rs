@@ -503,3 +503,103 @@ pub(crate) fn at_hour(day: Date, hour: i8) -> Instant {
 pub(crate) fn day_of(t: Instant) -> Date {
     date_of(t)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::act::{self, Distribute};
+    use crate::engine::{decide, Context};
+    use crate::model::{
+        Act, Command, CustomerId, CustomerInput, Directory, Party, Role, Staff, StaffId,
+    };
+    use crate::policy::{Preset, Rulebook};
+    use crate::state::{Effect, Event, View};
+    use crate::verdict::{Outcome, Verdict};
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn staff(id: &str, role: Role) -> Staff {
+        Staff {
+            id: StaffId(id.into()),
+            name: id.into(),
+            role,
+            team: Some("一部".into()),
+            agency: None,
+            region: None,
+            left: false,
+        }
+    }
+
+    /// A lead of `batch` entered for the department (CM-EVEN).
+    fn lead(id: i64, batch: &str) -> View {
+        let at = crate::time::parse_local("2026-11-01 10:00").unwrap_or_default();
+        let e = Event {
+            seq: id,
+            project: "p".into(),
+            at,
+            customers: vec![CustomerId(id)],
+            act: Act::Lead(act::Lead {
+                by: StaffId("M".into()),
+                customer: CustomerInput {
+                    phone: Some(format!("138{id:08}")),
+                    ..CustomerInput::default()
+                },
+                batch: batch.into(),
+                team: Some("一部".into()),
+            }),
+            verdict: Verdict::new(Outcome::Accepted, crate::rules::CM_EVEN, ""),
+            effects: vec![Effect::Holder {
+                party: Party::Department,
+                rule: "CM-EVEN".into(),
+            }],
+        };
+        View::new(vec![CustomerId(id)], vec![e])
+    }
+
+    proptest! {
+        /// DIST-EVEN: every lead of the batch is dealt exactly once, and the recipients' counts
+        /// differ by at most one, whatever the seed; leads of another batch stay.
+        #[test]
+        fn a_batch_is_dealt_evenly(n in 0usize..40, k in 1usize..8, other in 0usize..5, seed in any::<u64>()) {
+            let mut dir = Directory::default();
+            dir.staff.push(staff("M", Role::Manager));
+            let to: Vec<StaffId> = (0..k).map(|i| StaffId(format!("S{i}"))).collect();
+            for s in &to {
+                dir.staff.push(staff(&s.0, Role::Sales));
+            }
+            let rb = Rulebook::preset(Preset::ConferenceMarketing);
+            let mut held_by: Vec<View> = (0..n as i64).map(|i| lead(i + 1, "b")).collect();
+            held_by.extend((0..other as i64).map(|i| lead(1000 + i, "other")));
+            let ctx = Context {
+                directory: Some(&dir),
+                rulebook: Some(&rb),
+                held_by,
+                ..Context::default()
+            };
+            let at = crate::time::parse_local("2026-11-02 10:00").unwrap_or_default();
+            let cmd = Command {
+                project: "p".into(),
+                at,
+                act: Act::Distribute(Distribute { by: StaffId("M".into()), batch: "b".into(), to: Some(to.clone()), seed }),
+            };
+            let d = decide(&ctx, &cmd, at).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            if n == 0 {
+                prop_assert_eq!(d.verdict.outcome, Outcome::Rejected);
+                return Ok(());
+            }
+            let mut per: BTreeMap<Party, usize> = BTreeMap::new();
+            let mut dealt: Vec<CustomerId> = Vec::new();
+            for e in &d.effects {
+                if let Effect::Reassigned { customer, party } = e {
+                    *per.entry(party.clone()).or_default() += 1;
+                    dealt.push(*customer);
+                }
+            }
+            dealt.sort();
+            let want: Vec<CustomerId> = (1..=n as i64).map(CustomerId).collect();
+            prop_assert_eq!(dealt, want, "each lead of the batch once, no other");
+            let counts: Vec<usize> = to.iter().map(|s| per.get(&Party::Staff(s.clone())).copied().unwrap_or(0)).collect();
+            let (lo, hi) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
+            prop_assert!(hi - lo <= 1, "counts {:?}", counts);
+        }
+    }
+}
