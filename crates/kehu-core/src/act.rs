@@ -647,6 +647,27 @@ pub struct SpotCheck {
     pub customer: CustomerInput,
 }
 
+/// 到期提醒: kehu warns the owner that the protection ends at `until` (POOL-RETURN, G-NOTIFY).
+/// Recorded by kehu's scheduler, never sent by a caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Warn {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub until: Instant,
+}
+
+/// 回归公海: the protection ended at `until` and the customer returned to the pool
+/// (POOL-RETURN). Recorded by kehu's scheduler, never sent by a caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lapse {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub until: Instant,
+}
+
+/// Acts only kehu records (the scheduler's): refused from a request or a scenario step.
+pub const SYSTEM: &[&str] = &["warn", "lapse"];
+
 /// Fields kehu sets itself; a caller who names one is told it is not accepted.
 const SET_BY_KEHU: &[&str] = &["seed"];
 
@@ -722,11 +743,18 @@ acts! {
     Review = "review",
     TripReport = "trip_report",
     SpotCheck = "spot_check",
+    Warn = "warn",
+    Lapse = "lapse",
 }
 
-/// The act names joined for messages ("register, visit, …").
+/// The act names a caller may send, joined for messages ("register, visit, …").
 pub fn names_list() -> String {
-    NAMES.join(", ")
+    NAMES
+        .iter()
+        .filter(|n| !SYSTEM.contains(n))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unknown_act(name: &str) -> FieldError {
@@ -777,7 +805,9 @@ macro_rules! customer_of {
             | Act::StageAct(StageAct { customer, .. })
             | Act::HandOver(HandOver { customer, .. })
             | Act::Review(Review { customer, .. })
-            | Act::SpotCheck(SpotCheck { customer, .. }) => Some(customer),
+            | Act::SpotCheck(SpotCheck { customer, .. })
+            | Act::Warn(Warn { customer, .. })
+            | Act::Lapse(Lapse { customer, .. }) => Some(customer),
             Act::WalkIn(WalkIn { customer, .. }) => customer.$opt(),
             Act::Status(_)
             | Act::Duty(_)
@@ -800,6 +830,15 @@ impl Act {
         name: &str,
         fields_given: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Act, FieldError> {
+        if SYSTEM.contains(&name) {
+            return Err(FieldError::new(
+                "act",
+                format!(
+                    "act {name} is recorded by kehu's scheduler, not sent; accepted: {}",
+                    names_list()
+                ),
+            ));
+        }
         let accepted = fields(name).ok_or_else(|| unknown_act(name))?;
         for k in fields_given.keys() {
             if !accepted.contains(&k.as_str()) {
@@ -977,7 +1016,9 @@ impl Act {
             | Act::Duty(_)
             | Act::Event(_)
             | Act::JointEvent(_)
-            | Act::Attend(_) => {}
+            | Act::Attend(_)
+            | Act::Warn(_)
+            | Act::Lapse(_) => {}
         }
         v
     }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod schedule;
 pub mod web;
 
 use axum::Router;

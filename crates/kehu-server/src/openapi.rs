@@ -107,6 +107,7 @@ fn project_body() -> Value {
 fn act_body() -> Value {
     let variants: Vec<Value> = act::NAMES
         .iter()
+        .filter(|a| !act::SYSTEM.contains(a))
         .map(|&a| {
             let mut props = vec![("act", json!({ "const": a }))];
             for f in act::fields(a).unwrap_or_default() {

@@ -127,7 +127,13 @@ pub(crate) struct WriteSet {
     pub onces: Vec<(String, String, String, i64, i64)>,
     /// The rows of the projections kept from entries alone (`kept.rs`).
     pub kept: crate::kept::KeptRows,
+    /// Each touched record's next due effect (G-CLOCK): customer and (project, kind, at, until)
+    /// in ms, or none.
+    pub due: Vec<(i64, Option<DueRow>)>,
 }
+
+/// A due effect's row: project, kind, at (ms), until (ms).
+pub(crate) type DueRow = (String, String, i64, i64);
 
 /// The projections' rows as plain values (stored ones for the check).
 #[derive(Debug, Default, PartialEq)]

@@ -213,6 +213,10 @@ pub(crate) struct Cache {
     new_customers: BTreeMap<i64, String>,
     dirty_projects: BTreeSet<String>,
     out: WriteSet,
+    /// The records of the latest appended event (to schedule).
+    last_customers: Vec<i64>,
+    /// Each touched record's next due effect, the latest computed.
+    due: BTreeMap<i64, Option<crate::backend::DueRow>>,
 }
 
 impl Cache {
@@ -231,6 +235,8 @@ impl Cache {
             new_customers: BTreeMap::new(),
             dirty_projects: BTreeSet::new(),
             out: WriteSet::default(),
+            last_customers: Vec::new(),
+            due: BTreeMap::new(),
         }
     }
 
@@ -644,6 +650,7 @@ impl Cache {
                 vec![CustomerId(id)]
             }
         };
+        self.last_customers = customers.iter().map(|c| c.0).collect();
         let event = Event {
             seq,
             project: cmd.project.clone(),
@@ -672,6 +679,38 @@ impl Cache {
         };
         self.project_event(event, keys);
         Ok(Some(seq))
+    }
+
+    /// G-CLOCK: the next due effect of each record the latest appended event touched, computed
+    /// under that act's rulebook as of its instant (the index the scheduler reads).
+    pub(crate) fn schedule(&mut self, item: &Item) {
+        let ids = std::mem::take(&mut self.last_customers);
+        if ids.is_empty() {
+            return;
+        }
+        let project = self
+            .projects
+            .get(&item.command.project)
+            .cloned()
+            .unwrap_or_default();
+        let ctx = Context {
+            directory: Some(&item.directory),
+            rulebook: Some(&item.rulebook),
+            project,
+            ..Context::default()
+        };
+        for id in ids {
+            let v = self.view(&[CustomerId(id)]);
+            let due = engine::due::next_due(&ctx, &v, item.command.at).map(|d| {
+                (
+                    item.command.project.clone(),
+                    d.kind.name().to_string(),
+                    ms(d.at),
+                    ms(d.until),
+                )
+            });
+            self.due.insert(id, due);
+        }
     }
 
     /// Applies one event, whose index keys' blind values are `blinds`, to the cached state and
@@ -756,6 +795,7 @@ impl Cache {
             }
         }
         out.customer_updates = updated.into_iter().collect();
+        out.due = std::mem::take(&mut self.due).into_iter().collect();
         // A committed dispute closes at the first close of its record in the batch.
         let mut first: BTreeMap<i64, i64> = BTreeMap::new();
         for (c, s) in &out.closes {
@@ -865,6 +905,7 @@ pub(crate) async fn write_batch<W: Write>(
         match cache.decide(&mut tx, item, prepared).await {
             Ok(d) => {
                 let seq = cache.append(&item.command, prepared, &d)?;
+                cache.schedule(item);
                 if let (Some(o), Some(s)) = (once, seq) {
                     onces.insert(
                         (o.account.clone(), o.key.clone()),

@@ -40,8 +40,8 @@ use kehu_core::time::Instant;
 use kehu_core::verdict::Verdict;
 pub use keys::{KeyError, Keys};
 pub use records::{
-    ApprovalRow, ApprovalStep, ApprovalsFor, AuditListed, DisputeListed, ExportRow, NewApproval,
-    ProjectRow, ViolationListed,
+    ApprovalRow, ApprovalStep, ApprovalsFor, AuditListed, DisputeListed, DueListed, ExportRow,
+    NewApproval, ProjectRow, ViolationListed,
 };
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use sql::{scalar, SqlRow, Val};

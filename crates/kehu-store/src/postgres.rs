@@ -521,6 +521,32 @@ impl Write for PgTx {
             .execute(&mut *c)
             .await?;
         }
+        let (set, clear): (Vec<_>, Vec<_>) = w.due.iter().partition(|(_, d)| d.is_some());
+        if !clear.is_empty() {
+            sqlx::query("DELETE FROM due WHERE customer = ANY($1::bigint[])")
+                .bind(clear.iter().map(|(cu, _)| *cu).collect::<Vec<i64>>())
+                .execute(&mut *c)
+                .await?;
+        }
+        if !set.is_empty() {
+            let rows: Vec<(i64, crate::backend::DueRow)> = set
+                .iter()
+                .filter_map(|(cu, d)| d.clone().map(|d| (*cu, d)))
+                .collect();
+            sqlx::query(
+                "INSERT INTO due (customer, project, kind, at_ms, until_ms) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) \
+                 ON CONFLICT (customer) DO UPDATE SET project = excluded.project, kind = excluded.kind, \
+                 at_ms = excluded.at_ms, until_ms = excluded.until_ms",
+            )
+            .bind(col(&rows, |r| r.0))
+            .bind(col(&rows, |r| r.1 .0.clone()))
+            .bind(col(&rows, |r| r.1 .1.clone()))
+            .bind(col(&rows, |r| r.1 .2))
+            .bind(col(&rows, |r| r.1 .3))
+            .execute(&mut *c)
+            .await?;
+        }
         Ok(())
     }
 

@@ -736,3 +736,142 @@ fn audit_listed(r: &[Val]) -> Result<AuditListed, StoreError> {
         detail: text(r, 5).unwrap_or_default(),
     })
 }
+
+/// A record's next due effect, as the index keeps it (G-CLOCK).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueListed {
+    pub customer: i64,
+    pub project: String,
+    pub kind: kehu_core::engine::due::DueKind,
+    pub at_ms: i64,
+    pub until_ms: i64,
+}
+
+impl DueListed {
+    /// The engine's form of it.
+    pub fn due(&self) -> kehu_core::engine::due::Due {
+        let t = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::MAX);
+        kehu_core::engine::due::Due {
+            kind: self.kind,
+            at: t(self.at_ms),
+            until: t(self.until_ms),
+        }
+    }
+}
+
+impl Store {
+    /// The effects due at or before `until_ms`, earliest first, at most `limit` (the index of
+    /// due instants: no scan of the customers).
+    pub async fn due_until(&self, until_ms: i64, limit: i64) -> Result<Vec<DueListed>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT customer, project, kind, at_ms, until_ms FROM due WHERE at_ms <= $1 \
+                 ORDER BY at_ms, customer LIMIT $2",
+                vec![Val::Int(until_ms), Val::Int(limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(DueListed {
+                    customer: int(r, 0)?,
+                    project: text(r, 1)?,
+                    kind: kehu_core::engine::due::DueKind::parse(&text(r, 2)?)?,
+                    at_ms: int(r, 3)?,
+                    until_ms: int(r, 4)?,
+                })
+            })
+            .collect())
+    }
+}
+
+impl Store {
+    /// Records one due effect at its own instant (G-CLOCK), exactly once: the act carries a key
+    /// made of the record, the kind and the protection's end, so a second scheduler (another
+    /// `kehu serve` on the same database) or a second tick records nothing. When an act in
+    /// between changed the protection, nothing is recorded and the record's next due effect is
+    /// worked out again. Returns the recorded act's outcome, if any.
+    pub async fn fire_due(
+        &self,
+        rulebook: &kehu_core::policy::Rulebook,
+        directory: &kehu_core::model::Directory,
+        row: &DueListed,
+    ) -> Result<Option<crate::Outcome>, StoreError> {
+        use kehu_core::engine::{due, Context};
+        let Some(view) = self.views(vec![row.customer]).await?.pop() else {
+            self.set_due(row.customer, None).await?;
+            return Ok(None);
+        };
+        let project: kehu_core::state::ProjectState =
+            match self.project_state_json(&row.project).await? {
+                Some(j) => serde_json::from_str(&j).map_err(|e| crate::corrupt(0, e))?,
+                None => Default::default(),
+            };
+        let ctx = Context {
+            directory: Some(directory),
+            rulebook: Some(rulebook),
+            project,
+            ..Context::default()
+        };
+        let d = row.due();
+        match due::fire(&ctx, &view, &d, d.at) {
+            Some(cmd) => {
+                let once = crate::Once {
+                    account: "kehu".into(),
+                    key: format!("due:{}:{}:{}", row.customer, row.kind.name(), row.until_ms),
+                    fingerprint: format!("{}:{}", row.customer, row.kind.name()),
+                };
+                let entry = crate::audit::AuditEntry {
+                    at_ms: d.at.as_millisecond(),
+                    actor: "kehu".into(),
+                    action: format!("act.{}", cmd.act.name()),
+                    subject: row.project.clone(),
+                    detail: String::new(),
+                };
+                let out = self
+                    .execute_once(rulebook, directory, &cmd, d.at, entry, Some(once))
+                    .await?;
+                Ok(Some(out))
+            }
+            None => {
+                let next = due::next_due(&ctx, &view, d.at).map(|n| {
+                    (
+                        row.project.clone(),
+                        n.kind.name().to_string(),
+                        n.at.as_millisecond(),
+                        n.until.as_millisecond(),
+                    )
+                });
+                // Not sooner than now again: an effect that cannot be recorded yet waits for
+                // the act that changes it.
+                let next = next.filter(|n| n.2 > row.at_ms || n.1 != row.kind.name());
+                self.set_due(row.customer, next).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sets (or clears) one record's next due effect outside a batch.
+    async fn set_due(
+        &self,
+        customer: i64,
+        due: Option<crate::backend::DueRow>,
+    ) -> Result<(), StoreError> {
+        match due {
+            Some((p, k, at, until)) => {
+                self.exec(
+                    "INSERT INTO due (customer, project, kind, at_ms, until_ms) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (customer) DO UPDATE SET project = excluded.project, kind = excluded.kind, \
+                     at_ms = excluded.at_ms, until_ms = excluded.until_ms",
+                    vec![Val::Int(customer), Val::from(p), Val::from(k), Val::Int(at), Val::Int(until)],
+                )
+                .await?
+            }
+            None => {
+                self.exec("DELETE FROM due WHERE customer = $1", vec![Val::Int(customer)])
+                    .await?
+            }
+        };
+        Ok(())
+    }
+}

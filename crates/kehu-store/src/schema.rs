@@ -214,6 +214,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ),
         step: Step::None,
     },
+    Migration {
+        version: 16,
+        name: "due instants",
+        sqlite: (include_str!("../migrations/sqlite/0016_due.sql"), ""),
+        postgres: (include_str!("../migrations/postgres/0016_due.sql"), ""),
+        step: Step::None,
+    },
 ];
 
 /// The rows of a projection kept from entries alone for every existing entry.

@@ -769,6 +769,18 @@ impl Write for SqliteTx<'_> {
         for (a, k, f, s, at) in &w.onces {
             st.execute(params![a, k, f, s, at])?;
         }
+        let mut clear = c.prepare_cached("DELETE FROM due WHERE customer = ?1")?;
+        let mut set = c.prepare_cached(
+            "INSERT INTO due (customer, project, kind, at_ms, until_ms) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (customer) DO UPDATE SET project = excluded.project, kind = excluded.kind, \
+             at_ms = excluded.at_ms, until_ms = excluded.until_ms",
+        )?;
+        for (cu, d) in &w.due {
+            match d {
+                Some((p, k, at, until)) => set.execute(params![cu, p, k, at, until])?,
+                None => clear.execute(params![cu])?,
+            };
+        }
         Ok(())
     }
 

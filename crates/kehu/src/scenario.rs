@@ -49,6 +49,9 @@ async fn run_on(
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
     for step in &s.steps {
+        // The effects that fell due up to this step's instant are recorded first, each at its
+        // own instant, as `kehu serve`'s scheduler records them (G-CLOCK, POOL-RETURN).
+        run_due(s, store, step.command.at).await?;
         let res = store
             .execute(&s.rulebook, &s.directory, &step.command, step.command.at)
             .await?;
@@ -90,6 +93,25 @@ async fn run_on(
         )?;
     }
     Ok(tally)
+}
+
+/// Records every effect due at or before `t`, earliest first, until none is left.
+async fn run_due(s: &Scenario, store: &Store, t: kehu_core::time::Instant) -> anyhow::Result<()> {
+    let until = t.as_millisecond();
+    for _ in 0..10_000 {
+        let due = store.due_until(until, 1000).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        for row in &due {
+            store.fire_due(&s.rulebook, &s.directory, row).await?;
+        }
+    }
+    anyhow::bail!(
+        "{}: effects kept falling due before {}",
+        s.file,
+        format_local(t)
+    )
 }
 
 /// The `.toml` files under the given files or directories, sorted.
@@ -165,6 +187,70 @@ expect = { outcome = "accepted" }
         let e = parse("t.toml", &two).unwrap_err();
         assert_eq!((e.step, e.field.as_str()), (2, "at"));
         assert!(e.to_string().starts_with("t.toml: step 2: field `at`"));
+    }
+
+    /// G-CLOCK, POOL-RETURN: the runner records what falls due between steps at its own instant:
+    /// the owner's warning 3 days before the end (notified), then the return at the end; a
+    /// contact that extends the protection moves both.
+    #[test]
+    fn due_effects_are_recorded_at_their_instants() {
+        let text = r#"
+rulebook = "store-registration"
+[[staff]]
+id = "A"
+role = "sales"
+[[step]]
+at = "2026-11-01 10:00"
+act = "register"
+by = "A"
+customer = { name = "王先生", phone = "13800138000", address = "滨江路 1 号" }
+expect = { outcome = "accepted", protected_until = "2026-11-08 10:00" }
+[[step]]
+at = "2026-11-20 09:00"
+act = "query"
+customer = "13800138000"
+expect = { owner = "pool" }
+"#;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let s = parse("due.toml", text).unwrap();
+            let store = Store::memory().await.unwrap();
+            let mut out = Vec::new();
+            let t = run_on(&s, &store, &mut out).await.unwrap();
+            assert_eq!(
+                (t.passed, t.failed),
+                (2, 0),
+                "{}",
+                String::from_utf8_lossy(&out)
+            );
+            let events = store.events().await.unwrap();
+            let seen: Vec<(String, String, Vec<String>)> = events
+                .iter()
+                .map(|e| {
+                    (
+                        e.act.name().to_string(),
+                        format_local(e.at),
+                        e.verdict.notify.iter().map(ToString::to_string).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                seen,
+                vec![
+                    ("register".into(), "2026-11-01 10:00".into(), vec![]),
+                    (
+                        "warn".into(),
+                        "2026-11-05 10:00".into(),
+                        vec!["A".to_string()]
+                    ),
+                    ("lapse".into(), "2026-11-08 10:00".into(), vec![]),
+                ]
+            );
+            assert!(store.due_until(i64::MAX, 10).await.unwrap().is_empty());
+        });
     }
 
     /// Every entry the suite writes reads back from the ledger as it was decided: the act as

@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Levels and targets come from `KEHU_LOG` (e.g. `info`, `warn,kehu::request=info`).
     #[arg(long, env = "KEHU_LOG_FORMAT", default_value = "json", value_parser = ["json", "text"])]
     pub log_format: String,
+    /// Seconds between the scheduler's ticks, which record what falls due (a warning before a
+    /// protection ends, a return to the pool at its end) at its own instant; 0 turns it off.
+    #[arg(long, env = "KEHU_TICK_SECONDS", default_value_t = 5)]
+    pub tick_seconds: u64,
 }
 
 /// The log: standard error, levels from `KEHU_LOG` (default `info`), JSON or text; the request
@@ -104,6 +108,12 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(a.log_format == "json", !a.no_request_log);
     let state = kehu_server::AppState::new(store, a.secure_cookies);
     tokio::spawn(anchor_loop(state.clone()));
+    if a.tick_seconds > 0 {
+        tokio::spawn(kehu_server::schedule::run(
+            state.clone(),
+            std::time::Duration::from_secs(a.tick_seconds),
+        ));
+    }
     kehu_server::serve(listener, state, shutdown_signal()).await?;
     println!("kehu serve: stopped");
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 
 pub(crate) mod acts;
 pub(crate) mod deal;
+pub mod due;
 pub(crate) mod manage;
 pub mod rotation;
 pub(crate) mod standing;
@@ -230,6 +231,8 @@ impl Ctx<'_> {
             Act::Lead(_) => self.lead(),
             Act::Distribute(_) => self.distribute(),
             Act::Close(_) => self.close(),
+            Act::Warn(_) => self.warn(),
+            Act::Lapse(_) => self.lapse(),
             _ => self.not_here(),
         }
     }

@@ -88,6 +88,13 @@ impl Family for DirectSales {
         cx.standing_ds(view, h, relied)
     }
 
+    /// DS-CADENCE: a filing month that ends short of contacts ends the filing then.
+    fn checkpoint(&self, cx: &Ctx, _view: &View, h: &Holding) -> Option<Instant> {
+        (1..=cx.params.filing_months.max(1) * 12)
+            .map(|k| cx.end_months(h.since, k))
+            .find(|t| *t > cx.now)
+    }
+
     fn visit(&self, cx: &Ctx, a: &VisitArgs) -> Decision {
         cx.visit_generic(a)
     }

@@ -249,6 +249,19 @@ pub(crate) trait Family: Sync {
         (Party::Pool, crate::rules::DIST_EVEN)
     }
 
+    /// POOL-RETURN: whether a protection that ends sends the customer to the pool (a returned
+    /// customer is recorded at that instant). Not where the customer stays with its owner
+    /// (CM-LAPSE).
+    fn returns_to_pool(&self) -> bool {
+        true
+    }
+
+    /// An instant before the protection's end at which the standing may change without an act
+    /// (DS-CADENCE: the end of each filing month), for the scheduler to look again.
+    fn checkpoint(&self, _cx: &Ctx, _view: &View, _h: &Holding) -> Option<crate::time::Instant> {
+        None
+    }
+
     /// Whether `by` may settle the customer's open dispute (a manager by default).
     fn may_resolve(&self, cx: &Ctx, by: &StaffId) -> bool {
         cx.is_manager(by)

@@ -136,6 +136,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("act.review", "报备审核", "review"),
     ("act.trip_report", "出差日报", "trip report"),
     ("act.spot_check", "抽查", "spot check"),
+    ("act.warn", "到期提醒", "expiry warning"),
+    ("act.lapse", "回归公海", "return to the pool"),
     // Channels, contact and deposit kinds
     ("channel.site", "现场（来人登记）", "on site (visitor register)"),
     ("channel.phone", "电话（来电登记）", "phone (call register)"),

@@ -64,6 +64,12 @@ impl Family for ConferenceMarketing {
         true
     }
 
+    /// CM-LAPSE: an owner past the three months keeps the customer until another division
+    /// invites it; nothing returns to a pool.
+    fn returns_to_pool(&self) -> bool {
+        false
+    }
+
     fn consent_rule(&self) -> RuleId {
         rules::CM_CREDIT
     }

@@ -1,0 +1,265 @@
+//! Time-driven effects (G-CLOCK, POOL-RETURN): what falls due for a customer record without any
+//! act, and the system act that records it at its instant.
+//!
+//! After every entry the store asks [`next_due`] for the record's next due instant and keeps it
+//! in an index; a scheduler (or the scenario runner, when its steps move the time forward) asks
+//! [`fire`] at that instant for the act to record, decided like any other. Pure: the instant is
+//! always given.
+
+use super::{Context, Ctx};
+use crate::act;
+use crate::model::{Act, Command, CustomerInput, Party};
+use crate::state::View;
+use crate::time::{add_days, Instant};
+use crate::verdict::{Outcome, Until};
+
+/// What falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueKind {
+    /// The owner is warned that the protection ends soon (POOL-RETURN, G-NOTIFY).
+    Warn,
+    /// The protection ends and the customer returns to the pool (POOL-RETURN).
+    Return,
+}
+
+impl DueKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DueKind::Warn => "warn",
+            DueKind::Return => "return",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DueKind> {
+        match s {
+            "warn" => Some(DueKind::Warn),
+            "return" => Some(DueKind::Return),
+            _ => None,
+        }
+    }
+}
+
+/// One effect due at an instant, concerning the protection that ends at `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub kind: DueKind,
+    pub at: Instant,
+    pub until: Instant,
+}
+
+/// A decision context over one record, at `now`, for a system act.
+fn ctx_over<'a>(ctx: &'a Context, view: &View, cmd: &'a Command, now: Instant) -> Option<Ctx<'a>> {
+    let (Some(rb), Some(dir)) = (ctx.rulebook, ctx.directory) else {
+        return None;
+    };
+    Some(Ctx {
+        rb,
+        params: &rb.params,
+        preset: rb.preset,
+        dir,
+        project: &ctx.project,
+        now,
+        cmd,
+        view: Some(view.clone()),
+        household: &[],
+        referrer: None,
+        held_by: &[],
+        held: &[],
+        candidates: &[],
+    })
+}
+
+/// The customer of a record as its entries give it (for a system act's `customer`).
+pub fn record_customer(view: &View) -> CustomerInput {
+    let mut c = CustomerInput::default();
+    for e in &view.events {
+        if let Some(x) = e.act.customer() {
+            if c.phone.is_none() && x.identity().is_none() {
+                c.phone = x.phone.clone();
+            }
+            if c.name.is_none() {
+                c.name = x.name.clone();
+            }
+            if x.identity().is_some() && c.identity().is_none() {
+                c.project = x.project;
+                c.email = x.email.clone();
+                c.address = x.address.clone();
+                c.phone = None;
+                c.name = x.name.clone();
+            }
+        }
+    }
+    c
+}
+
+fn query(view: &View, at: Instant) -> Command {
+    Command {
+        project: view
+            .events
+            .first()
+            .map(|e| e.project.clone())
+            .unwrap_or_default(),
+        at,
+        act: Act::Query(act::Query {
+            customer: CustomerInput::default(),
+        }),
+    }
+}
+
+/// Whether the record already shows this effect for the protection ending at `until`.
+fn recorded(view: &View, kind: DueKind, until: Instant) -> bool {
+    view.events.iter().any(|e| match &e.act {
+        Act::Warn(w) => kind == DueKind::Warn && w.until == until,
+        Act::Lapse(l) => kind == DueKind::Return && l.until == until,
+        _ => false,
+    })
+}
+
+/// The record's next due effect as of `now` (the latest entry's instant): the warning
+/// `warn_days` before its protection ends (if the protection began before then), else the end
+/// itself, where the rulebook sends an expired customer to the pool. A rulebook whose standing
+/// can end between entries (DS-CADENCE's month ends) adds that instant as a check.
+pub fn next_due(ctx: &Context, view: &View, now: Instant) -> Option<Due> {
+    let cmd = query(view, now);
+    let cx = ctx_over(ctx, view, &cmd, now)?;
+    if !cx.family().returns_to_pool() {
+        return None;
+    }
+    let st = cx.standing(Some(view));
+    let owned = matches!(
+        st.owner,
+        Party::Staff(_) | Party::Agency(_) | Party::Team(_)
+    );
+    let (true, true, Some(Until::At(until)), Some(h)) =
+        (st.protected, owned, st.until, st.holding.as_ref())
+    else {
+        return None;
+    };
+    let check = cx
+        .family()
+        .checkpoint(&cx, view, h)
+        .filter(|t| *t > now && *t < until);
+    let warn = add_days(until, -cx.params.warn_days);
+    if cx.params.warn_days > 0
+        && warn > h.since
+        && check.is_none_or(|c| warn <= c)
+        && !recorded(view, DueKind::Warn, until)
+    {
+        return Some(Due {
+            kind: DueKind::Warn,
+            at: warn.max(now),
+            until,
+        });
+    }
+    if recorded(view, DueKind::Return, until) {
+        return None;
+    }
+    Some(Due {
+        kind: DueKind::Return,
+        at: check.unwrap_or(until),
+        until,
+    })
+}
+
+/// The system act a due effect records at `at`, if it still holds then: a warning of a
+/// protection that still ends at `until`; a return of a customer whose protection has ended by
+/// `at` (at `until`, or earlier by a rule such as DS-CADENCE). `None`: nothing to record (an
+/// act in between changed the protection; the store asks [`next_due`] again).
+pub fn fire(ctx: &Context, view: &View, due: &Due, at: Instant) -> Option<Command> {
+    let cmd = query(view, at);
+    let cx = ctx_over(ctx, view, &cmd, at)?;
+    let st = cx.standing(Some(view));
+    let customer = record_customer(view);
+    let act = match due.kind {
+        DueKind::Warn => {
+            if !(st.protected && st.until == Some(Until::At(due.until))) {
+                return None;
+            }
+            Act::Warn(act::Warn {
+                customer,
+                until: due.until,
+            })
+        }
+        DueKind::Return => {
+            let former = st.lapsed_holder()?.clone();
+            if st.protected
+                || !matches!(former, Party::Staff(_) | Party::Agency(_) | Party::Team(_))
+            {
+                return None;
+            }
+            Act::Lapse(act::Lapse {
+                customer,
+                until: due.until.min(at),
+            })
+        }
+    };
+    Some(Command {
+        project: cmd.project,
+        at,
+        act,
+    })
+}
+
+impl Ctx<'_> {
+    /// POOL-RETURN's warning: the owner is told when the protection ends.
+    pub(crate) fn warn(&self) -> super::Decision {
+        let Act::Warn(w) = &self.cmd.act else {
+            unreachable!("dispatched on warn")
+        };
+        let st = self.standing(self.view.as_ref());
+        let mut v = self.with_standing(
+            self.verdict(
+                Outcome::Accepted,
+                crate::rules::POOL_RETURN,
+                format!(
+                    "保护期将于 {} 结束，届时客户回归公海 (the protection ends {}; the customer then returns to the pool)",
+                    crate::time::format_local(w.until),
+                    crate::time::format_local(w.until)
+                ),
+            ),
+            &st,
+        );
+        if st.owner.is_notifiable() {
+            v.notify.push(st.owner.clone());
+        }
+        super::Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target_or_none(),
+        }
+    }
+
+    /// POOL-RETURN: the customer returned to the pool at the end of its protection.
+    pub(crate) fn lapse(&self) -> super::Decision {
+        let Act::Lapse(l) = &self.cmd.act else {
+            unreachable!("dispatched on lapse")
+        };
+        let st = self.standing(self.view.as_ref());
+        let former = st.lapsed_holder().cloned();
+        let v = self.verdict(
+            Outcome::Accepted,
+            crate::rules::POOL_RETURN,
+            format!(
+                "保护期于 {} 结束（{}），客户回归公海 (the protection ended {} under {}; the customer returned to the pool)",
+                crate::time::format_local(l.until),
+                st.rule.0,
+                crate::time::format_local(l.until),
+                st.rule.0
+            ),
+        );
+        let mut v = self.with_standing(v, &st);
+        if st.protected || former.is_none() {
+            v.outcome = Outcome::Rejected;
+            v.reason = "保护期尚未结束 (the protection has not ended)".into();
+        } else {
+            v.owner = Some(Party::Pool);
+            v.protected_until = None;
+        }
+        super::Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target_or_none(),
+        }
+    }
+}
