@@ -25,7 +25,7 @@ pub async fn tick(
     now_ms: i64,
     limit: i64,
 ) -> Result<Tick, crate::error::ApiError> {
-    let rows = state.store.due_until(now_ms, limit).await?;
+    let rows = state.store.due_until_in_projects(now_ms, limit).await?;
     let mut contexts: HashMap<
         String,
         (
@@ -40,11 +40,18 @@ pub async fn tick(
     for row in &rows {
         let (rb, dir) = match contexts.get(&row.project) {
             Some(c) => c.clone(),
-            None => {
-                let c = crate::api::project_context(state, &row.project).await?;
-                contexts.insert(row.project.clone(), c.clone());
-                c
-            }
+            None => match crate::api::project_context(state, &row.project).await {
+                Ok(c) => {
+                    contexts.insert(row.project.clone(), c.clone());
+                    c
+                }
+                Err(e) => {
+                    // A project with no rulebook here (entries imported under a project not
+                    // created on the server) decides nothing until it is created.
+                    tracing::warn!(project = %row.project, error = %e, "due effects wait for their project");
+                    continue;
+                }
+            },
         };
         if let Some(out) = state.store.fire_due(&rb, &dir, row).await? {
             if !out.replayed {

@@ -763,10 +763,36 @@ impl Store {
     /// The effects due at or before `until_ms`, earliest first, at most `limit` (the index of
     /// due instants: no scan of the customers).
     pub async fn due_until(&self, until_ms: i64, limit: i64) -> Result<Vec<DueListed>, StoreError> {
+        self.due_rows(until_ms, limit, false).await
+    }
+
+    /// [`Store::due_until`] of the projects created on the server (a server decides only those:
+    /// entries imported under a project it does not know wait for it, and take no tick's room).
+    pub async fn due_until_in_projects(
+        &self,
+        until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DueListed>, StoreError> {
+        self.due_rows(until_ms, limit, true).await
+    }
+
+    async fn due_rows(
+        &self,
+        until_ms: i64,
+        limit: i64,
+        known: bool,
+    ) -> Result<Vec<DueListed>, StoreError> {
+        let only = if known {
+            "AND project IN (SELECT name FROM project_rulebooks)"
+        } else {
+            ""
+        };
         let rows = self
             .query(
-                "SELECT customer, project, kind, at_ms, until_ms FROM due WHERE at_ms <= $1 \
-                 ORDER BY at_ms, customer LIMIT $2",
+                &format!(
+                    "SELECT customer, project, kind, at_ms, until_ms FROM due WHERE at_ms <= $1 {only} \
+                     ORDER BY at_ms, customer LIMIT $2"
+                ),
                 vec![Val::Int(until_ms), Val::Int(limit)],
             )
             .await?;

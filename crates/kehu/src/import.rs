@@ -41,7 +41,7 @@ pub struct Args {
 }
 
 const COLUMNS: &[&str] = &[
-    "at", "by", "phone", "name", "channel", "kind", "id_no", "region",
+    "at", "by", "phone", "name", "channel", "kind", "id_no", "address", "region",
 ];
 /// Rows per batch handed to the writer, and batches in flight.
 const CHUNK: usize = 512;
@@ -162,6 +162,7 @@ fn check_row(
             ("name", get("name")),
             ("id_no", get("id_no")),
             ("region", get("region")),
+            ("address", get("address")),
         ] {
             if let Some(v) = v {
                 if v.chars().count() > 64 || v.chars().any(char::is_control) {
@@ -183,6 +184,7 @@ fn check_row(
                         name: get("name").map(str::to_string),
                         phone: Some(phone.to_string()),
                         id_no: get("id_no").map(str::to_string),
+                        address: get("address").map(str::to_string),
                         ..CustomerInput::default()
                     },
                     channel,
