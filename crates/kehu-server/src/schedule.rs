@@ -5,8 +5,6 @@
 //! runs at start-up and records what fell due while the server was stopped, at its instant.
 
 use crate::AppState;
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// What one tick did.
@@ -26,38 +24,28 @@ pub async fn tick(
     limit: i64,
 ) -> Result<Tick, crate::error::ApiError> {
     let rows = state.store.due_until_in_projects(now_ms, limit).await?;
-    let mut contexts: HashMap<
-        String,
-        (
-            Arc<kehu_core::policy::Rulebook>,
-            Arc<kehu_core::model::Directory>,
-        ),
-    > = HashMap::new();
     let mut t = Tick {
         due: rows.len(),
         recorded: 0,
     };
-    for row in &rows {
-        let (rb, dir) = match contexts.get(&row.project) {
-            Some(c) => c.clone(),
-            None => match crate::api::project_context(state, &row.project).await {
-                Ok(c) => {
-                    contexts.insert(row.project.clone(), c.clone());
-                    c
-                }
-                Err(e) => {
-                    // A project with no rulebook here (entries imported under a project not
-                    // created on the server) decides nothing until it is created.
-                    tracing::warn!(project = %row.project, error = %e, "due effects wait for their project");
-                    continue;
-                }
-            },
-        };
-        if let Some(out) = state.store.fire_due(&rb, &dir, row).await? {
-            if !out.replayed {
-                t.recorded += 1;
-            }
+    // One project's effects go to the writer together.
+    let mut by_project: Vec<(String, Vec<kehu_store::DueListed>)> = Vec::new();
+    for row in rows {
+        match by_project.iter_mut().find(|(p, _)| *p == row.project) {
+            Some((_, v)) => v.push(row),
+            None => by_project.push((row.project.clone(), vec![row])),
         }
+    }
+    for (project, rows) in &by_project {
+        let (rb, dir) = match crate::api::project_context(state, project).await {
+            Ok(c) => c,
+            Err(e) => {
+                // Entries imported under a project not created on the server wait for it.
+                tracing::warn!(project = %project, error = %e, "due effects wait for their project");
+                continue;
+            }
+        };
+        t.recorded += state.store.fire_due(&rb, &dir, rows).await?;
     }
     Ok(t)
 }

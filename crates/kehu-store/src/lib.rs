@@ -499,7 +499,7 @@ impl Store {
         self.enqueue_with(items.into_iter().map(|i| (i, None)).collect(), Vec::new())
     }
 
-    fn enqueue_with(
+    pub(crate) fn enqueue_with(
         &self,
         items: Vec<(Item, Option<Once>)>,
         audits: Vec<(Option<usize>, AuditEntry)>,

@@ -4,6 +4,7 @@
 
 use crate::audit::{AuditEntry, Written};
 use crate::{Store, StoreError, Val};
+use std::sync::Arc;
 
 fn bad(detail: impl Into<String>) -> StoreError {
     StoreError::BadRow(detail.into())
@@ -812,24 +813,24 @@ impl Store {
 }
 
 impl Store {
-    /// Records one due effect at its own instant (G-CLOCK), exactly once: the act carries a key
-    /// made of the record, the kind and the protection's end, so a second scheduler (another
-    /// `kehu serve` on the same database) or a second tick records nothing. When an act in
-    /// between changed the protection, nothing is recorded and the record's next due effect is
-    /// worked out again. Returns the recorded act's outcome, if any.
+    /// Records due effects of one project at their own instants (G-CLOCK), exactly once each:
+    /// every act carries a key made of the record, the kind and the protection's end, so a second
+    /// scheduler (another `kehu serve` on the same database) or a second tick records nothing.
+    /// The acts go to the writer together (one transaction's worth, not one each). Where an act
+    /// in between changed the protection, nothing is recorded and the record's next due effect is
+    /// worked out again. Returns how many acts were recorded (not replayed).
     pub async fn fire_due(
         &self,
         rulebook: &kehu_core::policy::Rulebook,
         directory: &kehu_core::model::Directory,
-        row: &DueListed,
-    ) -> Result<Option<crate::Outcome>, StoreError> {
+        rows: &[DueListed],
+    ) -> Result<usize, StoreError> {
         use kehu_core::engine::{due, Context};
-        let Some(view) = self.views(vec![row.customer]).await?.pop() else {
-            self.set_due(row.customer, None).await?;
-            return Ok(None);
+        let Some(first) = rows.first() else {
+            return Ok(0);
         };
         let project: kehu_core::state::ProjectState =
-            match self.project_state_json(&row.project).await? {
+            match self.project_state_json(&first.project).await? {
                 Some(j) => serde_json::from_str(&j).map_err(|e| crate::corrupt(0, e))?,
                 None => Default::default(),
             };
@@ -839,42 +840,71 @@ impl Store {
             project,
             ..Context::default()
         };
-        let d = row.due();
-        match due::fire(&ctx, &view, &d, d.at) {
-            Some(cmd) => {
-                let once = crate::Once {
-                    account: "kehu".into(),
-                    key: format!("due:{}:{}:{}", row.customer, row.kind.name(), row.until_ms),
-                    fingerprint: format!("{}:{}", row.customer, row.kind.name()),
-                };
-                let entry = crate::audit::AuditEntry {
-                    at_ms: d.at.as_millisecond(),
-                    actor: "kehu".into(),
-                    action: format!("act.{}", cmd.act.name()),
-                    subject: row.project.clone(),
-                    detail: String::new(),
-                };
-                let out = self
-                    .execute_once(rulebook, directory, &cmd, d.at, entry, Some(once))
-                    .await?;
-                Ok(Some(out))
-            }
-            None => {
-                let next = due::next_due(&ctx, &view, d.at).map(|n| {
-                    (
-                        row.project.clone(),
-                        n.kind.name().to_string(),
-                        n.at.as_millisecond(),
-                        n.until.as_millisecond(),
-                    )
-                });
-                // Not sooner than now again: an effect that cannot be recorded yet waits for
-                // the act that changes it.
-                let next = next.filter(|n| n.2 > row.at_ms || n.1 != row.kind.name());
-                self.set_due(row.customer, next).await?;
-                Ok(None)
+        let views = self
+            .views(rows.iter().map(|r| r.customer).collect())
+            .await?;
+        let (rb, dir) = (Arc::new(rulebook.clone()), Arc::new(directory.clone()));
+        let mut items = Vec::new();
+        let mut audits = Vec::new();
+        for (row, view) in rows.iter().zip(views.iter()) {
+            debug_assert_eq!(row.project, first.project, "one project at a time");
+            let d = row.due();
+            match due::fire(&ctx, view, &d, d.at) {
+                Some(cmd) => {
+                    audits.push((
+                        Some(items.len()),
+                        crate::audit::AuditEntry {
+                            at_ms: d.at.as_millisecond(),
+                            actor: "kehu".into(),
+                            action: format!("act.{}", cmd.act.name()),
+                            subject: row.project.clone(),
+                            detail: String::new(),
+                        },
+                    ));
+                    let once = crate::Once {
+                        account: "kehu".into(),
+                        key: format!("due:{}:{}:{}", row.customer, row.kind.name(), row.until_ms),
+                        fingerprint: format!("{}:{}", row.customer, row.kind.name()),
+                    };
+                    items.push((
+                        crate::Item {
+                            rulebook: rb.clone(),
+                            directory: dir.clone(),
+                            command: cmd,
+                            now: d.at,
+                        },
+                        Some(once),
+                    ));
+                }
+                None => {
+                    let next = due::next_due(&ctx, view, d.at).map(|n| {
+                        (
+                            row.project.clone(),
+                            n.kind.name().to_string(),
+                            n.at.as_millisecond(),
+                            n.until.as_millisecond(),
+                        )
+                    });
+                    // Not the same effect at the same instant again: it waits for the act that
+                    // changes it.
+                    let next = next.filter(|n| n.2 > row.at_ms || n.1 != row.kind.name());
+                    self.set_due(row.customer, next).await?;
+                }
             }
         }
+        if items.is_empty() {
+            return Ok(0);
+        }
+        let results = self.enqueue_with(items, audits)?.wait().await?;
+        let mut recorded = 0;
+        for r in results {
+            match r {
+                Ok(_) => recorded += 1,
+                Err(StoreError::Replayed(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
     }
 
     /// Sets (or clears) one record's next due effect outside a batch.

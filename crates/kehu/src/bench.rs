@@ -419,17 +419,39 @@ async fn raw_inserts(
     Ok(count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
 }
 
-pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
+/// What to remove once a bench is done, and the SQLite file it used.
+struct BenchDb {
+    sqlite: Option<std::path::PathBuf>,
+    drop_schema: Option<(String, String)>,
+    remove_file: Option<std::path::PathBuf>,
+}
+
+impl BenchDb {
+    async fn clean(self) -> anyhow::Result<()> {
+        if let Some((url, schema)) = self.drop_schema {
+            Store::drop_postgres_schema(&url, &schema).await?;
+        }
+        if let Some(f) = self.remove_file {
+            for s in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{s}", f.display()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens a fresh bench database: a new schema on PostgreSQL, a new file on SQLite.
+async fn open_bench_db(database: &Option<String>, keep: bool) -> anyhow::Result<(Store, BenchDb)> {
     let pid = std::process::id();
     let keys = Keys::generate();
     let mut drop_schema: Option<(String, String)> = None;
     let mut remove_file: Option<std::path::PathBuf> = None;
     let sqlite_path: Option<std::path::PathBuf>;
-    let store = match &args.database {
+    let store = match database {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             let schema = format!("kehu_bench_{pid}");
             let s = Store::open_postgres_schema(url, &schema, keys).await?;
-            if !args.keep {
+            if !keep {
                 drop_schema = Some((url.clone(), schema));
             }
             sqlite_path = None;
@@ -447,7 +469,7 @@ pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
         }
         None => {
             let path = std::env::temp_dir().join(format!("kehu-bench-{pid}.db"));
-            if !args.keep {
+            if !keep {
                 remove_file = Some(path.clone());
             }
             sqlite_path = Some(path.clone());
@@ -459,16 +481,96 @@ pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
             .await?
         }
     };
-    let result = run(store, sqlite_path.as_deref(), &args).await;
-    if let Some((url, schema)) = drop_schema {
-        Store::drop_postgres_schema(&url, &schema).await?;
-    }
-    if let Some(f) = remove_file {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{s}", f.display()));
-        }
-    }
+    Ok((
+        store,
+        BenchDb {
+            sqlite: sqlite_path,
+            drop_schema,
+            remove_file,
+        },
+    ))
+}
+
+pub async fn store(args: Args) -> anyhow::Result<std::process::ExitCode> {
+    let (store, db) = open_bench_db(&args.database, args.keep).await?;
+    let result = run(store, db.sqlite.as_deref(), &args).await;
+    db.clean().await?;
     result
+}
+
+#[derive(clap::Args)]
+pub struct TickArgs {
+    /// Database: a postgres:// URL (a fresh schema, dropped afterwards) or sqlite:PATH of a file
+    /// that does not exist yet. Default: a new SQLite file in the temp directory.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Customers in the ledger (and in the index of due instants).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: u64,
+    /// Of those, how many have an effect due at once (protections that ended while no server
+    /// ran).
+    #[arg(long, default_value_t = 10_000)]
+    pub due: u64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Keep the database afterwards.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// `kehu bench tick`: one scheduler tick (G-CLOCK) with `customers` records of which `due` have
+/// an effect due at once: the index read, then each effect decided and recorded.
+pub async fn tick(args: TickArgs) -> anyhow::Result<std::process::ExitCode> {
+    let (store, db) = open_bench_db(&args.database, args.keep).await?;
+    let result = run_tick(store, &args).await;
+    db.clean().await?;
+    result
+}
+
+async fn run_tick(store: Store, args: &TickArgs) -> anyhow::Result<std::process::ExitCode> {
+    let n = args.customers.max(args.due);
+    let now = jiff::Timestamp::now();
+    // team-registration: a registration is protected 30 days. The first `due` were registered 60
+    // days ago (their warning and return fell due while no server ran); the others yesterday.
+    let backend = store.backend_name();
+    let c = Ctx {
+        store,
+        rulebook: Arc::new(Rulebook::preset(Preset::TeamRegistration)),
+        directory: Arc::new(staff()),
+        gen: Gen::new(args.seed),
+        t0: kehu_core::time::add_days(now, -60),
+    };
+    eprintln!("kehu bench tick: seeding {n} customers on {backend}");
+    seed(&c, 0, args.due).await?;
+    let c = Ctx {
+        t0: kehu_core::time::add_days(now, -1),
+        ..c
+    };
+    seed(&c, args.due, n).await?;
+    let store = &c.store;
+    let started = std::time::Instant::now();
+    let rows = store.due_until(now.as_millisecond(), 1_000_000).await?;
+    let read = started.elapsed();
+    let started = std::time::Instant::now();
+    let recorded = store.fire_due(&c.rulebook, &c.directory, &rows).await?;
+    let fired = started.elapsed();
+    println!("kehu bench tick on {backend}");
+    println!("  customers in the ledger       {n}");
+    println!("  effects due at once           {}", rows.len());
+    println!(
+        "  index read (due ≤ now)        {:.1} ms",
+        read.as_secs_f64() * 1e3
+    );
+    println!("  effects recorded              {recorded}");
+    println!(
+        "  the tick                      {:.2} s ({:.0} µs per effect)",
+        (read + fired).as_secs_f64(),
+        fired.as_secs_f64() * 1e6 / rows.len().max(1) as f64
+    );
+    if let Some(mib) = peak_rss_mib() {
+        println!("  peak RSS                      {mib:.0} MiB");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn run(

@@ -138,6 +138,9 @@ enum BenchCmd {
     /// How long this machine's disk takes to flush a commit's WAL (what `KEHU_SQLITE_SYNC=full`
     /// waits for before each answer), back to back and after a short pause.
     Disk(bench_disk::Args),
+    /// One scheduler tick (G-CLOCK, POOL-RETURN) over a ledger of N customers of which M have an
+    /// effect due at once: the index read and each effect recorded.
+    Tick(bench::TickArgs),
 }
 
 #[derive(Subcommand)]
@@ -429,6 +432,9 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<ExitCode> {
         Cmd::Bench {
             command: BenchCmd::Disk(args),
         } => bench_disk::run(args),
+        Cmd::Bench {
+            command: BenchCmd::Tick(args),
+        } => bench::tick(args).await,
     }
 }
 

@@ -103,8 +103,12 @@ async fn run_due(s: &Scenario, store: &Store, t: kehu_core::time::Instant) -> an
         if due.is_empty() {
             return Ok(());
         }
-        for row in &due {
-            store.fire_due(&s.rulebook, &s.directory, row).await?;
+        let mut projects: Vec<&str> = due.iter().map(|r| r.project.as_str()).collect();
+        projects.dedup();
+        for p in projects {
+            let rows: Vec<kehu_store::DueListed> =
+                due.iter().filter(|r| r.project == p).cloned().collect();
+            store.fire_due(&s.rulebook, &s.directory, &rows).await?;
         }
     }
     anyhow::bail!(
