@@ -50,8 +50,28 @@ pub async fn tick(
     Ok(t)
 }
 
+/// Fills the index of due instants of every project for the records that have no row yet (a
+/// database written before the index existed), once at start-up, before the first tick.
+pub async fn fill(state: &AppState) -> Result<usize, crate::error::ApiError> {
+    let mut n = 0;
+    for project in state.store.project_names().await? {
+        if state.store.due_filled(&project).await? {
+            continue;
+        }
+        let (rb, dir) = crate::api::project_context(state, &project).await?;
+        n += state.store.fill_due(&project, &rb, &dir).await?;
+        state.store.mark_due_filled(&project).await?;
+    }
+    Ok(n)
+}
+
 /// Ticks every `every` until the process ends; a failing tick is logged and tried again.
 pub async fn run(state: AppState, every: Duration) {
+    match fill(&state).await {
+        Ok(n) if n > 0 => tracing::info!(records = n, "index of due instants filled"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "filling the index of due instants failed"),
+    }
     loop {
         match tick(&state, crate::now_ms(), 10_000).await {
             Ok(t) if t.due > 0 => {

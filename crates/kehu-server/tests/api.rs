@@ -1380,10 +1380,14 @@ async fn pages(backend: &str) {
         "/p/p1/staff",
         "/p/p1/reports",
         "/p/p1/work",
+        "/p/p1/pool",
         "/audit",
     ];
     for (who, open) in [
-        ("a", vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/work"]),
+        (
+            "a",
+            vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/work", "/p/p1/pool"],
+        ),
         ("fd", vec!["/p/p1/desk", "/p/p1/sales"]),
         ("ag1", vec!["/p/p1/agent"]),
         (
@@ -1395,6 +1399,7 @@ async fn pages(backend: &str) {
                 "/p/p1/staff",
                 "/p/p1/reports",
                 "/p/p1/work",
+                "/p/p1/pool",
             ],
         ),
         (
@@ -1406,6 +1411,7 @@ async fn pages(backend: &str) {
                 "/p/p1/staff",
                 "/p/p1/reports",
                 "/p/p1/work",
+                "/p/p1/pool",
                 "/audit",
             ],
         ),
@@ -3122,6 +3128,120 @@ async fn rulebook_work_pages(backend: &str) {
     );
 }
 
+/// The pool (公海, POOL-RETURN): a customer whose protection ended while no server ran is
+/// recorded back in the pool at its instant; a salesperson takes it from the pool page (a
+/// registration); the week ahead lists the protections ending within seven days, as each may see
+/// them.
+async fn pool_page(backend: &str) {
+    let (s, admin) = world(backend).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "st", "rulebook": "store-registration" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    // Ten days ago, through a second handle on the same database: on PostgreSQL, where several
+    // processes share a database (a SQLite file has one server; the scheduler's own tests run
+    // the binary on SQLite).
+    if let Some((url, schema)) = &s.pg_schema {
+        let other = Store::open_postgres_schema(url, schema, s.keys.clone())
+            .await
+            .unwrap();
+        let rb = kehu_core::policy::Rulebook::preset(kehu_core::policy::Preset::StoreRegistration);
+        let dir = kehu_core::model::Directory {
+            staff: vec![kehu_core::model::Staff {
+                id: kehu_core::model::StaffId("a".into()),
+                name: "a".into(),
+                role: Role::Sales,
+                team: Some("T1".into()),
+                agency: None,
+                region: None,
+                left: false,
+            }],
+            roster: None,
+        };
+        let then = kehu_core::time::add_days(jiff::Timestamp::now(), -10);
+        let cmd = kehu_core::model::Command {
+            project: "st".into(),
+            at: then,
+            act: kehu_core::model::Act::formal_registration(
+                kehu_core::model::StaffId("a".into()),
+                kehu_core::model::CustomerInput {
+                    name: Some("钱先生".into()),
+                    phone: Some("13300133000".into()),
+                    address: Some("江滨路 2 号".into()),
+                    ..Default::default()
+                },
+            ),
+        };
+        let out = other.execute(&rb, &dir, &cmd, then).await.unwrap();
+        assert_eq!(out.verdict.outcome.name(), "accepted", "{:?}", out.verdict);
+        // The scheduler's ticks: the warning, then the return, each at its own instant.
+        for _ in 0..3 {
+            let rows = other
+                .due_until(jiff::Timestamp::now().as_millisecond(), 100)
+                .await
+                .unwrap();
+            other.fire_due(&rb, &dir, &rows).await.unwrap();
+        }
+        drop(other);
+        let b = login(&s, "b").await;
+        let (st, _, page) = http(s.addr, "GET", "/p/st/pool", &b, None).await;
+        assert_eq!(st, 200, "{page}");
+        assert!(
+            page.contains("133****3000") && page.contains("ST-INQUIRY") && page.contains("领取"),
+            "{page}"
+        );
+        let (token, key) = (csrf(&page), form_key(&page));
+        let id = page
+            .split("name=\"id\" value=\"")
+            .nth(1)
+            .and_then(|x| x.split('"').next())
+            .unwrap()
+            .to_string();
+        let with = [("id", id.as_str()), ("csrf", &token), ("form_key", &key)];
+        let (st, head, _) = post_form_head(&s, "/p/st/pool/take", &b, &with).await;
+        assert_eq!(st, 303, "{head}");
+        let (_, _, body) = http(s.addr, "GET", &format!("/p/st/pool?done={key}"), &b, None).await;
+        assert!(body.contains("已受理"), "{body}");
+        let pool_part = body.split("id=\"week\"").next().unwrap_or_default();
+        assert!(
+            !pool_part.contains("133****3000"),
+            "taken: no longer in the pool: {pool_part}"
+        );
+        let (_, v) = call(
+            &s,
+            "GET",
+            "/api/v1/projects/st/customers?phone=13300133000",
+            &admin,
+            Value::Null,
+        )
+        .await;
+        assert_eq!(v["verdict"]["owner"]["name"].as_str(), Some("b"), "{v}");
+    }
+    let b = login(&s, "b").await;
+    // The week ahead: a's customer, whose 7 days end within the week, for a and a's manager,
+    // not for b.
+    let a = login(&s, "a").await;
+    let (st, v) = call(&s, "POST", "/api/v1/projects/st/acts", &a, json!({ "act": "register", "customer": { "name": "孙女士", "phone": "13300133001", "address": "江滨路 3 号" } })).await;
+    assert_eq!(st, 200, "{v}");
+    let m = login(&s, "m").await;
+    for (who, auth, sees) in [("a", &a, true), ("m", &m, true), ("b", &b, false)] {
+        let (_, _, page) = http(s.addr, "GET", "/p/st/pool", auth, None).await;
+        assert_eq!(page.contains("133****3001"), sees, "{who}: {page}");
+    }
+    // The owner was warned before the return, in the inbox (G-NOTIFY).
+    if s.pg_schema.is_some() {
+        let (_, _, inbox) = http(s.addr, "GET", "/inbox", &a, None).await;
+        assert!(inbox.contains("保护期将于"), "{inbox}");
+    }
+    let (st, _, _) = http(s.addr, "GET", "/p/st/pool", &login(&s, "fd").await, None).await;
+    assert_eq!(st, 403, "the front desk has no pool page");
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -3160,3 +3280,4 @@ both!(inbox_tells_the_absent_owner);
 both!(password_links);
 both!(rosters);
 both!(rulebook_work_pages);
+both!(pool_page);

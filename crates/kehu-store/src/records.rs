@@ -931,3 +931,120 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The records of `project` whose protection ends between `from_ms` and `until_ms` and that
+    /// return to the pool then (the index of due instants), earliest first.
+    pub async fn returning(
+        &self,
+        project: &str,
+        from_ms: i64,
+        until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DueListed>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT customer, project, kind, at_ms, until_ms FROM due \
+                 WHERE project = $1 AND until_ms >= $2 AND until_ms < $3 \
+                 ORDER BY until_ms, customer LIMIT $4",
+                vec![
+                    Val::from(project),
+                    Val::Int(from_ms),
+                    Val::Int(until_ms),
+                    Val::Int(limit),
+                ],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(DueListed {
+                    customer: int(r, 0)?,
+                    project: text(r, 1)?,
+                    kind: kehu_core::engine::due::DueKind::parse(&text(r, 2)?)?,
+                    at_ms: int(r, 3)?,
+                    until_ms: int(r, 4)?,
+                })
+            })
+            .collect())
+    }
+}
+
+impl Store {
+    /// Whether a project's records were all given their row in the index of due instants (a
+    /// database written before the index existed is filled once).
+    pub async fn due_filled(&self, project: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .setting(&format!("due-filled:{project}"))
+            .await?
+            .is_some())
+    }
+
+    /// Marks a project's index of due instants as filled.
+    pub async fn mark_due_filled(&self, project: &str) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO settings (name, value) VALUES ($1, '1') ON CONFLICT (name) DO NOTHING",
+            vec![Val::from(format!("due-filled:{project}"))],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Fills the index of due instants for a project's records that have no row yet (a database
+    /// written before the index existed): each record's next due effect as of its latest entry.
+    /// Reads the records `chunk` at a time. Returns how many records got a row.
+    pub async fn fill_due(
+        &self,
+        project: &str,
+        rulebook: &kehu_core::policy::Rulebook,
+        directory: &kehu_core::model::Directory,
+    ) -> Result<usize, StoreError> {
+        use kehu_core::engine::{due, Context};
+        let state: kehu_core::state::ProjectState = match self.project_state_json(project).await? {
+            Some(j) => serde_json::from_str(&j).map_err(|e| crate::corrupt(0, e))?,
+            None => Default::default(),
+        };
+        let ctx = Context {
+            directory: Some(directory),
+            rulebook: Some(rulebook),
+            project: state,
+            ..Context::default()
+        };
+        let mut after = 0i64;
+        let mut filled = 0;
+        loop {
+            let rows = self
+                .query(
+                    "SELECT c.id FROM customers c WHERE c.project = $1 AND c.id > $2 \
+                     AND NOT EXISTS (SELECT 1 FROM due d WHERE d.customer = c.id) \
+                     ORDER BY c.id LIMIT 1000",
+                    vec![Val::from(project), Val::Int(after)],
+                )
+                .await?;
+            let ids: Vec<i64> = rows.iter().filter_map(|r| int(r, 0)).collect();
+            let Some(last) = ids.last().copied() else {
+                return Ok(filled);
+            };
+            after = last;
+            let views = self.views(ids.clone()).await?;
+            for (id, view) in ids.iter().zip(views.iter()) {
+                let Some(latest) = view.events.last().map(|e| e.at) else {
+                    continue;
+                };
+                if let Some(n) = due::next_due(&ctx, view, latest) {
+                    self.set_due(
+                        *id,
+                        Some((
+                            project.to_string(),
+                            n.kind.name().to_string(),
+                            n.at.as_millisecond(),
+                            n.until.as_millisecond(),
+                        )),
+                    )
+                    .await?;
+                    filled += 1;
+                }
+            }
+        }
+    }
+}

@@ -70,25 +70,37 @@ fn ctx_over<'a>(ctx: &'a Context, view: &View, cmd: &'a Command, now: Instant) -
     })
 }
 
-/// The customer of a record as its entries give it (for a system act's `customer`).
+/// The customer of a record as its entries give it, each field the latest given (for a system
+/// act's `customer`, or a claim on a customer taken from the pool).
 pub fn record_customer(view: &View) -> CustomerInput {
     let mut c = CustomerInput::default();
-    for e in &view.events {
-        if let Some(x) = e.act.customer() {
-            if c.phone.is_none() && x.identity().is_none() {
-                c.phone = x.phone.clone();
+    for x in view.events.iter().filter_map(|e| e.act.customer()) {
+        let keep = |mine: &mut Option<String>, theirs: &Option<String>| {
+            if theirs.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+                *mine = theirs.clone();
             }
-            if c.name.is_none() {
-                c.name = x.name.clone();
-            }
-            if x.identity().is_some() && c.identity().is_none() {
-                c.project = x.project;
-                c.email = x.email.clone();
-                c.address = x.address.clone();
-                c.phone = None;
-                c.name = x.name.clone();
-            }
-        }
+        };
+        keep(&mut c.name, &x.name);
+        keep(&mut c.phone, &x.phone);
+        keep(&mut c.address, &x.address);
+        keep(&mut c.email, &x.email);
+        keep(&mut c.company, &x.company);
+        keep(&mut c.needs, &x.needs);
+        c.gender = x.gender.or(c.gender);
+        c.project |= x.project;
+        c.off_plan |= x.off_plan;
+    }
+    // A full number is the record's, where one was given (a masked one names no one).
+    if let Some(full) = view.events.iter().rev().find_map(|e| {
+        e.act
+            .customer()
+            .and_then(|x| x.phone.clone())
+            .filter(|p| crate::phone::Phone::parse(p).is_ok_and(|p| p.is_full()))
+    }) {
+        c.phone = Some(full);
+    }
+    if c.project {
+        c.phone = None;
     }
     c
 }
@@ -107,11 +119,17 @@ fn query(view: &View, at: Instant) -> Command {
     }
 }
 
+/// Two instants equal to the millisecond (the index keeps milliseconds; an act's instant may
+/// carry more).
+fn same_ms(a: Instant, b: Instant) -> bool {
+    a.as_millisecond() == b.as_millisecond()
+}
+
 /// Whether the record already shows this effect for the protection ending at `until`.
 fn recorded(view: &View, kind: DueKind, until: Instant) -> bool {
     view.events.iter().any(|e| match &e.act {
-        Act::Warn(w) => kind == DueKind::Warn && w.until == until,
-        Act::Lapse(l) => kind == DueKind::Return && l.until == until,
+        Act::Warn(w) => kind == DueKind::Warn && same_ms(w.until, until),
+        Act::Lapse(l) => kind == DueKind::Return && same_ms(l.until, until),
         _ => false,
     })
 }
@@ -157,9 +175,21 @@ pub fn next_due(ctx: &Context, view: &View, now: Instant) -> Option<Due> {
     }
     Some(Due {
         kind: DueKind::Return,
-        at: check.unwrap_or(until),
+        at: ceil_ms(check.unwrap_or(until)),
         until,
     })
+}
+
+/// The first whole millisecond at or after `t` (the index keeps milliseconds: a return is looked
+/// at once the protection is over, never a fraction before).
+fn ceil_ms(t: Instant) -> Instant {
+    let ms = t.as_millisecond();
+    let whole = Instant::from_millisecond(ms).unwrap_or(t);
+    if whole < t {
+        Instant::from_millisecond(ms + 1).unwrap_or(t)
+    } else {
+        whole
+    }
 }
 
 /// The system act a due effect records at `at`, if it still holds then: a warning of a
@@ -173,7 +203,8 @@ pub fn fire(ctx: &Context, view: &View, due: &Due, at: Instant) -> Option<Comman
     let customer = record_customer(view);
     let act = match due.kind {
         DueKind::Warn => {
-            if !(st.protected && st.until == Some(Until::At(due.until))) {
+            let ends_then = matches!(st.until, Some(Until::At(t)) if same_ms(t, due.until));
+            if !(st.protected && ends_then) {
                 return None;
             }
             Act::Warn(act::Warn {
@@ -262,4 +293,12 @@ impl Ctx<'_> {
             target: self.target_or_none(),
         }
     }
+}
+
+/// A record's standing at `now` (who owns it, until when, under which rule), for the pages that
+/// list records rather than decide an act (the pool, the week's returns).
+pub fn standing_at(ctx: &Context, view: &View, now: Instant) -> Option<super::Standing> {
+    let cmd = query(view, now);
+    let cx = ctx_over(ctx, view, &cmd, now)?;
+    Some(cx.standing(Some(view)))
 }

@@ -38,6 +38,7 @@ mod desk;
 mod explain;
 pub mod i18n;
 mod manage;
+mod pool;
 mod reports;
 mod sales;
 mod work;
@@ -81,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .merge(manage::routes())
         .merge(reports::routes())
         .merge(work::routes())
+        .merge(pool::routes())
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -101,6 +103,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("reports.html", include_str!("../../templates/reports.html")),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     ("work.html", include_str!("../../templates/work.html")),
+    ("pool.html", include_str!("../../templates/pool.html")),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -411,6 +414,9 @@ fn nav(role: Role, project: Option<&str>, current: &str) -> Vec<Value> {
         }
         if work::may_use(role) {
             items.push((format!("/p/{p}/work"), "nav.work"));
+        }
+        if pool::may_use(role) {
+            items.push((format!("/p/{p}/pool"), "nav.pool"));
         }
         if role.is_manager() {
             items.push((format!("/p/{p}/manage"), "nav.manage"));

@@ -8,3 +8,4 @@ CREATE TABLE due (
     until_ms INTEGER NOT NULL
 );
 CREATE INDEX due_at ON due (at_ms, customer);
+CREATE INDEX due_project_until ON due (project, until_ms);
