@@ -50,6 +50,7 @@ pub fn may_act(role: Role, act: &str) -> bool {
                 | "hand_over"
                 | "trip_report"
                 | "spot_check"
+                | "grade"
         ),
         Role::FrontDesk => matches!(act, "visit" | "walk_in" | "status" | "query" | "attend"),
         Role::Agent => matches!(act, "register" | "query"),

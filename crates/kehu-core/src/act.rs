@@ -665,6 +665,16 @@ pub struct Lapse {
     pub until: Instant,
 }
 
+/// 客户分级: the owner sets a customer's grade (FUP-GRADE), which sets its contact interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeAct {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "grade")]
+    pub grade: String,
+}
+
 /// Acts only kehu records (the scheduler's): refused from a request or a scenario step.
 pub const SYSTEM: &[&str] = &["warn", "lapse"];
 
@@ -743,6 +753,7 @@ acts! {
     Review = "review",
     TripReport = "trip_report",
     SpotCheck = "spot_check",
+    GradeAct = "grade",
     Warn = "warn",
     Lapse = "lapse",
 }
@@ -806,6 +817,7 @@ macro_rules! customer_of {
             | Act::HandOver(HandOver { customer, .. })
             | Act::Review(Review { customer, .. })
             | Act::SpotCheck(SpotCheck { customer, .. })
+            | Act::GradeAct(GradeAct { customer, .. })
             | Act::Warn(Warn { customer, .. })
             | Act::Lapse(Lapse { customer, .. }) => Some(customer),
             Act::WalkIn(WalkIn { customer, .. }) => customer.$opt(),
@@ -962,7 +974,8 @@ impl Act {
             | Act::StageAct(StageAct { by, .. })
             | Act::Review(Review { by, .. })
             | Act::TripReport(TripReport { by, .. })
-            | Act::SpotCheck(SpotCheck { by, .. }) => push(&mut v, "by", by),
+            | Act::SpotCheck(SpotCheck { by, .. })
+            | Act::GradeAct(GradeAct { by, .. }) => push(&mut v, "by", by),
             Act::Appoint(x) => {
                 push(&mut v, "by", &x.by);
                 push(&mut v, "staff", &x.staff);
@@ -1159,13 +1172,14 @@ fn square_metres<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     Ok(n)
 }
 
-/// A customer's grade (FUP-GRADE): A, B, C or D.
+/// A customer's grade (FUP-GRADE) as written: a short code of letters or digits (A, B, C, D by
+/// default; the rulebook's `grade_days` lists the project's), upper-cased.
 fn grade<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let s = String::deserialize(d)?;
     let g = s.trim().to_ascii_uppercase();
-    if !["A", "B", "C", "D"].contains(&g.as_str()) {
+    if g.is_empty() || g.len() > 8 || !g.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(de::Error::custom(format!(
-            "{s:?} is not a grade; accepted: A, B, C, D"
+            "{s:?} is not a grade: a code of 1 to 8 letters or digits, such as A, B, C, D"
         )));
     }
     Ok(g)

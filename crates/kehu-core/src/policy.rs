@@ -230,6 +230,9 @@ pub struct Params {
     pub review_filings: bool,
     pub quota_points: u32,
     pub quota_shortfall: u32,
+    pub grade_days: BTreeMap<String, i64>,
+    pub default_grade: String,
+    pub due_days: i64,
 }
 
 /// One documented policy key.
@@ -291,6 +294,9 @@ pub const PARAMS: &[ParamInfo] = &[
     ParamInfo { key: "review_filings", governs: &["SF-REVIEW", "SF-ASSIGN"], presets: &[SalesFiling], doc: "filings wait for the department manager's review; false is the 精华篇 variant (first filing accepted, the leader assigns)", doc_zh: "报备是否须经部门经理审核；false 即精华篇做法：先报先得，由领导决定谁跟进", accepted: "true or false", accepted_zh: "true（须审核）或 false（精华篇，不审核）" },
     ParamInfo { key: "quota_points", governs: &["SF-QUOTA"], presets: &[SalesFiling], doc: "visit points a salesperson must reach each calendar month", doc_zh: "业务员每月须达到的拜访积分", accepted: "an integer 0..=1000", accepted_zh: "0 至 1000 的整数（分）" },
     ParamInfo { key: "quota_shortfall", governs: &["SF-QUOTA"], presets: &[SalesFiling], doc: "a month this many points or more short records a violation", doc_zh: "当月积分比要求少多少分及以上记违规（打扫办公室一次）", accepted: "an integer 0..=1000", accepted_zh: "0 至 1000 的整数（分）" },
+    ParamInfo { key: "grade_days", governs: &["FUP-GRADE", "FUP-DUE", "PF-CHASE"], presets: &[], doc: "the customer grades and each one's contact interval in days", doc_zh: "客户等级及各等级的联系间隔天数", accepted: "a table of grade = days, e.g. { A = 7, B = 15, C = 30, D = 90 }", accepted_zh: "等级 = 天数 的表，如 { A = 7, B = 15, C = 30, D = 90 }" },
+    ParamInfo { key: "default_grade", governs: &["FUP-GRADE"], presets: &[], doc: "the grade of a customer nobody graded", doc_zh: "未分级客户按哪一级的联系间隔跟进", accepted: "one of the grades of grade_days", accepted_zh: "grade_days 中的一个等级，如 \"C\"" },
+    ParamInfo { key: "due_days", governs: &["FUP-DUE"], presets: &[], doc: "days before a customer is overdue that it shows as due", doc_zh: "客户逾期前几天起列为待跟进", accepted: "an integer 0..=60", accepted_zh: "0 至 60 的整数（天）" },
 ];
 
 impl Params {
@@ -347,6 +353,12 @@ impl Params {
             review_filings: true,
             quota_points: 30,
             quota_shortfall: 3,
+            grade_days: [("A", 7), ("B", 15), ("C", 30), ("D", 90)]
+                .into_iter()
+                .map(|(g, d)| (g.to_string(), d))
+                .collect(),
+            default_grade: "C".into(),
+            due_days: 3,
         }
     }
 
@@ -461,6 +473,40 @@ impl Params {
                     .ok_or_else(|| bad(format!("{value} is not true or false")))?
             }
             "quota_points" => self.quota_points = int(0, 1000)? as u32,
+            "grade_days" => {
+                let t = value
+                    .as_table()
+                    .ok_or_else(|| bad(format!("{value} is not a table")))?;
+                let mut m = BTreeMap::new();
+                for (g, d) in t {
+                    let code = g.trim().to_ascii_uppercase();
+                    if code.is_empty()
+                        || code.len() > 8
+                        || !code.chars().all(|c| c.is_ascii_alphanumeric())
+                    {
+                        return Err(bad(format!("{g:?} is not a grade code")));
+                    }
+                    match d.as_integer() {
+                        Some(n) if (1..=3650).contains(&n) => {
+                            m.insert(code, n);
+                        }
+                        _ => return Err(bad(format!("{g} = {d} is not 1..=3650 days"))),
+                    }
+                }
+                if m.is_empty() {
+                    return Err(bad("no grade".into()));
+                }
+                self.grade_days = m;
+            }
+            "default_grade" => {
+                let g = value
+                    .as_str()
+                    .ok_or_else(|| bad(format!("{value} is not text")))?
+                    .trim()
+                    .to_ascii_uppercase();
+                self.default_grade = g;
+            }
+            "due_days" => self.due_days = int(0, 60)?,
             "quota_shortfall" => self.quota_shortfall = int(0, 1000)? as u32,
             _ => unreachable!("every PARAMS key is handled"),
         }
@@ -771,6 +817,12 @@ mod tests {
                 "launch_date" => "2026-09-01".into(),
                 "fake_fines" => toml::Value::Array(vec![10.into()]),
                 "review_filings" => false.into(),
+                "grade_days" => toml::Value::Table(
+                    [("A".to_string(), toml::Value::Integer(5))]
+                        .into_iter()
+                        .collect(),
+                ),
+                "default_grade" => "A".into(),
                 _ => 1.into(),
             };
             p.set(info.key, &v)

@@ -3242,6 +3242,69 @@ async fn pool_page(backend: &str) {
     assert_eq!(st, 403, "the front desk has no pool page");
 }
 
+/// Follow-ups (FUP-GRADE, FUP-DUE): a salesperson grades a customer from its page; a customer
+/// due for a follow-up is on the salesperson's list, and the department manager sees the
+/// counts per salesperson.
+async fn follow_ups(backend: &str) {
+    let (s, admin) = world(backend).await;
+    // Due ten days before it is overdue: a grade A customer (7 days) is due at once.
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "fu", "rulebook": "team-registration", "overrides": { "due_days": 10 } }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let a = login(&s, "a").await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/fu/acts",
+        &a,
+        json!({ "act": "register", "customer": { "name": "吴先生", "phone": "13500135000" } }),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/sales", &a, None).await;
+    assert!(
+        !page.contains("id=\"followups\""),
+        "grade C (30 days): nothing due yet"
+    );
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/customer?phone=13500135000", &a, None).await;
+    assert!(page.contains("grade-form"), "{page}");
+    let (token, key) = (csrf(&page), form_key(&page));
+    let with = [
+        ("act", "grade"),
+        ("phone", "13500135000"),
+        ("grade", "A"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/fu/customer/log", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/sales", &a, None).await;
+    assert!(
+        page.contains("id=\"followups\"")
+            && page.contains("135****5000")
+            && page.contains("待跟进"),
+        "{page}"
+    );
+    let m = login(&s, "m").await;
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/manage", &m, None).await;
+    assert!(
+        page.contains("id=\"overdue\"") && page.contains("<td>a</td><td>0</td><td>1</td>"),
+        "{page}"
+    );
+    let b = login(&s, "b").await;
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/sales", &b, None).await;
+    assert!(
+        !page.contains("135****5000"),
+        "b's list has only b's customers"
+    );
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -3281,3 +3344,4 @@ both!(password_links);
 both!(rosters);
 both!(rulebook_work_pages);
 both!(pool_page);
+both!(follow_ups);

@@ -6,6 +6,7 @@
 pub(crate) mod acts;
 pub(crate) mod deal;
 pub mod due;
+pub mod followup;
 pub(crate) mod manage;
 pub mod rotation;
 pub(crate) mod standing;
@@ -206,6 +207,10 @@ impl Ctx<'_> {
                 return self.decision(*v, Vec::new(), Target::None);
             }
         }
+        // FUP-GRADE: a grade the project does not list.
+        if let Some(v) = self.unknown_grade() {
+            return self.decision(v, Vec::new(), Target::None);
+        }
         // The rulebook's own acts, and its own reading of shared ones.
         if let Some(d) = self.family().own_act(self) {
             return d;
@@ -231,6 +236,7 @@ impl Ctx<'_> {
             Act::Lead(_) => self.lead(),
             Act::Distribute(_) => self.distribute(),
             Act::Close(_) => self.close(),
+            Act::GradeAct(_) => self.grade(),
             Act::Warn(_) => self.warn(),
             Act::Lapse(_) => self.lapse(),
             _ => self.not_here(),

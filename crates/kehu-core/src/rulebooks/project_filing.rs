@@ -21,16 +21,6 @@ pub(crate) struct ProjectFiling;
 /// The rule IDs of §3.12, each decided in this file.
 pub(crate) const RULES: &[&str] = &["PF-PROJECT", "PF-ORDER", "PF-CHASE"];
 
-/// FUP-GRADE's default contact intervals (days) per grade; an unknown grade counts as C.
-pub(crate) fn grade_days(grade: Option<&str>) -> i64 {
-    match grade.map(|g| g.trim().to_ascii_uppercase()).as_deref() {
-        Some("A") => 7,
-        Some("B") => 15,
-        Some("D") => 90,
-        _ => 30,
-    }
-}
-
 impl Family for ProjectFiling {
     fn preset(&self) -> Preset {
         Preset::ProjectFiling
@@ -307,11 +297,9 @@ impl Ctx<'_> {
                 "该客户没有有效备案 (the customer has no filing to check)",
             ));
         };
-        let grade = view.events.iter().rev().find_map(|e| match &e.act {
-            Act::Register(r) if &r.by == owner => r.grade.clone(),
-            _ => None,
-        });
-        let days = grade_days(grade.as_deref());
+        let g = crate::engine::followup::grade_of(view, &self.params.default_grade);
+        let days = self.params.grade_days.get(&g).copied().unwrap_or(30);
+        let grade = Some(g);
         let last = view
             .events
             .iter()

@@ -293,12 +293,31 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             })
             .map(|s| json!({ "login": s.login, "name": s.name, "presence": s.presence })),
     );
+    // FUP-DUE: each salesperson's overdue follow-ups (the department's; the VP and admin all).
+    let mut overdue: Vec<Value> = Vec::new();
+    for s in dir
+        .staff
+        .iter()
+        .filter(|s| s.role == kehu_core::model::Role::Sales && !s.left)
+        .filter(|s| bound.as_ref().is_none_or(|(own, _)| own.contains(&s.id.0)))
+    {
+        let rows = match super::sales::followups_of(st, &rulebook, &dir, project, &s.id.0).await {
+            Ok(r) => r,
+            Err(e) => return v.error(&e),
+        };
+        let n = rows.iter().filter(|r| r["overdue"] == json!(true)).count();
+        let due = rows.len() - n;
+        if n + due > 0 {
+            overdue.push(json!({ "name": s.name, "overdue": n, "due": due }));
+        }
+    }
     v.page(
         "manage.html",
         Some(project),
         "nav.manage",
         flash,
         json!({
+            "overdue": overdue,
             "disputes": ds, "approvals": aps, "violations": vs, "leavers": leavers,
             "uses_duty": rulebook.preset.uses("duty"), "uses_event": rulebook.preset.uses("event"),
             "uses_extend": rulebook.preset.uses("extend"),

@@ -32,6 +32,57 @@ const DEPOSIT_KINDS: [&str; 3] = ["small", "large", "deposit"];
 /// HD-DEPOSIT: a store takes a measurement or a promotion deposit.
 const STORE_DEPOSIT_KINDS: [&str; 3] = ["measure", "promotion", "deposit"];
 
+/// FUP-DUE: the customers `login` holds in `project` that are due or overdue for a follow-up,
+/// most overdue first, as rows for the page (masked phones).
+pub(crate) async fn followups_of(
+    st: &AppState,
+    rulebook: &kehu_core::policy::Rulebook,
+    dir: &kehu_core::model::Directory,
+    project: &str,
+    login: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let (views, _) = st.store.held(project, login, 0, 2000).await?;
+    let state: kehu_core::state::ProjectState = match st.store.project_state_json(project).await? {
+        Some(j) => serde_json::from_str(&j).unwrap_or_default(),
+        None => Default::default(),
+    };
+    let ctx = kehu_core::engine::Context {
+        directory: Some(dir),
+        rulebook: Some(rulebook),
+        project: state,
+        ..Default::default()
+    };
+    let now = jiff::Timestamp::now();
+    let mut due: Vec<(kehu_core::time::Instant, Value)> = Vec::new();
+    for view in &views {
+        let Some(f) = kehu_core::engine::followup::follow_up(&ctx, view, now) else {
+            continue;
+        };
+        if f.owner.0 != login || !f.due(now) {
+            continue;
+        }
+        let c = kehu_core::engine::due::record_customer(view);
+        let phone = c
+            .parsed_phone()
+            .and_then(Result::ok)
+            .map(|p| p.masked_display())
+            .unwrap_or_default();
+        due.push((
+            f.overdue_at,
+            json!({
+                "customer": format!("{} {phone}", c.name.clone().unwrap_or_default()).trim().to_string(),
+                "phone": c.phone,
+                "grade": f.grade, "days": f.interval_days,
+                "last": kehu_core::time::format_local(f.last),
+                "overdue_at": kehu_core::time::format_local(f.overdue_at),
+                "overdue": f.overdue(now),
+            }),
+        ));
+    }
+    due.sort_by_key(|(t, _)| *t);
+    Ok(due.into_iter().map(|(_, v)| v).collect())
+}
+
 /// The channels a registration may come by under a rulebook (PF-PROJECT: e-mail or online only).
 fn channels(preset: kehu_core::policy::Preset) -> &'static [&'static str] {
     match preset {
@@ -93,9 +144,14 @@ async fn view(
             "分销经纪人请使用分销页面 (agents use the agent page)".into(),
         ));
     }
-    let rulebook = match context(st, v, project).await {
-        Ok((rb, _)) => rb,
+    let (rulebook, dir) = match context(st, v, project).await {
+        Ok(x) => x,
         Err(r) => return r,
+    };
+    // FUP-DUE: my customers due or overdue for a follow-up, most overdue first.
+    let followups = match followups_of(st, &rulebook, &dir, project, &v.c.user.login).await {
+        Ok(f) => f,
+        Err(e) => return v.error(&e),
     };
     let mine =
         match crate::archive::mine_of(st, &v.c, project, &Page::new(Some(1), Some(200))).await {
@@ -162,6 +218,7 @@ async fn view(
             "requests": requests,
             "found": found.as_ref().map(|(name, items)| json!({ "name": name, "items": items })),
             "channels": channels(rulebook.preset),
+            "followups": followups,
             "customers": customers.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             "total": mine.total,
         }),
@@ -334,10 +391,12 @@ async fn customer_view(
     let forms: Vec<&str> = if denied {
         Vec::new()
     } else {
-        ["contact", "deposit", "deal", "consent", "claim", "confirm"]
-            .into_iter()
-            .filter(|a| access::may_act(v.role(), a) && rulebook.preset.uses(a))
-            .collect()
+        [
+            "contact", "deposit", "deal", "consent", "claim", "confirm", "grade",
+        ]
+        .into_iter()
+        .filter(|a| access::may_act(v.role(), a) && rulebook.preset.uses(a))
+        .collect()
     };
     // The caller's own requests to read this customer, with where each stands (SEC-APPROVE):
     // the requester learns the decision here and on "my customers".
@@ -428,6 +487,7 @@ async fn customer_view(
             "requests": requests, "waiting": waiting,
             "records": records, "forms": forms, "denied": denied,
             "contact_kinds": CONTACT_KINDS, "sellers": sellers,
+            "grades": rulebook.params.grade_days.iter().map(|(g, d)| json!({ "grade": g, "days": d })).collect::<Vec<_>>(),
             "deposit_kinds": if rulebook.preset == kehu_core::policy::Preset::HomeDecoration {
                 STORE_DEPOSIT_KINDS
             } else {
@@ -488,7 +548,9 @@ async fn log(
             "claim" => json!({ "act": "claim", "customer": customer, "evidence": form.need("evidence")? }),
             // CS-CONFIRM, CD-CONFIRM: the visit confirmation (来访确认单), signed by the agent and me.
             "confirm" => json!({ "act": "confirm", "customer": customer, "signed_by": [form.need("agent")?, v.c.user.login] }),
-            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm"))),
+            // FUP-GRADE: the owner grades the customer (its contact interval).
+            "grade" => json!({ "act": "grade", "customer": customer, "grade": form.need("grade")? }),
+            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm, grade"))),
         };
             v.act(&st, &project, body, &form).await
         },
