@@ -299,7 +299,6 @@ impl Ctx<'_> {
         };
         let g = crate::engine::followup::grade_of(view, &self.params.default_grade);
         let days = self.params.grade_days.get(&g).copied().unwrap_or(30);
-        let grade = Some(g);
         let last = view
             .events
             .iter()
@@ -309,7 +308,6 @@ impl Ctx<'_> {
             .unwrap_or(h.since)
             .max(h.since);
         let due = add_days(last, days);
-        let g = grade.unwrap_or_else(|| "C".into());
         let name = self.name_of(owner);
         let mut v = self.with_standing(
             self.verdict(
