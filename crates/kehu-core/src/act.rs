@@ -511,10 +511,16 @@ pub struct Refuse {
     pub customer: CustomerInput,
 }
 
-/// A home-decoration pipeline stage (PIPE-STAGES).
+/// A pipeline stage (PIPE-STAGES): the home-decoration stages and the real-estate ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
+    /// 来访
+    Visit,
+    /// 小定
+    Small,
+    /// 大定
+    Large,
     /// 量房
     Measured,
     /// 出图
@@ -536,7 +542,10 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 9] = [
+    pub const ALL: [Stage; 12] = [
+        Stage::Visit,
+        Stage::Small,
+        Stage::Large,
         Stage::Measured,
         Stage::Plan,
         Stage::DesignFee,
@@ -548,8 +557,15 @@ impl Stage {
         Stage::Lost,
     ];
 
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|x| x.name() == s)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
+            Stage::Visit => "visit",
+            Stage::Small => "small",
+            Stage::Large => "large",
             Stage::Measured => "measured",
             Stage::Plan => "plan",
             Stage::DesignFee => "design_fee",
@@ -564,6 +580,9 @@ impl Stage {
 
     pub fn zh(self) -> &'static str {
         match self {
+            Stage::Visit => "来访",
+            Stage::Small => "小定",
+            Stage::Large => "大定",
             Stage::Measured => "量房",
             Stage::Plan => "出图",
             Stage::DesignFee => "交设计费",
@@ -586,6 +605,13 @@ pub struct StageAct {
     pub stage: Stage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The amount of the stage (a deposit, a quote, a contract), yuan.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "money_opt"
+    )]
+    pub amount: Option<i64>,
 }
 
 /// Why a contract form is handed over (HD-CONTRACT).

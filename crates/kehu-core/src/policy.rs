@@ -83,7 +83,7 @@ impl Preset {
             }
             "lead" => true,
             "distribute" => self != Preset::HomeDecoration,
-            "dispatch" | "refuse" | "stage" | "hand_over" => self == Preset::HomeDecoration,
+            "dispatch" | "refuse" | "hand_over" => self == Preset::HomeDecoration,
             "review" | "trip_report" => self == Preset::SalesFiling,
             "spot_check" => self == Preset::ProjectFiling,
             "event" => crate::rulebooks::family(self).event_window_decides(),
@@ -231,6 +231,7 @@ pub struct Params {
     pub quota_points: u32,
     pub quota_shortfall: u32,
     pub grade_days: BTreeMap<String, i64>,
+    pub stages: Vec<crate::act::Stage>,
     pub default_grade: String,
     pub due_days: i64,
 }
@@ -296,6 +297,7 @@ pub const PARAMS: &[ParamInfo] = &[
     ParamInfo { key: "quota_shortfall", governs: &["SF-QUOTA"], presets: &[SalesFiling], doc: "a month this many points or more short records a violation", doc_zh: "当月积分比要求少多少分及以上记违规（打扫办公室一次）", accepted: "an integer 0..=1000", accepted_zh: "0 至 1000 的整数（分）" },
     ParamInfo { key: "grade_days", governs: &["FUP-GRADE", "FUP-DUE", "PF-CHASE"], presets: &[], doc: "the customer grades and each one's contact interval in days", doc_zh: "客户等级及各等级的联系间隔天数", accepted: "a table of grade = days, e.g. { A = 7, B = 15, C = 30, D = 90 }", accepted_zh: "等级 = 天数 的表，如 { A = 7, B = 15, C = 30, D = 90 }" },
     ParamInfo { key: "default_grade", governs: &["FUP-GRADE"], presets: &[], doc: "the grade of a customer nobody graded", doc_zh: "未分级客户按哪一级的联系间隔跟进", accepted: "one of the grades of grade_days", accepted_zh: "grade_days 中的一个等级，如 \"C\"" },
+    ParamInfo { key: "stages", governs: &["PIPE-STAGES"], presets: &[], doc: "the pipeline's stages in order (跑单/lost is possible at any of them)", doc_zh: "销售阶段及其顺序（任何阶段都可能跑单）", accepted: "a list of visit, small, large, measured, plan, design_fee, quote, signed, approved, started, finished", accepted_zh: "阶段列表，可选 visit（来访）、small（小定）、large（大定）、measured（量房）、plan（出图）、design_fee（交设计费）、quote（做报价）、signed（签合同）、approved（审核）、started（开工）、finished（完工）" },
     ParamInfo { key: "due_days", governs: &["FUP-DUE"], presets: &[], doc: "days before a customer is overdue that it shows as due", doc_zh: "客户逾期前几天起列为待跟进", accepted: "an integer 0..=60", accepted_zh: "0 至 60 的整数（天）" },
 ];
 
@@ -358,6 +360,16 @@ impl Params {
                 .map(|(g, d)| (g.to_string(), d))
                 .collect(),
             default_grade: "C".into(),
+            stages: {
+                use crate::act::Stage::*;
+                if p == HomeDecoration {
+                    vec![
+                        Measured, Plan, DesignFee, Quote, Signed, Approved, Started, Finished,
+                    ]
+                } else {
+                    vec![Visit, Small, Large, Signed]
+                }
+            },
             due_days: 3,
         }
     }
@@ -507,6 +519,26 @@ impl Params {
                 self.default_grade = g;
             }
             "due_days" => self.due_days = int(0, 60)?,
+            "stages" => {
+                let arr = value
+                    .as_array()
+                    .ok_or_else(|| bad(format!("{value} is not a list")))?;
+                let mut st = Vec::new();
+                for v in arr {
+                    let x = v
+                        .as_str()
+                        .and_then(crate::act::Stage::parse)
+                        .filter(|x| *x != crate::act::Stage::Lost)
+                        .ok_or_else(|| bad(format!("{v} is not a stage")))?;
+                    if !st.contains(&x) {
+                        st.push(x);
+                    }
+                }
+                if st.is_empty() {
+                    return Err(bad("no stage".into()));
+                }
+                self.stages = st;
+            }
             "quota_shortfall" => self.quota_shortfall = int(0, 1000)? as u32,
             _ => unreachable!("every PARAMS key is handled"),
         }
@@ -823,6 +855,7 @@ mod tests {
                         .collect(),
                 ),
                 "default_grade" => "A".into(),
+                "stages" => toml::Value::Array(vec!["visit".into(), "signed".into()]),
                 _ => 1.into(),
             };
             p.set(info.key, &v)

@@ -8,6 +8,7 @@ pub(crate) mod deal;
 pub mod due;
 pub mod followup;
 pub(crate) mod manage;
+pub(crate) mod pipeline;
 pub mod rotation;
 pub(crate) mod standing;
 pub(crate) mod work;
@@ -237,6 +238,7 @@ impl Ctx<'_> {
             Act::Distribute(_) => self.distribute(),
             Act::Close(_) => self.close(),
             Act::GradeAct(_) => self.grade(),
+            Act::StageAct(_) => self.stage(),
             Act::Warn(_) => self.warn(),
             Act::Lapse(_) => self.lapse(),
             _ => self.not_here(),

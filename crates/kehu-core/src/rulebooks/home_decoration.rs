@@ -96,7 +96,7 @@ impl Family for HomeDecoration {
             Act::Register(a) => cx.hd_register(&a.by),
             Act::Dispatch(a) => cx.dispatch(a),
             Act::Refuse(a) => cx.refuse(&a.by),
-            Act::StageAct(a) => cx.stage(a),
+            Act::StageAct(a) => cx.hd_stage(a),
             Act::HandOver(a) => cx.hand_over(a),
             Act::Deposit(_) => {
                 let d = cx.deposit();
@@ -624,8 +624,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn stage(&self, a: &act::StageAct) -> Decision {
+    fn hd_stage(&self, a: &act::StageAct) -> Decision {
         let st = self.standing(self.view.as_ref());
+        if let Some(v) = self.stage_form(a) {
+            return self.hd_done(v, vec![]);
+        }
         let Some(view) = self.view.as_ref().filter(|v| registration(v).is_some()) else {
             let v = self.reject(
                 &st,

@@ -38,6 +38,7 @@ mod desk;
 mod explain;
 pub mod i18n;
 mod manage;
+mod pipeline;
 mod pool;
 mod reports;
 mod sales;
@@ -83,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(work::routes())
         .merge(pool::routes())
+        .merge(pipeline::routes())
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -104,6 +106,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("inbox.html", include_str!("../../templates/inbox.html")),
     ("work.html", include_str!("../../templates/work.html")),
     ("pool.html", include_str!("../../templates/pool.html")),
+    (
+        "pipeline.html",
+        include_str!("../../templates/pipeline.html"),
+    ),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -417,6 +423,9 @@ fn nav(role: Role, project: Option<&str>, current: &str) -> Vec<Value> {
         }
         if pool::may_use(role) {
             items.push((format!("/p/{p}/pool"), "nav.pool"));
+        }
+        if pipeline::may_use(role) {
+            items.push((format!("/p/{p}/pipeline"), "nav.pipeline"));
         }
         if role.is_manager() {
             items.push((format!("/p/{p}/manage"), "nav.manage"));
