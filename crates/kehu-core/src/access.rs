@@ -51,11 +51,15 @@ pub fn may_act(role: Role, act: &str) -> bool {
                 | "trip_report"
                 | "spot_check"
                 | "grade"
+                | "kept"
         ),
         Role::FrontDesk => matches!(act, "visit" | "walk_in" | "status" | "query" | "attend"),
         Role::Agent => matches!(act, "register" | "query"),
         Role::Finance => matches!(act, "deposit" | "deal" | "query"),
-        Role::Designer => matches!(act, "contact" | "query" | "status" | "refuse" | "stage"),
+        Role::Designer => matches!(
+            act,
+            "contact" | "query" | "status" | "refuse" | "stage" | "kept"
+        ),
     }
 }
 

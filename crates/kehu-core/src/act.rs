@@ -144,6 +144,16 @@ pub struct Contact {
     pub customer: CustomerInput,
     #[serde(default)]
     pub kind: ContactKind,
+    /// FUP-NEXT: the next visit booked at the end of this one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "local_opt"
+    )]
+    pub next_at: Option<Instant>,
+    /// FUP-NEXT: a promise made to the customer, tracked until kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<String>,
 }
 
 /// 定金: a deposit (小定, 大定 or 定金).
@@ -701,6 +711,15 @@ pub struct GradeAct {
     pub grade: String,
 }
 
+/// 承诺兑现: a promise made to the customer is kept (FUP-NEXT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kept {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub promise: String,
+}
+
 /// Acts only kehu records (the scheduler's): refused from a request or a scenario step.
 pub const SYSTEM: &[&str] = &["warn", "lapse"];
 
@@ -780,6 +799,7 @@ acts! {
     TripReport = "trip_report",
     SpotCheck = "spot_check",
     GradeAct = "grade",
+    Kept = "kept",
     Warn = "warn",
     Lapse = "lapse",
 }
@@ -844,6 +864,7 @@ macro_rules! customer_of {
             | Act::Review(Review { customer, .. })
             | Act::SpotCheck(SpotCheck { customer, .. })
             | Act::GradeAct(GradeAct { customer, .. })
+            | Act::Kept(Kept { customer, .. })
             | Act::Warn(Warn { customer, .. })
             | Act::Lapse(Lapse { customer, .. }) => Some(customer),
             Act::WalkIn(WalkIn { customer, .. }) => customer.$opt(),
@@ -1001,7 +1022,8 @@ impl Act {
             | Act::Review(Review { by, .. })
             | Act::TripReport(TripReport { by, .. })
             | Act::SpotCheck(SpotCheck { by, .. })
-            | Act::GradeAct(GradeAct { by, .. }) => push(&mut v, "by", by),
+            | Act::GradeAct(GradeAct { by, .. })
+            | Act::Kept(Kept { by, .. }) => push(&mut v, "by", by),
             Act::Appoint(x) => {
                 push(&mut v, "by", &x.by);
                 push(&mut v, "staff", &x.staff);

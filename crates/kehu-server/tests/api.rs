@@ -3303,6 +3303,62 @@ async fn follow_ups(backend: &str) {
         !page.contains("135****5000"),
         "b's list has only b's customers"
     );
+    // FUP-NEXT: a visit books the next one and makes a promise; it is on the list until kept.
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/customer?phone=13500135000", &a, None).await;
+    let (token, key) = (csrf(&page), form_key(&page));
+    let with = [
+        ("act", "contact"),
+        ("phone", "13500135000"),
+        ("kind", "visit"),
+        ("next_at", "2030-01-05T10:00"),
+        ("promise", "周五前寄报价单"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/fu/customer/log", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/sales", &a, None).await;
+    assert!(page.contains("周五前寄报价单"), "{page}");
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/customer?phone=13500135000", &a, None).await;
+    assert!(page.contains("kept-form"), "{page}");
+    let (token, key) = (csrf(&page), form_key(&page));
+    let with = [
+        ("act", "kept"),
+        ("phone", "13500135000"),
+        ("promise", "周五前寄报价单"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/fu/customer/log", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, _, page) = http(s.addr, "GET", "/p/fu/sales", &a, None).await;
+    assert!(!page.contains("周五前寄报价单"), "kept: off the list");
+    // The pipeline (PIPE-STAGES): a 小定 of 20,000 yuan puts the customer at that stage, for
+    // its owner and the department manager, not for b.
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/fu/acts",
+        &a,
+        json!({ "act": "stage", "customer": "13500135000", "stage": "small", "amount": 20000 }),
+    )
+    .await;
+    assert_eq!((st, v["verdict"]["rule"].as_str()), (200, Some("PIPE-STAGES")), "{v}");
+    for (who, auth, sees) in [("a", &a, true), ("m", &m, true), ("b", &b, false)] {
+        let (st, _, page) = http(s.addr, "GET", "/p/fu/pipeline", auth, None).await;
+        assert_eq!(st, 200, "{who}");
+        assert_eq!(page.contains("20,000 元"), sees, "{who}: {page}");
+        assert_eq!(page.contains("135****5000"), sees, "{who}");
+    }
+    let (st, _, _) = http(
+        s.addr,
+        "GET",
+        "/p/fu/pipeline",
+        &login(&s, "ag1").await,
+        None,
+    )
+    .await;
+    assert_eq!(st, 403);
 }
 
 macro_rules! both {

@@ -142,6 +142,8 @@ fn act(kind: u8, by: usize, phone: usize, form: u8, at: Instant) -> Command {
             by: staff,
             customer,
             kind: kehu_core::model::ContactKind::Call,
+            next_at: None,
+            promise: None,
         }),
         4 => Act::Deal(act::Deal {
             customer: CustomerInput {

@@ -78,7 +78,80 @@ pub fn follow_up(ctx: &Context, view: &View, now: Instant) -> Option<FollowUp> {
     })
 }
 
+/// FUP-NEXT: the next visit booked (the latest contact's booking) and the promises not yet kept,
+/// with the instant each was made.
+pub fn next_and_promises(view: &View) -> (Option<Instant>, Vec<(String, Instant)>) {
+    let mut next = None;
+    let mut open: Vec<(String, Instant)> = Vec::new();
+    for e in &view.events {
+        match &e.act {
+            Act::Contact(c) if e.verdict.outcome == Outcome::Accepted => {
+                if c.next_at.is_some() {
+                    next = c.next_at;
+                }
+                if let Some(p) = c
+                    .promise
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                {
+                    open.push((p.to_string(), e.at));
+                }
+            }
+            Act::Kept(k) if e.verdict.outcome == Outcome::Accepted => {
+                if let Some(i) = open.iter().position(|(p, _)| p == k.promise.trim()) {
+                    open.remove(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    (next, open)
+}
+
 impl Ctx<'_> {
+    /// FUP-NEXT: a promise made to the customer is marked kept.
+    pub(crate) fn kept(&self) -> Decision {
+        let Act::Kept(k) = &self.cmd.act else {
+            unreachable!("dispatched on kept")
+        };
+        let st = self.standing(self.view.as_ref());
+        let open = self
+            .view
+            .as_ref()
+            .map(|v| next_and_promises(v).1)
+            .unwrap_or_default();
+        let v = if open.iter().any(|(p, _)| p == k.promise.trim()) {
+            self.with_standing(
+                self.verdict(
+                    Outcome::Accepted,
+                    rules::FUP_NEXT,
+                    format!(
+                        "承诺已兑现：{} (promise kept: {})",
+                        super::zh_text(k.promise.trim()),
+                        k.promise.trim()
+                    ),
+                ),
+                &st,
+            )
+        } else {
+            self.reject(
+                &st,
+                rules::FUP_NEXT,
+                format!(
+                    "没有未兑现的承诺「{}」 (no open promise {:?})",
+                    super::zh_text(k.promise.trim()),
+                    k.promise.trim()
+                ),
+            )
+        };
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target_or_none(),
+        }
+    }
+
     /// A grade the rulebook does not list: the refusal (FUP-GRADE).
     pub(crate) fn unknown_grade(&self) -> Option<crate::verdict::Verdict> {
         let g = match &self.cmd.act {

@@ -238,6 +238,7 @@ impl Ctx<'_> {
             Act::Distribute(_) => self.distribute(),
             Act::Close(_) => self.close(),
             Act::GradeAct(_) => self.grade(),
+            Act::Kept(_) => self.kept(),
             Act::StageAct(_) => self.stage(),
             Act::Warn(_) => self.warn(),
             Act::Lapse(_) => self.lapse(),

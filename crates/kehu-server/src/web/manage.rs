@@ -306,7 +306,10 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             Err(e) => return v.error(&e),
         };
         let n = rows.iter().filter(|r| r["overdue"] == json!(true)).count();
-        let due = rows.len() - n;
+        let due = rows
+            .iter()
+            .filter(|r| r["due"] == json!(true) && r["overdue"] != json!(true))
+            .count();
         if n + due > 0 {
             overdue.push(json!({ "name": s.name, "overdue": n, "due": due }));
         }

@@ -58,7 +58,9 @@ pub(crate) async fn followups_of(
         let Some(f) = kehu_core::engine::followup::follow_up(&ctx, view, now) else {
             continue;
         };
-        if f.owner.0 != login || !f.due(now) {
+        let (next, promises) = kehu_core::engine::followup::next_and_promises(view);
+        let booked = next.filter(|t| *t >= now && *t < kehu_core::time::add_days(now, 7));
+        if f.owner.0 != login || !(f.due(now) || booked.is_some() || !promises.is_empty()) {
             continue;
         }
         let c = kehu_core::engine::due::record_customer(view);
@@ -76,6 +78,9 @@ pub(crate) async fn followups_of(
                 "last": kehu_core::time::format_local(f.last),
                 "overdue_at": kehu_core::time::format_local(f.overdue_at),
                 "overdue": f.overdue(now),
+                "due": f.due(now),
+                "next": booked.map(kehu_core::time::format_local),
+                "promises": promises.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
             }),
         ));
     }
@@ -392,7 +397,7 @@ async fn customer_view(
         Vec::new()
     } else {
         [
-            "contact", "deposit", "deal", "consent", "claim", "confirm", "grade",
+            "contact", "deposit", "deal", "consent", "claim", "confirm", "grade", "kept",
         ]
         .into_iter()
         .filter(|a| access::may_act(v.role(), a) && rulebook.preset.uses(a))
@@ -475,6 +480,24 @@ async fn customer_view(
     let shown_phone = kehu_core::phone::Phone::parse(phone)
         .map(|p| p.masked_display())
         .unwrap_or_default();
+    // FUP-NEXT: the promises made to this customer and not yet kept.
+    let promises: Vec<Value> = match kehu_core::phone::Phone::parse(phone) {
+        Ok(p) if !denied && p.is_full() => st
+            .store
+            .history(project, &p)
+            .await
+            .map(|views| {
+                views
+                    .iter()
+                    .flat_map(|w| kehu_core::engine::followup::next_and_promises(w).1)
+                    .map(|(text, at)| {
+                        json!({ "text": text, "at": kehu_core::time::format_local(at) })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     v.page(
         "customer.html",
         Some(project),
@@ -486,6 +509,7 @@ async fn customer_view(
             "profile": profile,
             "requests": requests, "waiting": waiting,
             "records": records, "forms": forms, "denied": denied,
+            "promises": promises,
             "contact_kinds": CONTACT_KINDS, "sellers": sellers,
             "grades": rulebook.params.grade_days.iter().map(|(g, d)| json!({ "grade": g, "days": d })).collect::<Vec<_>>(),
             "deposit_kinds": if rulebook.preset == kehu_core::policy::Preset::HomeDecoration {
@@ -530,7 +554,18 @@ async fn log(
                     })
             };
             let body = match act {
-            "contact" => json!({ "act": "contact", "customer": customer, "kind": form.text("kind").unwrap_or("call") }),
+            "contact" => {
+                let mut b = json!({ "act": "contact", "customer": customer, "kind": form.text("kind").unwrap_or("call") });
+                // FUP-NEXT: the next visit booked, and a promise made.
+                if let Some(t) = form.text("next_at") {
+                    b["next_at"] = json!(t.replacen('T', " ", 1));
+                }
+                if let Some(p) = form.text("promise") {
+                    b["promise"] = json!(p);
+                }
+                b
+            }
+            "kept" => json!({ "act": "kept", "customer": customer, "promise": form.need("promise")? }),
             "deposit" => json!({ "act": "deposit", "customer": customer, "amount": amount()?, "kind": form.text("kind").unwrap_or("deposit") }),
             "deal" => {
                 let mut b = json!({ "act": "deal", "customer": customer, "amount": amount()? });
@@ -550,7 +585,7 @@ async fn log(
             "confirm" => json!({ "act": "confirm", "customer": customer, "signed_by": [form.need("agent")?, v.c.user.login] }),
             // FUP-GRADE: the owner grades the customer (its contact interval).
             "grade" => json!({ "act": "grade", "customer": customer, "grade": form.need("grade")? }),
-            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm, grade"))),
+            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm, grade, kept"))),
         };
             v.act(&st, &project, body, &form).await
         },
