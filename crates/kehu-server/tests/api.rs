@@ -3343,7 +3343,11 @@ async fn follow_ups(backend: &str) {
         json!({ "act": "stage", "customer": "13500135000", "stage": "small", "amount": 20000 }),
     )
     .await;
-    assert_eq!((st, v["verdict"]["rule"].as_str()), (200, Some("PIPE-STAGES")), "{v}");
+    assert_eq!(
+        (st, v["verdict"]["rule"].as_str()),
+        (200, Some("PIPE-STAGES")),
+        "{v}"
+    );
     for (who, auth, sees) in [("a", &a, true), ("m", &m, true), ("b", &b, false)] {
         let (st, _, page) = http(s.addr, "GET", "/p/fu/pipeline", auth, None).await;
         assert_eq!(st, 200, "{who}");
