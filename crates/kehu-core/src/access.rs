@@ -52,10 +52,11 @@ pub fn may_act(role: Role, act: &str) -> bool {
                 | "spot_check"
                 | "grade"
                 | "kept"
+                | "payment_due"
         ),
         Role::FrontDesk => matches!(act, "visit" | "walk_in" | "status" | "query" | "attend"),
         Role::Agent => matches!(act, "register" | "query"),
-        Role::Finance => matches!(act, "deposit" | "deal" | "query"),
+        Role::Finance => matches!(act, "deposit" | "deal" | "query" | "payment_due" | "paid"),
         Role::Designer => matches!(
             act,
             "contact" | "query" | "status" | "refuse" | "stage" | "kept"

@@ -720,8 +720,50 @@ pub struct Kept {
     pub promise: String,
 }
 
+/// 付款计划: a payment of a signed deal falls due on a date (CHG-OVERDUE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentDue {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "date")]
+    pub due: jiff::civil::Date,
+    #[serde(deserialize_with = "money")]
+    pub amount: i64,
+}
+
+/// 收款: a payment due on `due` is received (CHG-OVERDUE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paid {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "date")]
+    pub due: jiff::civil::Date,
+    #[serde(deserialize_with = "money")]
+    pub amount: i64,
+}
+
+/// 催款通知单: kehu's dunning notice of a payment unpaid at 00:00 after its date (CHG-OVERDUE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dun {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub due: jiff::civil::Date,
+    pub amount: i64,
+}
+
+/// 违约: a payment still unpaid two months after its dunning notice (CHG-OVERDUE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Breach {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub due: jiff::civil::Date,
+    pub amount: i64,
+}
+
 /// Acts only kehu records (the scheduler's): refused from a request or a scenario step.
-pub const SYSTEM: &[&str] = &["warn", "lapse"];
+pub const SYSTEM: &[&str] = &["warn", "lapse", "dun", "breach"];
 
 /// Fields kehu sets itself; a caller who names one is told it is not accepted.
 const SET_BY_KEHU: &[&str] = &["seed"];
@@ -800,8 +842,12 @@ acts! {
     SpotCheck = "spot_check",
     GradeAct = "grade",
     Kept = "kept",
+    PaymentDue = "payment_due",
+    Paid = "paid",
     Warn = "warn",
     Lapse = "lapse",
+    Dun = "dun",
+    Breach = "breach",
 }
 
 /// The act names a caller may send, joined for messages ("register, visit, …").
@@ -865,6 +911,10 @@ macro_rules! customer_of {
             | Act::SpotCheck(SpotCheck { customer, .. })
             | Act::GradeAct(GradeAct { customer, .. })
             | Act::Kept(Kept { customer, .. })
+            | Act::PaymentDue(PaymentDue { customer, .. })
+            | Act::Paid(Paid { customer, .. })
+            | Act::Dun(Dun { customer, .. })
+            | Act::Breach(Breach { customer, .. })
             | Act::Warn(Warn { customer, .. })
             | Act::Lapse(Lapse { customer, .. }) => Some(customer),
             Act::WalkIn(WalkIn { customer, .. }) => customer.$opt(),
@@ -1023,7 +1073,9 @@ impl Act {
             | Act::TripReport(TripReport { by, .. })
             | Act::SpotCheck(SpotCheck { by, .. })
             | Act::GradeAct(GradeAct { by, .. })
-            | Act::Kept(Kept { by, .. }) => push(&mut v, "by", by),
+            | Act::Kept(Kept { by, .. })
+            | Act::PaymentDue(PaymentDue { by, .. })
+            | Act::Paid(Paid { by, .. }) => push(&mut v, "by", by),
             Act::Appoint(x) => {
                 push(&mut v, "by", &x.by);
                 push(&mut v, "staff", &x.staff);
@@ -1079,7 +1131,9 @@ impl Act {
             | Act::JointEvent(_)
             | Act::Attend(_)
             | Act::Warn(_)
-            | Act::Lapse(_) => {}
+            | Act::Lapse(_)
+            | Act::Dun(_)
+            | Act::Breach(_) => {}
         }
         v
     }

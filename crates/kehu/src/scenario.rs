@@ -257,6 +257,92 @@ expect = { owner = "pool" }
         });
     }
 
+    /// CHG-OVERDUE: a payment unpaid by the end of its date gets its dunning notice at 00:00
+    /// after it, and two calendar months later the breach; a payment received in time gets
+    /// neither.
+    #[test]
+    fn overdue_payments_are_dunned_then_in_breach() {
+        let text = r#"
+rulebook = "site-first-reception"
+[[staff]]
+id = "A"
+role = "sales"
+[[staff]]
+id = "F"
+role = "finance"
+[[staff]]
+id = "M"
+role = "manager"
+[[step]]
+at = "2026-11-01 10:00"
+act = "walk_in"
+customer = { name = "王先生", phone = "13800138000" }
+[[step]]
+at = "2026-11-02 10:00"
+act = "deal"
+customer = "13800138000"
+amount = 3000000
+closed_by = "A"
+expect = { outcome = "accepted", credited = "A" }
+[[step]]
+at = "2026-11-02 10:30"
+act = "payment_due"
+by = "F"
+customer = "13800138000"
+due = "2026-11-30"
+amount = 1000000
+expect = { outcome = "accepted", rule = "CHG-OVERDUE" }
+[[step]]
+at = "2026-11-02 10:31"
+act = "payment_due"
+by = "F"
+customer = "13800138000"
+due = "2026-12-31"
+amount = 2000000
+expect = { outcome = "accepted", rule = "CHG-OVERDUE" }
+[[step]]
+at = "2026-12-20 10:00"
+act = "paid"
+by = "F"
+customer = "13800138000"
+due = "2026-12-31"
+amount = 2000000
+expect = { outcome = "accepted", rule = "CHG-OVERDUE" }
+[[step]]
+at = "2027-03-01 09:00"
+act = "query"
+customer = "13800138000"
+"#;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let s = parse("pay.toml", text).unwrap();
+            let store = Store::memory().await.unwrap();
+            let mut out = Vec::new();
+            let t = run_on(&s, &store, &mut out).await.unwrap();
+            assert_eq!(t.failed, 0, "{}", String::from_utf8_lossy(&out));
+            let events = store.events().await.unwrap();
+            let seen: Vec<(String, String, Vec<String>)> = events
+                .iter()
+                .filter(|e| matches!(e.act.name(), "dun" | "breach"))
+                .map(|e| {
+                    let mut n: Vec<String> = e.verdict.notify.iter().map(ToString::to_string).collect();
+                    n.sort();
+                    (e.act.name().to_string(), format_local(e.at), n)
+                })
+                .collect();
+            assert_eq!(
+                seen,
+                vec![
+                    ("dun".into(), "2026-12-01 00:00".into(), vec!["A".to_string()]),
+                    ("breach".into(), "2027-02-01 00:00".into(), vec!["A".to_string(), "M".to_string()]),
+                ]
+            );
+        });
+    }
+
     /// Every entry the suite writes reads back from the ledger as it was decided: the act as
     /// the step gave it and the verdict as the store answered (the sealed form leaves out null
     /// members; a type whose missing member did not read back as it was written would fail here).

@@ -21,6 +21,10 @@ pub enum DueKind {
     Warn,
     /// The protection ends and the customer returns to the pool (POOL-RETURN).
     Return,
+    /// A payment is unpaid at 00:00 after its date: the dunning notice (CHG-OVERDUE).
+    Dunning,
+    /// A payment is unpaid two months after its dunning notice: breach (CHG-OVERDUE).
+    Breach,
 }
 
 impl DueKind {
@@ -28,6 +32,8 @@ impl DueKind {
         match self {
             DueKind::Warn => "warn",
             DueKind::Return => "return",
+            DueKind::Dunning => "dunning",
+            DueKind::Breach => "breach",
         }
     }
 
@@ -35,6 +41,8 @@ impl DueKind {
         match s {
             "warn" => Some(DueKind::Warn),
             "return" => Some(DueKind::Return),
+            "dunning" => Some(DueKind::Dunning),
+            "breach" => Some(DueKind::Breach),
             _ => None,
         }
     }
@@ -139,6 +147,16 @@ fn recorded(view: &View, kind: DueKind, until: Instant) -> bool {
 /// itself, where the rulebook sends an expired customer to the pool. A rulebook whose standing
 /// can end between entries (DS-CADENCE's month ends) adds that instant as a check.
 pub fn next_due(ctx: &Context, view: &View, now: Instant) -> Option<Due> {
+    let protection = protection_due(ctx, view, now);
+    let payment = super::payments::payment_due(view);
+    match (protection, payment) {
+        (Some(a), Some(b)) => Some(if b.at < a.at { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// POOL-RETURN's next effect of a record (the warning, then the return).
+fn protection_due(ctx: &Context, view: &View, now: Instant) -> Option<Due> {
     let cmd = query(view, now);
     let cx = ctx_over(ctx, view, &cmd, now)?;
     if !cx.family().returns_to_pool() {
@@ -201,6 +219,14 @@ pub fn fire(ctx: &Context, view: &View, due: &Due, at: Instant) -> Option<Comman
     let cx = ctx_over(ctx, view, &cmd, at)?;
     let st = cx.standing(Some(view));
     let customer = record_customer(view);
+    if matches!(due.kind, DueKind::Dunning | DueKind::Breach) {
+        let act = super::payments::fire_payment(view, due, customer)?;
+        return Some(Command {
+            project: cmd.project,
+            at,
+            act,
+        });
+    }
     let act = match due.kind {
         DueKind::Warn => {
             let ends_then = matches!(st.until, Some(Until::At(t)) if same_ms(t, due.until));
@@ -224,6 +250,7 @@ pub fn fire(ctx: &Context, view: &View, due: &Due, at: Instant) -> Option<Comman
                 until: due.until.min(at),
             })
         }
+        DueKind::Dunning | DueKind::Breach => return None,
     };
     Some(Command {
         project: cmd.project,

@@ -7,6 +7,7 @@ pub(crate) mod acts;
 pub(crate) mod deal;
 pub mod due;
 pub mod followup;
+pub mod payments;
 pub(crate) mod manage;
 pub(crate) mod pipeline;
 pub mod rotation;
@@ -239,6 +240,10 @@ impl Ctx<'_> {
             Act::Close(_) => self.close(),
             Act::GradeAct(_) => self.grade(),
             Act::Kept(_) => self.kept(),
+            Act::PaymentDue(_) => self.payment_due_act(),
+            Act::Paid(_) => self.paid_act(),
+            Act::Dun(_) => self.dun_act(),
+            Act::Breach(_) => self.breach_act(),
             Act::StageAct(_) => self.stage(),
             Act::Warn(_) => self.warn(),
             Act::Lapse(_) => self.lapse(),
