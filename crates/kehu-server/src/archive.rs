@@ -222,8 +222,16 @@ fn act_facts(act: &Act) -> (Option<String>, Option<i64>, Option<String>) {
         Act::Warn(_) | Act::Lapse(_) => (Some("kehu".into()), None, None),
         Act::GradeAct(x) => (Some(x.by.0.clone()), None, Some(x.grade.clone())),
         Act::Kept(x) => (Some(x.by.0.clone()), None, Some(x.promise.clone())),
-        Act::PaymentDue(x) => (Some(x.by.0.clone()), Some(x.amount), Some(x.due.to_string())),
-        Act::Paid(x) => (Some(x.by.0.clone()), Some(x.amount), Some(x.due.to_string())),
+        Act::PaymentDue(x) => (
+            Some(x.by.0.clone()),
+            Some(x.amount),
+            Some(x.due.to_string()),
+        ),
+        Act::Paid(x) => (
+            Some(x.by.0.clone()),
+            Some(x.amount),
+            Some(x.due.to_string()),
+        ),
         Act::Dun(x) => (Some("kehu".into()), Some(x.amount), Some(x.due.to_string())),
         Act::Breach(x) => (Some("kehu".into()), Some(x.amount), Some(x.due.to_string())),
     }

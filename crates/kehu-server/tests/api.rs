@@ -3363,6 +3363,61 @@ async fn follow_ups(backend: &str) {
     )
     .await;
     assert_eq!(st, 403);
+    // CHG-OVERDUE: a deal whose first payment was due yesterday; the scheduler (here a second
+    // handle on the PostgreSQL database) records the dunning notice, printable from the file.
+    let fin = login(&s, "fin").await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects/fu/acts",
+        &a,
+        json!({ "act": "deal", "customer": "13500135000", "amount": 3000000, "closed_by": "a" }),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let yesterday = kehu_core::time::date_of(kehu_core::time::add_days(jiff::Timestamp::now(), -1));
+    let (st, v) = call(&s, "POST", "/api/v1/projects/fu/acts", &fin, json!({ "act": "payment_due", "customer": "13500135000", "due": yesterday.to_string(), "amount": 1000000 })).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["verdict"]["rule"].as_str().or(v["rule"].as_str()),
+        Some("CHG-OVERDUE"),
+        "{v}"
+    );
+    if let Some((url, schema)) = &s.pg_schema {
+        let other = Store::open_postgres_schema(url, schema, s.keys.clone())
+            .await
+            .unwrap();
+        let rb = kehu_core::policy::Rulebook::preset(kehu_core::policy::Preset::TeamRegistration);
+        let dir = kehu_core::model::Directory::default();
+        let rows = other
+            .due_until(jiff::Timestamp::now().as_millisecond(), 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            other.fire_due(&rb, &dir, &rows).await.unwrap(),
+            1,
+            "{rows:?}"
+        );
+        drop(other);
+        let (_, _, page) = http(s.addr, "GET", "/p/fu/customer?phone=13500135000", &a, None).await;
+        assert!(page.contains("dunning-link"), "{page}");
+        let (st, _, page) = http(s.addr, "GET", "/p/fu/dunning?phone=13500135000", &a, None).await;
+        assert_eq!(st, 200, "{page}");
+        assert!(
+            page.contains("催款通知单")
+                && page.contains("1,000,000 元")
+                && page.contains(&yesterday.to_string()),
+            "{page}"
+        );
+        let (_, _, inbox) = http(s.addr, "GET", "/inbox", &a, None).await;
+        assert!(
+            inbox.contains("催款通知单"),
+            "the credited salesperson is told: {inbox}"
+        );
+    }
+    // Outside one's scope the notice is not shown.
+    let (st, _, _) = http(s.addr, "GET", "/p/fu/dunning?phone=13500135000", &b, None).await;
+    assert_ne!(st, 200);
 }
 
 macro_rules! both {

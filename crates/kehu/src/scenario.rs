@@ -328,7 +328,8 @@ customer = "13800138000"
                 .iter()
                 .filter(|e| matches!(e.act.name(), "dun" | "breach"))
                 .map(|e| {
-                    let mut n: Vec<String> = e.verdict.notify.iter().map(ToString::to_string).collect();
+                    let mut n: Vec<String> =
+                        e.verdict.notify.iter().map(ToString::to_string).collect();
                     n.sort();
                     (e.act.name().to_string(), format_local(e.at), n)
                 })
@@ -336,8 +337,16 @@ customer = "13800138000"
             assert_eq!(
                 seen,
                 vec![
-                    ("dun".into(), "2026-12-01 00:00".into(), vec!["A".to_string()]),
-                    ("breach".into(), "2027-02-01 00:00".into(), vec!["A".to_string(), "M".to_string()]),
+                    (
+                        "dun".into(),
+                        "2026-12-01 00:00".into(),
+                        vec!["A".to_string()]
+                    ),
+                    (
+                        "breach".into(),
+                        "2027-02-01 00:00".into(),
+                        vec!["A".to_string(), "M".to_string()]
+                    ),
                 ]
             );
         });

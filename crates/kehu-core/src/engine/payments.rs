@@ -57,7 +57,11 @@ pub fn payments(view: &View) -> Vec<Payment> {
             }
         }
     };
-    for e in view.events.iter().filter(|e| e.verdict.outcome == Outcome::Accepted) {
+    for e in view
+        .events
+        .iter()
+        .filter(|e| e.verdict.outcome == Outcome::Accepted)
+    {
         match &e.act {
             Act::PaymentDue(p) => {
                 let i = slot(&mut out, p.due);
@@ -186,7 +190,10 @@ impl Ctx<'_> {
             ));
         }
         let schedule = self.view.as_ref().map(payments).unwrap_or_default();
-        let Some(due) = schedule.iter().find(|x| x.due == p.due && x.outstanding() > 0) else {
+        let Some(due) = schedule
+            .iter()
+            .find(|x| x.due == p.due && x.outstanding() > 0)
+        else {
             return self.pay_done(self.reject(
                 &st,
                 rules::CHG_OVERDUE,
@@ -254,9 +261,11 @@ impl Ctx<'_> {
         );
         let credited = self.deal_credited();
         let team = credited.as_ref().and_then(|c| self.team_of(c));
-        for s in self.dir.staff.iter().filter(|s| {
-            s.role == Role::Manager && !s.left && (team.is_none() || s.team == team)
-        }) {
+        for s in
+            self.dir.staff.iter().filter(|s| {
+                s.role == Role::Manager && !s.left && (team.is_none() || s.team == team)
+            })
+        {
             let p = s.party();
             if !v.notify.contains(&p) {
                 v.notify.push(p);

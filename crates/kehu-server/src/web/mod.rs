@@ -35,6 +35,7 @@ macro_rules! answer_form {
 
 mod agent;
 mod desk;
+mod dunning;
 mod explain;
 pub mod i18n;
 mod manage;
@@ -85,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .merge(work::routes())
         .merge(pool::routes())
         .merge(pipeline::routes())
+        .merge(dunning::routes())
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -110,6 +112,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "pipeline.html",
         include_str!("../../templates/pipeline.html"),
     ),
+    ("dunning.html", include_str!("../../templates/dunning.html")),
     (
         "password.html",
         include_str!("../../templates/password.html"),

@@ -480,24 +480,22 @@ async fn customer_view(
     let shown_phone = kehu_core::phone::Phone::parse(phone)
         .map(|p| p.masked_display())
         .unwrap_or_default();
-    // FUP-NEXT: the promises made to this customer and not yet kept.
-    let promises: Vec<Value> = match kehu_core::phone::Phone::parse(phone) {
-        Ok(p) if !denied && p.is_full() => st
-            .store
-            .history(project, &p)
-            .await
-            .map(|views| {
-                views
-                    .iter()
-                    .flat_map(|w| kehu_core::engine::followup::next_and_promises(w).1)
-                    .map(|(text, at)| {
-                        json!({ "text": text, "at": kehu_core::time::format_local(at) })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+    // FUP-NEXT: the promises made to this customer and not yet kept; CHG-OVERDUE: whether a
+    // payment of it was dunned and is still unpaid.
+    let views = match kehu_core::phone::Phone::parse(phone) {
+        Ok(p) if !denied && p.is_full() => st.store.history(project, &p).await.unwrap_or_default(),
         _ => Vec::new(),
     };
+    let promises: Vec<Value> = views
+        .iter()
+        .flat_map(|w| kehu_core::engine::followup::next_and_promises(w).1)
+        .map(|(text, at)| json!({ "text": text, "at": kehu_core::time::format_local(at) }))
+        .collect();
+    let dunned = views.iter().any(|w| {
+        kehu_core::engine::payments::payments(w)
+            .iter()
+            .any(|p| p.dunned && p.outstanding() > 0)
+    });
     v.page(
         "customer.html",
         Some(project),
@@ -510,6 +508,7 @@ async fn customer_view(
             "requests": requests, "waiting": waiting,
             "records": records, "forms": forms, "denied": denied,
             "promises": promises,
+            "dunned": dunned,
             "contact_kinds": CONTACT_KINDS, "sellers": sellers,
             "grades": rulebook.params.grade_days.iter().map(|(g, d)| json!({ "grade": g, "days": d })).collect::<Vec<_>>(),
             "deposit_kinds": if rulebook.preset == kehu_core::policy::Preset::HomeDecoration {
