@@ -3085,6 +3085,24 @@ async fn rulebook_work_pages(backend: &str) {
     let (_, _, page) = http(s.addr, "GET", "/p/cm/work", &m, None).await;
     assert!(!page.contains("科普-1: 2"), "{page}");
 
+    // A quarrel in front of a customer, from the work page (CM-QUARREL).
+    let body = work_form(
+        &s,
+        "cm",
+        &m,
+        &[
+            ("act", "quarrel"),
+            ("phone", "13600136001"),
+            ("staff", "a"),
+            ("staff2", "b"),
+        ],
+    )
+    .await;
+    assert!(
+        body.contains("CM-QUARREL") && body.contains("待定"),
+        "{body}"
+    );
+
     // project-filing: an oral filing is refused; an online one is taken; a match is explained.
     let (st, v) = call(&s, "POST", "/api/v1/projects/pf/acts", &a, json!({ "act": "register", "channel": "phone", "customer": { "name": "郑先生", "phone": "13500135000" } })).await;
     assert_eq!(
@@ -3415,6 +3433,40 @@ async fn follow_ups(backend: &str) {
             "the credited salesperson is told: {inbox}"
         );
     }
+    // Finance records the payment from the customer's file.
+    let (_, _, page) = http(
+        s.addr,
+        "GET",
+        "/p/fu/customer?phone=13500135000",
+        &fin,
+        None,
+    )
+    .await;
+    assert!(page.contains("paid-form"), "{page}");
+    let (token, key) = (csrf(&page), form_key(&page));
+    let due = yesterday.to_string();
+    let with = [
+        ("act", "paid"),
+        ("phone", "13500135000"),
+        ("due", due.as_str()),
+        ("amount", "1000000"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/fu/customer/log", &fin, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, _, body) = http(
+        s.addr,
+        "GET",
+        &format!("/p/fu/customer?phone=13500135000&done={key}"),
+        &fin,
+        None,
+    )
+    .await;
+    assert!(
+        body.contains("CHG-OVERDUE") && body.contains("已受理"),
+        "{body}"
+    );
     // Outside one's scope the notice is not shown.
     let (st, _, _) = http(s.addr, "GET", "/p/fu/dunning?phone=13500135000", &b, None).await;
     assert_ne!(st, 200);

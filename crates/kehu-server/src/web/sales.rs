@@ -397,7 +397,17 @@ async fn customer_view(
         Vec::new()
     } else {
         [
-            "contact", "deposit", "deal", "consent", "claim", "confirm", "grade", "kept",
+            "contact",
+            "deposit",
+            "deal",
+            "consent",
+            "claim",
+            "confirm",
+            "grade",
+            "kept",
+            "stage",
+            "payment_due",
+            "paid",
         ]
         .into_iter()
         .filter(|a| access::may_act(v.role(), a) && rulebook.preset.uses(a))
@@ -511,6 +521,7 @@ async fn customer_view(
             "dunned": dunned,
             "contact_kinds": CONTACT_KINDS, "sellers": sellers,
             "grades": rulebook.params.grade_days.iter().map(|(g, d)| json!({ "grade": g, "days": d })).collect::<Vec<_>>(),
+            "stages": rulebook.params.stages.iter().chain([kehu_core::act::Stage::Lost].iter()).map(|s| s.name()).collect::<Vec<_>>(),
             "deposit_kinds": if rulebook.preset == kehu_core::policy::Preset::HomeDecoration {
                 STORE_DEPOSIT_KINDS
             } else {
@@ -565,6 +576,19 @@ async fn log(
                 b
             }
             "kept" => json!({ "act": "kept", "customer": customer, "promise": form.need("promise")? }),
+            // PIPE-STAGES: a stage of the project's pipeline, 跑单 with its reason.
+            "stage" => {
+                let mut b = json!({ "act": "stage", "customer": customer, "stage": form.need("stage")? });
+                if let Some(r) = form.text("reason") {
+                    b["reason"] = json!(r);
+                }
+                if form.text("amount").is_some() {
+                    b["amount"] = json!(amount()?);
+                }
+                b
+            }
+            // CHG-OVERDUE: a payment of the deal falls due; a payment received.
+            "payment_due" | "paid" => json!({ "act": act, "customer": customer, "due": form.need("due")?, "amount": amount()? }),
             "deposit" => json!({ "act": "deposit", "customer": customer, "amount": amount()?, "kind": form.text("kind").unwrap_or("deposit") }),
             "deal" => {
                 let mut b = json!({ "act": "deal", "customer": customer, "amount": amount()? });
@@ -584,7 +608,7 @@ async fn log(
             "confirm" => json!({ "act": "confirm", "customer": customer, "signed_by": [form.need("agent")?, v.c.user.login] }),
             // FUP-GRADE: the owner grades the customer (its contact interval).
             "grade" => json!({ "act": "grade", "customer": customer, "grade": form.need("grade")? }),
-            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm, grade, kept"))),
+            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm, grade, kept, stage, payment_due, paid"))),
         };
             v.act(&st, &project, body, &form).await
         },

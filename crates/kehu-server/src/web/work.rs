@@ -544,6 +544,16 @@ async fn body_of(st: &AppState, v: &Viewer, project: &str, form: &Form) -> Resul
             b["customer"] = customer(form)?;
             copy(&mut b, &["event", "part"]);
         }
+        "quarrel" => {
+            b["customer"] = customer(form)?;
+            // The two people who argued (the second optional).
+            let mut staff: Vec<&str> = vec![form.need("staff")?];
+            if let Some(o) = form.text("staff2").filter(|o| !staff.contains(o)) {
+                staff.push(o);
+            }
+            b["staff"] = json!(staff);
+            copy(&mut b, &["event"]);
+        }
         "attend" => {
             b["customer"] = customer(form)?;
             b["event"] = json!(form.need("event")?);
