@@ -144,11 +144,7 @@ pub(crate) async fn rotation_of(
         ));
     }
     let (rulebook, dir) = project_context(st, &project).await?;
-    let state: ProjectState = match st.store.project_state_json(&project).await? {
-        Some(j) => serde_json::from_str(&j)
-            .map_err(|e| ApiError::Internal(format!("project state: {e}")))?,
-        None => ProjectState::default(),
-    };
+    let state: ProjectState = st.store.project_state(&project).await?;
     let order = dir.rotation();
     let next = kehu_core::engine::rotation::preview(
         &state.board,

@@ -2892,6 +2892,12 @@ async fn rulebook_work_pages(backend: &str) {
         board.contains("handover-register") && board.contains("139****9000"),
         "the handover register lists it: {board}"
     );
+    // The designer reads the rows of their own customers; finance none.
+    let (_, _, mine) = http(s.addr, "GET", "/p/hd/work", &des, None).await;
+    assert!(mine.contains("139****9000"), "{mine}");
+    let fin = login(&s, "fin").await;
+    let (_, _, theirs) = http(s.addr, "GET", "/p/hd/work", &fin, None).await;
+    assert!(!theirs.contains("139****9000"), "{theirs}");
     let body = work_form(
         &s,
         "hd",

@@ -135,6 +135,16 @@ pub(crate) struct WriteSet {
 /// A due effect's row: project, kind, at (ms), until (ms).
 pub(crate) type DueRow = (String, String, i64, i64);
 
+/// The row of a record's next due effect in `project`.
+pub(crate) fn due_row(project: &str, d: &kehu_core::engine::due::Due) -> DueRow {
+    (
+        project.to_string(),
+        d.kind.name().to_string(),
+        d.at.as_millisecond(),
+        d.until.as_millisecond(),
+    )
+}
+
 /// The projections' rows as plain values (stored ones for the check).
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Rows {

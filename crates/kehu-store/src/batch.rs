@@ -701,14 +701,8 @@ impl Cache {
         };
         for id in ids {
             let v = self.view(&[CustomerId(id)]);
-            let due = engine::due::next_due(&ctx, &v, item.command.at).map(|d| {
-                (
-                    item.command.project.clone(),
-                    d.kind.name().to_string(),
-                    ms(d.at),
-                    ms(d.until),
-                )
-            });
+            let due = engine::due::next_due(&ctx, &v, item.command.at)
+                .map(|d| crate::backend::due_row(&item.command.project, &d));
             self.due.insert(id, due);
         }
     }

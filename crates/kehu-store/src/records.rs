@@ -295,6 +295,19 @@ impl Store {
         .await
     }
 
+    /// A project's state (its board, presence, posts, lists, orders …), the default for a
+    /// project with no entry yet.
+    pub async fn project_state(
+        &self,
+        name: &str,
+    ) -> Result<kehu_core::state::ProjectState, StoreError> {
+        match self.project_state_json(name).await? {
+            Some(j) => serde_json::from_str(&j)
+                .map_err(|e| crate::corrupt(0, format!("project {name}: {e}"))),
+            None => Ok(Default::default()),
+        }
+    }
+
     // ---- approvals -----------------------------------------------------------------------------
 
     /// A new archive approval request and its audit entry (`approval.request`, with the reason),
@@ -748,6 +761,17 @@ pub struct DueListed {
     pub until_ms: i64,
 }
 
+/// A row of `due` (customer, project, kind, at, until) as listed.
+fn due_listed(r: &[Val]) -> Option<DueListed> {
+    Some(DueListed {
+        customer: int(r, 0)?,
+        project: text(r, 1)?,
+        kind: kehu_core::engine::due::DueKind::parse(&text(r, 2)?)?,
+        at_ms: int(r, 3)?,
+        until_ms: int(r, 4)?,
+    })
+}
+
 impl DueListed {
     /// The engine's form of it.
     pub fn due(&self) -> kehu_core::engine::due::Due {
@@ -797,18 +821,7 @@ impl Store {
                 vec![Val::Int(until_ms), Val::Int(limit)],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(DueListed {
-                    customer: int(r, 0)?,
-                    project: text(r, 1)?,
-                    kind: kehu_core::engine::due::DueKind::parse(&text(r, 2)?)?,
-                    at_ms: int(r, 3)?,
-                    until_ms: int(r, 4)?,
-                })
-            })
-            .collect())
+        Ok(rows.iter().filter_map(|r| due_listed(r)).collect())
     }
 }
 
@@ -829,11 +842,7 @@ impl Store {
         let Some(first) = rows.first() else {
             return Ok(0);
         };
-        let project: kehu_core::state::ProjectState =
-            match self.project_state_json(&first.project).await? {
-                Some(j) => serde_json::from_str(&j).map_err(|e| crate::corrupt(0, e))?,
-                None => Default::default(),
-            };
+        let project = self.project_state(&first.project).await?;
         let ctx = Context {
             directory: Some(directory),
             rulebook: Some(rulebook),
@@ -877,14 +886,8 @@ impl Store {
                     ));
                 }
                 None => {
-                    let next = due::next_due(&ctx, view, d.at).map(|n| {
-                        (
-                            row.project.clone(),
-                            n.kind.name().to_string(),
-                            n.at.as_millisecond(),
-                            n.until.as_millisecond(),
-                        )
-                    });
+                    let next = due::next_due(&ctx, view, d.at)
+                        .map(|n| crate::backend::due_row(&row.project, &n));
                     // Not the same effect at the same instant again: it waits for the act that
                     // changes it.
                     let next = next.filter(|n| n.2 > row.at_ms || n.1 != row.kind.name());
@@ -955,18 +958,7 @@ impl Store {
                 ],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(DueListed {
-                    customer: int(r, 0)?,
-                    project: text(r, 1)?,
-                    kind: kehu_core::engine::due::DueKind::parse(&text(r, 2)?)?,
-                    at_ms: int(r, 3)?,
-                    until_ms: int(r, 4)?,
-                })
-            })
-            .collect())
+        Ok(rows.iter().filter_map(|r| due_listed(r)).collect())
     }
 }
 
@@ -1000,10 +992,7 @@ impl Store {
         directory: &kehu_core::model::Directory,
     ) -> Result<usize, StoreError> {
         use kehu_core::engine::{due, Context};
-        let state: kehu_core::state::ProjectState = match self.project_state_json(project).await? {
-            Some(j) => serde_json::from_str(&j).map_err(|e| crate::corrupt(0, e))?,
-            None => Default::default(),
-        };
+        let state = self.project_state(project).await?;
         let ctx = Context {
             directory: Some(directory),
             rulebook: Some(rulebook),
@@ -1032,16 +1021,8 @@ impl Store {
                     continue;
                 };
                 if let Some(n) = due::next_due(&ctx, view, latest) {
-                    self.set_due(
-                        *id,
-                        Some((
-                            project.to_string(),
-                            n.kind.name().to_string(),
-                            n.at.as_millisecond(),
-                            n.until.as_millisecond(),
-                        )),
-                    )
-                    .await?;
+                    self.set_due(*id, Some(crate::backend::due_row(project, &n)))
+                        .await?;
                     filled += 1;
                 }
             }

@@ -66,11 +66,7 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Err(r) => return r,
     };
     let loaded = async {
-        let state: kehu_core::state::ProjectState =
-            match st.store.project_state_json(project).await? {
-                Some(j) => serde_json::from_str(&j).unwrap_or_default(),
-                None => Default::default(),
-            };
+        let state = st.store.project_state(project).await?;
         let ctx = kehu_core::engine::Context {
             directory: Some(&dir),
             rulebook: Some(&rulebook),

@@ -42,10 +42,7 @@ pub(crate) async fn followups_of(
     login: &str,
 ) -> Result<Vec<Value>, ApiError> {
     let (views, _) = st.store.held(project, login, 0, 2000).await?;
-    let state: kehu_core::state::ProjectState = match st.store.project_state_json(project).await? {
-        Some(j) => serde_json::from_str(&j).unwrap_or_default(),
-        None => Default::default(),
-    };
+    let state = st.store.project_state(project).await?;
     let ctx = kehu_core::engine::Context {
         directory: Some(dir),
         rulebook: Some(rulebook),

@@ -93,9 +93,8 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Ok(x) => x,
         Err(r) => return r,
     };
-    let state: ProjectState = match st.store.project_state_json(project).await {
-        Ok(Some(j)) => serde_json::from_str(&j).unwrap_or_default(),
-        Ok(None) => ProjectState::default(),
+    let state: ProjectState = match st.store.project_state(project).await {
+        Ok(s) => s,
         Err(e) => return v.error(&e.into()),
     };
     let now = jiff::Timestamp::now();
@@ -301,9 +300,13 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             extra.insert("board".into(), json!(rows));
             // The month's handover register (日转交客户登记表, HD-HANDOVER).
             let month = &date_of(now).to_string()[..7];
+            // The store's customer managers and its manager read the whole register; a
+            // designer the rows of their own customers.
+            let whole = !matches!(v.role(), Role::Designer | Role::Finance);
             let handovers: Vec<Value> = recent
                 .iter()
                 .filter(|e| e.verdict.outcome == Outcome::Accepted)
+                .filter(|e| whole || matches!(&e.act, Act::Dispatch(d) if d.designer.0 == me))
                 .filter(|e| date_of(e.at).to_string().starts_with(month))
                 .filter_map(|e| match &e.act {
                     Act::Dispatch(d) => Some(json!({
