@@ -53,13 +53,35 @@ pub fn may_act(role: Role, act: &str) -> bool {
                 | "grade"
                 | "kept"
                 | "payment_due"
+                // §6, §8: changes after the deposit, orders, credit notes, follow-up records;
+                // the master sales control and the marketing director may be salespeople with
+                // the post (the engine checks it).
+                | "change"
+                | "order"
+                | "credit_note"
+                | "return_visit"
+                | "units"
+                | "approve"
         ),
-        Role::FrontDesk => matches!(act, "visit" | "walk_in" | "status" | "query" | "attend"),
+        Role::FrontDesk => matches!(
+            act,
+            "visit" | "walk_in" | "status" | "query" | "attend" | "return_visit"
+        ),
         Role::Agent => matches!(act, "register" | "query"),
-        Role::Finance => matches!(act, "deposit" | "deal" | "query" | "payment_due" | "paid"),
+        Role::Finance => matches!(
+            act,
+            "deposit"
+                | "deal"
+                | "query"
+                | "payment_due"
+                | "paid"
+                | "credit"
+                | "terms"
+                | "credit_note"
+        ),
         Role::Designer => matches!(
             act,
-            "contact" | "query" | "status" | "refuse" | "stage" | "kept"
+            "contact" | "query" | "status" | "refuse" | "stage" | "kept" | "return_visit"
         ),
     }
 }

@@ -301,16 +301,22 @@ pub enum Post {
     ContractAuthorised,
     /// 设计师, with a profile (DSP-PRIORITY)
     Designer,
+    /// 总销控: the master sales control, told of every deposit (INV-UNSOLD)
+    SalesControl,
+    /// 营销总监: approves orders far over the credit limit and new terms (CRD-OVER, CRD-TERMS)
+    MarketingDirector,
 }
 
 impl Post {
-    pub const ALL: [Post; 6] = [
+    pub const ALL: [Post; 8] = [
         Post::Coordinator,
         Post::ResourceDirector,
         Post::Chaser,
         Post::MarketingManager,
         Post::ContractAuthorised,
         Post::Designer,
+        Post::SalesControl,
+        Post::MarketingDirector,
     ];
 
     pub fn name(self) -> &'static str {
@@ -321,6 +327,8 @@ impl Post {
             Post::MarketingManager => "marketing_manager",
             Post::ContractAuthorised => "contract_authorised",
             Post::Designer => "designer",
+            Post::SalesControl => "sales_control",
+            Post::MarketingDirector => "marketing_director",
         }
     }
 
@@ -332,6 +340,8 @@ impl Post {
             Post::MarketingManager => "市场管理部经理",
             Post::ContractAuthorised => "合同单据经手人",
             Post::Designer => "设计师",
+            Post::SalesControl => "总销控",
+            Post::MarketingDirector => "营销总监",
         }
     }
 }
@@ -549,10 +559,12 @@ pub enum Stage {
     Finished,
     /// 跑单
     Lost,
+    /// 交付使用: delivered after signing (FUP-RETURN counts its return visits from here)
+    Delivered,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 12] = [
+    pub const ALL: [Stage; 13] = [
         Stage::Visit,
         Stage::Small,
         Stage::Large,
@@ -565,6 +577,7 @@ impl Stage {
         Stage::Started,
         Stage::Finished,
         Stage::Lost,
+        Stage::Delivered,
     ];
 
     pub fn parse(s: &str) -> Option<Stage> {
@@ -585,6 +598,7 @@ impl Stage {
             Stage::Started => "started",
             Stage::Finished => "finished",
             Stage::Lost => "lost",
+            Stage::Delivered => "delivered",
         }
     }
 
@@ -602,6 +616,7 @@ impl Stage {
             Stage::Started => "开工",
             Stage::Finished => "完工",
             Stage::Lost => "跑单",
+            Stage::Delivered => "交付使用",
         }
     }
 }
@@ -732,14 +747,19 @@ pub struct PaymentDue {
     pub amount: i64,
 }
 
-/// 收款: a payment due on `due` is received (CHG-OVERDUE).
+/// 收款: a payment due on `due` is received (CHG-OVERDUE); without `due`, a payment of the
+/// customer's orders on credit (CRD-OVER).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Paid {
     pub by: StaffId,
     #[serde(deserialize_with = "customer")]
     pub customer: CustomerInput,
-    #[serde(deserialize_with = "date")]
-    pub due: jiff::civil::Date,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "date_opt"
+    )]
+    pub due: Option<jiff::civil::Date>,
     #[serde(deserialize_with = "money")]
     pub amount: i64,
 }
@@ -760,6 +780,307 @@ pub struct Breach {
     pub customer: CustomerInput,
     pub due: jiff::civil::Date,
     pub amount: i64,
+}
+
+/// Whether a unit is for sale, as the sales-control sheet (销控表) says (INV-UNSOLD).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitSale {
+    /// 可售
+    #[default]
+    ForSale,
+    /// 销控 (held back: not for sale)
+    Withheld,
+    /// 已售 (sold before kehu kept the sales control)
+    Sold,
+}
+
+/// One unit of the sales-control sheet: 楼栋, 房号, 楼层, 面积 (m², to the hundredth), 总价.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRow {
+    #[serde(deserialize_with = "label")]
+    pub building: String,
+    #[serde(deserialize_with = "label")]
+    pub number: String,
+    /// The floor; by default the unit number without its last two digits (1203 → 12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<i32>,
+    /// Hundredths of a square metre (89.56 m² is 8956); written as square metres.
+    #[serde(deserialize_with = "unit_area", serialize_with = "write_area")]
+    pub area: i64,
+    #[serde(deserialize_with = "money")]
+    pub price: i64,
+    #[serde(default)]
+    pub status: UnitSale,
+}
+
+impl UnitRow {
+    /// The unit's name in acts and on the pages: `楼栋-房号` (`3栋-1203`).
+    pub fn key(&self) -> String {
+        unit_key(&self.building, &self.number)
+    }
+
+    pub fn floor(&self) -> i32 {
+        self.floor.unwrap_or_else(|| {
+            let digits: String = self.number.chars().filter(char::is_ascii_digit).collect();
+            match digits.len() {
+                0..=2 => 1,
+                n => digits[..n - 2].parse().unwrap_or(1),
+            }
+        })
+    }
+}
+
+/// A unit's name: `楼栋-房号`.
+pub fn unit_key(building: &str, number: &str) -> String {
+    format!("{building}-{number}")
+}
+
+/// The most units one sales-control sheet may list.
+pub const MAX_UNITS: usize = 20_000;
+
+/// 销控表: the sales control's units, set or updated from a sheet (INV-UNSOLD).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Units {
+    pub by: StaffId,
+    #[serde(deserialize_with = "unit_rows")]
+    pub units: Vec<UnitRow>,
+}
+
+/// What a change after the deposit is (CHG-CHANGES).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// 换房
+    Unit,
+    /// 换名
+    Name,
+    /// 退房
+    Refund,
+}
+
+/// 换房 / 换名 / 退房 (CHG-CHANGES).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub kind: ChangeKind,
+    /// 换房: the new unit (`楼栋-房号`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// 换名: the new buyer's name.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub name: Option<String>,
+    /// 换名 after signing: the transfer fee (过户费), yuan.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "money_opt"
+    )]
+    pub fee: Option<i64>,
+    /// The customer's reason (退房, 换房).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub reason: Option<String>,
+    /// 退房: what the salesperson did to keep the customer (挽留).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub retention: Option<String>,
+}
+
+/// A pending matter a manager (and the marketing director) decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Matter {
+    /// 换房 to a smaller or cheaper unit (CHG-CHANGES)
+    UnitChange,
+    /// 退房 before signing (CHG-CHANGES)
+    Refund,
+    /// An order over the credit limit (CRD-OVER)
+    Order,
+    /// New credit terms proposed by finance (CRD-TERMS)
+    Terms,
+}
+
+impl Matter {
+    pub fn name(self) -> &'static str {
+        match self {
+            Matter::UnitChange => "unit_change",
+            Matter::Refund => "refund",
+            Matter::Order => "order",
+            Matter::Terms => "terms",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Matter::UnitChange => "换房",
+            Matter::Refund => "退房",
+            Matter::Order => "超信用额度订单",
+            Matter::Terms => "信用条件调整",
+        }
+    }
+}
+
+/// 审批: a decision on the customer's oldest undecided matter of a kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approve {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub matter: Matter,
+    /// `false`: refused.
+    #[serde(default = "yes")]
+    pub approved: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub note: Option<String>,
+}
+
+/// 信用等级与额度: finance grades a company customer and sets its credit limit (CRD-LEVEL); each
+/// later one is a review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credit {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "grade")]
+    pub grade: String,
+    #[serde(deserialize_with = "money")]
+    pub limit: i64,
+}
+
+/// 订单: an order on credit (CRD-OVER).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderAct {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "money")]
+    pub amount: i64,
+}
+
+/// 信用条件: new sales terms finance proposes for a customer after a review (CRD-TERMS).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Terms {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    /// Payment days (账期).
+    pub days: u16,
+    /// Discount, percent off the list price.
+    #[serde(default)]
+    pub discount: u8,
+    /// A new credit limit, if the proposal changes it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "money_opt"
+    )]
+    pub limit: Option<i64>,
+}
+
+/// 信用异动: a change in a customer's credit noticed on a visit, for finance (CRD-TERMS).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreditNote {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(deserialize_with = "text")]
+    pub note: String,
+}
+
+/// What a return visit (回访) is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnKind {
+    /// After delivery (交付使用), monthly then quarterly (FUP-RETURN)
+    #[default]
+    Delivery,
+    /// The visit feedback form (出差回访表/客户反馈表) after a visit (FUP-NEXT)
+    Feedback,
+    /// December: the New Year gift and next year's needs (FUP-NEXT)
+    Survey,
+    /// A stale customer's cause and return visit (FUP-STALE)
+    Stale,
+    /// An A or B customer's tracking-sheet entry (客户追踪表, FUP-GRADE)
+    Tracking,
+}
+
+/// 回访: a return visit or follow-up record (FUP-RETURN, FUP-NEXT, FUP-STALE, FUP-GRADE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnVisit {
+    pub by: StaffId,
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    #[serde(default)]
+    pub kind: ReturnKind,
+    /// 目的
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub purpose: Option<String>,
+    /// 形式: phone, visit, message …
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub form: Option<String>,
+    /// 内容
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub content: Option<String>,
+    /// 小结
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub summary: Option<String>,
+    /// FUP-STALE: the cause found with the designer or adviser.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub cause: Option<String>,
+    /// FUP-STALE: a home visit made (上门).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub home_visit: Option<String>,
+    /// FUP-NEXT December: the New Year gift sent.
+    #[serde(default)]
+    pub gift: bool,
+    /// FUP-NEXT December: the needs for the next year.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_opt"
+    )]
+    pub needs: Option<String>,
 }
 
 /// Acts only kehu records (the scheduler's): refused from a request or a scenario step.
@@ -844,6 +1165,14 @@ acts! {
     Kept = "kept",
     PaymentDue = "payment_due",
     Paid = "paid",
+    Units = "units",
+    Change = "change",
+    Approve = "approve",
+    Credit = "credit",
+    OrderAct = "order",
+    Terms = "terms",
+    CreditNote = "credit_note",
+    ReturnVisit = "return_visit",
     Warn = "warn",
     Lapse = "lapse",
     Dun = "dun",
@@ -913,6 +1242,13 @@ macro_rules! customer_of {
             | Act::Kept(Kept { customer, .. })
             | Act::PaymentDue(PaymentDue { customer, .. })
             | Act::Paid(Paid { customer, .. })
+            | Act::Change(Change { customer, .. })
+            | Act::Approve(Approve { customer, .. })
+            | Act::Credit(Credit { customer, .. })
+            | Act::OrderAct(OrderAct { customer, .. })
+            | Act::Terms(Terms { customer, .. })
+            | Act::CreditNote(CreditNote { customer, .. })
+            | Act::ReturnVisit(ReturnVisit { customer, .. })
             | Act::Dun(Dun { customer, .. })
             | Act::Breach(Breach { customer, .. })
             | Act::Warn(Warn { customer, .. })
@@ -927,6 +1263,7 @@ macro_rules! customer_of {
             | Act::JointEvent(_)
             | Act::List(_)
             | Act::Close(_)
+            | Act::Units(_)
             | Act::TripReport(_) => None,
         }
     };
@@ -1075,7 +1412,15 @@ impl Act {
             | Act::GradeAct(GradeAct { by, .. })
             | Act::Kept(Kept { by, .. })
             | Act::PaymentDue(PaymentDue { by, .. })
-            | Act::Paid(Paid { by, .. }) => push(&mut v, "by", by),
+            | Act::Paid(Paid { by, .. })
+            | Act::Units(Units { by, .. })
+            | Act::Change(Change { by, .. })
+            | Act::Approve(Approve { by, .. })
+            | Act::Credit(Credit { by, .. })
+            | Act::OrderAct(OrderAct { by, .. })
+            | Act::Terms(Terms { by, .. })
+            | Act::CreditNote(CreditNote { by, .. })
+            | Act::ReturnVisit(ReturnVisit { by, .. }) => push(&mut v, "by", by),
             Act::Appoint(x) => {
                 push(&mut v, "by", &x.by);
                 push(&mut v, "staff", &x.staff);
@@ -1255,6 +1600,74 @@ optional!(month_opt, month, jiff::civil::Date);
 optional!(money_opt, money, i64);
 optional!(area_opt, square_metres, i64);
 optional!(grade_opt, grade, String);
+optional!(text_opt, text, String);
+
+/// Free text: not blank, at most 500 characters, trimmed.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(de::Error::custom("must not be blank"));
+    }
+    if t.chars().count() > 500 {
+        return Err(de::Error::custom("must be at most 500 characters"));
+    }
+    Ok(t.to_string())
+}
+
+/// A building's or a unit's label: 1 to 20 characters, no spaces or `/`.
+fn label<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > 20 || t.chars().any(|c| c.is_whitespace() || c == '/') {
+        return Err(de::Error::custom(format!(
+            "{s:?} is not a building or unit label: 1 to 20 characters without spaces or /"
+        )));
+    }
+    Ok(t.to_string())
+}
+
+/// A unit's area: square metres to the hundredth (a number, or text such as "89.56"), more
+/// than 0 and at most 100000; kept in hundredths.
+fn unit_area<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    let n = match &v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(x) if x > 0.0 && x <= 100_000.0 => Ok((x * 100.0).round() as i64),
+        _ => Err(de::Error::custom(format!(
+            "{v} is not an area: square metres, more than 0 and at most 100000 (e.g. 89.56)"
+        ))),
+    }
+}
+
+fn write_area<S: serde::Serializer>(a: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(*a as f64 / 100.0)
+}
+
+/// A sheet's units: 1 to [`MAX_UNITS`], no unit twice.
+fn unit_rows<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UnitRow>, D::Error> {
+    let rows = Vec::<UnitRow>::deserialize(d)?;
+    if rows.is_empty() || rows.len() > MAX_UNITS {
+        return Err(de::Error::custom(format!(
+            "must list 1 to {MAX_UNITS} units, got {}",
+            rows.len()
+        )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &rows {
+        if !seen.insert(r.key()) {
+            return Err(de::Error::custom(format!(
+                "unit {} is listed twice",
+                r.key()
+            )));
+        }
+    }
+    Ok(rows)
+}
 
 /// A date as written (`2026-11-06`).
 fn date<'de, D: Deserializer<'de>>(d: D) -> Result<jiff::civil::Date, D::Error> {

@@ -3,7 +3,7 @@
 use crate::phone::MaskForm;
 use crate::time::{parse_date, Counting, WorkCalendar};
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -234,6 +234,20 @@ pub struct Params {
     pub stages: Vec<crate::act::Stage>,
     pub default_grade: String,
     pub due_days: i64,
+    /// CRD-TERMS: each credit grade's sales terms.
+    pub credit_terms: BTreeMap<String, GradeTerms>,
+    /// CRD-OVER: the excess over the credit limit, in percent of it, above which the marketing
+    /// director approves as well.
+    pub credit_excess_percent: i64,
+    /// CRD-LEVEL: months between credit reviews.
+    pub credit_review_months: i64,
+}
+
+/// A credit grade's sales terms (CRD-TERMS): payment days (账期) and a discount in percent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradeTerms {
+    pub days: u16,
+    pub discount: u8,
 }
 
 /// One documented policy key.
@@ -298,6 +312,9 @@ pub const PARAMS: &[ParamInfo] = &[
     ParamInfo { key: "grade_days", governs: &["FUP-GRADE", "FUP-DUE", "PF-CHASE"], presets: &[], doc: "the customer grades and each one's contact interval in days", doc_zh: "客户等级及各等级的联系间隔天数", accepted: "a table of grade = days, e.g. { A = 7, B = 15, C = 30, D = 90 }", accepted_zh: "等级 = 天数 的表，如 { A = 7, B = 15, C = 30, D = 90 }" },
     ParamInfo { key: "default_grade", governs: &["FUP-GRADE"], presets: &[], doc: "the grade of a customer nobody graded", doc_zh: "未分级客户按哪一级的联系间隔跟进", accepted: "one of the grades of grade_days", accepted_zh: "grade_days 中的一个等级，如 \"C\"" },
     ParamInfo { key: "stages", governs: &["PIPE-STAGES"], presets: &[], doc: "the pipeline's stages in order (跑单/lost is possible at any of them)", doc_zh: "销售阶段及其顺序（任何阶段都可能跑单）", accepted: "a list of visit, small, large, measured, plan, design_fee, quote, signed, approved, started, finished", accepted_zh: "阶段列表，可选 visit（来访）、small（小定）、large（大定）、measured（量房）、plan（出图）、design_fee（交设计费）、quote（做报价）、signed（签合同）、approved（审核）、started（开工）、finished（完工）" },
+    ParamInfo { key: "credit_terms", governs: &["CRD-TERMS"], presets: &[], doc: "each credit grade's sales terms: payment days and discount percent", doc_zh: "各信用等级的销售条件：账期天数与折扣（百分比）", accepted: "a table of grade = { days = 0..=365, discount = 0..=50 }", accepted_zh: "等级 = { days = 账期天数 0–365, discount = 折扣百分比 0–50 } 的表" },
+    ParamInfo { key: "credit_excess_percent", governs: &["CRD-OVER"], presets: &[], doc: "how far over the credit limit (percent of it) an order may go with the sales manager's approval alone; beyond it the marketing director approves too", doc_zh: "订单超出信用额度多少（额度的百分比）以内由销售经理审批；超出部分还须营销总监审批", accepted: "an integer 0..=1000", accepted_zh: "0 至 1000 的整数（百分比）" },
+    ParamInfo { key: "credit_review_months", governs: &["CRD-LEVEL"], presets: &[], doc: "months between finance's reviews of a customer's credit grade", doc_zh: "财务复核客户信用等级的间隔（月）", accepted: "an integer 1..=24", accepted_zh: "1 至 24 的整数（月）" },
     ParamInfo { key: "due_days", governs: &["FUP-DUE"], presets: &[], doc: "days before a customer is overdue that it shows as due", doc_zh: "客户逾期前几天起列为待跟进", accepted: "an integer 0..=60", accepted_zh: "0 至 60 的整数（天）" },
 ];
 
@@ -371,6 +388,12 @@ impl Params {
                 }
             },
             due_days: 3,
+            credit_terms: [("A", 60, 3), ("B", 30, 1), ("C", 15, 0), ("D", 0, 0)]
+                .into_iter()
+                .map(|(g, days, discount)| (g.to_string(), GradeTerms { days, discount }))
+                .collect(),
+            credit_excess_percent: 20,
+            credit_review_months: 3,
         }
     }
 
@@ -540,6 +563,40 @@ impl Params {
                 self.stages = st;
             }
             "quota_shortfall" => self.quota_shortfall = int(0, 1000)? as u32,
+            "credit_excess_percent" => self.credit_excess_percent = int(0, 1000)?,
+            "credit_review_months" => self.credit_review_months = int(1, 24)?,
+            "credit_terms" => {
+                let t = value
+                    .as_table()
+                    .ok_or_else(|| bad(format!("{value} is not a table")))?;
+                let mut m = BTreeMap::new();
+                for (g, v) in t {
+                    let code = g.trim().to_ascii_uppercase();
+                    if code.is_empty()
+                        || code.len() > 8
+                        || !code.chars().all(|c| c.is_ascii_alphanumeric())
+                    {
+                        return Err(bad(format!("{g:?} is not a grade code")));
+                    }
+                    let field = |k: &str, max: i64| {
+                        v.get(k)
+                            .and_then(toml::Value::as_integer)
+                            .filter(|n| (0..=max).contains(n))
+                            .ok_or_else(|| bad(format!("{g}.{k} must be an integer 0..={max}")))
+                    };
+                    m.insert(
+                        code,
+                        GradeTerms {
+                            days: field("days", 365)? as u16,
+                            discount: field("discount", 50)? as u8,
+                        },
+                    );
+                }
+                if m.is_empty() {
+                    return Err(bad("no grade".into()));
+                }
+                self.credit_terms = m;
+            }
             _ => unreachable!("every PARAMS key is handled"),
         }
         Ok(())
@@ -856,6 +913,21 @@ mod tests {
                 ),
                 "default_grade" => "A".into(),
                 "stages" => toml::Value::Array(vec!["visit".into(), "signed".into()]),
+                "credit_terms" => toml::Value::Table(
+                    [(
+                        "A".to_string(),
+                        toml::Value::Table(
+                            [
+                                ("days".to_string(), toml::Value::Integer(30)),
+                                ("discount".to_string(), toml::Value::Integer(2)),
+                            ]
+                            .into_iter()
+                            .collect(),
+                        ),
+                    )]
+                    .into_iter()
+                    .collect(),
+                ),
                 _ => 1.into(),
             };
             p.set(info.key, &v)

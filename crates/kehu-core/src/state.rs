@@ -87,6 +87,67 @@ pub enum ProjectChange {
     Points { key: String, n: u32 },
     /// A dispatched customer's order (DSP-CAP, DSP-STALL), or none when it is no longer held.
     Order { id: i64, order: Option<Order> },
+    /// Units set or updated from the sales-control sheet; their holds are kept (INV-UNSOLD).
+    Units(Vec<crate::act::UnitRow>),
+    /// A unit's hold and its reservation for a pending unit change (INV-UNSOLD, CHG-CHANGES).
+    Unit {
+        key: String,
+        hold: Option<Hold>,
+        reserved: Option<i64>,
+    },
+}
+
+/// A unit of the sales control and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitState {
+    #[serde(flatten)]
+    pub row: crate::act::UnitRow,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Hold>,
+    /// The record a pending unit change (CHG-CHANGES) reserves the unit for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<i64>,
+}
+
+impl UnitState {
+    /// Free for a deposit by `record`: for sale, and held or reserved by nobody else.
+    pub fn free_for(&self, record: &[CustomerId]) -> bool {
+        let mine = |r: i64| record.iter().any(|c| c.0 == r);
+        self.row.status == crate::act::UnitSale::ForSale
+            && self.hold.as_ref().is_none_or(|h| mine(h.record))
+            && self.reserved.is_none_or(mine)
+    }
+
+    /// The unit's status word (zh-CN) and its name in the page's colours.
+    pub fn status(&self) -> (&'static str, &'static str) {
+        match (&self.hold, self.row.status, self.reserved) {
+            (Some(h), ..) if h.kind == HoldKind::Signed => ("已签约", "signed"),
+            (Some(h), ..) if h.kind == HoldKind::Large => ("大定", "large"),
+            (Some(h), ..) if h.kind == HoldKind::Small => ("小定", "small"),
+            (Some(_), ..) => ("已定", "deposit"),
+            (None, _, Some(_)) => ("换房待批", "reserved"),
+            (None, crate::act::UnitSale::Sold, _) => ("已售", "sold"),
+            (None, crate::act::UnitSale::Withheld, _) => ("销控", "withheld"),
+            (None, crate::act::UnitSale::ForSale, _) => ("可售", "for-sale"),
+        }
+    }
+}
+
+/// Who holds a unit, and how far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub record: i64,
+    pub kind: HoldKind,
+}
+
+/// How far a unit is held: a deposit (小定, 大定, 定金) or a signed contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldKind {
+    Deposit,
+    Small,
+    Large,
+    Signed,
 }
 
 /// A designer's profile (DSP-PRIORITY).
@@ -313,6 +374,9 @@ pub struct ProjectState {
     /// Dispatched customers' orders by record (DSP-CAP, DSP-STALL).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub orders: BTreeMap<i64, Order>,
+    /// The sales control (销控, INV-UNSOLD): each unit by its name (`楼栋-房号`) and who holds it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub units: BTreeMap<String, UnitState>,
 }
 
 impl ProjectState {
@@ -383,6 +447,33 @@ impl ProjectState {
                 let cut = &cut[..7];
                 self.points.retain(|k, _| month(k).as_str() >= cut);
                 self.points.insert(key.clone(), *n);
+            }
+            ProjectChange::Units(rows) => {
+                for r in rows {
+                    match self.units.get_mut(&r.key()) {
+                        Some(u) => u.row = r.clone(),
+                        None => {
+                            self.units.insert(
+                                r.key(),
+                                UnitState {
+                                    row: r.clone(),
+                                    hold: None,
+                                    reserved: None,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            ProjectChange::Unit {
+                key,
+                hold,
+                reserved,
+            } => {
+                if let Some(u) = self.units.get_mut(key) {
+                    u.hold = hold.clone();
+                    u.reserved = *reserved;
+                }
             }
             ProjectChange::Order { id, order } => match order {
                 Some(o) => {

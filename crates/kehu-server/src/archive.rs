@@ -230,8 +230,27 @@ fn act_facts(act: &Act) -> (Option<String>, Option<i64>, Option<String>) {
         Act::Paid(x) => (
             Some(x.by.0.clone()),
             Some(x.amount),
-            Some(x.due.to_string()),
+            x.due.map(|d| d.to_string()),
         ),
+        Act::Units(x) => (Some(x.by.0.clone()), None, Some(x.units.len().to_string())),
+        Act::Change(x) => (
+            Some(x.by.0.clone()),
+            x.fee,
+            Some(match x.kind {
+                kehu_core::act::ChangeKind::Unit => x.to.clone().unwrap_or_default(),
+                _ => name(&x.kind).unwrap_or_default(),
+            }),
+        ),
+        Act::Approve(x) => (Some(x.by.0.clone()), None, Some(x.matter.name().into())),
+        Act::Credit(x) => (Some(x.by.0.clone()), Some(x.limit), Some(x.grade.clone())),
+        Act::OrderAct(x) => (Some(x.by.0.clone()), Some(x.amount), None),
+        Act::Terms(x) => (
+            Some(x.by.0.clone()),
+            x.limit,
+            Some(format!("{}d {}%", x.days, x.discount)),
+        ),
+        Act::CreditNote(x) => (Some(x.by.0.clone()), None, Some(x.note.clone())),
+        Act::ReturnVisit(x) => (Some(x.by.0.clone()), None, name(&x.kind)),
         Act::Dun(x) => (Some("kehu".into()), Some(x.amount), Some(x.due.to_string())),
         Act::Breach(x) => (Some("kehu".into()), Some(x.amount), Some(x.due.to_string())),
     }

@@ -100,7 +100,7 @@ impl Ctx<'_> {
             v.relied_on.push(d.reference());
             return Decision {
                 verdict: v,
-                effects: vec![],
+                effects: self.sign_units(),
                 target: self.target(),
             };
         }
@@ -131,6 +131,7 @@ impl Ctx<'_> {
         v.violations = a.violations;
         v.relied_on.extend(st.relied.iter().cloned());
         let v = self.settle(v, &eff);
+        eff.extend(self.sign_units());
         Decision {
             verdict: v,
             effects: eff,

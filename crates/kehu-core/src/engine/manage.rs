@@ -56,19 +56,50 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn deposit(&self) -> Decision {
+        let Act::Deposit(d) = &self.cmd.act else {
+            unreachable!("dispatched on deposit")
+        };
         let st = self.standing(self.view.as_ref());
-        let rule = match self.family().deposit_rule(&st) {
+        let own = self.family().deposit_rule(&st);
+        // INV-UNSOLD: a deposit on a unit holds it, if the sales control shows it free.
+        let unit = match d.unit.as_deref() {
+            Some(u) => match self.unit_deposit(&st, u, d.kind) {
+                Ok(x) => Some((u, x)),
+                Err(v) => {
+                    return Decision {
+                        verdict: *v,
+                        effects: vec![],
+                        target: self.target_or_none(),
+                    }
+                }
+            },
+            None => None,
+        };
+        let rule = match own {
             Some(r) => r,
+            None if unit.is_some() => rules::INV_UNSOLD,
             None if st.protected => st.rule,
             None => self.first_rule(),
         };
-        let v = self.settle(
-            self.verdict(Outcome::Accepted, rule, "定金已登记 (deposit recorded)"),
-            &[],
-        );
+        let (reason, eff, notify) = match unit {
+            Some((u, (e, n))) => (
+                format!(
+                    "定金已登记，房源 {u} 已锁定，已通知总销控 (deposit recorded; unit {u} held, the master sales control told)"
+                ),
+                vec![e],
+                n,
+            ),
+            None => ("定金已登记 (deposit recorded)".to_string(), vec![], vec![]),
+        };
+        let mut v = self.settle(self.verdict(Outcome::Accepted, rule, reason), &[]);
+        for p in notify {
+            if !v.notify.contains(&p) {
+                v.notify.push(p);
+            }
+        }
         Decision {
             verdict: v,
-            effects: vec![],
+            effects: eff,
             target: self.target(),
         }
     }

@@ -4,13 +4,17 @@
 //! and the history of the customers the act concerns) and never the clock (G-CLOCK).
 
 pub(crate) mod acts;
+pub mod aftercare;
+pub mod credit;
 pub(crate) mod deal;
 pub mod due;
 pub mod followup;
 pub(crate) mod manage;
+pub mod matters;
 pub mod payments;
 pub(crate) mod pipeline;
 pub mod rotation;
+pub mod sales_control;
 pub(crate) mod standing;
 pub(crate) mod work;
 
@@ -245,6 +249,14 @@ impl Ctx<'_> {
             Act::Dun(_) => self.dun_act(),
             Act::Breach(_) => self.breach_act(),
             Act::StageAct(_) => self.stage(),
+            Act::Units(_) => self.units_act(),
+            Act::Change(_) => self.change(),
+            Act::Approve(_) => self.approve(),
+            Act::Credit(_) => self.credit_act(),
+            Act::OrderAct(_) => self.order_act(),
+            Act::Terms(_) => self.terms_act(),
+            Act::CreditNote(_) => self.credit_note(),
+            Act::ReturnVisit(_) => self.return_visit(),
             Act::Warn(_) => self.warn(),
             Act::Lapse(_) => self.lapse(),
             _ => self.not_here(),

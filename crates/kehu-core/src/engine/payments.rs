@@ -68,7 +68,8 @@ pub fn payments(view: &View) -> Vec<Payment> {
                 out[i].amount += p.amount;
             }
             Act::Paid(p) => {
-                let i = slot(&mut out, p.due);
+                let Some(due) = p.due else { continue };
+                let i = slot(&mut out, due);
                 out[i].paid += p.amount;
             }
             Act::Dun(d) => {
@@ -182,6 +183,9 @@ impl Ctx<'_> {
         };
         let st = self.standing(self.view.as_ref());
         let may = matches!(self.role(&p.by), Some(Role::Finance)) || self.is_manager(&p.by);
+        let Some(date) = p.due else {
+            return self.order_paid(may);
+        };
         if !may {
             return self.pay_done(self.reject(
                 &st,
@@ -192,14 +196,14 @@ impl Ctx<'_> {
         let schedule = self.view.as_ref().map(payments).unwrap_or_default();
         let Some(due) = schedule
             .iter()
-            .find(|x| x.due == p.due && x.outstanding() > 0)
+            .find(|x| x.due == date && x.outstanding() > 0)
         else {
             return self.pay_done(self.reject(
                 &st,
                 rules::CHG_OVERDUE,
                 format!(
                     "{} 没有待收的款项 (nothing is outstanding for {})",
-                    p.due, p.due
+                    date, date
                 ),
             ));
         };
@@ -210,7 +214,7 @@ impl Ctx<'_> {
                 rules::CHG_OVERDUE,
                 format!(
                     "已收 {} 前应付款 {} 元，尚欠 {left} 元 ({} yuan received for {}; {left} yuan outstanding)",
-                    p.due, p.amount, p.amount, p.due
+                    date, p.amount, p.amount, date
                 ),
             ),
             &st,

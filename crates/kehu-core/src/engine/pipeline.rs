@@ -23,6 +23,17 @@ pub(crate) fn reached(view: &View, stage: Stage) -> bool {
 }
 
 impl Ctx<'_> {
+    /// 交付使用 needs a signed contract.
+    pub(crate) fn undelivered(&self, view: &View, a: &StageAct) -> Option<Verdict> {
+        (a.stage == Stage::Delivered && !reached(view, Stage::Signed)).then(|| {
+            self.verdict(
+                Outcome::Rejected,
+                rules::PIPE_STAGES,
+                "尚未签约，不能记交付使用 (not signed: nothing to deliver)",
+            )
+        })
+    }
+
     /// The form of a stage act under this rulebook: a stage it lists, and 跑单 with its reason.
     pub(crate) fn stage_form(&self, a: &StageAct) -> Option<Verdict> {
         if a.stage == Stage::Lost {
@@ -35,7 +46,8 @@ impl Ctx<'_> {
             }
             return None;
         }
-        if self.params.stages.contains(&a.stage) {
+        // 交付使用 is recorded under every rulebook (FUP-RETURN), after signing.
+        if self.params.stages.contains(&a.stage) || a.stage == Stage::Delivered {
             return None;
         }
         let names: Vec<&str> = self.params.stages.iter().map(|s| s.zh()).collect();
@@ -74,6 +86,9 @@ impl Ctx<'_> {
                 "查无此客户 (no such customer)",
             ));
         };
+        if let Some(v) = self.undelivered(view, a) {
+            return done(v);
+        }
         if a.stage == Stage::Lost && reached(view, Stage::Signed) {
             return done(self.reject(
                 &st,

@@ -80,6 +80,8 @@ impl Ctx<'_> {
             Post::MarketingManager => rules::PF_ORDER,
             Post::ContractAuthorised => rules::HD_CONTRACT,
             Post::Designer => rules::DSP_PRIORITY,
+            Post::SalesControl => rules::INV_UNSOLD,
+            Post::MarketingDirector => rules::CRD_OVER,
         };
         if !self.is_manager(&a.by) {
             let v = self.verdict(

@@ -638,6 +638,9 @@ impl Ctx<'_> {
             return self.hd_done(v, vec![]);
         };
         let no = |reason: &str| self.hd_done(self.reject(&st, rules::HD_CONTRACT, reason), vec![]);
+        if let Some(v) = self.undelivered(view, a) {
+            return self.hd_done(self.with_standing(v, &st), vec![]);
+        }
         let mut rule = rules::PIPE_STAGES;
         let mut eff = Vec::new();
         let id = view.ids.first().map(|c| c.0);

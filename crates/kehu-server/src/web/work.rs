@@ -430,6 +430,7 @@ fn post_matters(preset: Preset, p: Post) -> bool {
         Post::Coordinator | Post::ResourceDirector => preset == Preset::ConferenceMarketing,
         Post::Chaser | Post::MarketingManager => preset == Preset::ProjectFiling,
         Post::ContractAuthorised | Post::Designer => preset == Preset::HomeDecoration,
+        Post::SalesControl | Post::MarketingDirector => true,
     }
 }
 
