@@ -506,3 +506,137 @@ fn plain_sql_values_agree() {
         }
     });
 }
+
+/// INV-UNSOLD under concurrency, as a property: whatever deposits on one unit arrive together
+/// (any number of customers, each with one to three deposits of any kind, through two handles on
+/// one database, as two processes would send them), exactly one customer's deposits are all
+/// taken and every other customer's is refused (INV-UNSOLD); the unit is held by that customer,
+/// as far as its largest deposit; the ledger check is clean. Each case is a new unit and new
+/// customers on the same database.
+#[test]
+fn one_unit_one_customer_under_concurrency() {
+    use kehu_core::act::{self, UnitRow, UnitSale};
+    use kehu_core::model::DepositKind;
+    use kehu_core::state::HoldKind;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    rt().block_on(async {
+        for be in backends().await {
+            let rb = Arc::new(Rulebook::preset(Preset::SiteFirstReception));
+            let mut people = directory(4);
+            people.staff[3].role = Role::Manager;
+            let dir = Arc::new(people);
+            let t0 = parse_local("2026-11-01 10:00").unwrap();
+            let mut runner = TestRunner::new(Config {
+                cases: 12,
+                failure_persistence: None,
+                ..Config::default()
+            });
+            let case = AtomicUsize::new(0);
+            let strategy = proptest::collection::vec(
+                (proptest::collection::vec(0u8..3, 1..4), any::<bool>()),
+                2..10,
+            );
+            let handle = tokio::runtime::Handle::current();
+            let result = runner.run(&strategy, |customers| {
+                let n = case.fetch_add(1, Ordering::SeqCst);
+                let (rb, dir, be) = (rb.clone(), dir.clone(), &be);
+                let at = add_minutes(t0, n as i64 * 60);
+                let unit = format!("{n}栋-101");
+                tokio::task::block_in_place(|| {
+                    handle.block_on(async move {
+                        let manager = StaffId("S3".into());
+                        let units = Command {
+                            project: "default".into(),
+                            at,
+                            act: Act::Units(act::Units {
+                                by: manager,
+                                units: vec![UnitRow {
+                                    building: format!("{n}栋"),
+                                    number: "101".into(),
+                                    floor: None,
+                                    area: 8_900,
+                                    price: 1_000_000,
+                                    status: UnitSale::ForSale,
+                                }],
+                            }),
+                        };
+                        let v = be.a.execute(&rb, &dir, &units, at).await.unwrap().verdict;
+                        prop_assert_eq!(v.outcome, Outcome::Accepted);
+                        let phone = |c: usize| format!("1{:02}{:08}", 30 + n % 60, c * 1000 + n);
+                        for c in 0..customers.len() {
+                            let cmd = register(c % 3, "王先生", &phone(c), at);
+                            be.a.execute(&rb, &dir, &cmd, at).await.unwrap();
+                        }
+                        let at = add_minutes(at, 1);
+                        let mut tasks = Vec::new();
+                        for (c, (kinds, via_b)) in customers.iter().enumerate() {
+                            for k in kinds {
+                                let store = if *via_b { be.b.clone() } else { be.a.clone() };
+                                let (rb, dir) = (rb.clone(), dir.clone());
+                                let kind = [DepositKind::Small, DepositKind::Large, DepositKind::Deposit]
+                                    [*k as usize];
+                                let cmd = Command {
+                                    project: "default".into(),
+                                    at,
+                                    act: Act::Deposit(act::Deposit {
+                                        customer: CustomerInput {
+                                            name: Some("王先生".into()),
+                                            phone: Some(phone(c)),
+                                            ..CustomerInput::default()
+                                        },
+                                        amount: 10_000,
+                                        kind,
+                                        unit: Some(unit.clone()),
+                                    }),
+                                };
+                                tasks.push((
+                                    c,
+                                    kind,
+                                    tokio::spawn(async move { store.execute(&rb, &dir, &cmd, at).await }),
+                                ));
+                            }
+                        }
+                        let mut taken: Vec<(usize, DepositKind)> = Vec::new();
+                        let mut refused = Vec::new();
+                        for (c, kind, t) in tasks {
+                            let v = t.await.unwrap().unwrap().verdict;
+                            match v.outcome {
+                                Outcome::Accepted => taken.push((c, kind)),
+                                Outcome::Rejected => {
+                                    prop_assert_eq!(v.rule.as_str(), "INV-UNSOLD");
+                                    refused.push(c);
+                                }
+                                o => prop_assert!(false, "{}: unexpected outcome {:?}", be.name, o),
+                            }
+                        }
+                        let winner = taken.first().map(|x| x.0);
+                        prop_assert!(winner.is_some(), "{}: nobody's deposit was taken", be.name);
+                        let winner = winner.unwrap_or_default();
+                        prop_assert!(taken.iter().all(|x| x.0 == winner), "{}: {:?}", be.name, taken);
+                        prop_assert_eq!(taken.len(), customers[winner].0.len(), "{}", be.name);
+                        prop_assert!(!refused.contains(&winner));
+                        let state = be.a.project_state("default").await.unwrap();
+                        let hold = state.units.get(&unit).and_then(|u| u.hold.clone());
+                        let most = taken
+                            .iter()
+                            .map(|x| match x.1 {
+                                DepositKind::Small => HoldKind::Small,
+                                DepositKind::Large => HoldKind::Large,
+                                _ => HoldKind::Deposit,
+                            })
+                            .max();
+                        prop_assert_eq!(hold.map(|h| h.kind), most, "{}", be.name);
+                        Ok(())
+                    })
+                })
+            });
+            if let Err(e) = result {
+                panic!("{}: {e}", be.name);
+            }
+            assert!(be.a.check().await.unwrap().is_empty(), "{}", be.name);
+            be.done().await;
+        }
+    });
+}
