@@ -575,8 +575,9 @@ fn one_unit_one_customer_under_concurrency() {
                             for k in kinds {
                                 let store = if *via_b { be.b.clone() } else { be.a.clone() };
                                 let (rb, dir) = (rb.clone(), dir.clone());
-                                let kind = [DepositKind::Small, DepositKind::Large, DepositKind::Deposit]
-                                    [*k as usize];
+                                let kind =
+                                    [DepositKind::Small, DepositKind::Large, DepositKind::Deposit]
+                                        [*k as usize];
                                 let cmd = Command {
                                     project: "default".into(),
                                     at,
@@ -594,7 +595,9 @@ fn one_unit_one_customer_under_concurrency() {
                                 tasks.push((
                                     c,
                                     kind,
-                                    tokio::spawn(async move { store.execute(&rb, &dir, &cmd, at).await }),
+                                    tokio::spawn(async move {
+                                        store.execute(&rb, &dir, &cmd, at).await
+                                    }),
                                 ));
                             }
                         }
@@ -614,7 +617,12 @@ fn one_unit_one_customer_under_concurrency() {
                         let winner = taken.first().map(|x| x.0);
                         prop_assert!(winner.is_some(), "{}: nobody's deposit was taken", be.name);
                         let winner = winner.unwrap_or_default();
-                        prop_assert!(taken.iter().all(|x| x.0 == winner), "{}: {:?}", be.name, taken);
+                        prop_assert!(
+                            taken.iter().all(|x| x.0 == winner),
+                            "{}: {:?}",
+                            be.name,
+                            taken
+                        );
                         prop_assert_eq!(taken.len(), customers[winner].0.len(), "{}", be.name);
                         prop_assert!(!refused.contains(&winner));
                         let state = be.a.project_state("default").await.unwrap();

@@ -303,7 +303,7 @@ impl Ctx<'_> {
                     ),
                     &st,
                 );
-                v.notify = self.team_managers(&st.owner);
+                v.notify = self.team_managers(&self.party(&c.by));
                 done(v, vec![])
             }
         }
@@ -405,7 +405,7 @@ impl Ctx<'_> {
             ),
             st,
         );
-        v.notify = self.team_managers(&st.owner);
+        v.notify = self.team_managers(&self.party(&c.by));
         done(v, vec![self.unit_effect(to, None, Some(hold.record))])
     }
 
