@@ -18,6 +18,7 @@ pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod schedule;
+pub mod sheet;
 pub mod web;
 
 use axum::Router;

@@ -427,6 +427,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("stage.started", "开工", "work started"),
     ("stage.finished", "完工", "finished"),
     ("stage.lost", "跑单", "lost"),
+    ("stage.delivered", "交付使用", "delivered"),
     ("profile.title", "客户档案（选填）", "Customer profile (optional)"),
     ("profile.heading", "客户档案", "Customer profile"),
     ("profile.gender", "性别", "Gender"),

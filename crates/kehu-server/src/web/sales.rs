@@ -518,7 +518,7 @@ async fn customer_view(
             "dunned": dunned,
             "contact_kinds": CONTACT_KINDS, "sellers": sellers,
             "grades": rulebook.params.grade_days.iter().map(|(g, d)| json!({ "grade": g, "days": d })).collect::<Vec<_>>(),
-            "stages": rulebook.params.stages.iter().chain([kehu_core::act::Stage::Lost].iter()).map(|s| s.name()).collect::<Vec<_>>(),
+            "stages": rulebook.params.stages.iter().chain([kehu_core::act::Stage::Lost, kehu_core::act::Stage::Delivered].iter()).map(|s| s.name()).collect::<Vec<_>>(),
             "deposit_kinds": if rulebook.preset == kehu_core::policy::Preset::HomeDecoration {
                 STORE_DEPOSIT_KINDS
             } else {
