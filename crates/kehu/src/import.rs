@@ -38,6 +38,10 @@ pub struct Args {
     /// Database URL; defaults to $KEHU_DATABASE_URL or sqlite:kehu.db.
     #[arg(long)]
     pub database: Option<String>,
+    /// The file is the sales-control sheet (销控表, CSV or XLSX: building, number, floor, area,
+    /// price, status), set by this staff handle (a manager or the master sales control).
+    #[arg(long, value_name = "BY")]
+    pub units: Option<String>,
 }
 
 const COLUMNS: &[&str] = &[
@@ -222,6 +226,9 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
         ),
         Err(e) => bail!("setup: {e}"),
     };
+    if let Some(by) = &args.units {
+        return import_units(&args, &setup, by, default_url).await;
+    }
     let rows = match parse_rows(&args, &setup) {
         Ok(r) => r,
         Err(problems) => {
@@ -300,4 +307,57 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
     let summary: Vec<String> = tally.iter().map(|(k, n)| format!("{n} {k}")).collect();
     println!("imported {} rows: {}", rows.len(), summary.join(", "));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `kehu import --units BY`: the sales-control sheet, one `units` act decided by the engine.
+async fn import_units(
+    args: &Args,
+    setup: &scenario::Scenario,
+    by: &str,
+    default_url: &str,
+) -> anyhow::Result<ExitCode> {
+    let file = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {file}"))?;
+    let units = match kehu_server::sheet::units(&bytes) {
+        Ok(u) => u,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("kehu import: {file}: {p}");
+            }
+            eprintln!(
+                "kehu import: {} problem(s); nothing was imported",
+                problems.len()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if setup.directory.get(&StaffId(by.to_string())).is_none() {
+        eprintln!("kehu import: --units: unknown staff handle {by:?} (not in the setup file)");
+        return Ok(ExitCode::from(2));
+    }
+    let url = args
+        .database
+        .clone()
+        .unwrap_or_else(|| default_url.to_string());
+    let store = crate::open_store(&url).await?;
+    let now = jiff::Timestamp::now();
+    let n = units.len();
+    let command = Command {
+        project: args.project.clone(),
+        at: now,
+        act: Act::Units(act::Units {
+            by: StaffId(by.to_string()),
+            units,
+        }),
+    };
+    let v = store
+        .execute(&setup.rulebook, &setup.directory, &command, now)
+        .await?
+        .verdict;
+    println!("{n} units: {} {}: {}", v.outcome.name(), v.rule, v.reason);
+    Ok(if v.outcome == kehu_core::verdict::Outcome::Accepted {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

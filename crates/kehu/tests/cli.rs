@@ -501,6 +501,64 @@ fn import_checks_every_row_first_and_names_row_and_column() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `kehu import --units`: the sales-control sheet (CSV or XLSX) as one `units` act; a bad sheet
+/// names its rows and imports nothing; a salesperson without the post is refused by the engine.
+#[test]
+fn import_units_from_csv_and_xlsx() {
+    let dir = std::env::temp_dir().join(format!("kehu-units-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let setup = dir.join("setup.toml");
+    std::fs::write(
+        &setup,
+        "rulebook = \"site-first-reception\"\n[[staff]]\nid = \"A\"\nname = \"张三\"\nrole = \"sales\"\n\
+         [[staff]]\nid = \"M\"\nname = \"赵经理\"\nrole = \"manager\"\n",
+    )
+    .unwrap();
+    let db = format!("sqlite:{}", dir.join("k.db").display());
+    let sheet = dir.join("units.csv");
+    let import = |file: &Path, by: &str| {
+        kehu(&[
+            "import",
+            file.to_str().unwrap(),
+            "--units",
+            by,
+            "--setup",
+            setup.to_str().unwrap(),
+            "--database",
+            &db,
+        ])
+    };
+    std::fs::write(&sheet, "楼栋,房号,面积,总价\nA,1201,abc,100\nA,1202,90,x\n").unwrap();
+    let o = import(&sheet, "M");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("row 2") && text(&o).contains("row 3"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(
+        &sheet,
+        "楼栋,房号,面积,总价,状态\nA,1201,89.5,1200000,可售\nA,1202,90,1250000,销控\n",
+    )
+    .unwrap();
+    let o = import(&sheet, "A");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("rejected INV-UNSOLD"), "{}", text(&o));
+    let o = import(&sheet, "M");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("2 units: accepted INV-UNSOLD"),
+        "{}",
+        text(&o)
+    );
+    let xlsx = root().join("crates/kehu-server/tests/fixtures/units.xlsx");
+    let o = import(&xlsx, "M");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("2 units: accepted"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `kehu serve` on a fresh database: prints the setup link, answers `kehu healthcheck`, and stops
 /// cleanly on SIGTERM; `kehu user add` and `kehu audit verify` work on what it wrote.
 #[test]
