@@ -1644,8 +1644,9 @@ fn unit_area<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     }
 }
 
+/// An area as text ("89.56"): exact, and whole-number-only edges accept text.
 fn write_area<S: serde::Serializer>(a: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(*a as f64 / 100.0)
+    s.serialize_str(&format!("{}.{:02}", a / 100, a % 100))
 }
 
 /// A sheet's units: 1 to [`MAX_UNITS`], no unit twice.

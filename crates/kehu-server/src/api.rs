@@ -1392,7 +1392,18 @@ fn check_edge(field: &str, v: &Value) -> Result<(), ApiError> {
             format!("{field} 含有控制字符 ({field} contains control characters)"),
         )),
         Value::String(_) => Ok(()),
-        Value::Array(a) if a.len() > 50 => Err(ApiError::invalid(
+        // The sales-control sheet lists a project's units (INV-UNSOLD); every other list is short.
+        Value::Array(a) if field == "units" && a.len() > kehu_core::act::MAX_UNITS => {
+            Err(ApiError::invalid(
+                field,
+                format!(
+                    "{field} 最多 {} 项 ({field} has at most {} items)",
+                    kehu_core::act::MAX_UNITS,
+                    kehu_core::act::MAX_UNITS
+                ),
+            ))
+        }
+        Value::Array(a) if field != "units" && a.len() > 50 => Err(ApiError::invalid(
             field,
             format!("{field} 最多 50 项 ({field} has at most 50 items)"),
         )),

@@ -1381,12 +1381,23 @@ async fn pages(backend: &str) {
         "/p/p1/reports",
         "/p/p1/work",
         "/p/p1/pool",
+        "/p/p1/units",
+        "/p/p1/service",
+        "/p/p1/credit",
         "/audit",
     ];
     for (who, open) in [
         (
             "a",
-            vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/work", "/p/p1/pool"],
+            vec![
+                "/p/p1/desk",
+                "/p/p1/sales",
+                "/p/p1/work",
+                "/p/p1/pool",
+                "/p/p1/units",
+                "/p/p1/service",
+                "/p/p1/credit",
+            ],
         ),
         ("fd", vec!["/p/p1/desk", "/p/p1/sales"]),
         ("ag1", vec!["/p/p1/agent"]),
@@ -1400,6 +1411,9 @@ async fn pages(backend: &str) {
                 "/p/p1/reports",
                 "/p/p1/work",
                 "/p/p1/pool",
+                "/p/p1/units",
+                "/p/p1/service",
+                "/p/p1/credit",
             ],
         ),
         (
@@ -1412,12 +1426,22 @@ async fn pages(backend: &str) {
                 "/p/p1/reports",
                 "/p/p1/work",
                 "/p/p1/pool",
+                "/p/p1/units",
+                "/p/p1/service",
+                "/p/p1/credit",
                 "/audit",
             ],
         ),
         (
             "fin",
-            vec!["/p/p1/desk", "/p/p1/sales", "/p/p1/reports", "/p/p1/work"],
+            vec![
+                "/p/p1/desk",
+                "/p/p1/sales",
+                "/p/p1/reports",
+                "/p/p1/work",
+                "/p/p1/units",
+                "/p/p1/credit",
+            ],
         ),
     ] {
         let auth = login(&s, who).await;
@@ -3478,6 +3502,220 @@ async fn follow_ups(backend: &str) {
     assert_ne!(st, 200);
 }
 
+/// After the sale, walked as its users: the sales control uploaded from its page (a multipart
+/// CSV, sent twice: one answer), a deposit holding a unit from the customer's page and another
+/// customer's refused (INV-UNSOLD), a unit change waiting for the manager and approved from the
+/// credit page, finance's grade and an order over the limit waiting, a delivered customer on
+/// the service page and its return visit; another team's salesperson sees none of it.
+async fn after_the_sale(backend: &str) {
+    let (s, admin) = world(backend).await;
+    add_users(&s, &admin, &[("c", "sales", Some("T2"), None)]).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({ "name": "sc", "rulebook": "team-registration" }),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let (a, c, m, fin) = (
+        login(&s, "a").await,
+        login(&s, "c").await,
+        login(&s, "m").await,
+        login(&s, "fin").await,
+    );
+    // The manager uploads the sheet; a salesperson has no upload form.
+    let (st, _, page) = http(s.addr, "GET", "/p/sc/units", &m, None).await;
+    assert_eq!(st, 200);
+    assert!(
+        page.contains("units-form") && page.contains("units-empty"),
+        "{page}"
+    );
+    let (token, key) = (csrf(&page), form_key(&page));
+    let sheet = "楼栋,房号,面积,总价,状态\nA,1201,89.5,1200000,可售\nA,1101,80,1000000,可售\nA,1301,120,2000000,销控\n";
+    let body = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"form_key\"\r\n\r\n{key}\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"sheet\"; filename=\"units.csv\"\r\nContent-Type: text/csv\r\n\r\n{sheet}\r\n--XyZ--\r\n"
+    );
+    // Sent twice (a double press): the same answer, the one-time key in its address.
+    for _ in 0..2 {
+        let (st, head, page) = http_as(
+            s.addr,
+            "POST",
+            "/p/sc/units/upload",
+            &m,
+            Some(&body),
+            "multipart/form-data; boundary=XyZ",
+        )
+        .await;
+        assert_eq!((st, head.contains(&key)), (303, true), "{head}{page}");
+    }
+    let (st, _, page) = http(s.addr, "GET", "/p/sc/units", &a, None).await;
+    assert_eq!(st, 200);
+    assert!(
+        !page.contains("units-form"),
+        "a salesperson does not upload"
+    );
+    assert!(
+        page.contains("data-unit=\"A-1201\"") && page.contains("可售") && page.contains("销控"),
+        "{page}"
+    );
+    // Two customers; a's deposit from the page holds A-1201, c's is refused.
+    for (who, phone) in [(&a, "13800138000"), (&c, "13900139000")] {
+        let (st, v) = call(&s, "POST", "/api/v1/projects/sc/acts", who, register(phone)).await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let form = |page: &str| (csrf(page), form_key(page));
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/customer?phone=13800138000", &a, None).await;
+    assert!(
+        page.contains("d-unit") && page.contains("change-form"),
+        "{page}"
+    );
+    let (token, key) = form(&page);
+    let with = [
+        ("act", "deposit"),
+        ("phone", "13800138000"),
+        ("amount", "10000"),
+        ("kind", "small"),
+        ("unit", "A-1201"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/sc/customer/log", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let deposit =
+        json!({ "act": "deposit", "customer": "13900139000", "amount": 10000, "unit": "A-1201" });
+    let (st, v) = call(&s, "POST", "/api/v1/projects/sc/acts", &c, deposit).await;
+    assert_eq!(
+        (
+            st,
+            v["verdict"]["outcome"].as_str(),
+            v["verdict"]["rule"].as_str()
+        ),
+        (200, Some("rejected"), Some("INV-UNSOLD")),
+        "{v}"
+    );
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/units", &c, None).await;
+    assert!(page.contains("小定"), "{page}");
+    // A change to a smaller unit waits for the manager; the credit page decides it.
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/customer?phone=13800138000", &a, None).await;
+    let (token, key) = form(&page);
+    let with = [
+        ("act", "change"),
+        ("phone", "13800138000"),
+        ("kind", "unit"),
+        ("to", "A-1101"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/sc/customer/log", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/credit", &c, None).await;
+    assert!(
+        !page.contains("138****8000"),
+        "another team's salesperson: {page}"
+    );
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/credit", &m, None).await;
+    assert!(
+        page.contains("id=\"waiting\"") && page.contains("138****8000") && page.contains("换房"),
+        "{page}"
+    );
+    let (token, key) = form(&page);
+    let with = [
+        ("phone", "13800138000"),
+        ("matter", "unit_change"),
+        ("approved", "1"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/sc/credit/approve", &m, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/credit", &m, None).await;
+    assert!(!page.contains("id=\"waiting\""), "decided: {page}");
+    let deposit =
+        json!({ "act": "deposit", "customer": "13900139000", "amount": 10000, "unit": "A-1201" });
+    let (_, v) = call(&s, "POST", "/api/v1/projects/sc/acts", &c, deposit).await;
+    assert_eq!(
+        v["verdict"]["outcome"].as_str(),
+        Some("accepted"),
+        "released: {v}"
+    );
+    // Finance grades the customer; an order over the limit waits.
+    let (_, _, page) = http(
+        s.addr,
+        "GET",
+        "/p/sc/customer?phone=13800138000",
+        &fin,
+        None,
+    )
+    .await;
+    assert!(
+        page.contains("credit-form") && !page.contains("order-form"),
+        "{page}"
+    );
+    let (token, key) = form(&page);
+    let with = [
+        ("act", "credit"),
+        ("phone", "13800138000"),
+        ("grade", "B"),
+        ("limit", "100000"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/sc/customer/log", &fin, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let order = json!({ "act": "order", "customer": "13800138000", "amount": 150000 });
+    let (_, v) = call(&s, "POST", "/api/v1/projects/sc/acts", &a, order).await;
+    assert_eq!(
+        (
+            v["verdict"]["outcome"].as_str(),
+            v["verdict"]["rule"].as_str()
+        ),
+        (Some("pending"), Some("CRD-OVER")),
+        "{v}"
+    );
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/credit", &fin, None).await;
+    assert!(
+        page.contains("id=\"graded\"") && page.contains("100,000") && page.contains("超额度订单"),
+        "{page}"
+    );
+    // Signed and delivered: on the service page, to visit; the return visit from the file.
+    for body in [
+        json!({ "act": "deal", "customer": "13800138000", "amount": 1000000, "closed_by": "a" }),
+        json!({ "act": "stage", "customer": "13800138000", "stage": "delivered" }),
+    ] {
+        let (_, v) = call(&s, "POST", "/api/v1/projects/sc/acts", &a, body).await;
+        assert_eq!(v["verdict"]["outcome"].as_str(), Some("accepted"), "{v}");
+    }
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/service", &c, None).await;
+    assert!(!page.contains("138****8000"), "{page}");
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/service", &a, None).await;
+    assert!(
+        page.contains("id=\"returns\"") && page.contains("待回访"),
+        "{page}"
+    );
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/customer?phone=13800138000", &a, None).await;
+    let (token, key) = form(&page);
+    let with = [
+        ("act", "return_visit"),
+        ("phone", "13800138000"),
+        ("kind", "delivery"),
+        ("purpose", "交付回访"),
+        ("form", "电话"),
+        ("content", "询问入住情况"),
+        ("summary", "满意"),
+        ("csrf", &token),
+        ("form_key", &key),
+    ];
+    let (st, head, _) = post_form_head(&s, "/p/sc/customer/log", &a, &with).await;
+    assert_eq!(st, 303, "{head}");
+    let (_, _, page) = http(s.addr, "GET", "/p/sc/service", &a, None).await;
+    assert!(page.contains("已回访"), "{page}");
+    s.stop().await;
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -3518,3 +3756,4 @@ both!(rosters);
 both!(rulebook_work_pages);
 both!(pool_page);
 both!(follow_ups);
+both!(after_the_sale);

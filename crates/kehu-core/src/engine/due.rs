@@ -82,7 +82,17 @@ fn ctx_over<'a>(ctx: &'a Context, view: &View, cmd: &'a Command, now: Instant) -
 /// act's `customer`, or a claim on a customer taken from the pool).
 pub fn record_customer(view: &View) -> CustomerInput {
     let mut c = CustomerInput::default();
-    for x in view.events.iter().filter_map(|e| e.act.customer()) {
+    for e in &view.events {
+        let Some(x) = e.act.customer() else { continue };
+        // 换名 (CHG-CHANGES): the new buyer's name from then on.
+        if let Act::Change(ch) = &e.act {
+            if ch.kind == crate::act::ChangeKind::Name
+                && e.verdict.outcome == crate::verdict::Outcome::Accepted
+            {
+                c.name = ch.name.clone();
+                continue;
+            }
+        }
         let keep = |mine: &mut Option<String>, theirs: &Option<String>| {
             if theirs.as_deref().is_some_and(|t| !t.trim().is_empty()) {
                 *mine = theirs.clone();

@@ -36,7 +36,7 @@ impl FollowUp {
 
 /// The customer's grade: the latest one given (a `grade`, a filing's `grade`), else the
 /// rulebook's default.
-pub(crate) fn grade_of(view: &View, default: &str) -> String {
+pub fn grade_of(view: &View, default: &str) -> String {
     view.events
         .iter()
         .rev()

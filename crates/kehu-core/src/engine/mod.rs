@@ -12,7 +12,7 @@ pub mod followup;
 pub(crate) mod manage;
 pub mod matters;
 pub mod payments;
-pub(crate) mod pipeline;
+pub mod pipeline;
 pub mod rotation;
 pub mod sales_control;
 pub(crate) mod standing;

@@ -11,7 +11,7 @@ use crate::verdict::{Outcome, Verdict};
 
 /// Whether the customer reached `stage`: an accepted `stage`, or the act that is that stage
 /// (a deal is signed; under the real-estate stages a visit, a small or a large deposit).
-pub(crate) fn reached(view: &View, stage: Stage) -> bool {
+pub fn reached(view: &View, stage: Stage) -> bool {
     view.events.iter().any(|e| {
         e.verdict.outcome == Outcome::Accepted
             && match &e.act {

@@ -34,6 +34,7 @@ macro_rules! answer_form {
 }
 
 mod agent;
+mod credit;
 mod desk;
 mod dunning;
 mod explain;
@@ -41,8 +42,11 @@ pub mod i18n;
 mod manage;
 mod pipeline;
 mod pool;
+mod records;
 mod reports;
 mod sales;
+mod service;
+mod units;
 mod work;
 
 use crate::auth::{self, Caller, Via};
@@ -87,6 +91,9 @@ pub fn routes() -> Router<AppState> {
         .merge(pool::routes())
         .merge(pipeline::routes())
         .merge(dunning::routes())
+        .merge(units::routes())
+        .merge(service::routes())
+        .merge(credit::routes())
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -113,6 +120,9 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pipeline.html"),
     ),
     ("dunning.html", include_str!("../../templates/dunning.html")),
+    ("units.html", include_str!("../../templates/units.html")),
+    ("service.html", include_str!("../../templates/service.html")),
+    ("credit.html", include_str!("../../templates/credit.html")),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -429,6 +439,15 @@ fn nav(role: Role, project: Option<&str>, current: &str) -> Vec<Value> {
         }
         if pipeline::may_use(role) {
             items.push((format!("/p/{p}/pipeline"), "nav.pipeline"));
+        }
+        if units::may_use(role) {
+            items.push((format!("/p/{p}/units"), "nav.units"));
+        }
+        if service::may_use(role) {
+            items.push((format!("/p/{p}/service"), "nav.service"));
+        }
+        if credit::may_use(role) {
+            items.push((format!("/p/{p}/credit"), "nav.credit"));
         }
         if role.is_manager() {
             items.push((format!("/p/{p}/manage"), "nav.manage"));

@@ -405,6 +405,12 @@ async fn customer_view(
             "stage",
             "payment_due",
             "paid",
+            "change",
+            "order",
+            "credit",
+            "terms",
+            "credit_note",
+            "return_visit",
         ]
         .into_iter()
         .filter(|a| access::may_act(v.role(), a) && rulebook.preset.uses(a))
@@ -498,6 +504,53 @@ async fn customer_view(
         .flat_map(|w| kehu_core::engine::followup::next_and_promises(w).1)
         .map(|(text, at)| json!({ "text": text, "at": kehu_core::time::format_local(at) }))
         .collect();
+    // §6, §8: the units the customer holds and those free for a deposit (INV-UNSOLD), the
+    // matters waiting for a decision, the customer's credit, the return visits after delivery.
+    let state = if denied {
+        Default::default()
+    } else {
+        st.store.project_state(project).await.unwrap_or_default()
+    };
+    let now = jiff::Timestamp::now();
+    let free_units: Vec<&String> = state
+        .units
+        .iter()
+        .filter(|(_, u)| u.free_for(&[]))
+        .map(|(k, _)| k)
+        .take(2000)
+        .collect();
+    let held_units: Vec<Value> = views
+        .iter()
+        .flat_map(|w| kehu_core::engine::sales_control::held_units(&state.units, w))
+        .map(|(k, u)| json!({ "key": k, "status": u.status().0, "class": u.status().1 }))
+        .collect();
+    let matters: Vec<Value> = views
+        .iter()
+        .flat_map(|w| {
+            kehu_core::engine::matters::all(w)
+                .into_iter()
+                .filter(|m| m.decided.is_none())
+                .map(|m| json!({ "matter": m.matter.name(), "at": kehu_core::time::format_local(m.event.at), "reason": lang.pick(&m.event.verdict.reason) }))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let credit = views.iter().find_map(|w| {
+        let c = kehu_core::engine::credit::credit(w, &rulebook.params)?;
+        Some(json!({
+            "grade": c.grade, "limit": super::yuan(lang, c.limit),
+            "balance": super::yuan(lang, kehu_core::engine::credit::balance(w)),
+            "days": c.terms.days, "discount": c.terms.discount,
+            "review": kehu_core::time::format_local(c.review_due(&rulebook.params)),
+        }))
+    });
+    let returns = views.iter().find_map(|w| {
+        let r = kehu_core::engine::aftercare::returns(w, now)?;
+        Some(json!({
+            "delivered": kehu_core::time::format_local(r.delivered),
+            "visited": r.current(now).is_some_and(|p| p.visited),
+            "overdue": r.overdue(now).len(),
+        }))
+    });
     let dunned = views.iter().any(|w| {
         kehu_core::engine::payments::payments(w)
             .iter()
@@ -525,6 +578,10 @@ async fn customer_view(
                 DEPOSIT_KINDS
             },
             "agents": agents,
+            "free_units": free_units, "held_units": held_units, "matters": matters,
+            "credit": credit, "returns": returns,
+            "credit_grades": rulebook.params.credit_terms.keys().collect::<Vec<_>>(),
+            "return_kinds": ["delivery", "feedback", "survey", "stale", "tracking"],
         }),
     )
 }
@@ -560,6 +617,16 @@ async fn log(
                         )
                     })
             };
+            // A whole number of a field (yuan, days, percent); the engine checks its range.
+            let whole = |field: &'static str, text: &str| -> Result<i64, ApiError> {
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| {
+                        ApiError::invalid(field, "应为非负整数 (a whole number, 0 or more)")
+                    })
+            };
             let body = match act {
             "contact" => {
                 let mut b = json!({ "act": "contact", "customer": customer, "kind": form.text("kind").unwrap_or("call") });
@@ -585,8 +652,60 @@ async fn log(
                 b
             }
             // CHG-OVERDUE: a payment of the deal falls due; a payment received.
-            "payment_due" | "paid" => json!({ "act": act, "customer": customer, "due": form.need("due")?, "amount": amount()? }),
-            "deposit" => json!({ "act": "deposit", "customer": customer, "amount": amount()?, "kind": form.text("kind").unwrap_or("deposit") }),
+            "payment_due" => json!({ "act": act, "customer": customer, "due": form.need("due")?, "amount": amount()? }),
+            // CHG-OVERDUE; without a date, a payment of the orders on credit (CRD-OVER).
+            "paid" => {
+                let mut b = json!({ "act": act, "customer": customer, "amount": amount()? });
+                if let Some(d) = form.text("due") {
+                    b["due"] = json!(d);
+                }
+                b
+            }
+            // CHG-CHANGES: 换房, 换名, 退房.
+            "change" => {
+                let mut b = json!({ "act": "change", "customer": customer, "kind": form.need("kind")? });
+                for k in ["to", "name", "reason", "retention"] {
+                    if let Some(x) = form.text(k) {
+                        b[k] = json!(x);
+                    }
+                }
+                if let Some(f) = form.text("fee") {
+                    b["fee"] = json!(whole("fee", f)?);
+                }
+                b
+            }
+            // CRD-OVER, CRD-LEVEL, CRD-TERMS.
+            "order" => json!({ "act": "order", "customer": customer, "amount": amount()? }),
+            "credit" => json!({ "act": "credit", "customer": customer, "grade": form.need("grade")?, "limit": whole("limit", form.need("limit")?)? }),
+            "terms" => {
+                let mut b = json!({ "act": "terms", "customer": customer, "days": whole("days", form.need("days")?)? });
+                if let Some(d) = form.text("discount") {
+                    b["discount"] = json!(whole("discount", d)?);
+                }
+                if let Some(l) = form.text("limit") {
+                    b["limit"] = json!(whole("limit", l)?);
+                }
+                b
+            }
+            "credit_note" => json!({ "act": "credit_note", "customer": customer, "note": form.need("note")? }),
+            // FUP-RETURN, FUP-NEXT, FUP-STALE, FUP-GRADE: a return visit or follow-up record.
+            "return_visit" => {
+                let mut b = json!({ "act": "return_visit", "customer": customer, "kind": form.text("kind").unwrap_or("delivery"), "gift": form.text("gift").is_some() });
+                for k in ["purpose", "form", "content", "summary", "cause", "home_visit", "needs"] {
+                    if let Some(x) = form.text(k) {
+                        b[k] = json!(x);
+                    }
+                }
+                b
+            }
+            "deposit" => {
+                let mut b = json!({ "act": "deposit", "customer": customer, "amount": amount()?, "kind": form.text("kind").unwrap_or("deposit") });
+                // INV-UNSOLD: the unit the deposit holds.
+                if let Some(u) = form.text("unit") {
+                    b["unit"] = json!(u);
+                }
+                b
+            }
             "deal" => {
                 let mut b = json!({ "act": "deal", "customer": customer, "amount": amount()? });
                 if let Some(c) = form.text("closed_by") {
@@ -605,7 +724,7 @@ async fn log(
             "confirm" => json!({ "act": "confirm", "customer": customer, "signed_by": [form.need("agent")?, v.c.user.login] }),
             // FUP-GRADE: the owner grades the customer (its contact interval).
             "grade" => json!({ "act": "grade", "customer": customer, "grade": form.need("grade")? }),
-            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm, grade, kept, stage, payment_due, paid"))),
+            other => return Err(ApiError::invalid("act", format!("unknown act {other:?}; accepted: contact, deposit, deal, consent, claim, confirm, grade, kept, stage, payment_due, paid, change, order, credit, terms, credit_note, return_visit"))),
         };
             v.act(&st, &project, body, &form).await
         },
