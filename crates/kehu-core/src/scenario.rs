@@ -128,8 +128,13 @@ impl P<'_> {
             .ok_or_else(|| self.err(field, format!("must be an integer, got {v}")))
     }
 
+    /// A time, local (Asia/Shanghai) or RFC 3339, as act fields accept it.
     pub fn time(&self, v: &Value, field: &str) -> Result<Instant, Malformed> {
-        parse_local(self.str(v, field)?).map_err(|e| self.err(field, e.to_string()))
+        let text = self.str(v, field)?;
+        if let Ok(t) = text.parse::<Instant>() {
+            return Ok(t);
+        }
+        parse_local(text).map_err(|e| self.err(field, e.to_string()))
     }
 
     pub fn check_keys(

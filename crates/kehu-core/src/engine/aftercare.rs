@@ -300,3 +300,81 @@ impl Ctx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::{ReturnVisit, StageAct};
+    use crate::model::{CustomerId, CustomerInput, StaffId};
+    use crate::state::Event;
+    use crate::time::parse_local;
+    use crate::verdict::Verdict;
+
+    fn event(seq: i64, at: &str, act: Act) -> Event {
+        Event {
+            seq,
+            project: "p".into(),
+            at: parse_local(at).unwrap(),
+            customers: vec![CustomerId(1)],
+            act,
+            verdict: Verdict::new(Outcome::Accepted, rules::FUP_RETURN, ""),
+            effects: vec![],
+        }
+    }
+
+    fn visit() -> Act {
+        Act::ReturnVisit(ReturnVisit {
+            by: StaffId("A".into()),
+            customer: CustomerInput::default(),
+            kind: ReturnKind::Delivery,
+            purpose: None,
+            form: None,
+            content: None,
+            summary: None,
+            cause: None,
+            home_visit: None,
+            gift: false,
+            needs: None,
+        })
+    }
+
+    /// Monthly periods for the first 12 months from the delivery instant, then 3-month ones; a
+    /// period with no visit in it is overdue once it has ended.
+    #[test]
+    fn return_periods_are_monthly_then_quarterly() {
+        let delivered = Act::StageAct(StageAct {
+            by: StaffId("A".into()),
+            customer: CustomerInput::default(),
+            stage: Stage::Delivered,
+            reason: None,
+            amount: None,
+        });
+        let view = View::new(
+            vec![CustomerId(1)],
+            vec![
+                event(1, "2026-01-15 10:00", delivered),
+                event(2, "2026-02-14 09:00", visit()),
+                event(3, "2027-03-01 09:00", visit()),
+            ],
+        );
+        let now = parse_local("2027-05-01 00:00").unwrap();
+        let r = returns(&view, now).unwrap();
+        // 12 months, then the quarter from 2027-01-15 and the one from 2027-04-15.
+        assert_eq!(r.periods.len(), 14);
+        assert_eq!(r.periods[12].from, parse_local("2027-01-15 10:00").unwrap());
+        assert_eq!(
+            r.periods[12].until,
+            parse_local("2027-04-15 10:00").unwrap()
+        );
+        assert!(r.periods[0].visited && r.periods[12].visited);
+        // Months 2..12 ended unvisited; the current quarter has not ended.
+        assert_eq!(r.overdue(now).len(), 11);
+        assert_eq!(
+            r.current(now).map(|p| p.from),
+            Some(parse_local("2027-04-15 10:00").unwrap())
+        );
+        // The last instant of the first month is still in it; its end is the next one's start.
+        let edge = parse_local("2026-02-15 10:00").unwrap();
+        assert_eq!(r.periods[1].from, edge);
+    }
+}

@@ -150,8 +150,9 @@ impl Ctx<'_> {
                 .cloned()
                 .collect(),
         );
-        let limit = credit(&before, self.params).map_or(0, |c| c.limit);
-        self.over_excess(limit, balance(&before) + o.amount)
+        // A customer never graded: the sales manager alone (there is no limit to exceed by much).
+        credit(&before, self.params)
+            .is_some_and(|c| self.over_excess(c.limit, balance(&before) + o.amount))
     }
 
     /// CRD-LEVEL: finance grades the customer and sets its limit (a review, after the first).
@@ -261,7 +262,8 @@ impl Ctx<'_> {
                 &st,
             ));
         }
-        let director = self.over_excess(limit, total);
+        // A customer never graded: the sales manager alone (there is no limit to exceed by much).
+        let director = cr.is_some() && self.over_excess(limit, total);
         let mut v = self.with_standing(
             self.verdict(
                 Outcome::Pending,

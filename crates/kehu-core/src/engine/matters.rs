@@ -85,9 +85,13 @@ fn rule_of(m: Matter) -> RuleId {
 }
 
 impl Ctx<'_> {
-    /// 营销总监: a holder of the post, or the marketing VP.
+    /// 营销总监: the holders of the post; with nobody in it, the marketing VP.
     pub(crate) fn is_director(&self, s: &StaffId) -> bool {
-        self.has_post(s, Post::MarketingDirector) || self.role(s) == Some(Role::Vp)
+        if self.project.holders(Post::MarketingDirector).is_empty() {
+            self.role(s) == Some(Role::Vp)
+        } else {
+            self.has_post(s, Post::MarketingDirector)
+        }
     }
 
     pub(crate) fn directors(&self) -> Vec<Party> {
