@@ -231,16 +231,7 @@ pub async fn run(args: Args, default_url: &str) -> anyhow::Result<ExitCode> {
     }
     let rows = match parse_rows(&args, &setup) {
         Ok(r) => r,
-        Err(problems) => {
-            for p in &problems {
-                eprintln!("kehu import: {p}");
-            }
-            eprintln!(
-                "kehu import: {} problem(s); nothing was imported",
-                problems.len()
-            );
-            return Ok(ExitCode::from(2));
-        }
+        Err(problems) => return Ok(refused(&problems)),
     };
     let url = args
         .database
@@ -321,14 +312,8 @@ async fn import_units(
     let units = match kehu_server::sheet::units(&bytes) {
         Ok(u) => u,
         Err(problems) => {
-            for p in &problems {
-                eprintln!("kehu import: {file}: {p}");
-            }
-            eprintln!(
-                "kehu import: {} problem(s); nothing was imported",
-                problems.len()
-            );
-            return Ok(ExitCode::from(2));
+            let named: Vec<String> = problems.iter().map(|p| format!("{file}: {p}")).collect();
+            return Ok(refused(&named));
         }
     };
     if setup.directory.get(&StaffId(by.to_string())).is_none() {
@@ -360,4 +345,16 @@ async fn import_units(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A book or sheet with problems: each named, nothing imported (exit 2).
+fn refused(problems: &[String]) -> ExitCode {
+    for p in problems {
+        eprintln!("kehu import: {p}");
+    }
+    eprintln!(
+        "kehu import: {} problem(s); nothing was imported",
+        problems.len()
+    );
+    ExitCode::from(2)
 }

@@ -8,7 +8,7 @@
 use super::matters::{self, MatterState};
 use super::{Ctx, Decision};
 use crate::act::{Credit, CreditNote, Matter, OrderAct, Terms};
-use crate::model::{Act, Party, Role};
+use crate::model::{Act, Role};
 use crate::policy::{GradeTerms, Params};
 use crate::rules;
 use crate::state::View;
@@ -118,15 +118,6 @@ impl Ctx<'_> {
             effects: vec![],
             target: self.target_or_none(),
         }
-    }
-
-    fn finance(&self) -> Vec<Party> {
-        self.dir
-            .staff
-            .iter()
-            .filter(|s| s.role == Role::Finance && !s.left)
-            .map(|s| s.party())
-            .collect()
     }
 
     /// The excess over the limit beyond which the marketing director approves too.
@@ -366,7 +357,7 @@ impl Ctx<'_> {
             ),
             &st,
         );
-        v.notify = self.finance();
+        v.notify = self.role_parties(Role::Finance);
         self.credit_done(v)
     }
 

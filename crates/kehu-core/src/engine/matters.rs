@@ -99,12 +99,7 @@ impl Ctx<'_> {
         if !posts.is_empty() {
             return posts;
         }
-        self.dir
-            .staff
-            .iter()
-            .filter(|s| s.role == Role::Vp && !s.left)
-            .map(|s| s.party())
-            .collect()
+        self.role_parties(Role::Vp)
     }
 
     /// A decision on the customer's oldest undecided matter of the act's kind.

@@ -264,13 +264,11 @@ impl Ctx<'_> {
             &st,
         );
         let credited = self.deal_credited();
-        let team = credited.as_ref().and_then(|c| self.team_of(c));
-        for s in
-            self.dir.staff.iter().filter(|s| {
-                s.role == Role::Manager && !s.left && (team.is_none() || s.team == team)
-            })
-        {
-            let p = s.party();
+        let managers = match &credited {
+            Some(c) => self.team_managers(c),
+            None => self.role_parties(Role::Manager),
+        };
+        for p in managers {
             if !v.notify.contains(&p) {
                 v.notify.push(p);
             }

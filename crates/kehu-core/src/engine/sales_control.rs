@@ -59,12 +59,7 @@ impl Ctx<'_> {
         if !posts.is_empty() {
             return posts;
         }
-        self.dir
-            .staff
-            .iter()
-            .filter(|s| s.role == Role::Manager && !s.left)
-            .map(|s| s.party())
-            .collect()
+        self.role_parties(Role::Manager)
     }
 
     fn unit_effect(&self, key: &str, hold: Option<Hold>, reserved: Option<i64>) -> Effect {

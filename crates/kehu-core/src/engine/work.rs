@@ -63,6 +63,16 @@ impl Ctx<'_> {
             .collect()
     }
 
+    /// The staff of a role still with the company, as parties to notify.
+    pub(crate) fn role_parties(&self, role: Role) -> Vec<Party> {
+        self.dir
+            .staff
+            .iter()
+            .filter(|s| s.role == role && !s.left)
+            .map(|s| s.party())
+            .collect()
+    }
+
     pub(crate) fn is_manager(&self, s: &StaffId) -> bool {
         self.role(s).is_some_and(Role::is_manager)
     }

@@ -67,6 +67,19 @@ use std::sync::LazyLock;
 
 pub use i18n::Lang;
 
+/// A page's query after a form: `done` names the form whose result to show (Post/Redirect/Get).
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct DoneQuery {
+    done: Option<String>,
+}
+
+impl Viewer {
+    /// A page shown after a form: its result (the flash kept for the form's key), if any.
+    async fn flash_of(&self, st: &AppState, q: &DoneQuery) -> Option<Flash> {
+        self.done_flash(st, q.done.as_deref()).await
+    }
+}
+
 /// The cookie that holds the chosen language.
 const LANG_COOKIE: &str = "kehu_lang";
 

@@ -26,22 +26,17 @@ pub(crate) fn may_use(role: Role) -> bool {
     matches!(role, Role::Sales | Role::Manager | Role::Vp | Role::Admin)
 }
 
-#[derive(serde::Deserialize, Default)]
-struct ShowQuery {
-    done: Option<String>,
-}
-
 async fn show(
     State(st): State<AppState>,
     v: Viewer,
     Path(project): Path<String>,
-    Query(q): Query<ShowQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> Response {
-    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    let flash = v.flash_of(&st, &q).await;
     view(&st, &v, &project, flash).await
 }
 
-fn shown(c: &kehu_core::model::CustomerInput) -> String {
+pub(crate) fn shown(c: &kehu_core::model::CustomerInput) -> String {
     let phone = c
         .parsed_phone()
         .and_then(Result::ok)

@@ -14,18 +14,7 @@ const MAX_RECORDS: usize = 3000;
 /// One record as a list shows it: name and masked phone, and the phone for its link.
 pub(crate) fn label(view: &View) -> (String, Option<String>) {
     let c = kehu_core::engine::due::record_customer(view);
-    let masked = c
-        .parsed_phone()
-        .and_then(Result::ok)
-        .map(|p| p.masked_display());
-    let shown = format!(
-        "{} {}",
-        c.name.clone().unwrap_or_default(),
-        masked.or_else(|| c.email.clone()).unwrap_or_default()
-    )
-    .trim()
-    .to_string();
-    (shown, c.phone)
+    (super::pool::shown(&c), c.phone)
 }
 
 /// The records touched by an entry `wanted` picks in the last `days` days, loaded whole, that

@@ -26,18 +26,13 @@ pub(crate) fn may_use(role: Role) -> bool {
     !matches!(role, Role::Agent | Role::FrontDesk)
 }
 
-#[derive(serde::Deserialize, Default)]
-struct ShowQuery {
-    done: Option<String>,
-}
-
 async fn show(
     State(st): State<AppState>,
     v: Viewer,
     Path(project): Path<String>,
-    Query(q): Query<ShowQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> Response {
-    let flash = v.done_flash(&st, q.done.as_deref()).await;
+    let flash = v.flash_of(&st, &q).await;
     view(&st, &v, &project, flash).await
 }
 
