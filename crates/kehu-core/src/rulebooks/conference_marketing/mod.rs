@@ -524,7 +524,8 @@ impl Ctx<'_> {
                 v.shares = vec![(p, 100)];
                 Decision {
                     verdict: v,
-                    effects: vec![],
+                    // INV-UNSOLD: the units the customer holds are signed for.
+                    effects: self.sign_units(),
                     target: self.target(),
                 }
             }
