@@ -1769,6 +1769,610 @@ test('the work page of every new rulebook loads in Chinese and in English', asyn
   assert.deepEqual(failures, []);
 });
 
+// ---- after the sale (§6, §8): the sales control, changes, credit and customer service ----------
+// A team-registration project 悦府 (yuefu) with its sales-control sheet, walked as its users: 钱经理
+// (manager, A组) imports the sheet; 周八 (sales, A组) takes a 小定 on a unit from the customer's
+// page and asks to change it for a cheaper one, which waits (CHG-CHANGES) until 钱经理 approves it
+// on the credit page; 蔡会计 (finance) grades the customer (CRD-LEVEL); after the deal and the
+// delivery the customer service page lists the customer as 待回访 until a return visit.
+
+/// The sheet the manager imports: three units for sale in A, one withheld, one sold, two for sale in B.
+const UNIT_SHEET = ['楼栋,房号,面积,总价,状态', 'A,1201,89.5,1200000,可售', 'A,1101,80,1000000,可售',
+  'A,1301,120,2000000,销控', 'B,0501,95,1100000,已售', 'B,0601,95,1100000,可售', 'B,0602,88,1000000,可售'];
+/// The grid right after the import: each unit's colour class (u-…) and status word.
+const FRESH_GRID = {
+  'A-1301': 'withheld 销控', 'A-1201': 'for-sale 可售', 'A-1101': 'for-sale 可售',
+  'B-0601': 'for-sale 可售', 'B-0602': 'for-sale 可售', 'B-0501': 'sold 已售',
+};
+const csvFile = (name, lines) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n') + '\n') });
+const afterPhones = { buyer: '13100131001', other: '13100131002' };
+let afterWorld;
+function afterSetUp() {
+  afterWorld ??= (async () => {
+    await reloadSetUp();
+    await api(adminCookie, 'POST', '/api/v1/projects', { name: 'yuefu', title: '悦府', rulebook: 'team-registration' });
+    await api(adminCookie, 'POST', '/api/v1/users', { login: 'cai', name: '蔡会计', role: 'finance', password: PASSWORD });
+    for (const [login, name, phone] of [['zhou', '欧阳先生', afterPhones.buyer], ['li', '司马女士', afterPhones.other]]) {
+      const r = await api(await session(login), 'POST', '/api/v1/projects/yuefu/acts',
+        { act: 'register', customer: { name, phone }, channel: 'site' });
+      assert.equal(r.json.outcome, 'accepted', `${login} ${phone}: ${JSON.stringify(r.json)}`);
+    }
+  })();
+  return afterWorld;
+}
+/// The sales-control grid on the page: { 'A-1201': 'for-sale 可售', … } (colour class, status word).
+const unitGrid = (page) => async () => Object.fromEntries(await page.locator('td[data-unit]').evaluateAll((tds) =>
+  tds.map((td) => [td.dataset.unit,
+    `${[...td.classList].find((c) => c.startsWith('u-'))?.slice(2)} ${td.innerText.split('\n')[1]?.trim()}`])));
+/// The grid of yuefu as `page`'s user sees it (the page is left on /units): every unit, or only
+/// building A's and the sold B-0501 (`aOnly`: 周八's tests leave B-0601 and B-0602 to 李四's).
+async function gridOf(page, aOnly = false) {
+  const r = await page.goto(`${BASE}/p/yuefu/units`);
+  assert.equal(r.status(), 200, `GET /p/yuefu/units as ${page.url()}`);
+  const grid = await unitGrid(page)();
+  return aOnly ? Object.fromEntries(Object.entries(grid).filter(([k]) => !/^B-06/.test(k))) : grid;
+}
+/// FRESH_GRID with `changes`, without B-0601 and B-0602 (see gridOf).
+const gridA = (changes) => Object.fromEntries(Object.entries({ ...FRESH_GRID, ...changes }).filter(([k]) => !/^B-06/.test(k)));
+/// The lines of the customer page's 成交后 section.
+const afterLines = (page) => async () => (await page.locator('#after li').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
+/// The cells of the row of a table's body that mentions `text`, or null.
+async function rowCells(page, selector, text) {
+  const row = page.locator(`${selector} tbody tr`).filter({ hasText: text });
+  if (!await row.count()) return null;
+  return (await row.first().locator('td').allInnerTexts()).map((c) => c.replace(/\s+/g, ' ').trim());
+}
+/// The ids of the forms a page offers.
+const formIds = (page) => page.locator('main form[id]').evaluateAll((fs) => fs.map((f) => f.id));
+const maskedOf = (phone) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
+
+let sheetImported;
+let badAreaFlash;
+test('a manager imports the sales-control sheet; the grid shows each unit by floor with its status, and a bad sheet changes nothing', async () => {
+  await afterSetUp();
+  const page = await openAt('mgr', '/p/yuefu/units');
+  await page_has(page, 'h1', '销控表');
+  await page_has(page, '#units-empty', '尚未导入销控表');
+  const nav = await page.locator('header nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(nav.includes('/p/yuefu/units') && nav.includes('/p/yuefu/credit') && nav.includes('/p/yuefu/service'), nav.join(' '));
+  const grid = unitGrid(page);
+  const form = page.locator('#units-form');
+
+  // A sheet with a bad row is refused whole, naming the row and the column.
+  await form.getByLabel('销控表文件（CSV 或 XLSX）').setInputFiles(csvFile('bad.csv', [UNIT_SHEET[0], 'A,1201,89.5,一百二十万,可售', UNIT_SHEET[2]]));
+  await submitted(page, () => form.getByRole('button', { name: '导入' }).click());
+  const bad = await flash(page);
+  assert.match(bad, /第 2 行「总价」/);
+  assert.match(bad, /不是整数元/);
+  assert.deepEqual(await grid(), {}, 'nothing is taken from a sheet with a bad row');
+  await page_has(page, '#units-empty', '尚未导入销控表');
+  // A bad area (kept for the test after this one).
+  await page.goto(`${BASE}/p/yuefu/units`);
+  await page.locator('#u-sheet').setInputFiles(csvFile('bad-area.csv', [UNIT_SHEET[0], 'A,1201,很大,1200000,可售']));
+  await submitted(page, () => page.locator('#units-form').getByRole('button', { name: '导入' }).click());
+  badAreaFlash = await flash(page);
+  assert.deepEqual(await grid(), {});
+
+  // The good sheet: every unit on the grid with its status; a reload imports nothing more.
+  await page.goto(`${BASE}/p/yuefu/units`);
+  await page.locator('#u-sheet').setInputFiles(csvFile('units.csv', UNIT_SHEET));
+  const r = await reloadChangesNothing(page, () => page.locator('#units-form').getByRole('button', { name: '导入' }).click(), grid);
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /依据规则 INV-UNSOLD/);
+  assert.match(r.f, /销控表已更新：6 套，其中新增 6 套/);
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.units'), 1, r.changes.join('; '));
+  assert.deepEqual(r.before.state, {});
+  assert.deepEqual(r.after.state, FRESH_GRID);
+  assert.equal(await page.locator('#units-empty').count(), 0);
+  // Each building by floor, the top floor first; a unit shows its area and price.
+  const floors = async (b) => (await page.locator('section.card', { has: page.locator('h2', { hasText: new RegExp(`^${b}$`) }) })
+    .locator('th[scope=row]').allInnerTexts()).map((t) => t.trim());
+  assert.deepEqual(await floors('A'), ['13层', '12层', '11层']);
+  assert.deepEqual(await floors('B'), ['6层', '5层']);
+  const a1201 = (await page.locator('td[data-unit="A-1201"]').innerText()).replace(/\s+/g, ' ');
+  assert.match(a1201, /^1201 可售 89\.50?㎡ · 1,200,000 元/);
+  const legend = (await page.locator('#unit-counts li').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim()).sort();
+  assert.deepEqual(legend, ['可售 4', '已售 1', '销控 1'].sort());
+  await shoot(page, '80-units-imported');
+  await page.context().close();
+
+  // A salesperson reads the same grid and has no upload form; the front desk has no grid.
+  const zhou = await openAt('zhou', '/p/yuefu/units');
+  assert.deepEqual(await unitGrid(zhou)(), FRESH_GRID);
+  assert.equal(await zhou.locator('#units-form, #u-sheet').count(), 0, 'a salesperson uploads no sheet');
+  await zhou.context().close();
+  const desk = await signIn('desk');
+  const d = await desk.goto(`${BASE}/p/yuefu/units`);
+  assert.equal(d.status(), 403, `the front desk on /units: ${d.status()}`);
+  assert.equal(await desk.locator('td[data-unit]').count(), 0);
+  await desk.context().close();
+  sheetImported = true;
+});
+
+// A product bug found by this test: a bad area in the sales-control sheet is explained in English
+// on the Chinese page, naming the column by its internal key: "✖ 第 2 行「area」："很大" is not an
+// area: square metres, more than 0 and at most 100000" (sheet.rs passes serde's English error and
+// path through; the price, floor and status columns have Chinese messages). Reproduce: as a
+// manager, open /p/{project}/units and import a CSV "楼栋,房号,面积,总价,状态 / A,1201,很大,1200000,可售".
+test('a bad area in the sheet is explained in Chinese, naming the 面积 column', async () => {
+  needs(badAreaFlash, 'the sheet import test');
+  assert.match(badAreaFlash, /第 2 行「面积」/, `the flash: ${badAreaFlash}`);
+  assert.doesNotMatch(badAreaFlash, /is not an area/, `the flash: ${badAreaFlash}`);
+});
+
+let heldUnit;
+test('a salesperson takes a 小定 on a free unit from the customer page; the grid shows it held', async () => {
+  needs(sheetImported, 'the sheet import test');
+  const page = await openAt('zhou', customerPage('yuefu', afterPhones.buyer));
+  await page_has(page, 'h1', '欧阳先生');
+  // Only units for sale are offered: not the withheld A-1301 nor the sold B-0501.
+  const offered = async (p) => (await p.locator('#d-unit option').evaluateAll((os) => os.map((o) => o.value))).filter(Boolean).sort();
+  assert.deepEqual(await offered(page), ['A-1101', 'A-1201', 'B-0601', 'B-0602']);
+  await page.locator('#d-amount').fill('20000');
+  await page.locator('#d-kind').selectOption('small');
+  await page.getByLabel('房源', { exact: true }).selectOption('A-1201');
+  const r = await reloadChangesNothing(page, () => page.getByRole('button', { name: '登记定金' }).click(), afterLines(page));
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /依据规则 INV-UNSOLD/);
+  assert.match(r.f, /房源 A-1201 已锁定/);
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.deposit'), 1, r.changes.join('; '));
+  assert.deepEqual(r.before.state, []);
+  assert.deepEqual(r.after.state, ['房源 A-1201：小定']);
+  assert.equal((await page.locator('#after .unit.u-small').innerText()).trim(), '小定');
+  await shoot(page, '81-units-deposit');
+  assert.deepEqual(await gridOf(page), { ...FRESH_GRID, 'A-1201': 'small 小定' });
+  const legend = (await page.locator('#unit-counts li').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
+  assert.ok(legend.includes('小定 1') && legend.includes('可售 3'), JSON.stringify(legend));
+  await shoot(page, '82-units-held');
+  await page.context().close();
+  const li = await openAt('li', customerPage('yuefu', afterPhones.other));
+  await page_has(li, 'h1', '司马女士');
+  // The unit held for 欧阳先生 is not offered for anyone else's customer.
+  assert.deepEqual(await offered(li), ['A-1101', 'B-0601', 'B-0602'], 'A-1201 is held for 欧阳先生');
+  await li.context().close();
+  heldUnit = true;
+});
+
+// A product bug found by this test: the customer page cannot raise a 小定 to a 大定 on the same unit,
+// though the grid's hint says 同一客户小定转大定仍是同一套房 and INV-UNSOLD takes the same customer's
+// later deposit on its unit as the same hold, raised: the deposit form's 房源 list (sales.rs
+// free_units) offers only units free for nobody (`free_for(&[])`), so the customer's own held unit
+// is never offered, and a 大定 without a unit leaves the grid at 小定. Reproduce: on a project with
+// a sales-control sheet, take a 小定 on a unit from a customer's page; the 房源 list no longer
+// offers it, and a 大定 recorded next leaves the unit 小定 on /units.
+test('a 小定 is raised to a 大定 on the same unit from the customer page', async () => {
+  needs(heldUnit, 'the deposit test');
+  const page = await openAt('li', customerPage('yuefu', afterPhones.other));
+  await page.locator('#d-amount').fill('10000');
+  await page.locator('#d-kind').selectOption('small');
+  await page.getByLabel('房源', { exact: true }).selectOption('B-0601');
+  await submitted(page, () => page.getByRole('button', { name: '登记定金' }).click());
+  assert.match(await flash(page), /房源 B-0601 已锁定/);
+  assert.deepEqual(await afterLines(page)(), ['房源 B-0601：小定']);
+  const offered = (await page.locator('#d-unit option').evaluateAll((os) => os.map((o) => o.value))).filter(Boolean);
+  let raised = '(no 大定: B-0601 is not offered)';
+  if (offered.includes('B-0601')) {
+    await page.locator('#d-amount').fill('50000');
+    await page.locator('#d-kind').selectOption('large');
+    await page.getByLabel('房源', { exact: true }).selectOption('B-0601');
+    await submitted(page, () => page.getByRole('button', { name: '登记定金' }).click());
+    raised = await flash(page);
+  }
+  const grid = await gridOf(page);
+  await shoot(page, '83-units-small-to-large');
+  await page.context().close();
+  assert.equal(grid['B-0601'], 'large 大定',
+    `after a 小定 on B-0601 the customer's 房源 list offers ${JSON.stringify(offered)}; the 大定: ${raised}`);
+});
+
+let changeApproved;
+test('a change to a cheaper unit waits for the manager, who approves it on the credit page; the old unit is for sale again', async () => {
+  needs(heldUnit, 'the deposit test');
+  const page = await openAt('zhou', customerPage('yuefu', afterPhones.buyer));
+  assert.deepEqual(await formIds(page).then((ids) => ['change-form', 'order-form', 'credit-note-form', 'return-form']
+    .filter((f) => !ids.includes(f))), [], 'a salesperson has the change, order, credit note and return visit forms');
+  assert.equal(await page.locator('#credit-form, #terms-form').count(), 0, 'a salesperson grades no credit');
+  const form = page.locator('#change-form');
+  await form.getByLabel('办理').selectOption('unit');
+  await form.getByLabel('新房源（换房）').fill('A-1101');
+  await form.getByLabel('理由').fill('预算调整');
+  const r = await reloadChangesNothing(page, () => form.getByRole('button', { name: '提交' }).click(), afterLines(page));
+  assert.match(r.f, /待定/);
+  assert.match(r.f, /依据规则 CHG-CHANGES/);
+  assert.match(r.f, /A-1201（89\.50 ㎡，1200000 元）换 A-1101（80 ㎡，1000000 元）/);
+  assert.match(r.f, /待经理审批/);
+  assertWhy(await flashLines(page), 'a change to a cheaper unit');
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.change'), 1, r.changes.join('; '));
+  // The customer's 成交后 lists the unit still held and the change waiting, with the way to decide it.
+  assert.equal(r.after.state[0], '房源 A-1201：小定');
+  assert.match(r.after.state[1] ?? '', /^换房 \d{4}-\d{2}-\d{2} \d{2}:\d{2} A-1201.*待经理审批.*— 信用与审批$/);
+  assert.equal(await page.locator('#after a[href="/p/yuefu/credit"]').count(), 1);
+  await shoot(page, '84-change-pending');
+  // The grid: the old unit still held, the new one reserved meanwhile.
+  assert.deepEqual(await gridOf(page, true), gridA({ 'A-1201': 'small 小定', 'A-1101': 'reserved 换房待批' }));
+  // The salesperson reads the matter on the credit page but does not decide it.
+  await page.goto(`${BASE}/p/yuefu/credit`);
+  const mine = await rowCells(page, '#waiting', '欧阳先生');
+  assert.ok(mine, `周八's credit page: ${(await page.locator('main').innerText()).slice(0, 500)}`);
+  assert.equal(mine[1], '换房');
+  assert.equal(await page.locator('#waiting').getByRole('button', { name: '同意', exact: true }).count(), 0);
+  await page.context().close();
+  // Another team's salesperson does not see it at all.
+  const li = await openAt('li', '/p/yuefu/credit');
+  assert.doesNotMatch(await li.locator('main').innerText(), new RegExp(maskedOf(afterPhones.buyer).replace(/\*/g, '\\*')));
+  await li.context().close();
+
+  // The department's manager approves it.
+  const mgr = await openAt('mgr', '/p/yuefu/credit');
+  await page_has(mgr, 'h1', '信用与审批');
+  const row = () => mgr.locator('#waiting tbody tr').filter({ hasText: '欧阳先生' }).filter({ hasText: '换房' });
+  assert.equal(await row().count(), 1, await mgr.locator('main').innerText());
+  assert.match(await row().innerText(), /A-1201.*换 A-1101/);
+  await shoot(mgr, '85-credit-waiting');
+  const rows = async () => (await mgr.locator('#waiting tbody tr').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  const ok = await reloadChangesNothing(mgr, () => row().getByRole('button', { name: '同意', exact: true }).click(), rows);
+  assert.match(ok.f, /已受理/);
+  assert.match(ok.f, /依据规则 CHG-CHANGES/);
+  assert.match(ok.f, /销售经理同意换房/);
+  assert.equal(ok.after.acts, ok.before.acts + 1);
+  assert.equal(recorded(ok.changes, 'act.approve'), 1, ok.changes.join('; '));
+  assert.equal(ok.after.state.filter((t) => t.includes('欧阳先生') && t.includes('换房')).length, 0, JSON.stringify(ok.after.state));
+  // The old unit is for sale again; the new one holds the same 小定.
+  assert.deepEqual(await gridOf(mgr, true), gridA({ 'A-1201': 'for-sale 可售', 'A-1101': 'small 小定' }));
+  await shoot(mgr, '86-units-after-change');
+  await mgr.goto(BASE + customerPage('yuefu', afterPhones.buyer));
+  assert.deepEqual(await afterLines(mgr)(), ['房源 A-1101：小定']);
+  await mgr.context().close();
+  changeApproved = true;
+});
+
+// A product bug found by this test: a pending matter of a salesperson with no department (张三,
+// 李四 here) can be decided from no page. The engine lets a manager with no department decide it
+// (matters.rs: `team.is_none() || s.team.is_none()`), but the credit page shows such a manager
+// only their own team's records (records.rs via access::manages, which needs the same team), so
+// 赵经理's 待审批事项 is empty; the admin (and the VP) see the row with 同意/不同意 (credit.rs
+// `deciding = is_manager()`), and pressing 同意 is refused: 不予受理, CHG-CHANGES, 换房须由客户所在
+// 部门的销售经理审批. Reproduce: 李四 (sales, no team) takes a 小定 on a unit and asks to change
+// it for a cheaper one; open /p/yuefu/credit as 赵经理 (manager, no team), then as the admin and
+// press 同意.
+test("a salesperson's change waiting for a decision is offered to someone who may decide it", async () => {
+  needs(changeApproved, 'the change test');
+  const li = await session('li');
+  const held = (await api(li, 'POST', '/api/v1/projects/yuefu/acts', {
+    act: 'deposit', customer: { phone: afterPhones.other }, amount: 10000, kind: 'small', unit: 'B-0601',
+  })).json;
+  // (B-0601 may be held already, by the test before this one.)
+  assert.ok(held.outcome === 'accepted' || /B-0601/.test(JSON.stringify(held)), JSON.stringify(held));
+  const ch = (await api(li, 'POST', '/api/v1/projects/yuefu/acts', {
+    act: 'change', customer: { phone: afterPhones.other }, kind: 'unit', to: 'B-0602', reason: '楼层太高',
+  })).json;
+  assert.equal(ch.outcome, 'pending', JSON.stringify(ch));
+  const wrong = [];
+  const boss = await openAt('boss', '/p/yuefu/credit');
+  const bossRow = await rowCells(boss, '#waiting', '司马女士');
+  await shoot(boss, '87-credit-manager-without-team');
+  await boss.context().close();
+  if (!bossRow) wrong.push('赵经理 (manager, no team), whom the engine lets decide it, does not see it');
+  const admin = await signIn(ADMIN, ADMIN_PASSWORD);
+  await admin.goto(`${BASE}/p/yuefu/credit`);
+  const row = admin.locator('#waiting tbody tr').filter({ hasText: '司马女士' });
+  if (await row.getByRole('button', { name: '同意', exact: true }).count()) {
+    await submitted(admin, () => row.getByRole('button', { name: '同意', exact: true }).click());
+    const f = await flash(admin);
+    if (/不予受理/.test(f)) wrong.push(`the admin is offered 同意 and refused: ${f}`);
+  }
+  await admin.context().close();
+  assert.deepEqual(wrong, []);
+});
+
+let graded;
+test('finance grades the customer on the customer page; the credit page shows the grade, limit, balance and terms', async () => {
+  needs(changeApproved, 'the change test');
+  const page = await openAt('cai', customerPage('yuefu', afterPhones.buyer));
+  await page_has(page, 'h1', '欧阳先生');
+  const ids = await formIds(page);
+  assert.ok(ids.includes('credit-form') && ids.includes('terms-form'), JSON.stringify(ids));
+  assert.deepEqual(ids.filter((f) => ['change-form', 'order-form', 'return-form'].includes(f)), [], 'finance changes no unit, takes no order, visits nobody');
+  const nav = await page.locator('header nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(nav.includes('/p/yuefu/credit') && nav.includes('/p/yuefu/units'), nav.join(' '));
+  assert.ok(!nav.includes('/p/yuefu/service'), `finance has no customer service page: ${nav.join(' ')}`);
+  const form = page.locator('#credit-form');
+  await form.getByLabel('信用等级').selectOption('B');
+  await form.getByLabel('信用额度').fill('100000');
+  const r = await reloadChangesNothing(page, () => form.getByRole('button', { name: '评定信用' }).click(), afterLines(page));
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /依据规则 CRD-LEVEL/);
+  assert.match(r.f, /信用评定为 B 级，额度 100000 元，账期 30 天，折扣 1%；下次复评 \d{4}-\d{2}-\d{2} 前/);
+  assert.equal(r.after.acts, r.before.acts + 1);
+  assert.equal(recorded(r.changes, 'act.credit'), 1, r.changes.join('; '));
+  const credit = r.after.state.find((l) => l.startsWith('信用等级'));
+  assert.match(credit ?? '', /^信用等级 B · 信用额度 100,000 元.* · 欠款 0 元 · 30 天 1% · 下次复评 \d{4}-\d{2}-\d{2}/, JSON.stringify(r.after.state));
+  assert.equal(r.before.state.filter((l) => l.startsWith('信用等级')).length, 0);
+
+  // On the credit page: the grade, the limit, nothing owed, B's terms and the review in 3 months.
+  await page.goto(`${BASE}/p/yuefu/credit`);
+  const cells = await rowCells(page, '#graded', '欧阳先生');
+  assert.ok(cells, await page.locator('main').innerText());
+  assert.equal(cells[0], `欧阳先生 ${maskedOf(afterPhones.buyer)}`);
+  assert.equal(cells[1], 'B');
+  assert.match(cells[2], /^100,000 元/);
+  assert.equal(cells[3], '0 元');
+  assert.equal(cells[4], '30 天 · 1%');
+  const days = (Date.parse(cells[5].slice(0, 10)) - Date.parse(chinaDate(0))) / 864e5;
+  assert.ok(days >= 89 && days <= 92, `next review ${cells[5]}`);
+  await page.context().close();
+
+  // The salesperson tells finance of a change in credit, and takes an order over the limit.
+  const zhou = await openAt('zhou', customerPage('yuefu', afterPhones.buyer));
+  await zhou.locator('#credit-note-form').getByLabel('信用异动及原因').fill('客户资金紧张，回款变慢');
+  await submitted(zhou, () => zhou.getByRole('button', { name: '报财务' }).click());
+  const note = await flash(zhou);
+  assert.match(note, /已受理/);
+  assert.match(note, /依据规则 CRD-TERMS/);
+  await zhou.locator('#order-form').getByLabel('金额（元）').fill('150000');
+  await submitted(zhou, () => zhou.getByRole('button', { name: '登记订单' }).click());
+  const order = await flash(zhou);
+  assert.match(order, /待定/);
+  assert.match(order, /依据规则 CRD-OVER/);
+  assert.match(order, /超出信用额度 100000 元/);
+  assert.ok((await afterLines(zhou)()).some((l) => l.startsWith('超额度订单')), JSON.stringify(await afterLines(zhou)()));
+  await shoot(zhou, '88-customer-after-sale');
+  await zhou.context().close();
+  // Finance reads the note; the manager refuses the order, which leaves nothing owed.
+  const cai = await openAt('cai', '/p/yuefu/credit');
+  const notes = (await cai.locator('#credit-notes li').allInnerTexts()).map((l) => l.trim());
+  assert.ok(notes.some((l) => l.includes('欧阳先生') && l.endsWith('客户资金紧张，回款变慢')), JSON.stringify(notes));
+  await cai.context().close();
+  const mgr = await openAt('mgr', '/p/yuefu/credit');
+  const orderRow = mgr.locator('#waiting tbody tr').filter({ hasText: '欧阳先生' }).filter({ hasText: '超额度订单' });
+  assert.equal(await orderRow.count(), 1, await mgr.locator('main').innerText());
+  await submitted(mgr, () => orderRow.getByRole('button', { name: '不同意' }).click());
+  const no = await flash(mgr);
+  assert.match(no, /已受理/);
+  assert.match(no, /销售经理不同意超信用额度订单/);
+  assert.equal(await orderRow.count(), 0);
+  assert.equal((await rowCells(mgr, '#graded', '欧阳先生'))?.[3], '0 元', 'a refused order is owed by nobody');
+  await shoot(mgr, '89-credit-graded');
+  await mgr.context().close();
+  graded = true;
+});
+
+// A product bug found by this test: finance's proposal of new terms (信用条件调整, CRD-TERMS) is
+// answered "⚠ 待定（经理裁定） / 依据规则 G-DISPUTE：经理裁决事项：待定并限时答复", with no 原因: the
+// wrong rule and no reason (G-EXPLAIN), while the credit page shows the same matter with its
+// reason (财务提出新信用条件：账期 45 天…). api::shown gives someone who does not hold the customer
+// only G-DISPUTE for any pending verdict, a rule meant for ownership disputes. Reproduce: as
+// finance, on a graded customer's page fill 账期 45, 折扣 2 and press 提出新条件.
+test("finance's proposal of new terms names CRD-TERMS and says why", async () => {
+  needs(graded, 'the credit test');
+  const page = await openAt('cai', customerPage('yuefu', afterPhones.buyer));
+  const form = page.locator('#terms-form');
+  await form.getByLabel('账期（天）').fill('45');
+  await form.getByLabel('折扣（%）').fill('2');
+  await submitted(page, () => form.getByRole('button', { name: '提出新条件' }).click());
+  const lines = await flashLines(page);
+  const f = lines.join(' ');
+  assert.match(f, /待定/);
+  // The matter waits on the credit page, with its reason.
+  await page.goto(`${BASE}/p/yuefu/credit`);
+  const cells = await rowCells(page, '#waiting', '信用条件');
+  await shoot(page, '90-credit-terms-waiting');
+  await page.context().close();
+  assert.ok(cells, 'the terms wait on the credit page');
+  assert.match(cells[3], /账期 45 天，折扣 2%/);
+  assert.match(f, /依据规则 CRD-TERMS/, `the flash: ${f}`);
+  assertWhy(lines, 'new terms');
+});
+
+let visited;
+test('a delivered customer is 待回访 on the service page until a return visit from the customer page', async () => {
+  needs(graded, 'the credit test');
+  const zhouApi = await session('zhou');
+  for (const body of [
+    { act: 'deal', customer: { phone: afterPhones.buyer }, amount: 1000000, closed_by: 'zhou' },
+    { act: 'stage', customer: { phone: afterPhones.buyer }, stage: 'delivered' },
+  ]) {
+    const r = await api(zhouApi, 'POST', '/api/v1/projects/yuefu/acts', body);
+    assert.equal(r.json.outcome, 'accepted', JSON.stringify(r.json));
+  }
+  const page = await openAt('zhou', '/p/yuefu/units');
+  assert.equal((await unitGrid(page)())['A-1101'], 'signed 已签约');
+  await page.goto(`${BASE}/p/yuefu/service`);
+  await page_has(page, 'h1', '客户服务');
+  const returns = () => rowCells(page, '#returns', '欧阳先生');
+  const before = await returns();
+  assert.ok(before, await page.locator('main').innerText());
+  assert.match(before[1], new RegExp(`^${chinaDate(0)} \\d{2}:\\d{2}$`));
+  assert.ok(before[2].startsWith(`${before[1]} – `), `this period: ${before[2]}`);
+  assert.equal(before[3], '待回访');
+  assert.equal(before[4], '0');
+  await shoot(page, '91-service-to-visit');
+  // Others' customers are not listed to another team's salesperson; finance has no such page.
+  const li = await openAt('li', '/p/yuefu/service');
+  assert.doesNotMatch(await li.locator('main').innerText(), /欧阳先生/);
+  await li.context().close();
+  const cai = await signIn('cai');
+  assert.equal((await cai.goto(`${BASE}/p/yuefu/service`)).status(), 403);
+  await cai.context().close();
+
+  // A return visit without its form, content and summary is invalid (FUP-RETURN), and says so.
+  await page.goto(BASE + customerPage('yuefu', afterPhones.buyer));
+  const form = page.locator('#return-form');
+  await form.getByLabel('记录类型').selectOption('delivery');
+  await form.getByLabel('目的').fill('交付回访');
+  await submitted(page, () => form.getByRole('button', { name: '记录' }).click());
+  const missing = await flashLines(page);
+  assert.match(missing.join(' '), /无效/);
+  assert.match(missing.join(' '), /依据规则 FUP-RETURN/);
+  assertWhy(missing, 'a return visit missing its fields');
+  const why = missing.find((l) => l.startsWith('原因'));
+  visited = { missingWhy: why };
+  // The whole record: 已回访 this period.
+  await form.getByLabel('记录类型').selectOption('delivery');
+  await form.getByLabel('目的').fill('交付回访');
+  await form.getByLabel('形式').fill('电话');
+  await form.getByLabel('内容').fill('询问入住情况');
+  await form.getByLabel('小结').fill('满意');
+  const r = await reloadChangesNothing(page, () => form.getByRole('button', { name: '记录' }).click(), afterLines(page));
+  assert.match(r.f, /已受理/);
+  assert.match(r.f, /依据规则 FUP-RETURN/);
+  assert.match(r.f, /交付后第 1 个月的回访已记录/);
+  assert.equal(recorded(r.changes, 'act.return_visit'), 1, r.changes.join('; '));
+  const line = (s) => s.find((l) => l.startsWith('交付日期')) ?? '';
+  assert.match(line(r.before.state), /本期回访：待回访 · 逾期未回访 0$/);
+  assert.match(line(r.after.state), /本期回访：已回访 · 逾期未回访 0$/);
+  await page.goto(`${BASE}/p/yuefu/service`);
+  const after = await returns();
+  assert.equal(after[3], '已回访');
+  assert.equal(after[4], '0');
+
+  // A and B customers are on the tracking sheet, with their latest entry.
+  const tracked = async () => (await page.locator('#tracking li').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
+  assert.ok(!(await tracked()).some((l) => l.includes('欧阳先生')), 'a C customer is not tracked');
+  await page.goto(BASE + customerPage('yuefu', afterPhones.buyer));
+  await page.locator('#g-grade').selectOption('A');
+  await submitted(page, () => page.getByRole('button', { name: '设定等级' }).click());
+  assert.match(await flash(page), /已受理/);
+  await page.goto(`${BASE}/p/yuefu/service`);
+  assert.ok((await tracked()).includes(`欧阳先生 ${maskedOf(afterPhones.buyer)} A — 尚无记录`), JSON.stringify(await tracked()));
+  await page.goto(BASE + customerPage('yuefu', afterPhones.buyer));
+  await form.getByLabel('记录类型').selectOption('tracking');
+  await form.getByLabel('内容').fill('每周电话跟进装修进度');
+  await submitted(page, () => form.getByRole('button', { name: '记录' }).click());
+  assert.match(await flash(page), /A 级客户追踪表已记录/);
+  await page.goto(`${BASE}/p/yuefu/service`);
+  assert.ok((await tracked()).some((l) => l.startsWith(`欧阳先生 ${maskedOf(afterPhones.buyer)} A — `) && l.endsWith('每周电话跟进装修进度')),
+    JSON.stringify(await tracked()));
+
+  // In December, the signed customers whose New Year gift and needs are not recorded yet.
+  if (new Date(Date.now() + 8 * 3600e3).getUTCMonth() === 11) {
+    const survey = async () => (await page.locator('#survey li').allInnerTexts()).map((l) => l.trim());
+    assert.ok((await survey()).includes(`欧阳先生 ${maskedOf(afterPhones.buyer)}`), JSON.stringify(await survey()));
+    await page.goto(BASE + customerPage('yuefu', afterPhones.buyer));
+    await form.getByLabel('记录类型').selectOption('survey');
+    await form.getByLabel('来年需求').fill('明年想加购车位');
+    await form.getByLabel('已送新年礼品').check();
+    await submitted(page, () => form.getByRole('button', { name: '记录' }).click());
+    const s = await flash(page);
+    assert.match(s, /依据规则 FUP-NEXT/);
+    assert.match(s, /来年需求已记录，新年礼品已送/);
+    await page.goto(`${BASE}/p/yuefu/service`);
+    assert.deepEqual(await survey(), []);
+    await page_has(page, 'main', '本年度的需求调查已全部记录');
+  } else {
+    await page_has(page, 'main', '每年十二月进行');
+  }
+  await shoot(page, '92-service-visited');
+  await page.context().close();
+});
+
+// A product bug found by this test: the reason of an invalid return visit names the missing fields
+// by their keys, in English, on the Chinese page: "原因：回访记录缺少：form、content、summary"
+// (aftercare.rs `missing` joins the field names), where the form calls them 形式、内容、小结.
+// Reproduce: on a delivered customer's page, 回访 with 记录类型 交付回访 and only 目的 filled in.
+test('an incomplete return visit names the missing fields as the form does', async () => {
+  needs(visited, 'the return visit test');
+  assert.match(visited.missingWhy, /形式/, visited.missingWhy);
+  assert.match(visited.missingWhy, /内容/, visited.missingWhy);
+  assert.match(visited.missingWhy, /小结/, visited.missingWhy);
+  assert.doesNotMatch(visited.missingWhy, /form|content|summary/, visited.missingWhy);
+});
+
+test('the after-sale pages label every field, show the focus and fit a phone', async () => {
+  needs(graded, 'the credit test');
+  const problems = [];
+  for (const [login, paths] of [
+    ['mgr', ['/p/yuefu/units', '/p/yuefu/credit', '/p/yuefu/service']],
+    ['zhou', ['/p/yuefu/units', '/p/yuefu/credit', '/p/yuefu/service', customerPage('yuefu', afterPhones.buyer)]],
+    ['cai', ['/p/yuefu/credit', customerPage('yuefu', afterPhones.buyer)]],
+  ]) {
+    const page = await signIn(login);
+    for (const path of paths) {
+      const r = await page.goto(BASE + path);
+      assert.equal(r.status(), 200, `${login} ${path}`);
+      const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map((el) => el.id || el.name));
+      if (unlabeled.length) problems.push(`${login} ${path}: no label for ${unlabeled.join(', ')}`);
+      // Each checkbox beside its words (as on the work page).
+      const boxes = await page.locator('main label:has(input[type=checkbox])').evaluateAll((ls) => ls.map((l) => ({
+        words: l.textContent.trim(), box: l.querySelector('input').getBoundingClientRect().width,
+        high: l.getBoundingClientRect().height, line: parseFloat(getComputedStyle(l).lineHeight) || 24,
+      })));
+      for (const b of boxes) if (b.box > 40 || b.high > 1.5 * b.line) problems.push(`${login} ${path}: "${b.words}" is not beside its box`);
+      await shoot(page, `93-${login}-${path.replace(/^\/p\/yuefu\//, '').replace(/[^A-Za-z0-9]+/g, '-')}`);
+    }
+    await page.context().close();
+  }
+  // Keyboard only: the manager reaches the sheet's file field and the credit page's 同意 with Tab,
+  // each showing its focus.
+  const mgr = await openAt('mgr', '/p/yuefu/units');
+  const tabTo = async (page, test) => {
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(test)) return page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    }
+    return null;
+  };
+  const sheetFocus = await tabTo(mgr, () => document.activeElement?.id === 'u-sheet');
+  assert.ok(sheetFocus && sheetFocus !== 'none', `Tab to the sheet field: ${sheetFocus}`);
+  await mgr.goto(`${BASE}/p/yuefu/credit`);
+  assert.ok(await mgr.locator('#waiting button').count() >= 1, 'something waits (the terms)');
+  const approveFocus = await tabTo(mgr, () => document.activeElement?.closest('#waiting') && document.activeElement.tagName === 'BUTTON');
+  assert.ok(approveFocus && approveFocus !== 'none', `Tab to 同意: ${approveFocus}`);
+  await mgr.context().close();
+  assert.deepEqual(problems, []);
+});
+
+// Product bugs found by this test, in English:
+// - the credit page's 信用异动 lines read "<time> <customer>：<note>" with a full-width colon
+//   (credit.html writes ： literally); so do the customer page's 成交后 lines "Unit A-1101：signed"
+//   and "Visited this period：visited" (customer.html);
+// - the reason of an order over the limit is cut in the wrong place: "30 payment days, 1% discount)
+//   (order of 150000 yuan: …": credit.rs puts the terms' own "(… payment days, …% discount)" inside
+//   the Chinese half, and Lang::pick splits the message at its first " (";
+// - the sales control names each status in Chinese only (可售, 小定, 已签约 …: UnitState::status
+//   is zh-CN only), on the grid, its legend and the customer page.
+// Reproduce: switch to English, open /p/yuefu/units, /p/yuefu/credit (with a credit note and an
+// order over the limit waiting) and a delivered customer's page.
+test('the after-sale pages in English', async () => {
+  needs(graded, 'the credit test');
+  // An order over the limit waiting, for its reason.
+  const r = await api(await session('zhou'), 'POST', '/api/v1/projects/yuefu/acts',
+    { act: 'order', customer: { phone: afterPhones.buyer }, amount: 150000 });
+  assert.equal(r.json.outcome, 'pending', JSON.stringify(r.json));
+  const failures = [];
+  const page = await signIn('mgr');
+  for (const path of ['/p/yuefu/units', '/p/yuefu/credit', '/p/yuefu/service']) {
+    await page.goto(BASE + path);
+    try {
+      await bothLanguages(page, 'mgr', path, `94-mgr-${path.split('/').pop()}`);
+    } catch (e) {
+      failures.push(e.message.replace(/\s+/g, ' ').slice(0, 400));
+      await page.goto(`${BASE}/lang/zh?back=/`);
+    }
+  }
+  await page.goto(`${BASE}/lang/en?back=/p/yuefu/credit`);
+  const order = await rowCells(page, '#waiting', 'order over the limit');
+  if (!order) failures.push('no order over the limit waiting on /credit in English');
+  else if (!/^order of 150000 yuan/.test(order[3])) failures.push(`/credit in English, the order's reason: "${order[3]}"`);
+  await page.goto(`${BASE}/lang/en?back=/p/yuefu/units`);
+  const words = await page.locator('td[data-unit], #unit-counts li').evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ')));
+  const zh = words.filter((w) => /[\u4e00-\u9fff]/.test(w));
+  if (zh.length) failures.push(`/units in English names statuses in Chinese: ${JSON.stringify(zh.slice(0, 3))}`);
+  await page.goto(`${BASE}/lang/en?back=${encodeURIComponent(customerPage('yuefu', afterPhones.buyer))}`);
+  const after = await afterLines(page)();
+  assert.ok(after.length >= 3, JSON.stringify(after));
+  const full = after.filter((l) => /[：（）]/.test(l) || /[\u4e00-\u9fff]{2}/.test(l.replace(/欧阳先生/g, '')));
+  if (full.length) failures.push(`the customer page's After the sale in English: ${JSON.stringify(full)}`);
+  await shoot(page, '95-customer-after-sale-en');
+  await page.goto(`${BASE}/lang/zh?back=/`);
+  await page.context().close();
+  assert.deepEqual(failures, []);
+});
+
 async function page_has(page, selector, text) {
   const loc = page.locator(selector).filter({ hasText: text }).first();
   try {

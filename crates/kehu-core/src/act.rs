@@ -707,6 +707,25 @@ pub struct Warn {
     pub until: Instant,
 }
 
+/// 回访逾期: a return-visit period after delivery, `[from, until)`, ended without a visit
+/// (FUP-RETURN). Recorded by kehu's scheduler at `until`, never sent by a caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Missed {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub from: Instant,
+    pub until: Instant,
+}
+
+/// 信用复评到期: the customer's credit review falls due at `due` (CRD-LEVEL). Recorded by kehu's
+/// scheduler, never sent by a caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewDue {
+    #[serde(deserialize_with = "customer")]
+    pub customer: CustomerInput,
+    pub due: Instant,
+}
+
 /// 回归公海: the protection ended at `until` and the customer returned to the pool
 /// (POOL-RETURN). Recorded by kehu's scheduler, never sent by a caller.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1084,7 +1103,7 @@ pub struct ReturnVisit {
 }
 
 /// Acts only kehu records (the scheduler's): refused from a request or a scenario step.
-pub const SYSTEM: &[&str] = &["warn", "lapse", "dun", "breach"];
+pub const SYSTEM: &[&str] = &["warn", "lapse", "dun", "breach", "missed", "review_due"];
 
 /// Fields kehu sets itself; a caller who names one is told it is not accepted.
 const SET_BY_KEHU: &[&str] = &["seed"];
@@ -1177,6 +1196,8 @@ acts! {
     Lapse = "lapse",
     Dun = "dun",
     Breach = "breach",
+    Missed = "missed",
+    ReviewDue = "review_due",
 }
 
 /// The act names a caller may send, joined for messages ("register, visit, …").
@@ -1252,6 +1273,8 @@ macro_rules! customer_of {
             | Act::Dun(Dun { customer, .. })
             | Act::Breach(Breach { customer, .. })
             | Act::Warn(Warn { customer, .. })
+            | Act::Missed(Missed { customer, .. })
+            | Act::ReviewDue(ReviewDue { customer, .. })
             | Act::Lapse(Lapse { customer, .. }) => Some(customer),
             Act::WalkIn(WalkIn { customer, .. }) => customer.$opt(),
             Act::Status(_)
@@ -1478,7 +1501,9 @@ impl Act {
             | Act::Warn(_)
             | Act::Lapse(_)
             | Act::Dun(_)
-            | Act::Breach(_) => {}
+            | Act::Breach(_)
+            | Act::Missed(_)
+            | Act::ReviewDue(_) => {}
         }
         v
     }

@@ -219,7 +219,9 @@ fn act_facts(act: &Act) -> (Option<String>, Option<i64>, Option<String>) {
         Act::Close(x) => (Some(x.by.0.clone()), None, None),
         Act::TripReport(x) => (Some(x.by.0.clone()), None, None),
         Act::Query(_) | Act::Duty(_) | Act::Event(_) | Act::JointEvent(_) => (None, None, None),
-        Act::Warn(_) | Act::Lapse(_) => (Some("kehu".into()), None, None),
+        Act::Warn(_) | Act::Lapse(_) | Act::Missed(_) | Act::ReviewDue(_) => {
+            (Some("kehu".into()), None, None)
+        }
         Act::GradeAct(x) => (Some(x.by.0.clone()), None, Some(x.grade.clone())),
         Act::Kept(x) => (Some(x.by.0.clone()), None, Some(x.promise.clone())),
         Act::PaymentDue(x) => (

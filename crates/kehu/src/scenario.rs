@@ -352,6 +352,110 @@ customer = "13800138000"
         });
     }
 
+    /// FUP-RETURN: each return-visit period after delivery that ends without a visit is reported
+    /// at its end, once (a visited period is not); CRD-LEVEL: the credit review falls due three
+    /// months after the grading, finance told; a review in time moves it.
+    #[test]
+    fn missed_return_visits_and_credit_reviews_are_reported_at_their_instants() {
+        let text = r#"
+rulebook = "team-registration"
+[[staff]]
+id = "A"
+role = "sales"
+[[staff]]
+id = "F"
+role = "finance"
+[[staff]]
+id = "M"
+role = "manager"
+[[step]]
+at = "2026-01-05 10:00"
+act = "register"
+by = "A"
+customer = { name = "王先生", phone = "13800138000" }
+[[step]]
+at = "2026-01-06 10:00"
+act = "credit"
+by = "F"
+customer = "13800138000"
+grade = "B"
+limit = 100000
+expect = { outcome = "accepted", rule = "CRD-LEVEL" }
+[[step]]
+at = "2026-01-10 10:00"
+act = "deal"
+customer = "13800138000"
+amount = 1000000
+closed_by = "A"
+[[step]]
+at = "2026-01-15 10:00"
+act = "stage"
+by = "A"
+customer = "13800138000"
+stage = "delivered"
+expect = { outcome = "accepted", rule = "PIPE-STAGES" }
+[[step]]
+at = "2026-02-20 10:00"
+act = "return_visit"
+by = "A"
+customer = "13800138000"
+purpose = "回访"
+form = "电话"
+content = "询问"
+summary = "满意"
+expect = { outcome = "accepted", rule = "FUP-RETURN" }
+[[step]]
+at = "2026-04-20 09:00"
+act = "query"
+customer = "13800138000"
+"#;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let s = parse("after.toml", text).unwrap();
+            let store = Store::memory().await.unwrap();
+            let mut out = Vec::new();
+            let t = run_on(&s, &store, &mut out).await.unwrap();
+            assert_eq!(t.failed, 0, "{}", String::from_utf8_lossy(&out));
+            let seen: Vec<(String, String, Vec<String>)> = store
+                .events()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|e| matches!(e.act.name(), "missed" | "review_due"))
+                .map(|e| {
+                    let mut n: Vec<String> =
+                        e.verdict.notify.iter().map(ToString::to_string).collect();
+                    n.sort();
+                    (e.act.name().to_string(), format_local(e.at), n)
+                })
+                .collect();
+            let missed = |at: &str| {
+                (
+                    "missed".to_string(),
+                    at.to_string(),
+                    vec!["A".to_string(), "M".to_string()],
+                )
+            };
+            assert_eq!(
+                seen,
+                vec![
+                    // The first month (01-15 to 02-15) had no visit; the second had one.
+                    missed("2026-02-15 10:00"),
+                    // Three months after the grading.
+                    (
+                        "review_due".into(),
+                        "2026-04-06 10:00".into(),
+                        vec!["F".to_string()]
+                    ),
+                    missed("2026-04-15 10:00"),
+                ]
+            );
+        });
+    }
+
     /// Every entry the suite writes reads back from the ledger as it was decided: the act as
     /// the step gave it and the verdict as the store answered (the sealed form leaves out null
     /// members; a type whose missing member did not read back as it was written would fail here).

@@ -69,15 +69,7 @@ fn period_start(d: Instant, i: i64) -> Instant {
 /// The return-visit schedule at `now`, if the customer was delivered.
 pub fn returns(view: &View, now: Instant) -> Option<Returns> {
     let d = delivered(view)?;
-    let visits: Vec<Instant> = view
-        .events
-        .iter()
-        .filter(|e| {
-            e.verdict.outcome == Outcome::Accepted
-                && matches!(&e.act, Act::ReturnVisit(r) if r.kind == ReturnKind::Delivery)
-        })
-        .map(|e| e.at)
-        .collect();
+    let visits = delivery_visits(view);
     let mut periods = Vec::new();
     let mut i = 0;
     // Forty years of quarters at most: the schedule of a record, never unbounded.
@@ -99,6 +91,67 @@ pub fn returns(view: &View, now: Instant) -> Option<Returns> {
         delivered: d,
         periods,
     })
+}
+
+/// The first return-visit period that has no visit and no `missed` recorded: at its end, if it
+/// still has none, it is reported (FUP-RETURN). Periods are looked at from the delivery on, so a
+/// server stopped for months reports each missed period once, with its own instant.
+pub(crate) fn missed_due(view: &View) -> Option<super::due::Due> {
+    let d = delivered(view)?;
+    let visits: Vec<Instant> = delivery_visits(view);
+    let reported: Vec<i64> = view
+        .events
+        .iter()
+        .filter_map(|e| match &e.act {
+            Act::Missed(m) => Some(m.until.as_millisecond()),
+            _ => None,
+        })
+        .collect();
+    (0..12 + 160).find_map(|i| {
+        let (from, until) = (period_start(d, i), period_start(d, i + 1));
+        let visited = visits.iter().any(|t| from <= *t && *t < until);
+        (!visited && !reported.contains(&until.as_millisecond())).then_some(super::due::Due {
+            kind: super::due::DueKind::Missed,
+            at: until,
+            until,
+        })
+    })
+}
+
+/// The `missed` act for a period ending at `due.until`, if it still had no visit by `at`.
+pub(crate) fn fire_missed(
+    view: &View,
+    due: &super::due::Due,
+    at: Instant,
+    customer: crate::model::CustomerInput,
+) -> Option<Act> {
+    let r = returns(view, at)?;
+    let p = r
+        .periods
+        .iter()
+        .find(|p| p.until.as_millisecond() == due.until.as_millisecond())?;
+    let reported = view
+        .events
+        .iter()
+        .any(|e| matches!(&e.act, Act::Missed(m) if m.until.as_millisecond() == p.until.as_millisecond()));
+    (!p.visited && p.until <= at && !reported).then(|| {
+        Act::Missed(crate::act::Missed {
+            customer,
+            from: p.from,
+            until: p.until,
+        })
+    })
+}
+
+fn delivery_visits(view: &View) -> Vec<Instant> {
+    view.events
+        .iter()
+        .filter(|e| {
+            e.verdict.outcome == Outcome::Accepted
+                && matches!(&e.act, Act::ReturnVisit(r) if r.kind == ReturnKind::Delivery)
+        })
+        .map(|e| e.at)
+        .collect()
 }
 
 /// Which stale list a customer is on (FUP-STALE).
@@ -135,6 +188,49 @@ pub fn stale(view: &View, now: Instant) -> Option<Stale> {
 pub const TRACKED: [&str; 2] = ["A", "B"];
 
 impl Ctx<'_> {
+    /// 回访逾期, recorded by the scheduler: the salesperson credited with the sale (else the
+    /// holder) and their team's managers are told.
+    pub(crate) fn missed(&self) -> Decision {
+        let Act::Missed(m) = &self.cmd.act else {
+            unreachable!("dispatched on missed")
+        };
+        let st = self.standing(self.view.as_ref());
+        let (from, until) = (
+            crate::time::format_local(m.from),
+            crate::time::format_local(m.until),
+        );
+        let mut v = self.with_standing(
+            self.verdict(
+                Outcome::Accepted,
+                rules::FUP_RETURN,
+                format!(
+                    "交付回访逾期：{from} 至 {until} 期间未回访 (return visit overdue: none between {from} and {until})"
+                ),
+            ),
+            &st,
+        );
+        // The salesperson credited with the sale serves the customer after it; else its holder.
+        let who = self
+            .view
+            .as_ref()
+            .and_then(|v| v.last_deal())
+            .and_then(|d| d.verdict.credited.clone())
+            .unwrap_or_else(|| st.owner.clone());
+        if who.is_notifiable() {
+            v.notify.push(who.clone());
+        }
+        for p in self.team_managers(&who) {
+            if !v.notify.contains(&p) {
+                v.notify.push(p);
+            }
+        }
+        Decision {
+            verdict: v,
+            effects: vec![],
+            target: self.target_or_none(),
+        }
+    }
+
     fn missing(
         &self,
         r: &ReturnVisit,

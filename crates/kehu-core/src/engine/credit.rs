@@ -107,6 +107,36 @@ pub fn balance(view: &View) -> i64 {
     b.max(0)
 }
 
+/// The record's credit review, when it falls due and has not been recorded as due (CRD-LEVEL).
+pub(crate) fn review_due(view: &View, params: &Params) -> Option<super::due::Due> {
+    let c = credit(view, params)?;
+    let at = c.review_due(params);
+    let recorded = view.events.iter().any(
+        |e| matches!(&e.act, Act::ReviewDue(r) if r.due.as_millisecond() == at.as_millisecond()),
+    );
+    (!recorded).then_some(super::due::Due {
+        kind: super::due::DueKind::Review,
+        at,
+        until: at,
+    })
+}
+
+/// The `review_due` act, if the review still falls due then (no grading since).
+pub(crate) fn fire_review(
+    view: &View,
+    params: &Params,
+    due: &super::due::Due,
+    customer: crate::model::CustomerInput,
+) -> Option<Act> {
+    let d = review_due(view, params)?;
+    (d.at.as_millisecond() == due.until.as_millisecond()).then(|| {
+        Act::ReviewDue(crate::act::ReviewDue {
+            customer,
+            due: d.at,
+        })
+    })
+}
+
 fn terms_text(t: &GradeTerms) -> String {
     format!("账期 {} 天，折扣 {}%", t.days, t.discount)
 }
@@ -353,6 +383,29 @@ impl Ctx<'_> {
                 rules::CRD_TERMS,
                 format!(
                     "信用异动已记录，转财务：{note} (a change in credit recorded for finance: {note})"
+                ),
+            ),
+            &st,
+        );
+        v.notify = self.role_parties(Role::Finance);
+        self.credit_done(v)
+    }
+
+    /// 信用复评到期, recorded by the scheduler: finance is told.
+    pub(crate) fn review_due_act(&self) -> Decision {
+        let st = self.standing(self.view.as_ref());
+        let grade = self
+            .view
+            .as_ref()
+            .and_then(|v| credit(v, self.params))
+            .map(|c| c.grade)
+            .unwrap_or_default();
+        let mut v = self.with_standing(
+            self.verdict(
+                Outcome::Accepted,
+                rules::CRD_LEVEL,
+                format!(
+                    "信用等级（{grade} 级）到期复评，请财务复核 (the credit grade, {grade}, is due for finance's review)"
                 ),
             ),
             &st,

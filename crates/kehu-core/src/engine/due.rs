@@ -25,6 +25,10 @@ pub enum DueKind {
     Dunning,
     /// A payment is unpaid two months after its dunning notice: breach (CHG-OVERDUE).
     Breach,
+    /// A return-visit period after delivery ends without a visit (FUP-RETURN).
+    Missed,
+    /// The customer's credit review falls due (CRD-LEVEL).
+    Review,
 }
 
 impl DueKind {
@@ -34,6 +38,8 @@ impl DueKind {
             DueKind::Return => "return",
             DueKind::Dunning => "dunning",
             DueKind::Breach => "breach",
+            DueKind::Missed => "missed",
+            DueKind::Review => "review",
         }
     }
 
@@ -43,6 +49,8 @@ impl DueKind {
             "return" => Some(DueKind::Return),
             "dunning" => Some(DueKind::Dunning),
             "breach" => Some(DueKind::Breach),
+            "missed" => Some(DueKind::Missed),
+            "review" => Some(DueKind::Review),
             _ => None,
         }
     }
@@ -157,12 +165,16 @@ fn recorded(view: &View, kind: DueKind, until: Instant) -> bool {
 /// itself, where the rulebook sends an expired customer to the pool. A rulebook whose standing
 /// can end between entries (DS-CADENCE's month ends) adds that instant as a check.
 pub fn next_due(ctx: &Context, view: &View, now: Instant) -> Option<Due> {
-    let protection = protection_due(ctx, view, now);
-    let payment = super::payments::payment_due(view);
-    match (protection, payment) {
-        (Some(a), Some(b)) => Some(if b.at < a.at { b } else { a }),
-        (a, b) => a.or(b),
-    }
+    [
+        protection_due(ctx, view, now),
+        super::payments::payment_due(view),
+        super::aftercare::missed_due(view),
+        ctx.rulebook
+            .and_then(|rb| super::credit::review_due(view, &rb.params)),
+    ]
+    .into_iter()
+    .flatten()
+    .min_by_key(|d| d.at)
 }
 
 /// POOL-RETURN's next effect of a record (the warning, then the return).
@@ -229,12 +241,29 @@ pub fn fire(ctx: &Context, view: &View, due: &Due, at: Instant) -> Option<Comman
     let cx = ctx_over(ctx, view, &cmd, at)?;
     let st = cx.standing(Some(view));
     let customer = record_customer(view);
-    if matches!(due.kind, DueKind::Dunning | DueKind::Breach) {
-        let act = super::payments::fire_payment(view, due, customer)?;
+    let other = match due.kind {
+        DueKind::Dunning | DueKind::Breach => {
+            Some(super::payments::fire_payment(view, due, customer.clone()))
+        }
+        DueKind::Missed => Some(super::aftercare::fire_missed(
+            view,
+            due,
+            at,
+            customer.clone(),
+        )),
+        DueKind::Review => Some(super::credit::fire_review(
+            view,
+            &cx.rb.params,
+            due,
+            customer.clone(),
+        )),
+        DueKind::Warn | DueKind::Return => None,
+    };
+    if let Some(act) = other {
         return Some(Command {
             project: cmd.project,
             at,
-            act,
+            act: act?,
         });
     }
     let act = match due.kind {
@@ -260,7 +289,7 @@ pub fn fire(ctx: &Context, view: &View, due: &Due, at: Instant) -> Option<Comman
                 until: due.until.min(at),
             })
         }
-        DueKind::Dunning | DueKind::Breach => return None,
+        DueKind::Dunning | DueKind::Breach | DueKind::Missed | DueKind::Review => return None,
     };
     Some(Command {
         project: cmd.project,

@@ -257,6 +257,8 @@ impl Ctx<'_> {
             Act::Terms(_) => self.terms_act(),
             Act::CreditNote(_) => self.credit_note(),
             Act::ReturnVisit(_) => self.return_visit(),
+            Act::Missed(_) => self.missed(),
+            Act::ReviewDue(_) => self.review_due_act(),
             Act::Warn(_) => self.warn(),
             Act::Lapse(_) => self.lapse(),
             _ => self.not_here(),

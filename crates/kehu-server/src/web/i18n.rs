@@ -276,6 +276,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("act.dun", "催款通知单", "dunning notice"),
     ("act.breach", "合同违约", "breach of contract"),
     ("act.units", "销控表", "sales control"),
+    ("act.missed", "交付回访逾期", "return visit overdue"),
+    ("act.review_due", "信用到期复评", "credit review due"),
     ("act.change", "换房/换名/退房", "unit change, name change or refund"),
     ("act.approve", "审批", "approval"),
     ("act.credit", "信用评级", "credit grade"),
