@@ -134,13 +134,11 @@ pub(crate) fn fire_missed(
         .events
         .iter()
         .any(|e| matches!(&e.act, Act::Missed(m) if m.until.as_millisecond() == p.until.as_millisecond()));
-    (!p.visited && p.until <= at && !reported).then(|| {
-        Act::Missed(crate::act::Missed {
-            customer,
-            from: p.from,
-            until: p.until,
-        })
-    })
+    (!p.visited && p.until <= at && !reported).then_some(Act::Missed(crate::act::Missed {
+        customer,
+        from: p.from,
+        until: p.until,
+    }))
 }
 
 fn delivery_visits(view: &View) -> Vec<Instant> {

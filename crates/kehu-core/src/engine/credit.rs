@@ -129,12 +129,12 @@ pub(crate) fn fire_review(
     customer: crate::model::CustomerInput,
 ) -> Option<Act> {
     let d = review_due(view, params)?;
-    (d.at.as_millisecond() == due.until.as_millisecond()).then(|| {
-        Act::ReviewDue(crate::act::ReviewDue {
+    (d.at.as_millisecond() == due.until.as_millisecond()).then_some(Act::ReviewDue(
+        crate::act::ReviewDue {
             customer,
             due: d.at,
-        })
-    })
+        },
+    ))
 }
 
 fn terms_text(t: &GradeTerms) -> String {
