@@ -1506,7 +1506,9 @@ fn shown(
             if let Some(u) = &v.protected_until {
                 out["protected_until"] = json!(u);
             }
-        } else if v.outcome == kehu_core::verdict::Outcome::Pending {
+        } else if v.outcome == kehu_core::verdict::Outcome::Pending
+            && !kehu_core::engine::matters::is_matter_rule(&v.rule)
+        {
             // A manager decides (G-DISPUTE); why it is open concerns the other party too.
             out["rule"] = json!(kehu_core::rules::G_DISPUTE);
         } else {

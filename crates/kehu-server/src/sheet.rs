@@ -153,12 +153,21 @@ pub fn units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<String>> {
                     out.push(u);
                 }
             }
-            Err(e) => problems.push(format!(
-                "第 {line} 行「{}」：{} (row {line}, {})",
-                e.path(),
-                e.inner(),
-                e.path()
-            )),
+            Err(e) => {
+                let field = e.path().to_string();
+                let (zh_name, zh_why) = match field.as_str() {
+                    "area" => ("面积", "应为大于 0、至多 100000 的平方米数，如 89.56"),
+                    "price" => ("总价", "应为 0 至 1 万亿的整数元"),
+                    "building" => ("楼栋", "应为 1 至 20 个字符，不含空格和 /"),
+                    "number" => ("房号", "应为 1 至 20 个字符，不含空格和 /"),
+                    _ => ("", "无法读取"),
+                };
+                problems.push(format!(
+                    "第 {line} 行「{}」{zh_why} (row {line}, {field}: {})",
+                    if zh_name.is_empty() { &field } else { zh_name },
+                    e.inner()
+                ));
+            }
         }
     }
     if out.len() > MAX_UNITS {

@@ -244,14 +244,24 @@ impl Ctx<'_> {
             "needs" => r.needs.is_some(),
             _ => true,
         };
+        let zh = |f: &str| match f {
+            "purpose" => "目的",
+            "form" => "形式",
+            "content" => "内容",
+            "summary" => "小结",
+            "cause" => "原因",
+            "needs" => "来年需求",
+            _ => "",
+        };
         let missing: Vec<&str> = fields.iter().copied().filter(|f| !given(f)).collect();
+        let missing_zh: Vec<&str> = missing.iter().map(|f| zh(f)).collect();
         (!missing.is_empty()).then(|| {
             self.verdict(
                 Outcome::Invalid,
                 rule,
                 format!(
-                    "回访记录缺少：{} (the record needs: {})",
-                    missing.join("、"),
+                    "回访记录缺少{} (the record needs: {})",
+                    missing_zh.join("、"),
                     missing.join(", ")
                 ),
             )

@@ -255,29 +255,33 @@ impl Ctx<'_> {
         let limit = cr.as_ref().map_or(0, |c| c.limit);
         let b = balance(view);
         let total = b + amount;
-        let terms = cr
+        let (terms, terms_en) = cr
             .as_ref()
             .map(|c| {
-                format!(
-                    "按{}条件：{} ({} payment days, {}% discount)",
-                    if c.own_terms {
-                        "客户专项".to_string()
-                    } else {
-                        format!(" {} 级", c.grade)
-                    },
-                    terms_text(&c.terms),
-                    c.terms.days,
-                    c.terms.discount
+                (
+                    format!(
+                        "按{}条件：{}",
+                        if c.own_terms {
+                            "客户专项".to_string()
+                        } else {
+                            format!(" {} 级", c.grade)
+                        },
+                        terms_text(&c.terms)
+                    ),
+                    format!(
+                        "{} payment days, {}% discount",
+                        c.terms.days, c.terms.discount
+                    ),
                 )
             })
-            .unwrap_or_else(|| "未评定信用等级 (no credit grade)".into());
+            .unwrap_or_else(|| ("未评定信用等级".into(), "no credit grade".into()));
         if total <= limit {
             return self.credit_done(self.with_standing(
                 self.verdict(
                     Outcome::Accepted,
                     rules::CRD_OVER,
                     format!(
-                        "订单 {amount} 元，欠款合计 {total} 元，在信用额度 {limit} 元内；{terms} (order of {amount} yuan: {total} outstanding, within the limit of {limit})"
+                        "订单 {amount} 元，欠款合计 {total} 元，在信用额度 {limit} 元内；{terms} (order of {amount} yuan: {total} outstanding, within the limit of {limit}; {terms_en})"
                     ),
                 ),
                 &st,
@@ -290,7 +294,7 @@ impl Ctx<'_> {
                 Outcome::Pending,
                 rules::CRD_OVER,
                 format!(
-                    "订单 {amount} 元将使欠款合计 {total} 元，超出信用额度 {limit} 元，待销售经理{}审批；{terms} (order of {amount} yuan: {total} outstanding, over the limit of {limit}; the sales manager{} decides)",
+                    "订单 {amount} 元将使欠款合计 {total} 元，超出信用额度 {limit} 元，待销售经理{}审批；{terms} (order of {amount} yuan: {total} outstanding, over the limit of {limit}; the sales manager{} decides; {terms_en})",
                     if director { "和营销总监" } else { "" },
                     if director {
                         " and then the marketing director"

@@ -7,9 +7,9 @@
 
 use super::{Ctx, Decision};
 use crate::act::{ChangeKind, Matter, Post};
-use crate::model::{Act, Party, Role, StaffId};
+use crate::model::{Act, Directory, Party, Role, StaffId};
 use crate::rules::{self, RuleId};
-use crate::state::{Event, View};
+use crate::state::{Event, ProjectState, View};
 use crate::verdict::{Outcome, Verdict};
 
 /// A matter and how far it is decided.
@@ -76,6 +76,44 @@ pub fn undecided(view: &View, matter: Matter) -> Option<MatterState<'_>> {
         .find(|m| m.matter == matter && m.decided.is_none())
 }
 
+/// Whether a pending verdict under `rule` is a matter of this file (the caller's own act waiting
+/// for an approval, about this customer only), not a dispute between parties.
+pub fn is_matter_rule(rule: &str) -> bool {
+    [rules::CHG_CHANGES, rules::CRD_OVER, rules::CRD_TERMS]
+        .iter()
+        .any(|r| r.0 == rule)
+}
+
+/// Whether `by` decides the matter's next step: the sales manager of the team of who raised it
+/// (any manager when either has no team), then, for a second step, the marketing director (the
+/// post's holders; with nobody in it, a VP).
+pub fn may_decide(
+    dir: &Directory,
+    project: &ProjectState,
+    by: &StaffId,
+    m: &MatterState,
+    owner: &Party,
+) -> bool {
+    if m.first_done {
+        return if project.holders(Post::MarketingDirector).is_empty() {
+            dir.get(by).is_some_and(|s| s.role == Role::Vp)
+        } else {
+            project.has_post(by, Post::MarketingDirector)
+        };
+    }
+    let raiser = match m.matter {
+        Matter::Terms => owner.clone(),
+        _ => dir.party_of(&m_by(m)),
+    };
+    let team = raiser
+        .staff()
+        .and_then(|s| dir.get(s))
+        .and_then(|s| s.team.clone());
+    dir.get(by).is_some_and(|s| {
+        s.role == Role::Manager && (team.is_none() || s.team.is_none() || s.team == team)
+    })
+}
+
 fn rule_of(m: Matter) -> RuleId {
     match m {
         Matter::UnitChange | Matter::Refund => rules::CHG_CHANGES,
@@ -85,15 +123,6 @@ fn rule_of(m: Matter) -> RuleId {
 }
 
 impl Ctx<'_> {
-    /// 营销总监: the holders of the post; with nobody in it, the marketing VP.
-    pub(crate) fn is_director(&self, s: &StaffId) -> bool {
-        if self.project.holders(Post::MarketingDirector).is_empty() {
-            self.role(s) == Some(Role::Vp)
-        } else {
-            self.has_post(s, Post::MarketingDirector)
-        }
-    }
-
     pub(crate) fn directors(&self) -> Vec<Party> {
         let posts = self.post_parties(Post::MarketingDirector);
         if !posts.is_empty() {
@@ -134,13 +163,10 @@ impl Ctx<'_> {
             Matter::UnitChange | Matter::Refund => false,
         };
         let manager_step = !m.first_done;
+        let mine = may_decide(self.dir, self.project, &a.by, &m, &st.owner);
         if manager_step {
             // The sales manager of the customer's salesperson (a manager's authority is their
             // own team).
-            let team = self.team_of(&m_party(self, &m, &st.owner));
-            let mine = self.dir.get(&a.by).is_some_and(|s| {
-                s.role == Role::Manager && (team.is_none() || s.team.is_none() || s.team == team)
-            });
             if !mine {
                 return done(
                     self.reject(
@@ -155,7 +181,7 @@ impl Ctx<'_> {
                     vec![],
                 );
             }
-        } else if !self.is_director(&a.by) {
+        } else if !mine {
             return done(
                 self.reject(
                     &st,
@@ -233,14 +259,5 @@ fn m_by(m: &MatterState) -> StaffId {
         Act::OrderAct(o) => o.by.clone(),
         Act::Terms(t) => t.by.clone(),
         _ => StaffId(String::new()),
-    }
-}
-
-/// The party whose team decides: the salesperson who raised a change or an order, else the
-/// customer's owner.
-fn m_party(cx: &Ctx, m: &MatterState, owner: &Party) -> Party {
-    match (&m.event.act, m.matter) {
-        (_, Matter::Terms) => owner.clone(),
-        _ => cx.party(&m_by(m)),
     }
 }

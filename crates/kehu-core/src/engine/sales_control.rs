@@ -134,9 +134,9 @@ impl Ctx<'_> {
         };
         let ids = self.view.as_ref().map(|v| v.ids.as_slice()).unwrap_or(&[]);
         if !u.free_for(ids) {
-            let (word, _) = u.status();
+            let (word, class) = u.status();
             return Err(refuse(format!(
-                "{unit} 销控状态为「{word}」，不能收定金 ({unit} is not free for a deposit: {word})"
+                "{unit} 销控状态为「{word}」，不能收定金 ({unit} is not free for a deposit: {class})"
             )));
         }
         let mut k = hold_kind(kind);
@@ -353,12 +353,12 @@ impl Ctx<'_> {
             );
         };
         if *from == to || !new.free_for(&view.ids) || new.hold.is_some() {
-            let (word, _) = new.status();
+            let (word, class) = new.status();
             return done(
                 self.reject(
                     st,
                     rules::INV_UNSOLD,
-                    format!("{to} 销控状态为「{word}」，不能换入 ({to} is not free: {word})"),
+                    format!("{to} 销控状态为「{word}」，不能换入 ({to} is not free: {class})"),
                 ),
                 vec![],
             );

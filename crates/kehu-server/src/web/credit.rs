@@ -68,9 +68,15 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
     };
     let now = jiff::Timestamp::now();
     let params = &rulebook.params;
-    let deciding = v.role().is_manager();
+    // The matters this person decides, wherever their customers are: the engine's authority
+    // (the sales manager of the team concerned, then the marketing director) is what makes
+    // them theirs to read here.
+    let decides = match decidable(st, v, &dir, project).await {
+        Ok(x) => x,
+        Err(e) => return v.error(&e),
+    };
     let mut graded = Vec::new();
-    let mut waiting = Vec::new();
+    let mut waiting: Vec<Value> = decides.iter().map(|(_, row)| row.clone()).collect();
     for view in &views {
         let (shown, phone) = label(view);
         let phone = phone.unwrap_or_default();
@@ -90,13 +96,9 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
             .into_iter()
             .filter(|m| m.decided.is_none())
         {
-            waiting.push(json!({
-                "customer": shown, "phone": phone,
-                "matter": m.matter.name(),
-                "at": format_local(m.event.at),
-                "reason": v.lang.pick(&m.event.verdict.reason),
-                "second": m.first_done,
-            }));
+            if !decides.iter().any(|(seq, _)| *seq == m.event.seq) {
+                waiting.push(matter_row(v, &shown, &phone, &m, false));
+            }
         }
     }
     let notes: Vec<Value> = views
@@ -121,8 +123,65 @@ async fn view(st: &AppState, v: &Viewer, project: &str, flash: Option<Flash>) ->
         Some(project),
         "nav.credit",
         flash,
-        json!({ "graded": graded, "waiting": waiting, "notes": notes, "deciding": deciding }),
+        json!({ "graded": graded, "waiting": waiting, "notes": notes,
+                "deciding": waiting.iter().any(|w| w["decide"] == true) }),
     )
+}
+
+fn matter_row(
+    v: &Viewer,
+    shown: &str,
+    phone: &str,
+    m: &matters::MatterState,
+    decide: bool,
+) -> Value {
+    json!({
+        "customer": shown, "phone": phone,
+        "matter": m.matter.name(),
+        "at": format_local(m.event.at),
+        "reason": v.lang.pick(&m.event.verdict.reason),
+        "second": m.first_done,
+        "decide": decide,
+    })
+}
+
+/// The undecided matters the caller decides next (the engine's `approve` rule), each as its
+/// row, with the seq of the entry that raised it: from the project's records with a pending
+/// matter, not only the caller's scope (a department manager decides for the team's
+/// salespeople; with no team, any manager does, as the engine has it).
+async fn decidable(
+    st: &AppState,
+    v: &Viewer,
+    dir: &kehu_core::model::Directory,
+    project: &str,
+) -> Result<Vec<(i64, Value)>, ApiError> {
+    let me = kehu_core::model::StaffId(v.c.user.login.clone());
+    if !matches!(v.role(), Role::Manager | Role::Vp | Role::Sales) {
+        return Ok(Vec::new());
+    }
+    let ids = super::records::touched(st, project, 3 * 366, |e| {
+        e.verdict.outcome == kehu_core::verdict::Outcome::Pending
+            && matters::is_matter_rule(&e.verdict.rule)
+    })
+    .await?;
+    let state = st.store.project_state(project).await?;
+    let views = st.store.views(ids).await?;
+    let mut out = Vec::new();
+    for view in &views {
+        let (shown, phone) = label(view);
+        let phone = phone.unwrap_or_default();
+        let holder = match view.ids.first() {
+            Some(id) => st.store.holder_of_record(id.0).await?.unwrap_or_default(),
+            None => String::new(),
+        };
+        let owner = kehu_core::model::Party::Staff(kehu_core::model::StaffId(holder));
+        for m in matters::all(view).iter().filter(|m| m.decided.is_none()) {
+            if matters::may_decide(dir, &state, &me, m, &owner) {
+                out.push((m.event.seq, matter_row(v, &shown, &phone, m, true)));
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn approve(

@@ -28,6 +28,37 @@ pub(crate) async fn readable(
     finance_reads_all: bool,
     wanted: impl Fn(&Event) -> bool,
 ) -> Result<Vec<View>, ApiError> {
+    let ids = touched(st, project, days, wanted).await?;
+    let bound = crate::board::team_bound(&v.c, dir).map(|(own, _)| own);
+    let all = matches!(v.role(), Role::Vp | Role::Admin)
+        || (finance_reads_all && v.role() == Role::Finance)
+        || bound.is_none();
+    let mut keep = Vec::with_capacity(ids.len());
+    for id in ids {
+        if all {
+            keep.push(id);
+            continue;
+        }
+        let holder = st.store.holder_of_record(id).await?.unwrap_or_default();
+        let mine = match (&bound, v.role()) {
+            (Some(own), Role::Manager) => own.contains(&holder),
+            _ => holder == v.c.user.login,
+        };
+        if mine {
+            keep.push(id);
+        }
+    }
+    Ok(st.store.views(keep).await?)
+}
+
+/// The records touched by an entry `wanted` picks in the last `days` days, newest first, at
+/// most [`MAX_RECORDS`]; the caller checks each against the reader's scope or authority.
+pub(crate) async fn touched(
+    st: &AppState,
+    project: &str,
+    days: i64,
+    wanted: impl Fn(&Event) -> bool,
+) -> Result<Vec<i64>, ApiError> {
     let now = jiff::Timestamp::now();
     let events = st
         .store
@@ -51,24 +82,5 @@ pub(crate) async fn readable(
             break;
         }
     }
-    let bound = crate::board::team_bound(&v.c, dir).map(|(own, _)| own);
-    let all = matches!(v.role(), Role::Vp | Role::Admin)
-        || (finance_reads_all && v.role() == Role::Finance)
-        || bound.is_none();
-    let mut keep = Vec::with_capacity(ids.len());
-    for id in ids {
-        if all {
-            keep.push(id);
-            continue;
-        }
-        let holder = st.store.holder_of_record(id).await?.unwrap_or_default();
-        let mine = match (&bound, v.role()) {
-            (Some(own), Role::Manager) => own.contains(&holder),
-            _ => holder == v.c.user.login,
-        };
-        if mine {
-            keep.push(id);
-        }
-    }
-    Ok(st.store.views(keep).await?)
+    Ok(ids)
 }

@@ -519,6 +519,16 @@ async fn customer_view(
         .map(|(k, _)| k)
         .take(2000)
         .collect();
+    // A deposit may go on a free unit or on one this customer holds already (小定 → 大定).
+    let ids: Vec<kehu_core::model::CustomerId> =
+        views.iter().flat_map(|w| w.ids.iter().copied()).collect();
+    let deposit_units: Vec<&String> = state
+        .units
+        .iter()
+        .filter(|(_, u)| u.free_for(&ids))
+        .map(|(k, _)| k)
+        .take(2000)
+        .collect();
     let held_units: Vec<Value> = views
         .iter()
         .flat_map(|w| kehu_core::engine::sales_control::held_units(&state.units, w))
@@ -578,7 +588,8 @@ async fn customer_view(
                 DEPOSIT_KINDS
             },
             "agents": agents,
-            "free_units": free_units, "held_units": held_units, "matters": matters,
+            "free_units": free_units, "deposit_units": deposit_units,
+            "held_units": held_units, "matters": matters,
             "credit": credit, "returns": returns,
             "credit_grades": rulebook.params.credit_terms.keys().collect::<Vec<_>>(),
             "return_kinds": ["delivery", "feedback", "survey", "stale", "tracking"],
