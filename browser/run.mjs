@@ -1890,7 +1890,7 @@ test('a manager imports the sales-control sheet; the grid shows each unit by flo
   sheetImported = true;
 });
 
-// A product bug found by this test: a bad area in the sales-control sheet is explained in English
+// A product bug found by this test, since fixed: a bad area in the sales-control sheet is explained in English
 // on the Chinese page, naming the column by its internal key: "✖ 第 2 行「area」："很大" is not an
 // area: square metres, more than 0 and at most 100000" (sheet.rs passes serde's English error and
 // path through; the price, floor and status columns have Chinese messages). Reproduce: as a
@@ -1935,7 +1935,7 @@ test('a salesperson takes a 小定 on a free unit from the customer page; the gr
   heldUnit = true;
 });
 
-// A product bug found by this test: the customer page cannot raise a 小定 to a 大定 on the same unit,
+// A product bug found by this test, since fixed: the customer page cannot raise a 小定 to a 大定 on the same unit,
 // though the grid's hint says 同一客户小定转大定仍是同一套房 and INV-UNSOLD takes the same customer's
 // later deposit on its unit as the same hold, raised: the deposit form's 房源 list (sales.rs
 // free_units) offers only units free for nobody (`free_for(&[])`), so the customer's own held unit
@@ -2029,7 +2029,7 @@ test('a change to a cheaper unit waits for the manager, who approves it on the c
   changeApproved = true;
 });
 
-// A product bug found by this test: a pending matter of a salesperson with no department (张三,
+// A product bug found by this test, since fixed: a pending matter of a salesperson with no department (张三,
 // 李四 here) can be decided from no page. The engine lets a manager with no department decide it
 // (matters.rs: `team.is_none() || s.team.is_none()`), but the credit page shows such a manager
 // only their own team's records (records.rs via access::manages, which needs the same team), so
@@ -2118,7 +2118,7 @@ test('finance grades the customer on the customer page; the credit page shows th
   assert.match(order, /待定/);
   assert.match(order, /依据规则 CRD-OVER/);
   assert.match(order, /超出信用额度 100000 元/);
-  assert.ok((await afterLines(zhou)()).some((l) => l.startsWith('超额度订单')), JSON.stringify(await afterLines(zhou)()));
+  assert.ok((await afterLines(zhou)()).some((l) => l.startsWith('超信用额度订单')), JSON.stringify(await afterLines(zhou)()));
   await shoot(zhou, '88-customer-after-sale');
   await zhou.context().close();
   // Finance reads the note; the manager refuses the order, which leaves nothing owed.
@@ -2127,7 +2127,7 @@ test('finance grades the customer on the customer page; the credit page shows th
   assert.ok(notes.some((l) => l.includes('欧阳先生') && l.endsWith('客户资金紧张，回款变慢')), JSON.stringify(notes));
   await cai.context().close();
   const mgr = await openAt('mgr', '/p/yuefu/credit');
-  const orderRow = mgr.locator('#waiting tbody tr').filter({ hasText: '欧阳先生' }).filter({ hasText: '超额度订单' });
+  const orderRow = mgr.locator('#waiting tbody tr').filter({ hasText: '欧阳先生' }).filter({ hasText: '超信用额度订单' });
   assert.equal(await orderRow.count(), 1, await mgr.locator('main').innerText());
   await submitted(mgr, () => orderRow.getByRole('button', { name: '不同意' }).click());
   const no = await flash(mgr);
@@ -2140,7 +2140,7 @@ test('finance grades the customer on the customer page; the credit page shows th
   graded = true;
 });
 
-// A product bug found by this test: finance's proposal of new terms (信用条件调整, CRD-TERMS) is
+// A product bug found by this test, since fixed: finance's proposal of new terms (信用条件调整, CRD-TERMS) is
 // answered "⚠ 待定（经理裁定） / 依据规则 G-DISPUTE：经理裁决事项：待定并限时答复", with no 原因: the
 // wrong rule and no reason (G-EXPLAIN), while the credit page shows the same matter with its
 // reason (财务提出新信用条件：账期 45 天…). api::shown gives someone who does not hold the customer
@@ -2269,7 +2269,7 @@ test('a delivered customer is 待回访 on the service page until a return visit
   await page.context().close();
 });
 
-// A product bug found by this test: the reason of an invalid return visit names the missing fields
+// A product bug found by this test, since fixed: the reason of an invalid return visit names the missing fields
 // by their keys, in English, on the Chinese page: "原因：回访记录缺少：form、content、summary"
 // (aftercare.rs `missing` joins the field names), where the form calls them 形式、内容、小结.
 // Reproduce: on a delivered customer's page, 回访 with 记录类型 交付回访 and only 目的 filled in.
@@ -2326,7 +2326,7 @@ test('the after-sale pages label every field, show the focus and fit a phone', a
   assert.deepEqual(problems, []);
 });
 
-// Product bugs found by this test, in English:
+// Product bugs found by this test, in English, since fixed:
 // - the credit page's 信用异动 lines read "<time> <customer>：<note>" with a full-width colon
 //   (credit.html writes ： literally); so do the customer page's 成交后 lines "Unit A-1101：signed"
 //   and "Visited this period：visited" (customer.html);
@@ -2355,7 +2355,7 @@ test('the after-sale pages in English', async () => {
     }
   }
   await page.goto(`${BASE}/lang/en?back=/p/yuefu/credit`);
-  const order = await rowCells(page, '#waiting', 'order over the limit');
+  const order = await rowCells(page, '#waiting', 'order over the credit limit');
   if (!order) failures.push('no order over the limit waiting on /credit in English');
   else if (!/^order of 150000 yuan/.test(order[3])) failures.push(`/credit in English, the order's reason: "${order[3]}"`);
   await page.goto(`${BASE}/lang/en?back=/p/yuefu/units`);

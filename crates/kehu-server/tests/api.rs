@@ -3680,7 +3680,9 @@ async fn after_the_sale(backend: &str) {
     );
     let (_, _, page) = http(s.addr, "GET", "/p/sc/credit", &fin, None).await;
     assert!(
-        page.contains("id=\"graded\"") && page.contains("100,000") && page.contains("超信用额度订单"),
+        page.contains("id=\"graded\"")
+            && page.contains("100,000")
+            && page.contains("超信用额度订单"),
         "{page}"
     );
     // Signed and delivered: on the service page, to visit; the return visit from the file.
