@@ -177,7 +177,8 @@ impl Ctx<'_> {
 
     fn signed(&self) -> bool {
         self.view.as_ref().is_some_and(|v| {
-            v.last_deal().is_some()
+            v.acts("deal")
+                .any(|e| matches!(e.verdict.outcome, Outcome::Accepted | Outcome::Pending))
                 || held_units(&self.project.units, v)
                     .iter()
                     .any(|(_, u)| u.hold.as_ref().is_some_and(|h| h.kind == HoldKind::Signed))
