@@ -257,6 +257,35 @@ expect = { owner = "pool" }
         });
     }
 
+    /// Runs a scenario text (which must pass) and lists the system acts of these names it led to:
+    /// each one's name, local instant and the parties told, sorted.
+    fn system_acts(text: &str, names: &[&str]) -> Vec<(String, String, Vec<String>)> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let s = parse("system.toml", text).unwrap();
+            let store = Store::memory().await.unwrap();
+            let mut out = Vec::new();
+            let t = run_on(&s, &store, &mut out).await.unwrap();
+            assert_eq!(t.failed, 0, "{}", String::from_utf8_lossy(&out));
+            store
+                .events()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|e| names.contains(&e.act.name()))
+                .map(|e| {
+                    let mut n: Vec<String> =
+                        e.verdict.notify.iter().map(ToString::to_string).collect();
+                    n.sort();
+                    (e.act.name().to_string(), format_local(e.at), n)
+                })
+                .collect()
+        })
+    }
+
     /// CHG-OVERDUE: a payment unpaid by the end of its date gets its dunning notice at 00:00
     /// after it, and two calendar months later the breach; a payment received in time gets
     /// neither.
@@ -313,43 +342,22 @@ at = "2027-03-01 09:00"
 act = "query"
 customer = "13800138000"
 "#;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let s = parse("pay.toml", text).unwrap();
-            let store = Store::memory().await.unwrap();
-            let mut out = Vec::new();
-            let t = run_on(&s, &store, &mut out).await.unwrap();
-            assert_eq!(t.failed, 0, "{}", String::from_utf8_lossy(&out));
-            let events = store.events().await.unwrap();
-            let seen: Vec<(String, String, Vec<String>)> = events
-                .iter()
-                .filter(|e| matches!(e.act.name(), "dun" | "breach"))
-                .map(|e| {
-                    let mut n: Vec<String> =
-                        e.verdict.notify.iter().map(ToString::to_string).collect();
-                    n.sort();
-                    (e.act.name().to_string(), format_local(e.at), n)
-                })
-                .collect();
-            assert_eq!(
-                seen,
-                vec![
-                    (
-                        "dun".into(),
-                        "2026-12-01 00:00".into(),
-                        vec!["A".to_string()]
-                    ),
-                    (
-                        "breach".into(),
-                        "2027-02-01 00:00".into(),
-                        vec!["A".to_string(), "M".to_string()]
-                    ),
-                ]
-            );
-        });
+        let seen = system_acts(text, &["dun", "breach"]);
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    "dun".into(),
+                    "2026-12-01 00:00".into(),
+                    vec!["A".to_string()]
+                ),
+                (
+                    "breach".into(),
+                    "2027-02-01 00:00".into(),
+                    vec!["A".to_string(), "M".to_string()]
+                ),
+            ]
+        );
     }
 
     /// FUP-RETURN: each return-visit period after delivery that ends without a visit is reported
@@ -409,51 +417,28 @@ at = "2026-04-20 09:00"
 act = "query"
 customer = "13800138000"
 "#;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let s = parse("after.toml", text).unwrap();
-            let store = Store::memory().await.unwrap();
-            let mut out = Vec::new();
-            let t = run_on(&s, &store, &mut out).await.unwrap();
-            assert_eq!(t.failed, 0, "{}", String::from_utf8_lossy(&out));
-            let seen: Vec<(String, String, Vec<String>)> = store
-                .events()
-                .await
-                .unwrap()
-                .iter()
-                .filter(|e| matches!(e.act.name(), "missed" | "review_due"))
-                .map(|e| {
-                    let mut n: Vec<String> =
-                        e.verdict.notify.iter().map(ToString::to_string).collect();
-                    n.sort();
-                    (e.act.name().to_string(), format_local(e.at), n)
-                })
-                .collect();
-            let missed = |at: &str| {
+        let seen = system_acts(text, &["missed", "review_due"]);
+        let missed = |at: &str| {
+            (
+                "missed".to_string(),
+                at.to_string(),
+                vec!["A".to_string(), "M".to_string()],
+            )
+        };
+        assert_eq!(
+            seen,
+            vec![
+                // The first month (01-15 to 02-15) had no visit; the second had one.
+                missed("2026-02-15 10:00"),
+                // Three months after the grading.
                 (
-                    "missed".to_string(),
-                    at.to_string(),
-                    vec!["A".to_string(), "M".to_string()],
-                )
-            };
-            assert_eq!(
-                seen,
-                vec![
-                    // The first month (01-15 to 02-15) had no visit; the second had one.
-                    missed("2026-02-15 10:00"),
-                    // Three months after the grading.
-                    (
-                        "review_due".into(),
-                        "2026-04-06 10:00".into(),
-                        vec!["F".to_string()]
-                    ),
-                    missed("2026-04-15 10:00"),
-                ]
-            );
-        });
+                    "review_due".into(),
+                    "2026-04-06 10:00".into(),
+                    vec!["F".to_string()]
+                ),
+                missed("2026-04-15 10:00"),
+            ]
+        );
     }
 
     /// Every entry the suite writes reads back from the ledger as it was decided: the act as
